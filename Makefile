@@ -1,0 +1,50 @@
+# Inference Lab — two commands on a fresh Debian machine:
+#   make run    installs what is missing, builds, serves http://127.0.0.1:3000
+#   make test   installs what is missing, builds, runs every test
+#
+# Every install step is skipped when the right version is already there.
+
+CARGO_LEPTOS_VERSION := 0.3.10
+# Must equal the `wasm-bindgen = "=…"` pin in Cargo.toml.
+WASM_BINDGEN_VERSION := 0.2.130
+DEBIAN_PACKAGES := chromium chromium-driver mesa-vulkan-drivers libvulkan1
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+.PHONY: run test setup system-packages rust-tools build bench clean
+
+run: setup build
+	./target/debug/inference-lab
+
+test: setup build
+	cargo test --workspace --no-fail-fast -- --test-threads=2
+
+build:
+	cargo leptos build
+
+setup: system-packages rust-tools
+
+# Chromium + its driver for the browser tests; Mesa's lavapipe so wgpu has a
+# (software) Vulkan adapter on machines without a GPU.
+system-packages:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+rust-tools:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@cargo install --list | grep -qx "cargo-leptos v$(CARGO_LEPTOS_VERSION):" \
+	  || cargo install cargo-leptos --version $(CARGO_LEPTOS_VERSION) --locked
+	@cargo install --list | grep -qx "wasm-bindgen-cli v$(WASM_BINDGEN_VERSION):" \
+	  || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+
+bench: setup build
+	./target/debug/inference-lab bench --device both --model medium --n 4096 --batch 64
+
+clean:
+	cargo clean

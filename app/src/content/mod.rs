@@ -1,0 +1,93 @@
+//! Lessons and questions, loaded from `content/` at start-up (server only).
+//!
+//! Everything is parsed and validated before the server accepts a request: a broken
+//! file stops start-up with a message naming the file and the field, so the site
+//! never serves half its content.
+
+mod error;
+mod lesson_file;
+mod markdown;
+mod question_file;
+
+pub use error::ContentError;
+pub use lesson_file::{Lesson, Source};
+pub use markdown::{highlight_css, render_inline_html};
+pub use question_file::{NumericAnswer, Question, QuestionKind, QuestionOption, Trap};
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+/// All teaching content, immutable after start-up and shared behind an `Arc`.
+#[derive(Debug)]
+pub struct Content {
+    /// Lessons sorted by `order`.
+    lessons: Vec<Lesson>,
+    /// Questions per lesson slug, in file order.
+    questions: HashMap<String, Vec<Question>>,
+}
+
+impl Content {
+    /// Loads `dir/lessons/*.md` and `dir/questions/*.toml` and checks them together.
+    pub fn load(dir: &Path) -> Result<Self, ContentError> {
+        let mut lessons = lesson_file::load_dir(&dir.join("lessons"))?;
+        lessons.sort_by_key(|l| l.order);
+        check_lessons_unique(&lessons)?;
+
+        let slugs: HashSet<&str> = lessons.iter().map(|l| l.slug.as_str()).collect();
+        let questions = question_file::load_dir(&dir.join("questions"), &slugs)?;
+        Ok(Self { lessons, questions })
+    }
+
+    pub fn lessons(&self) -> &[Lesson] {
+        &self.lessons
+    }
+
+    pub fn lesson(&self, slug: &str) -> Option<&Lesson> {
+        self.lessons.iter().find(|l| l.slug == slug)
+    }
+
+    /// The lessons before and after `slug`, for previous/next links.
+    pub fn neighbours(&self, slug: &str) -> (Option<&Lesson>, Option<&Lesson>) {
+        let Some(i) = self.lessons.iter().position(|l| l.slug == slug) else {
+            return (None, None);
+        };
+        let prev = i.checked_sub(1).and_then(|p| self.lessons.get(p));
+        (prev, self.lessons.get(i + 1))
+    }
+
+    pub fn questions_for(&self, slug: &str) -> &[Question] {
+        self.questions.get(slug).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Finds a question by its stable id, with the slug of its lesson.
+    pub fn question(&self, id: &str) -> Option<(&str, &Question)> {
+        self.questions
+            .iter()
+            .find_map(|(slug, qs)| qs.iter().find(|q| q.id == id).map(|q| (slug.as_str(), q)))
+    }
+}
+
+fn check_lessons_unique(lessons: &[Lesson]) -> Result<(), ContentError> {
+    let mut slugs = HashMap::new();
+    let mut orders = HashMap::new();
+    for l in lessons {
+        if let Some(first) = slugs.insert(l.slug.clone(), l.file.clone()) {
+            return Err(ContentError::invalid(
+                &l.file,
+                "slug",
+                format!("duplicate slug '{}', also used by {}", l.slug, first.display()),
+            ));
+        }
+        if let Some(first) = orders.insert(l.order, l.file.clone()) {
+            return Err(ContentError::invalid(
+                &l.file,
+                "order",
+                format!("duplicate order {}, also used by {}", l.order, first.display()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,212 @@
+use std::fs;
+use std::path::Path;
+
+use super::*;
+use crate::lessons::types::{DemoKind, Segment};
+
+const LESSON: &str = r#"+++
+slug = "alpha"
+title = "Alpha"
+order = 1
+topic = "Test"
+summary = "A lesson."
+
+[[sources]]
+title = "Python docs"
+url = "https://docs.python.org/3/"
++++
+
+Intro with a table:
+
+| n | batches |
+|---|---|
+| 10 | 1 |
+
+```python
+for batch in data_loader:
+    pass
+```
+
+::: demo n-sweep
+
+After the demo.
+"#;
+
+const QUESTIONS: &str = r#"
+[[questions]]
+id = "alpha-one"
+kind = "single"
+prompt = "Pick one."
+solution = ["Step 1"]
+answer = "B"
+quick_check = "B is right."
+
+[[questions.options]]
+id = "a"
+text = "A"
+correct = false
+rationale = "Not A."
+
+[[questions.options]]
+id = "b"
+text = "B"
+correct = true
+rationale = "B."
+
+[[questions]]
+id = "alpha-num"
+kind = "numeric"
+prompt = "How many?"
+solution = ["Count."]
+answer = "4"
+quick_check = "ceil(10/3)"
+value = 4.0
+tolerance = 0.5
+unit = "batches"
+"#;
+
+fn write_tree(dir: &Path, lessons: &[(&str, &str)], questions: &[(&str, &str)]) {
+    fs::create_dir_all(dir.join("lessons")).unwrap();
+    fs::create_dir_all(dir.join("questions")).unwrap();
+    for (name, text) in lessons {
+        fs::write(dir.join("lessons").join(name), text).unwrap();
+    }
+    for (name, text) in questions {
+        fs::write(dir.join("questions").join(name), text).unwrap();
+    }
+}
+
+fn load(lessons: &[(&str, &str)], questions: &[(&str, &str)]) -> Result<Content, ContentError> {
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(dir.path(), lessons, questions);
+    Content::load(dir.path())
+}
+
+fn error_text(lessons: &[(&str, &str)], questions: &[(&str, &str)]) -> String {
+    load(lessons, questions).expect_err("content should be refused").to_string()
+}
+
+#[test]
+fn loads_a_valid_lesson_with_table_code_and_demo() {
+    let content = load(&[("01-alpha.md", LESSON)], &[("alpha.toml", QUESTIONS)]).unwrap();
+    let lesson = content.lesson("alpha").expect("lesson by slug");
+    assert_eq!(lesson.title, "Alpha");
+    assert_eq!(lesson.sources.len(), 1);
+    let html: String = lesson
+        .body
+        .iter()
+        .filter_map(|s| match s {
+            Segment::Html(h) => Some(h.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(html.contains("<table>"), "tables are rendered: {html}");
+    assert!(html.contains("After the demo."));
+    let code = lesson.body.iter().find_map(|s| match s {
+        Segment::Code { lang, html, raw } => Some((lang, html, raw)),
+        _ => None,
+    });
+    let (lang, code_html, raw) = code.expect("a code segment");
+    assert_eq!(lang, "python");
+    assert!(raw.contains("for batch in data_loader:"));
+    assert!(code_html.contains("hl-"), "code is highlighted with classes: {code_html}");
+    assert!(lesson.body.contains(&Segment::Demo(DemoKind::NSweep)));
+    assert_eq!(content.questions_for("alpha").len(), 2);
+    let (slug, q) = content.question("alpha-num").unwrap();
+    assert_eq!(slug, "alpha");
+    assert_eq!(q.numeric().unwrap().value, 4.0);
+}
+
+#[test]
+fn lessons_are_ordered_and_linked() {
+    let second = LESSON.replace("slug = \"alpha\"", "slug = \"beta\"").replace("order = 1", "order = 2");
+    let content = load(&[("b.md", &second), ("a.md", LESSON)], &[]).unwrap();
+    let slugs: Vec<_> = content.lessons().iter().map(|l| l.slug.as_str()).collect();
+    assert_eq!(slugs, ["alpha", "beta"]);
+    let (prev, next) = content.neighbours("beta");
+    assert_eq!(prev.map(|l| l.slug.as_str()), Some("alpha"));
+    assert!(next.is_none());
+}
+
+#[test]
+fn missing_front_matter_names_the_file() {
+    let err = error_text(&[("01-bad.md", "# No front matter\n")], &[]);
+    assert!(err.contains("01-bad.md") && err.contains("front matter"), "{err}");
+}
+
+#[test]
+fn missing_field_is_named() {
+    let text = LESSON.replace("summary = \"A lesson.\"\n", "");
+    let err = error_text(&[("01-alpha.md", &text)], &[]);
+    assert!(err.contains("01-alpha.md") && err.contains("summary"), "{err}");
+}
+
+#[test]
+fn unknown_field_is_refused() {
+    let text = LESSON.replace("order = 1", "order = 1\ncolour = \"red\"");
+    let err = error_text(&[("01-alpha.md", &text)], &[]);
+    assert!(err.contains("colour"), "{err}");
+}
+
+#[test]
+fn duplicate_slug_names_both_files() {
+    let other = LESSON.replace("order = 1", "order = 2");
+    let err = error_text(&[("01-alpha.md", LESSON), ("02-copy.md", &other)], &[]);
+    assert!(err.contains("02-copy.md") && err.contains("slug") && err.contains("01-alpha.md"), "{err}");
+}
+
+#[test]
+fn bad_slug_and_unknown_demo_are_refused() {
+    let err = error_text(&[("x.md", &LESSON.replace("\"alpha\"", "\"Alpha Beta\""))], &[]);
+    assert!(err.contains("slug"), "{err}");
+    let err = error_text(&[("x.md", &LESSON.replace("demo n-sweep", "demo warp-drive"))], &[]);
+    assert!(err.contains("warp-drive") && err.contains("n-sweep"), "{err}");
+}
+
+#[test]
+fn question_rules_name_the_question_and_field() {
+    let lessons = [("01-alpha.md", LESSON)];
+    let two_correct = QUESTIONS.replacen("correct = false", "correct = true", 1);
+    let err = error_text(&lessons, &[("alpha.toml", &two_correct)]);
+    assert!(err.contains("alpha.toml") && err.contains("alpha-one") && err.contains("exactly one"), "{err}");
+
+    let no_rationale = QUESTIONS.replacen("rationale = \"Not A.\"", "rationale = \" \"", 1);
+    let err = error_text(&lessons, &[("alpha.toml", &no_rationale)]);
+    assert!(err.contains("option 'a' rationale"), "{err}");
+
+    let zero_tolerance = QUESTIONS.replace("tolerance = 0.5", "tolerance = 0.0");
+    let err = error_text(&lessons, &[("alpha.toml", &zero_tolerance)]);
+    assert!(err.contains("alpha-num") && err.contains("tolerance"), "{err}");
+
+    let duplicate = QUESTIONS.replace("id = \"alpha-num\"", "id = \"alpha-one\"");
+    let err = error_text(&lessons, &[("alpha.toml", &duplicate)]);
+    assert!(err.contains("duplicate id"), "{err}");
+
+    let err = error_text(&lessons, &[("nobody.toml", QUESTIONS)]);
+    assert!(err.contains("nobody.toml") && err.contains("no lesson"), "{err}");
+}
+
+/// The product's promise for `content/`: five lessons, each with sources, a live demo
+/// and at least three practice questions covering every question kind.
+#[test]
+fn the_shipped_content_keeps_its_promises() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content");
+    let content = Content::load(&dir).unwrap_or_else(|e| panic!("content/ is broken: {e}"));
+    assert_eq!(content.lessons().len(), 5, "five lessons");
+    let mut total = 0;
+    for lesson in content.lessons() {
+        let slug = &lesson.slug;
+        assert!(lesson.sources.len() >= 2, "{slug}: at least two primary sources");
+        assert!(
+            lesson.body.iter().any(|s| matches!(s, Segment::Demo(_))),
+            "{slug}: embeds a live demo"
+        );
+        let questions = content.questions_for(slug);
+        assert!(questions.len() >= 3, "{slug}: at least three questions");
+        for kind in [QuestionKind::Single, QuestionKind::Multiple, QuestionKind::Numeric] {
+            assert!(questions.iter().any(|q| q.kind == kind), "{slug}: has a {kind:?} question");
+        }
+        total += questions.len();
+    }
+    assert!(total >= 15, "at least 15 questions in total, found {total}");
+}

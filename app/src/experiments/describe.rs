@@ -1,0 +1,75 @@
+//! Human-readable numbers and titles (both sides).
+
+use super::types::{ExperimentRequest, RunParams, SweepKind};
+
+/// "1,024" style thousands separators.
+pub fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Milliseconds with about three significant digits.
+pub fn ms(v: f64) -> String {
+    if !v.is_finite() {
+        "–".to_string()
+    } else if v >= 100.0 {
+        format!("{v:.0} ms")
+    } else if v >= 10.0 {
+        format!("{v:.1} ms")
+    } else if v >= 1.0 {
+        format!("{v:.2} ms")
+    } else {
+        format!("{:.1} µs", v * 1e3)
+    }
+}
+
+/// A large rate with an SI suffix: "12.3 k", "4.56 M".
+pub fn si(v: f64) -> String {
+    let (x, suffix) = if v >= 1e9 {
+        (v / 1e9, " G")
+    } else if v >= 1e6 {
+        (v / 1e6, " M")
+    } else if v >= 1e3 {
+        (v / 1e3, " k")
+    } else {
+        (v, " ")
+    };
+    let digits = if x >= 100.0 { 0 } else if x >= 10.0 { 1 } else { 2 };
+    format!("{x:.digits$}{suffix}").trim_end().to_string()
+}
+
+pub fn run_title(p: &RunParams) -> String {
+    format!("{}, n = {}, b = {}, {}", p.model.name(), grouped(p.n), grouped(p.batch), p.device.name())
+}
+
+pub fn request_title(r: &ExperimentRequest) -> String {
+    match r {
+        ExperimentRequest::Run(p) => run_title(p),
+        ExperimentRequest::Sweep(s) => match s.kind {
+            SweepKind::N => format!("n sweep: {}, b = {}, {}", s.model.name(), grouped(s.batch), s.device.name()),
+            SweepKind::Batch => format!("batch sweep: {}, n = {}, {}", s.model.name(), grouped(s.n), s.device.name()),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(grouped(100_000), "100,000");
+        assert_eq!(grouped(10), "10");
+        assert_eq!(ms(0.0123), "12.3 µs");
+        assert_eq!(ms(12.345), "12.3 ms");
+        assert_eq!(si(12_345.0), "12.3 k");
+        assert_eq!(si(5.0), "5.00");
+    }
+}

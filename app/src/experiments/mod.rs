@@ -1,0 +1,43 @@
+//! Live experiments: the GPU and CPU inference runs shown on `/lab` and in lessons.
+
+pub mod analysis;
+pub mod chart;
+pub mod demos;
+pub mod describe;
+mod form;
+mod history;
+mod pages;
+mod panel;
+mod progress;
+mod query;
+mod results;
+pub mod server;
+pub mod types;
+
+#[cfg(feature = "ssr")]
+pub mod lab;
+#[cfg(feature = "ssr")]
+pub mod store;
+
+use leptos::prelude::*;
+
+use crate::lessons::types::DemoKind;
+pub use pages::{LabPage, RunPage};
+use panel::{ExperimentPanel, PanelMode};
+use query::PanelSettings;
+
+/// A live demo embedded in a lesson with `::: demo NAME`.
+#[component]
+pub fn DemoSlot(kind: DemoKind) -> impl IntoView {
+    let content = match kind {
+        DemoKind::NSweep => view! { <ExperimentPanel mode=PanelMode::NSweep settings=PanelSettings::n_sweep()/> }.into_any(),
+        DemoKind::BatchSweep => {
+            view! { <ExperimentPanel mode=PanelMode::BatchSweep settings=PanelSettings::batch_sweep()/> }.into_any()
+        }
+        DemoKind::Run => view! { <ExperimentPanel mode=PanelMode::Run settings=PanelSettings::default()/> }.into_any(),
+        DemoKind::Visibility => view! { <demos::VisibilityDemo/> }.into_any(),
+        DemoKind::Timing => view! { <demos::TimingDemo/> }.into_any(),
+        DemoKind::CostCalculator => view! { <demos::CostCalculator/> }.into_any(),
+    };
+    view! { <aside class="demo" data-demo=kind.name()>{content}</aside> }
+}

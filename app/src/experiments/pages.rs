@@ -1,0 +1,87 @@
+//! `/lab` (the panel and the learner's history) and `/lab/runs/:id` (a saved run,
+//! read-only, optionally beside another with `?compare=ID`).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use super::history::RunHistory;
+use super::panel::{ExperimentPanel, PanelMode};
+use super::query::PanelSettings;
+use super::results::SavedRunView;
+use super::server::get_run;
+use crate::layout::NotFound;
+
+#[component]
+pub fn LabPage() -> impl IntoView {
+    let query = use_query_map();
+    // Read once: afterwards the panel owns the settings and writes them back to the URL.
+    let settings = PanelSettings::from_query(&query.get_untracked());
+    let error = query.get_untracked().get("error");
+    let (version, set_version) = signal(0u32);
+    let on_saved = Callback::new(move |_id: String| set_version.update(|v| *v += 1));
+    view! {
+        <Title text="Lab — Inference Lab"/>
+        <article class="lab">
+            <header>
+                <h1>"Lab"</h1>
+                <p class="lede">
+                    "Run the same model on this server's GPU and CPU and compare. Every number is measured now, on this machine; "
+                    "when the GPU is software emulation the results say so."
+                </p>
+            </header>
+            {error.map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <ExperimentPanel mode=PanelMode::Full settings on_saved/>
+        </article>
+        <RunHistory version/>
+    }
+}
+
+#[component]
+pub fn RunPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let ids = move || (params.read().get("id").unwrap_or_default(), query.read().get("compare"));
+    let runs = Resource::new(ids, |(id, compare)| async move {
+        let main = get_run(id).await?;
+        let other = match compare {
+            Some(c) if !c.is_empty() => get_run(c).await?,
+            _ => None,
+        };
+        Ok::<_, ServerFnError>((main, other))
+    });
+    view! {
+        <Title text="Saved run — Inference Lab"/>
+        <Suspense fallback=|| view! { <p>"Loading the run…"</p> }>
+            {move || Suspend::new(async move {
+                match runs.await {
+                    Ok((Some(main), other)) => {
+                        let compare_form = view! {
+                            <form class="compare-form" method="get" action=format!("/lab/runs/{}", main.id)>
+                                <label>"Compare with run " <input name="compare" type="text" size="26" pattern="[0-9a-f]{24}" required/></label>
+                                " " <button type="submit">"Compare"</button>
+                            </form>
+                        };
+                        match other {
+                            Some(other) => view! {
+                                <h1>"Two runs side by side"</h1>
+                                <div class="compare">
+                                    <SavedRunView run=main/>
+                                    <SavedRunView run=other/>
+                                </div>
+                            }.into_any(),
+                            None => view! {
+                                <h1>"Saved run"</h1>
+                                <SavedRunView run=main/>
+                                {compare_form}
+                                <p><a href="/lab">"Run your own in the lab"</a></p>
+                            }.into_any(),
+                        }
+                    }
+                    Ok((None, _)) => view! { <NotFound what="run"/> }.into_any(),
+                    Err(_) => view! { <p class="error">"The run could not be loaded."</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

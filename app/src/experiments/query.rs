@@ -1,0 +1,100 @@
+//! Panel settings ↔ the page URL query (`/lab?model=medium&n=4096&b=64&device=both`),
+//! so that a link reproduces a setup.
+
+use leptos_router::params::ParamsMap;
+
+use super::types::{DeviceChoice, ModelPreset, RunParams, SweepKind, SweepParams};
+
+/// What the panel's controls hold. Numbers stay text until submitted, so a bad
+/// value is reported by name instead of silently replaced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PanelSettings {
+    pub model: ModelPreset,
+    pub n: String,
+    pub b: String,
+    pub device: DeviceChoice,
+    pub threads: String,
+    pub repeats: String,
+}
+
+impl Default for PanelSettings {
+    fn default() -> Self {
+        let p = RunParams::default();
+        PanelSettings {
+            model: p.model,
+            n: p.n.to_string(),
+            b: p.batch.to_string(),
+            device: p.device,
+            threads: p.cpu_threads.to_string(),
+            repeats: p.repeats.to_string(),
+        }
+    }
+}
+
+impl PanelSettings {
+    /// Defaults of the n-sweep demo (b is the fixed batch size).
+    pub fn n_sweep() -> Self {
+        let s = SweepParams::default();
+        PanelSettings { model: s.model, b: s.batch.to_string(), repeats: s.repeats.to_string(), ..Self::default() }
+    }
+
+    /// Defaults of the batch-sweep demo (n is the fixed item count).
+    pub fn batch_sweep() -> Self {
+        let s = SweepParams { kind: SweepKind::Batch, ..SweepParams::default() };
+        PanelSettings { model: s.model, n: s.n.to_string(), repeats: s.repeats.to_string(), ..Self::default() }
+    }
+
+    /// Reads the query, keeping the defaults for anything missing or unknown.
+    pub fn from_query(q: &ParamsMap) -> Self {
+        let d = Self::default();
+        PanelSettings {
+            model: q.get("model").and_then(|m| ModelPreset::from_name(&m)).unwrap_or(d.model),
+            n: q.get("n").unwrap_or(d.n),
+            b: q.get("b").unwrap_or(d.b),
+            device: q.get("device").and_then(|m| DeviceChoice::from_name(&m)).unwrap_or(d.device),
+            threads: q.get("threads").unwrap_or(d.threads),
+            repeats: q.get("repeats").unwrap_or(d.repeats),
+        }
+    }
+
+    pub fn to_query(&self) -> String {
+        format!(
+            "model={}&n={}&b={}&device={}&threads={}&repeats={}",
+            self.model.name(),
+            encode(self.n.trim()),
+            encode(self.b.trim()),
+            self.device.name(),
+            encode(self.threads.trim()),
+            encode(self.repeats.trim())
+        )
+    }
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+pub fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_round_trip() {
+        let mut q = ParamsMap::new();
+        q.insert("model", "tiny".to_string());
+        q.insert("n", "100".to_string());
+        q.insert("device", "gpu".to_string());
+        let s = PanelSettings::from_query(&q);
+        assert_eq!(s.model, ModelPreset::Tiny);
+        assert_eq!(s.n, "100");
+        assert_eq!(s.b, "64");
+        assert_eq!(s.to_query(), "model=tiny&n=100&b=64&device=gpu&threads=0&repeats=5");
+        assert_eq!(encode("a b&c"), "a%20b%26c");
+    }
+}

@@ -1,0 +1,85 @@
+//! The `runs` table (server only): saving an experiment, loading it by id, a
+//! learner's history.
+
+use sqlx::SqlitePool;
+
+use super::types::{ExperimentRequest, ExperimentResult, RunSummary, SavedRun};
+
+/// Random bytes of a run id: 96 bits, unguessable, 24 hex characters.
+const ID_BYTES: usize = 12;
+const HISTORY_LENGTH: i64 = 20;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("stored JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("no random numbers from the OS: {0}")]
+    Random(getrandom::Error),
+}
+
+/// A fresh, URL-safe, unguessable run id.
+pub fn new_run_id() -> Result<String, StoreError> {
+    let mut bytes = [0u8; ID_BYTES];
+    getrandom::fill(&mut bytes).map_err(StoreError::Random)?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// True for strings shaped like a run id (checked before touching the database).
+pub fn is_run_id(id: &str) -> bool {
+    id.len() == ID_BYTES * 2 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+pub async fn save_run(
+    pool: &SqlitePool,
+    id: &str,
+    learner_id: Option<i64>,
+    request: &ExperimentRequest,
+    result: &ExperimentResult,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO runs (id, learner_id, kind, params, adapter, result) VALUES (?, ?, ?, ?, ?, ?)")
+        .bind(id)
+        .bind(learner_id)
+        .bind(request.kind_name())
+        .bind(serde_json::to_string(request)?)
+        .bind(result.adapter())
+        .bind(serde_json::to_string(result)?)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn load_run(pool: &SqlitePool, id: &str) -> Result<Option<SavedRun>, StoreError> {
+    if !is_run_id(id) {
+        return Ok(None);
+    }
+    let row: Option<(String, String, String, String, String)> =
+        sqlx::query_as("SELECT id, kind, adapter, created_at, result FROM runs WHERE id = ?")
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+    let Some((id, kind, adapter, created_at, result)) = row else { return Ok(None) };
+    Ok(Some(SavedRun { id, kind, adapter, created_at, result: serde_json::from_str(&result)? }))
+}
+
+/// A learner's latest runs, newest first.
+pub async fn history(pool: &SqlitePool, learner_id: i64) -> Result<Vec<RunSummary>, StoreError> {
+    let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
+        "SELECT id, kind, adapter, created_at, params FROM runs WHERE learner_id = ? \
+         ORDER BY created_at DESC, rowid DESC LIMIT ?",
+    )
+    .bind(learner_id)
+    .bind(HISTORY_LENGTH)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, kind, adapter, created_at, params)| {
+            let title = serde_json::from_str::<ExperimentRequest>(&params)
+                .map(|r| super::describe::request_title(&r))
+                .unwrap_or_else(|_| kind.clone());
+            RunSummary { id, kind, adapter, created_at, title }
+        })
+        .collect())
+}

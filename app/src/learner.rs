@@ -1,0 +1,184 @@
+//! Anonymous learners: no sign-up, a random 128-bit token in the `lab_learner` cookie.
+//!
+//! The database keeps only the SHA-256 of the token, so a leaked database does not
+//! let anyone act as a learner. A token that is malformed or not in the database is
+//! treated exactly like no cookie: it never reaches anybody's progress, and a new
+//! learner always gets a fresh server-generated token (never one the client chose).
+//!
+//! Other features reuse [`current_learner`] (read-only pages) and
+//! [`current_or_new_learner`] (the first write creates the learner).
+
+/// Name of the cookie that carries the learner's token.
+pub const COOKIE_NAME: &str = "lab_learner";
+
+#[cfg(feature = "ssr")]
+pub use server::*;
+
+#[cfg(feature = "ssr")]
+mod server {
+    use axum::http::header::{COOKIE, SET_COOKIE};
+    use axum::http::{HeaderMap, HeaderValue};
+    use leptos::prelude::*;
+    use sha2::{Digest, Sha256};
+    use sqlx::SqlitePool;
+
+    use super::COOKIE_NAME;
+
+    /// About a year: progress should outlive a browser restart, not last forever.
+    const COOKIE_MAX_AGE_S: u64 = 365 * 24 * 60 * 60;
+    const TOKEN_BYTES: usize = 16;
+
+    #[derive(Debug, thiserror::Error)]
+    pub enum LearnerError {
+        #[error("database: {0}")]
+        Database(#[from] sqlx::Error),
+        #[error("no random numbers from the OS: {0}")]
+        Random(getrandom::Error),
+        #[error("not called while handling a request")]
+        NoRequest,
+    }
+
+    /// The secret a learner's browser holds; only its hash is stored.
+    #[derive(Clone, PartialEq, Eq)]
+    pub struct LearnerToken([u8; TOKEN_BYTES]);
+
+    impl std::fmt::Debug for LearnerToken {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("LearnerToken(…)") // never log the secret
+        }
+    }
+
+    impl LearnerToken {
+        pub fn generate() -> Result<Self, LearnerError> {
+            let mut bytes = [0u8; TOKEN_BYTES];
+            getrandom::fill(&mut bytes).map_err(LearnerError::Random)?;
+            Ok(Self(bytes))
+        }
+
+        /// Parses the cookie value: exactly 32 lowercase hex digits.
+        pub fn parse(text: &str) -> Option<Self> {
+            if text.len() != TOKEN_BYTES * 2 || !text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+                return None;
+            }
+            let mut bytes = [0u8; TOKEN_BYTES];
+            for (i, byte) in bytes.iter_mut().enumerate() {
+                *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()?;
+            }
+            Some(Self(bytes))
+        }
+
+        pub fn to_hex(&self) -> String {
+            self.0.iter().map(|b| format!("{b:02x}")).collect()
+        }
+
+        /// What the database stores and looks up.
+        pub fn hash(&self) -> Vec<u8> {
+            Sha256::digest(self.0).to_vec()
+        }
+
+        /// The `Set-Cookie` value that hands this token to the browser. No `Secure`
+        /// flag: the app is also served over plain HTTP on localhost.
+        pub fn set_cookie_value(&self) -> String {
+            format!(
+                "{COOKIE_NAME}={}; HttpOnly; SameSite=Lax; Path=/; Max-Age={COOKIE_MAX_AGE_S}",
+                self.to_hex()
+            )
+        }
+    }
+
+    /// The first well-formed `lab_learner` token in the request's `Cookie` headers.
+    pub fn token_from_headers(headers: &HeaderMap) -> Option<LearnerToken> {
+        headers
+            .get_all(COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .filter(|(name, _)| *name == COOKIE_NAME)
+            .find_map(|(_, value)| LearnerToken::parse(value.trim()))
+    }
+
+    /// The learner whose token is in these headers; `None` for no, malformed or
+    /// unknown tokens. Usable from plain axum handlers.
+    pub async fn learner_from_headers(pool: &SqlitePool, headers: &HeaderMap) -> Result<Option<i64>, LearnerError> {
+        match token_from_headers(headers) {
+            Some(token) => find_learner(pool, &token).await,
+            None => Ok(None),
+        }
+    }
+
+    pub async fn find_learner(pool: &SqlitePool, token: &LearnerToken) -> Result<Option<i64>, LearnerError> {
+        Ok(sqlx::query_scalar::<_, i64>("SELECT id FROM learners WHERE token_hash = ?")
+            .bind(token.hash())
+            .fetch_optional(pool)
+            .await?)
+    }
+
+    pub async fn create_learner(pool: &SqlitePool, token: &LearnerToken) -> Result<i64, LearnerError> {
+        Ok(sqlx::query_scalar::<_, i64>("INSERT INTO learners (token_hash) VALUES (?) RETURNING id")
+            .bind(token.hash())
+            .fetch_one(pool)
+            .await?)
+    }
+
+    async fn request_headers() -> Result<HeaderMap, LearnerError> {
+        leptos_axum::extract::<HeaderMap>().await.map_err(|_| LearnerError::NoRequest)
+    }
+
+    /// The learner of the current request (server functions and page rendering), if any.
+    pub async fn current_learner(pool: &SqlitePool) -> Result<Option<i64>, LearnerError> {
+        learner_from_headers(pool, &request_headers().await?).await
+    }
+
+    /// The learner of the current request, created (and its cookie set on the
+    /// response) when the request has no valid one. Call it only once the request
+    /// is known to be valid, so that bad requests write nothing.
+    pub async fn current_or_new_learner(pool: &SqlitePool) -> Result<i64, LearnerError> {
+        if let Some(id) = current_learner(pool).await? {
+            return Ok(id);
+        }
+        let response = use_context::<leptos_axum::ResponseOptions>().ok_or(LearnerError::NoRequest)?;
+        let token = LearnerToken::generate()?;
+        let id = create_learner(pool, &token).await?;
+        let cookie = HeaderValue::from_str(&token.set_cookie_value()).expect("hex and ASCII flags make a valid header value");
+        response.append_header(SET_COOKIE, cookie);
+        Ok(id)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn token_round_trips_through_hex() {
+            let token = LearnerToken::generate().unwrap();
+            let hex = token.to_hex();
+            assert_eq!(hex.len(), 32);
+            assert_eq!(LearnerToken::parse(&hex), Some(token.clone()));
+            assert_ne!(LearnerToken::generate().unwrap(), token, "tokens are random");
+        }
+
+        #[test]
+        fn malformed_tokens_are_rejected() {
+            for bad in ["".to_string(), "abc".into(), "g".repeat(32), "A".repeat(32), "0".repeat(33), "é".repeat(16)] {
+                assert!(LearnerToken::parse(&bad).is_none(), "{bad:?}");
+            }
+        }
+
+        #[test]
+        fn token_is_found_among_other_cookies() {
+            let token = LearnerToken::generate().unwrap();
+            let mut headers = HeaderMap::new();
+            headers.insert(COOKIE, format!("theme=dark; {COOKIE_NAME}=nothex; {COOKIE_NAME}={}", token.to_hex()).parse().unwrap());
+            assert_eq!(token_from_headers(&headers), Some(token));
+        }
+
+        #[test]
+        fn cookie_has_the_safety_flags() {
+            let value = LearnerToken::generate().unwrap().set_cookie_value();
+            for flag in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=31536000"] {
+                assert!(value.contains(flag), "{value}");
+            }
+        }
+    }
+}

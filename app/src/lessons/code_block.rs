@@ -1,0 +1,44 @@
+use leptos::prelude::*;
+
+/// A highlighted code block with a copy button. The button only works once the page
+/// has hydrated, so it is rendered disabled on the server and enabled in the browser.
+#[component]
+pub fn CodeBlock(lang: String, html: String, raw: String) -> impl IntoView {
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true)); // effects run only in the browser
+    let label = RwSignal::new("Copy");
+    let on_click = move |_| copy_to_clipboard(raw.clone(), label);
+    view! {
+        <figure class="code-block" data-lang=lang.clone()>
+            <figcaption>
+                <span class="lang">{lang.clone()}</span>
+                <button
+                    type="button"
+                    class="copy"
+                    disabled=move || !hydrated.get()
+                    on:click=on_click
+                    aria-live="polite"
+                >
+                    {move || label.get()}
+                </button>
+            </figcaption>
+            <div inner_html=html></div>
+        </figure>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn copy_to_clipboard(text: String, label: RwSignal<&'static str>) {
+    leptos::task::spawn_local(async move {
+        let clipboard = web_sys::window().map(|w| w.navigator().clipboard());
+        let copied = match clipboard {
+            Some(c) => wasm_bindgen_futures::JsFuture::from(c.write_text(&text)).await.is_ok(),
+            None => false,
+        };
+        // Without clipboard permission (e.g. an unfocused tab) say so instead of failing silently.
+        label.set(if copied { "Copied" } else { "Copy blocked: select the code" });
+    });
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn copy_to_clipboard(_text: String, _label: RwSignal<&'static str>) {}

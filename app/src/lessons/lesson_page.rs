@@ -1,0 +1,83 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use super::code_block::CodeBlock;
+use super::server::get_lesson;
+use super::types::{LessonLink, LessonView, Segment};
+use crate::experiments::DemoSlot;
+use crate::layout::NotFound;
+use crate::quiz::QuestionList;
+
+/// `/lessons/:slug`: the lesson text with its live demos, then its practice questions.
+#[component]
+pub fn LessonPage() -> impl IntoView {
+    let params = use_params_map();
+    let slug = move || params.read().get("slug").unwrap_or_default();
+    let lesson = Resource::new(slug, get_lesson);
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading the lesson…"</p> }>
+            {move || Suspend::new(async move {
+                match lesson.await {
+                    Ok(Some(l)) => view! { <LessonArticle lesson=l/> }.into_any(),
+                    Ok(None) => view! { <NotFound what="lesson"/> }.into_any(),
+                    Err(_) => view! { <p class="error">"The lesson could not be loaded."</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn LessonArticle(lesson: LessonView) -> impl IntoView {
+    let slug = lesson.slug.clone();
+    view! {
+        <Title text=format!("{} — Inference Lab", lesson.title)/>
+        <article class="lesson">
+            <header>
+                <p class="tag">{format!("Lesson {} · {}", lesson.order, lesson.topic)}</p>
+                <h1>{lesson.title}</h1>
+                <p class="lede">{lesson.summary}</p>
+            </header>
+            {lesson.body.into_iter().map(render_segment).collect_view()}
+            <Sources sources=lesson.sources/>
+        </article>
+        <QuestionList slug=slug/>
+        <PrevNext prev=lesson.prev next=lesson.next/>
+    }
+}
+
+fn render_segment(segment: Segment) -> AnyView {
+    match segment {
+        Segment::Html(html) => view! { <div class="prose" inner_html=html></div> }.into_any(),
+        Segment::Code { lang, html, raw } => view! { <CodeBlock lang html raw/> }.into_any(),
+        Segment::Demo(kind) => view! { <DemoSlot kind/> }.into_any(),
+    }
+}
+
+#[component]
+fn Sources(sources: Vec<super::types::SourceLink>) -> impl IntoView {
+    (!sources.is_empty()).then(|| {
+        view! {
+            <section class="sources" aria-labelledby="sources-heading">
+                <h2 id="sources-heading">"Sources"</h2>
+                <ul>
+                    {sources
+                        .into_iter()
+                        .map(|s| view! { <li><a href=s.url rel="external">{s.title}</a></li> })
+                        .collect_view()}
+                </ul>
+            </section>
+        }
+    })
+}
+
+#[component]
+fn PrevNext(prev: Option<LessonLink>, next: Option<LessonLink>) -> impl IntoView {
+    view! {
+        <nav class="prev-next" aria-label="Lesson navigation">
+            {prev.map(|p| view! { <a class="prev" rel="prev" href=format!("/lessons/{}", p.slug)>"← " {p.title}</a> })}
+            {next.map(|n| view! { <a class="next" rel="next" href=format!("/lessons/{}", n.slug)>{n.title} " →"</a> })}
+        </nav>
+    }
+}

@@ -1,0 +1,78 @@
+//! Inference Lab's pages: leptos components and server functions, compiled for the
+//! server (`ssr`) and for the browser (`hydrate`).
+
+pub mod experiments;
+pub mod layout;
+pub mod learner;
+pub mod lessons;
+pub mod progress;
+pub mod quiz;
+
+#[cfg(feature = "ssr")]
+pub mod content;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+use layout::{HydrationMarker, NotFound, SiteFooter, SiteHeader};
+use lessons::{HomePage, LessonPage};
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                // No favicon request: a 404 would show up as a console error.
+                <link rel="icon" href="data:,"/>
+                <link rel="stylesheet" href="/highlight.css"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Pages are rendered whole before they are sent (SsrMode::Async) so that they
+    // read and work completely without JavaScript.
+    view! {
+        <Stylesheet id="leptos" href="/pkg/inference-lab.css"/>
+        <Title text="Inference Lab"/>
+        <Router>
+            <SiteHeader/>
+            <main id="main">
+                <Routes fallback=|| view! { <NotFound/> }>
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/lessons/:slug") view=LessonPage ssr=SsrMode::Async/>
+                    <Route path=path!("/lab") view=experiments::LabPage ssr=SsrMode::Async/>
+                    <Route path=path!("/lab/runs/:id") view=experiments::RunPage ssr=SsrMode::Async/>
+                    <Route path=path!("/progress") view=progress::ProgressPage ssr=SsrMode::Async/>
+                </Routes>
+            </main>
+            <SiteFooter/>
+            <HydrationMarker/>
+        </Router>
+    }
+}
+
+/// The browser's entry point: attaches the WASM app to the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

@@ -1,0 +1,136 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use super::server::{get_progress, ResetProgress, CONFIRM_VALUE};
+use super::types::{LessonProgress, ProgressView};
+
+/// `/progress`: per-lesson counts, what to practise next, download and reset.
+#[component]
+pub fn ProgressPage() -> impl IntoView {
+    let reset = ServerAction::<ResetProgress>::new();
+    // Refetched after a reset made without leaving the page (JavaScript).
+    let progress = Resource::new(move || reset.version().get(), |_| get_progress());
+    view! {
+        <Title text="My progress — Inference Lab"/>
+        <section class="progress-page" aria-labelledby="progress-heading">
+            <h1 id="progress-heading">"My progress"</h1>
+            <Suspense fallback=|| view! { <p>"Loading your progress…"</p> }>
+                {move || Suspend::new(async move {
+                    match progress.await {
+                        Ok(p) => view! { <ProgressSummary progress=p/> }.into_any(),
+                        Err(_) => view! { <p class="error">"Your progress could not be loaded."</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <YourData reset/>
+        </section>
+    }
+}
+
+#[component]
+fn ProgressSummary(progress: ProgressView) -> impl IntoView {
+    let ProgressView { lessons, overall, next } = progress;
+    let percent = overall.percent_correct();
+    view! {
+        {(overall.answered == 0).then(|| view! {
+            <p class="empty">"You have not answered any practice question yet."</p>
+        })}
+        <p class="overall">
+            <strong class="percent">{format!("{percent}%")}</strong>
+            {format!(
+                " of all practice questions answered correctly ({} of {}; {} at the first try).",
+                overall.correct, overall.questions, overall.first_try_correct,
+            )}
+        </p>
+        <progress max=overall.questions.max(1) value=overall.correct aria-label="Questions answered correctly"></progress>
+        <NextStep next/>
+        <table class="progress-table">
+            <caption>"Lesson by lesson"</caption>
+            <thead>
+                <tr>
+                    <th scope="col">"Lesson"</th>
+                    <th scope="col">"Questions"</th>
+                    <th scope="col">"Answered"</th>
+                    <th scope="col">"Correct"</th>
+                    <th scope="col">"Correct at first try"</th>
+                </tr>
+            </thead>
+            <tbody>{lessons.into_iter().map(|l| view! { <LessonRow lesson=l/> }).collect_view()}</tbody>
+        </table>
+    }
+}
+
+#[component]
+fn NextStep(next: Option<LessonProgress>) -> impl IntoView {
+    match next {
+        Some(l) => view! {
+            <p class="next-step">
+                "Practise next: "
+                <a href=format!("/lessons/{}#practice", l.slug)>{format!("Lesson {}: {}", l.order, l.title)}</a>
+            </p>
+        }
+        .into_any(),
+        None => view! { <p class="next-step done">"Every practice question is answered correctly. Well done!"</p> }.into_any(),
+    }
+}
+
+#[component]
+fn LessonRow(lesson: LessonProgress) -> impl IntoView {
+    let t = lesson.tally;
+    view! {
+        <tr>
+            <th scope="row"><a href=format!("/lessons/{}#practice", lesson.slug)>{lesson.title}</a></th>
+            <td>{t.questions}</td>
+            <td>{t.answered}</td>
+            <td>{t.correct}</td>
+            <td>{t.first_try_correct}</td>
+        </tr>
+    }
+}
+
+/// Download and reset. The reset needs its checkbox ticked: a confirmation step that
+/// also works without JavaScript.
+#[component]
+fn YourData(reset: ServerAction<ResetProgress>) -> impl IntoView {
+    let query = use_query_map();
+    let message = move || {
+        let deleted = match reset.value().get() {
+            Some(Ok(n)) => Some(n),
+            _ => query.read().get("deleted").and_then(|n| n.parse::<u64>().ok()),
+        };
+        deleted.map(|n| view! { <p class="notice" role="status">{deleted_message(n)}</p> })
+    };
+    let error = move || {
+        reset.value().get().and_then(Result::err).map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })
+    };
+    view! {
+        <section class="your-data" id="reset" aria-labelledby="your-data-heading">
+            <h2 id="your-data-heading">"Your data"</h2>
+            <p>
+                "Your answers are kept under an anonymous cookie in this browser. "
+                <a href="/progress.json" download="inference-lab-progress.json" rel="external">"Download my progress (JSON)"</a>
+            </p>
+            <ActionForm action=reset>
+                <fieldset class="reset">
+                    <legend>"Reset my progress"</legend>
+                    <p>"This deletes every answer you have given here. It cannot be undone."</p>
+                    <div class="option">
+                        <input type="checkbox" id="confirm-reset" name="confirm" value=CONFIRM_VALUE required=true/>
+                        <label for="confirm-reset">"Yes, delete all my answers"</label>
+                    </div>
+                    <button type="submit" class="danger" disabled=move || reset.pending().get()>"Reset my progress"</button>
+                </fieldset>
+            </ActionForm>
+            <div aria-live="polite">{message} {error}</div>
+        </section>
+    }
+}
+
+fn deleted_message(n: u64) -> String {
+    match n {
+        0 => "There was nothing to delete.".to_string(),
+        1 => "Deleted your 1 answer.".to_string(),
+        n => format!("Deleted your {n} answers."),
+    }
+}

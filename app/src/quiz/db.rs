@@ -1,0 +1,94 @@
+//! Attempts in SQLite (server only). Runtime-checked queries: the schema lives in
+//! `migrations/`, and the tests below run these against a real database file.
+
+use sqlx::{FromRow, SqlitePool};
+
+/// An answer about to be stored; the database decides `first_try`.
+#[derive(Debug, Clone)]
+pub struct NewAttempt<'a> {
+    pub learner_id: i64,
+    pub lesson_slug: &'a str,
+    pub question_id: &'a str,
+    /// The answer as JSON (see `quiz::types::Answer`).
+    pub answer_json: &'a str,
+    pub correct: bool,
+}
+
+/// Stores an attempt and returns whether it was the learner's first on this
+/// question. One statement, so two answers racing each other cannot both count
+/// as the first.
+pub async fn insert_attempt(pool: &SqlitePool, attempt: &NewAttempt<'_>) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar::<_, bool>(
+        "INSERT INTO attempts (learner_id, lesson_slug, question_id, answer, correct, first_try)
+         SELECT ?1, ?2, ?3, ?4, ?5,
+                NOT EXISTS (SELECT 1 FROM attempts WHERE learner_id = ?1 AND question_id = ?3)
+         RETURNING first_try",
+    )
+    .bind(attempt.learner_id)
+    .bind(attempt.lesson_slug)
+    .bind(attempt.question_id)
+    .bind(attempt.answer_json)
+    .bind(attempt.correct)
+    .fetch_one(pool)
+    .await
+}
+
+/// A learner's record on one question: enough for feedback and progress.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct QuestionRecord {
+    pub question_id: String,
+    pub attempts: i64,
+    pub first_try_correct: bool,
+    pub latest_correct: bool,
+    pub latest_answer: String,
+    pub latest_first_try: bool,
+}
+
+/// One row per question the learner has answered, with their latest answer.
+pub async fn question_records(pool: &SqlitePool, learner_id: i64) -> Result<Vec<QuestionRecord>, sqlx::Error> {
+    sqlx::query_as::<_, QuestionRecord>(
+        "SELECT s.question_id, s.attempts, s.first_try_correct,
+                a.correct AS latest_correct, a.answer AS latest_answer, a.first_try AS latest_first_try
+         FROM (SELECT question_id, COUNT(*) AS attempts,
+                      MAX(first_try AND correct) AS first_try_correct, MAX(id) AS latest_id
+               FROM attempts WHERE learner_id = ? GROUP BY question_id) s
+         JOIN attempts a ON a.id = s.latest_id
+         ORDER BY s.latest_id",
+    )
+    .bind(learner_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// Every stored attempt, oldest first, for the progress download.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct AttemptRow {
+    pub lesson_slug: String,
+    pub question_id: String,
+    pub answer: String,
+    pub correct: bool,
+    pub first_try: bool,
+    pub created_at: String,
+}
+
+pub async fn all_attempts(pool: &SqlitePool, learner_id: i64) -> Result<Vec<AttemptRow>, sqlx::Error> {
+    sqlx::query_as::<_, AttemptRow>(
+        "SELECT lesson_slug, question_id, answer, correct, first_try, created_at
+         FROM attempts WHERE learner_id = ? ORDER BY id",
+    )
+    .bind(learner_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// Deletes the learner's attempts; returns how many there were.
+pub async fn delete_attempts(pool: &SqlitePool, learner_id: i64) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM attempts WHERE learner_id = ?")
+        .bind(learner_id)
+        .execute(pool)
+        .await?
+        .rows_affected())
+}
+
+#[cfg(test)]
+mod tests;

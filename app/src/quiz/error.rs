@@ -1,0 +1,80 @@
+//! The error of the practice server functions (quiz and progress), shown in forms.
+//!
+//! It travels from server to browser as JSON, and without JavaScript inside the
+//! redirect URL (leptos' `__err` parameter), so it carries only what a learner may
+//! see: internal details are logged on the server and replaced by a generic text.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
+pub enum QuizError {
+    /// The request was wrong (HTTP 400); the message says how to fix it.
+    /// `question_id` lets the page show it under the right question.
+    #[error("{message}")]
+    Invalid { question_id: Option<String>, message: String },
+    /// A server-side failure (HTTP 500), already logged.
+    #[error("Something went wrong on our side. Please try again.")]
+    Internal,
+    /// From the server-function machinery: unreadable arguments, network failures.
+    #[error("{}", transport_message(.0))]
+    Transport(ServerFnErrorErr),
+}
+
+impl QuizError {
+    pub fn invalid(question_id: Option<&str>, message: impl Into<String>) -> Self {
+        Self::Invalid {
+            question_id: question_id.map(str::to_string),
+            message: message.into(),
+        }
+    }
+
+    /// Whether the form of this question should show the error: errors about another
+    /// question (all forms share one server function) are not.
+    pub fn concerns(&self, question_id: &str) -> bool {
+        match self {
+            QuizError::Invalid { question_id: Some(id), .. } => id == question_id,
+            _ => true,
+        }
+    }
+}
+
+fn transport_message(err: &ServerFnErrorErr) -> &'static str {
+    match err {
+        ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
+            "The answer could not be read. Please use the form on the page."
+        }
+        ServerFnErrorErr::Request(_) => "The server could not be reached. Check your connection and try again.",
+        _ => "Something went wrong. Please try again.",
+    }
+}
+
+impl FromServerFnError for QuizError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        // Arguments that do not parse (e.g. a hand-made request repeating a field)
+        // are the client's fault: answer 400, not the framework's default 500.
+        #[cfg(feature = "ssr")]
+        if matches!(value, ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_)) {
+            tracing::info!(error = %value, "unreadable server function arguments");
+            set_status(axum::http::StatusCode::BAD_REQUEST);
+        }
+        QuizError::Transport(value)
+    }
+}
+
+/// Sets the HTTP status of the server function's response. A plain form post
+/// (no JavaScript) keeps leptos' redirect back to the page instead, where the error
+/// is shown from the redirect URL.
+#[cfg(feature = "ssr")]
+pub(crate) fn set_status(status: axum::http::StatusCode) {
+    use leptos::prelude::use_context;
+    if crate::quiz::server_support::is_plain_form_post() {
+        return;
+    }
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(status);
+    }
+}

@@ -1,0 +1,24 @@
+//! Practice questions after each lesson: answer forms that work with and without
+//! JavaScript, instant feedback, every attempt stored for the learner's progress.
+
+mod feedback_view;
+mod question_card;
+mod question_list;
+pub mod error;
+pub mod server;
+pub mod types;
+
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod feedback;
+#[cfg(feature = "ssr")]
+pub mod grade;
+#[cfg(feature = "ssr")]
+pub mod server_support;
+#[cfg(feature = "ssr")]
+pub mod views;
+
+pub use error::QuizError;
+pub use question_list::QuestionList;
+pub use server::{ListQuestions, SubmitAnswer};

@@ -1,0 +1,88 @@
+//! Request plumbing shared by the practice server functions (server only): how to
+//! refuse a request, report a failure, and send a plain form post back to its page.
+
+use axum::http::header::{ACCEPT, REFERER};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use leptos::prelude::use_context;
+use leptos::server_fn::error::ServerFnUrlError;
+
+use super::error::{set_status, QuizError};
+
+/// A form posted by the browser itself (no JavaScript): it expects a page back, so
+/// leptos redirects it to the page it came from.
+pub fn is_plain_form_post() -> bool {
+    use_context::<Parts>()
+        .and_then(|p| p.headers.get(ACCEPT).and_then(|v| v.to_str().ok()).map(|v| v.contains("text/html")))
+        .unwrap_or(false)
+}
+
+/// Refuses the request with HTTP 400 and a message for the learner.
+pub fn reject(question_id: Option<&str>, message: impl Into<String>) -> QuizError {
+    let err = QuizError::invalid(question_id, message);
+    tracing::debug!(error = %err, "request refused");
+    set_status(StatusCode::BAD_REQUEST);
+    err
+}
+
+/// Logs the detail and answers a generic error (HTTP 500).
+pub fn internal(context: &str, detail: impl std::fmt::Display) -> QuizError {
+    tracing::error!(%detail, "{context}");
+    QuizError::Internal
+}
+
+/// For plain form posts: back to the page the form was on, scrolled to `anchor`,
+/// carrying `error` the way leptos shows it (its `__path`/`__err` parameters).
+/// Only the path of the Referer is kept, so this never redirects to another site.
+pub fn redirect_back(server_fn_path: &str, anchor: &str, error: Option<&QuizError>) {
+    if !is_plain_form_post() {
+        return;
+    }
+    let referer = use_context::<Parts>()
+        .and_then(|p| p.headers.get(REFERER).and_then(|v| v.to_str().ok()).map(str::to_string))
+        .unwrap_or_default();
+    // A throwaway origin only so that the URL helpers can parse a path.
+    let mut url = format!("http://local{}", same_site_path(&referer));
+    ServerFnUrlError::<QuizError>::strip_error_info(&mut url);
+    let (path, query) = match error.map(|e| ServerFnUrlError::new(server_fn_path, e.clone()).to_url(&url)) {
+        Some(Ok(with_error)) => (with_error.path().to_string(), with_error.query().map(str::to_string)),
+        _ => split_url(&url),
+    };
+    let query = query.filter(|q| !q.is_empty()).map(|q| format!("?{q}")).unwrap_or_default();
+    leptos_axum::redirect(&format!("{path}{query}#{anchor}"));
+}
+
+/// The path and query of a Referer, or `/` for anything that is not a plain URL.
+fn same_site_path(referer: &str) -> String {
+    let rest = referer
+        .strip_prefix("http://")
+        .or_else(|| referer.strip_prefix("https://"))
+        .map(|r| r.find('/').map(|i| &r[i..]).unwrap_or("/"))
+        .unwrap_or("/");
+    let path = rest.split('#').next().unwrap_or("/");
+    let safe = path.starts_with('/') && !path.starts_with("//") && path.bytes().all(|b| b.is_ascii_graphic());
+    if safe { path.to_string() } else { "/".to_string() }
+}
+
+fn split_url(url: &str) -> (String, Option<String>) {
+    let path_and_query = url.strip_prefix("http://local").unwrap_or("/");
+    match path_and_query.split_once('?') {
+        Some((p, q)) => (p.to_string(), Some(q.to_string())),
+        None => (path_and_query.to_string(), None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_site_path;
+
+    #[test]
+    fn only_the_path_of_the_referer_is_kept() {
+        assert_eq!(same_site_path("http://127.0.0.1:3000/lessons/a?x=1#q-b"), "/lessons/a?x=1");
+        assert_eq!(same_site_path("https://evil.example/phish"), "/phish");
+        assert_eq!(same_site_path("http://host"), "/");
+        assert_eq!(same_site_path(""), "/");
+        assert_eq!(same_site_path("javascript:alert(1)"), "/");
+        assert_eq!(same_site_path("http://h//evil.example/"), "/");
+    }
+}

@@ -1,0 +1,80 @@
+//! Question and feedback data sent from the server to the page (both sides compile
+//! these). HTML fields are rendered on the server from trusted content files.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AnswerKind {
+    Single,
+    Multiple,
+    Numeric,
+}
+
+/// One practice question as the form shows it: no correctness, no solution.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuestionView {
+    pub id: String,
+    pub kind: AnswerKind,
+    pub prompt_html: String,
+    pub hint_html: Option<String>,
+    pub options: Vec<OptionView>,
+    /// The unit shown beside a numeric answer.
+    pub unit: Option<String>,
+    /// Feedback on this learner's latest answer, so it survives reloads and works
+    /// without JavaScript (a form post redirects back here).
+    pub latest: Option<Feedback>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OptionView {
+    pub id: String,
+    pub text_html: String,
+}
+
+/// A learner's answer, as stored (JSON) and as echoed back to refill the form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Answer {
+    Choices(Vec<String>),
+    Number(f64),
+}
+
+impl Answer {
+    pub fn has_choice(&self, option_id: &str) -> bool {
+        matches!(self, Answer::Choices(ids) if ids.iter().any(|id| id == option_id))
+    }
+
+    /// The number as typed back into the input, if this is a numeric answer.
+    pub fn number_text(&self) -> Option<String> {
+        match self {
+            Answer::Number(v) => Some(v.to_string()),
+            Answer::Choices(_) => None,
+        }
+    }
+}
+
+/// What the learner sees after answering.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Feedback {
+    pub question_id: String,
+    pub correct: bool,
+    pub first_try: bool,
+    pub answer: Answer,
+    /// The rationale of every option the learner chose.
+    pub chosen: Vec<ChosenOption>,
+    /// Correct options of a "choose all that apply" question that were not chosen.
+    pub missed_correct: usize,
+    /// For numeric answers: the matching trap's rationale or a tolerance message.
+    pub numeric_html: Option<String>,
+    pub solution_html: Vec<String>,
+    pub answer_html: String,
+    pub quick_check_html: String,
+    pub mistakes_html: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChosenOption {
+    pub text_html: String,
+    pub correct: bool,
+    pub rationale_html: String,
+}

@@ -1,0 +1,26 @@
+//! Content questions → what the form shows (server only). Correctness, rationales
+//! and solutions stay on the server until the learner has answered.
+
+use crate::content::{Question, QuestionKind};
+use crate::quiz::feedback::inline_html;
+use crate::quiz::types::{AnswerKind, Feedback, OptionView, QuestionView};
+
+pub fn question_view(q: &Question, latest: Option<Feedback>) -> QuestionView {
+    QuestionView {
+        id: q.id.clone(),
+        kind: match q.kind {
+            QuestionKind::Single => AnswerKind::Single,
+            QuestionKind::Multiple => AnswerKind::Multiple,
+            QuestionKind::Numeric => AnswerKind::Numeric,
+        },
+        prompt_html: crate::content::render_inline_html(&q.prompt),
+        hint_html: q.hint.as_deref().filter(|h| !h.trim().is_empty()).map(inline_html),
+        options: q
+            .options
+            .iter()
+            .map(|o| OptionView { id: o.id.clone(), text_html: inline_html(&o.text) })
+            .collect(),
+        unit: q.numeric().map(|n| n.unit).filter(|u| !u.is_empty()),
+        latest,
+    }
+}

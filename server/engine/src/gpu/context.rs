@@ -1,0 +1,106 @@
+//! One wgpu device on one adapter: creation, error capture and waiting.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use crate::error::EngineError;
+use crate::gpu::pipeline::Pipelines;
+
+/// A device + queue with the pipelines compiled for it.
+pub struct GpuContext {
+    pub info: wgpu::AdapterInfo,
+    pub device: wgpu::Device,
+    pub queue: wgpu::Queue,
+    pub limits: wgpu::Limits,
+    /// `Features::TIMESTAMP_QUERY` was available and enabled.
+    pub timestamps: bool,
+    /// Nanoseconds per timestamp tick.
+    pub timestamp_period_ns: f64,
+    pub pipelines: Pipelines,
+    /// Milliseconds `request_device` took (part of the first cold start).
+    pub device_ms: f64,
+    /// wgpu reports some errors asynchronously; they land here instead of
+    /// panicking (wgpu's default handler) and are turned into `EngineError::Gpu`.
+    errors: Arc<Mutex<Option<String>>>,
+}
+
+impl GpuContext {
+    /// Opens a device on `adapter`, asking for the adapter's own limits (the
+    /// defaults are too small for `large` at batch 1024 on some adapters)
+    /// and for timestamp queries when the adapter has them.
+    pub fn new(adapter: &wgpu::Adapter) -> Result<GpuContext, EngineError> {
+        let start = Instant::now();
+        let info = adapter.get_info();
+        let available = adapter.features();
+        let timestamps = available.contains(wgpu::Features::TIMESTAMP_QUERY);
+        let required_features = if timestamps { wgpu::Features::TIMESTAMP_QUERY } else { wgpu::Features::empty() };
+        let limits = adapter.limits();
+        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+            label: Some("lab-engine"),
+            required_features,
+            required_limits: limits.clone(),
+            experimental_features: wgpu::ExperimentalFeatures::disabled(),
+            memory_hints: wgpu::MemoryHints::Performance,
+            trace: wgpu::Trace::Off,
+        }))
+        .map_err(|e| EngineError::Gpu(format!("could not open a device on '{}': {e}", info.name)))?;
+
+        let errors: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
+        let sink = errors.clone();
+        device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
+            tracing::error!("wgpu error: {e}");
+            if let Ok(mut slot) = sink.lock() {
+                slot.get_or_insert_with(|| e.to_string());
+            }
+        }));
+        let timestamp_period_ns = queue.get_timestamp_period() as f64;
+        let pipelines = Pipelines::new(&device);
+        Ok(GpuContext {
+            info,
+            device,
+            queue,
+            limits,
+            timestamps,
+            timestamp_period_ns,
+            pipelines,
+            device_ms: start.elapsed().as_secs_f64() * 1e3,
+            errors,
+        })
+    }
+
+    /// Returns (and clears) an error wgpu reported asynchronously.
+    pub fn check_errors(&self) -> Result<(), EngineError> {
+        let taken = self.errors.lock().ok().and_then(|mut e| e.take());
+        match taken {
+            Some(msg) => Err(EngineError::Gpu(msg)),
+            None => Ok(()),
+        }
+    }
+
+    /// Blocks until all submitted work has finished (the analogue of
+    /// `torch.cuda.synchronize()`), then surfaces any pending error.
+    pub fn wait(&self) -> Result<(), EngineError> {
+        self.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| EngineError::Gpu(format!("waiting for the GPU failed: {e}")))?;
+        self.check_errors()
+    }
+
+    /// Runs `f` inside validation + out-of-memory error scopes, so allocation
+    /// failures come back as errors rather than asynchronously.
+    pub fn scoped<T>(&self, what: &str, f: impl FnOnce() -> T) -> Result<T, EngineError> {
+        self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let value = f();
+        let validation = pollster::block_on(self.device.pop_error_scope());
+        let oom = pollster::block_on(self.device.pop_error_scope());
+        if let Some(e) = oom {
+            return Err(EngineError::Gpu(format!("{what}: out of GPU memory: {e}")));
+        }
+        if let Some(e) = validation {
+            return Err(EngineError::Gpu(format!("{what}: {e}")));
+        }
+        self.check_errors()?;
+        Ok(value)
+    }
+}

@@ -1,0 +1,223 @@
+//! Request bounds, checked before anything is allocated or run.
+//!
+//! The defaults keep every accepted request well under a minute on the
+//! 2-core reference machine with lavapipe (software Vulkan), the slowest
+//! "GPU" the lab runs on. Refusals name the field, the limit and by how much
+//! it is exceeded.
+
+use serde::Serialize;
+
+use crate::error::EngineError;
+use crate::model::ModelSpec;
+use crate::params::{Kernel, RunParams};
+
+/// Per-request limits. `Limits::default()` is what the server uses.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Limits {
+    pub max_n: usize,
+    pub max_batch: usize,
+    pub max_repeats: usize,
+    pub max_warmup: usize,
+    /// FLOPs one request may spend on the CPU: n × (warmup + repeats) × FLOPs/item.
+    pub max_cpu_flops: f64,
+    /// Same, on the GPU with the tiled kernel.
+    pub max_gpu_flops: f64,
+    /// Same, on the GPU with the naive kernel (several times slower).
+    pub max_gpu_naive_flops: f64,
+    /// Batches one request may run per device: ceil(n / batch) × (warmup +
+    /// repeats). Each GPU batch costs three submit-and-wait round trips, so
+    /// this bounds run time when batches are tiny.
+    pub max_gpu_batches: u64,
+    pub max_cpu_batches: u64,
+    /// Bytes of the largest activation buffer (batch × widest layer × 4).
+    pub max_activation_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_n: 1_000_000,
+            max_batch: 1024,
+            max_repeats: 20,
+            max_warmup: 5,
+            // Measured on the reference machine (2 cores, busy): gemm ≈ 60
+            // GFLOP/s, lavapipe tiled ≈ 1–3 GFLOP/s, naive ≈ 0.4 GFLOP/s.
+            // The tiled budget admits the lab's standard demo (medium,
+            // n = 4096, 1 + 5 passes = 91 GFLOP).
+            max_cpu_flops: 1.0e12,
+            max_gpu_flops: 100e9,
+            max_gpu_naive_flops: 15e9,
+            max_gpu_batches: 20_000,
+            max_cpu_batches: 400_000,
+            max_activation_bytes: 64 << 20,
+        }
+    }
+}
+
+/// A validated run: what the measurement loop needs to know up front.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Plan {
+    pub spec: ModelSpec,
+    pub n: usize,
+    pub batch: usize,
+    /// ceil(n / batch).
+    pub batches: usize,
+    /// Items in the last batch (== batch when n is a multiple of it).
+    pub last_batch: usize,
+    pub flops_per_item: f64,
+    pub cpu_threads: usize,
+}
+
+/// ceil(n / batch) and the size of the (possibly partial) last batch.
+pub fn batch_counts(n: usize, batch: usize) -> (usize, usize) {
+    if n == 0 || batch == 0 {
+        return (0, 0);
+    }
+    let batches = n.div_ceil(batch);
+    (batches, n - (batches - 1) * batch)
+}
+
+/// Formats a FLOP count with an SI prefix ("3.1 TFLOP").
+pub fn fmt_flops(f: f64) -> String {
+    let (v, unit) = if f >= 1e12 {
+        (f / 1e12, "TFLOP")
+    } else if f >= 1e9 {
+        (f / 1e9, "GFLOP")
+    } else {
+        (f / 1e6, "MFLOP")
+    };
+    format!("{} {unit}", trim_float(v))
+}
+
+fn trim_float(v: f64) -> String {
+    if v >= 100.0 {
+        format!("{v:.0}")
+    } else if v >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+fn range_check(field: &'static str, value: usize, min: usize, max: usize) -> Result<(), EngineError> {
+    if value < min {
+        return Err(EngineError::invalid(field, format!("{field} = {value} is below the minimum of {min}")));
+    }
+    if value > max {
+        return Err(EngineError::LimitExceeded {
+            field,
+            message: format!("{field} = {value} exceeds the limit of {max} by {}", value - max),
+        });
+    }
+    Ok(())
+}
+
+impl Limits {
+    /// Validates `p` against the limits; `available_threads` is the machine's
+    /// core count (for `cpu_threads`).
+    pub fn check(&self, p: &RunParams, available_threads: usize) -> Result<Plan, EngineError> {
+        range_check("n", p.n, 1, self.max_n)?;
+        range_check("batch", p.batch, 1, self.max_batch)?;
+        range_check("repeats", p.repeats, 1, self.max_repeats)?;
+        range_check("warmup", p.warmup, 1, self.max_warmup)?;
+        if p.device.uses_cpu() {
+            range_check("cpu_threads", p.cpu_threads, 0, available_threads)?;
+        }
+        let spec = p.model.spec();
+        // The activation buffers never need more rows than there are items.
+        let rows = p.batch.min(p.n);
+        let act_bytes = rows as u64 * spec.max_width() as u64 * 4;
+        if act_bytes > self.max_activation_bytes {
+            return Err(EngineError::LimitExceeded {
+                field: "batch",
+                message: format!(
+                    "batch × widest layer × 4 B = {} MiB exceeds the activation memory budget of {} MiB ({:.1}×)",
+                    act_bytes >> 20,
+                    self.max_activation_bytes >> 20,
+                    act_bytes as f64 / self.max_activation_bytes as f64
+                ),
+            });
+        }
+
+        let (batches, last_batch) = batch_counts(p.n, p.batch);
+        let passes = (p.warmup + p.repeats) as u64;
+        let total_batches = batches as u64 * passes;
+        let flops_per_item = spec.flops_per_item();
+        let total_flops = p.n as f64 * passes as f64 * flops_per_item;
+
+        let mut budgets: Vec<(&str, u64, f64)> = Vec::new();
+        if p.device.uses_gpu() {
+            let f = match p.kernel {
+                Kernel::Tiled => self.max_gpu_flops,
+                Kernel::Naive => self.max_gpu_naive_flops,
+            };
+            budgets.push(("GPU", self.max_gpu_batches, f));
+        }
+        if p.device.uses_cpu() {
+            budgets.push(("CPU", self.max_cpu_batches, self.max_cpu_flops));
+        }
+        for (dev, max_batches, max_flops) in budgets {
+            if total_batches > max_batches {
+                return Err(EngineError::LimitExceeded {
+                    field: "batch",
+                    message: format!(
+                        "ceil(n / batch) × (warmup + repeats) = {batches} × {passes} = {total_batches} {dev} batches \
+                         exceeds the limit of {max_batches} by {} (use a larger batch or a smaller n)",
+                        total_batches - max_batches
+                    ),
+                });
+            }
+            if total_flops > max_flops {
+                let kernel = if dev == "GPU" { format!(", {} kernel", p.kernel.name()) } else { String::new() };
+                return Err(EngineError::LimitExceeded {
+                    field: "n",
+                    message: format!(
+                        "n × (warmup + repeats) × FLOPs/item = {} × {passes} × {} = {} exceeds the per-request \
+                         {dev} budget of {}{kernel} ({:.1}×)",
+                        p.n,
+                        fmt_flops(flops_per_item),
+                        fmt_flops(total_flops),
+                        fmt_flops(max_flops),
+                        total_flops / max_flops
+                    ),
+                });
+            }
+        }
+
+        let cpu_threads = if p.cpu_threads == 0 { available_threads.max(1) } else { p.cpu_threads };
+        Ok(Plan { spec, n: p.n, batch: p.batch, batches, last_batch, flops_per_item, cpu_threads })
+    }
+
+    /// Bounds for the timing demo (a single batch, a few calls).
+    pub fn check_demo(&self, batch: usize, warm_calls: usize) -> Result<(), EngineError> {
+        range_check("batch", batch, 1, self.max_batch)?;
+        range_check("warm_calls", warm_calls, 1, self.max_repeats)?;
+        Ok(())
+    }
+}
+
+/// Number of cores the CPU backend may use.
+pub fn available_threads() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_counting_with_partial_last_batch() {
+        assert_eq!(batch_counts(4096, 64), (64, 64));
+        assert_eq!(batch_counts(100, 64), (2, 36));
+        assert_eq!(batch_counts(1, 1024), (1, 1));
+        assert_eq!(batch_counts(1025, 1024), (2, 1));
+        assert_eq!(batch_counts(7, 1), (7, 1));
+        assert_eq!(batch_counts(0, 8), (0, 0));
+    }
+
+    #[test]
+    fn flops_format() {
+        assert_eq!(fmt_flops(3.1e12), "3.10 TFLOP");
+        assert_eq!(fmt_flops(0.5e12), "500 GFLOP");
+    }
+}

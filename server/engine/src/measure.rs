@@ -1,0 +1,217 @@
+//! The measurement loop, mirroring
+//! `for batch in loader: out = model(batch.to(dev)); results.append(out.cpu())`.
+//!
+//! Input generation (the "data loader") is excluded from every timer, as if
+//! it were prefetched by loader workers; what is timed is upload → compute →
+//! readback of each batch, summed over the ceil(n/b) batches of a pass.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::cpu::CpuRunner;
+use crate::error::EngineError;
+use crate::gpu::{BatchTimes, GpuContext, GpuModel};
+use crate::limits::Plan;
+use crate::model::fill_inputs;
+use crate::params::Kernel;
+use crate::report::{Agreement, Phases};
+use crate::stats::Summary;
+
+/// Seed of the synthetic inputs (item i's features depend on it and i only).
+pub const INPUT_SEED: u64 = 0x1AB5_EED5;
+/// Outputs kept per device for the GPU-vs-CPU comparison.
+pub const AGREEMENT_ITEMS: usize = 4096;
+
+/// Something that runs one batch and says how long each phase took.
+pub(crate) trait Backend {
+    fn in_width(&self) -> usize;
+    fn out_width(&self) -> usize;
+    /// Runs `m` items of `input`, writes `m × out` floats to `out`.
+    fn run_batch(&mut self, input: &[f32], m: usize, out: &mut [f32]) -> Result<BatchTimes, EngineError>;
+}
+
+pub(crate) struct CpuBackend {
+    pub runner: CpuRunner,
+    pub in_width: usize,
+    pub out_width: usize,
+}
+
+impl Backend for CpuBackend {
+    fn in_width(&self) -> usize {
+        self.in_width
+    }
+    fn out_width(&self) -> usize {
+        self.out_width
+    }
+    fn run_batch(&mut self, input: &[f32], m: usize, out: &mut [f32]) -> Result<BatchTimes, EngineError> {
+        let t = Instant::now();
+        let y = self.runner.forward(input, m)?;
+        out[..y.len()].copy_from_slice(y);
+        Ok(BatchTimes { compute: t.elapsed(), ..Default::default() })
+    }
+}
+
+pub(crate) struct GpuBackend<'a> {
+    pub ctx: &'a GpuContext,
+    pub model: &'a mut GpuModel,
+    pub pipeline: Arc<wgpu::ComputePipeline>,
+    pub kernel: Kernel,
+    pub in_width: usize,
+}
+
+impl Backend for GpuBackend<'_> {
+    fn in_width(&self) -> usize {
+        self.in_width
+    }
+    fn out_width(&self) -> usize {
+        self.model.out_width()
+    }
+    fn run_batch(&mut self, input: &[f32], m: usize, out: &mut [f32]) -> Result<BatchTimes, EngineError> {
+        self.model.run_batch(self.ctx, &self.pipeline, self.kernel, input, m, out)
+    }
+}
+
+/// Raw samples of one device's run.
+pub(crate) struct Measured {
+    pub first_batch_ms: f64,
+    pub wall_ms: Vec<f64>,
+    pub upload_ms: Vec<f64>,
+    pub compute_ms: Vec<f64>,
+    pub readback_ms: Vec<f64>,
+    pub kernel_ms: Vec<f64>,
+    /// Outputs of the first `min(n, AGREEMENT_ITEMS)` items (from the first pass).
+    pub kept: Vec<f32>,
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// `warmup` untimed passes, then `repeats` timed passes over all n items.
+pub(crate) fn measure(
+    backend: &mut dyn Backend,
+    plan: &Plan,
+    warmup: usize,
+    repeats: usize,
+) -> Result<Measured, EngineError> {
+    let (in_w, out_w) = (backend.in_width(), backend.out_width());
+    let rows = plan.batch.min(plan.n);
+    // Buffers for one batch only: a run never holds all n items.
+    let mut input = vec![0.0f32; rows * in_w];
+    let mut out = vec![0.0f32; rows * out_w];
+    let keep = plan.n.min(AGREEMENT_ITEMS) * out_w;
+    let mut m = Measured {
+        first_batch_ms: 0.0,
+        wall_ms: Vec::with_capacity(repeats),
+        upload_ms: Vec::with_capacity(repeats),
+        compute_ms: Vec::with_capacity(repeats),
+        readback_ms: Vec::with_capacity(repeats),
+        kernel_ms: Vec::with_capacity(repeats),
+        kept: Vec::with_capacity(keep),
+    };
+    for pass in 0..warmup + repeats {
+        let (mut up, mut comp, mut rb) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
+        let mut kernel_ns = 0.0;
+        let mut have_kernel = true;
+        for b in 0..plan.batches {
+            let first = b * plan.batch;
+            let count = plan.batch.min(plan.n - first);
+            fill_inputs(INPUT_SEED, first, count, in_w, &mut input);
+            let t = backend.run_batch(&input, count, &mut out)?;
+            if pass == 0 && b == 0 {
+                m.first_batch_ms = ms(t.upload + t.compute + t.readback);
+            }
+            if pass == 0 && m.kept.len() < keep {
+                let take = (keep - m.kept.len()).min(count * out_w);
+                m.kept.extend_from_slice(&out[..take]);
+            }
+            up += t.upload;
+            comp += t.compute;
+            rb += t.readback;
+            match t.kernel_ns {
+                Some(k) => kernel_ns += k,
+                None => have_kernel = false,
+            }
+        }
+        if pass >= warmup {
+            m.wall_ms.push(ms(up + comp + rb));
+            m.upload_ms.push(ms(up));
+            m.compute_ms.push(ms(comp));
+            m.readback_ms.push(ms(rb));
+            if have_kernel {
+                m.kernel_ms.push(kernel_ns / 1e6);
+            }
+        }
+    }
+    Ok(m)
+}
+
+impl Measured {
+    pub fn phases(&self) -> Phases {
+        Phases {
+            upload: Summary::from_ms(&self.upload_ms),
+            compute: Summary::from_ms(&self.compute_ms),
+            readback: Summary::from_ms(&self.readback_ms),
+            kernel: (!self.kernel_ms.is_empty()).then(|| Summary::from_ms(&self.kernel_ms)),
+        }
+    }
+}
+
+/// Index of the largest value (first one on ties); `None` for an empty row.
+fn argmax(row: &[f32]) -> Option<usize> {
+    row.iter()
+        .enumerate()
+        .fold(None, |best: Option<(usize, f32)>, (i, &v)| match best {
+            Some((_, bv)) if bv >= v => best,
+            _ => Some((i, v)),
+        })
+        .map(|(i, _)| i)
+}
+
+/// Compares two devices' kept outputs item by item.
+pub(crate) fn compare(a: &[f32], b: &[f32], out_w: usize, n: usize) -> Agreement {
+    let items = (a.len().min(b.len()) / out_w.max(1)).min(n);
+    let mut max_err = 0.0f64;
+    let mut max_out = 0.0f64;
+    let mut same = 0usize;
+    for i in 0..items {
+        let (ra, rb) = (&a[i * out_w..(i + 1) * out_w], &b[i * out_w..(i + 1) * out_w]);
+        for (x, y) in ra.iter().zip(rb) {
+            max_err = max_err.max((*x as f64 - *y as f64).abs());
+            max_out = max_out.max((*x as f64).abs());
+        }
+        if argmax(ra) == argmax(rb) {
+            same += 1;
+        }
+    }
+    Agreement {
+        items_compared: items,
+        all_items: items == n,
+        max_abs_error: max_err,
+        max_abs_output: max_out,
+        argmax_agreement: if items == 0 { 0.0 } else { same as f64 / items as f64 },
+        matches: items > 0 && max_err <= 1e-3 * max_out.max(1.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn argmax_takes_first_maximum() {
+        assert_eq!(argmax(&[1.0, 3.0, 3.0, 2.0]), Some(1));
+        assert_eq!(argmax(&[]), None);
+    }
+
+    #[test]
+    fn compare_counts_argmax_and_error() {
+        let a = [0.0, 1.0, 2.0, 0.0];
+        let b = [0.0, 1.5, 0.5, 1.0];
+        let r = compare(&a, &b, 2, 2);
+        assert_eq!(r.items_compared, 2);
+        assert!((r.max_abs_error - 1.5).abs() < 1e-12);
+        assert_eq!(r.argmax_agreement, 0.5);
+        assert!(!r.matches);
+    }
+}

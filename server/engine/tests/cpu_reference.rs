@@ -1,0 +1,50 @@
+//! The gemm CPU path against a plain triple loop.
+
+mod common;
+
+use lab_engine::cpu::{reference_forward, CpuRunner};
+use lab_engine::{fill_inputs, Mlp, ModelSpec, Preset};
+use std::sync::Arc;
+
+fn check(spec: ModelSpec, batches: &[usize], threads: usize) {
+    let mlp = Arc::new(Mlp::new(spec.clone(), 7));
+    let max = *batches.iter().max().unwrap_or(&1);
+    let mut runner = CpuRunner::new(mlp.clone(), threads, max);
+    for &m in batches {
+        let mut input = vec![0.0; m * spec.input_width()];
+        fill_inputs(3, 100, m, spec.input_width(), &mut input);
+        let want = reference_forward(&mlp, &input, m);
+        let got = runner.forward(&input, m).expect("forward").to_vec();
+        assert_eq!(got.len(), want.len());
+        let max_out = want.iter().fold(1.0f32, |a, v| a.max(v.abs()));
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            assert!((g - w).abs() <= 1e-4 * max_out, "{:?} b={m} t={threads} [{i}]: {g} vs {w}", spec.widths);
+        }
+    }
+}
+
+#[test]
+fn gemm_matches_triple_loop_on_tiny() {
+    // Reusing one runner across batch sizes also checks buffer reuse.
+    check(Preset::Tiny.spec(), &[1, 5, 64, 3], 1);
+    check(Preset::Tiny.spec(), &[1, 33], 2);
+}
+
+#[test]
+fn gemm_matches_triple_loop_on_odd_shapes() {
+    check(ModelSpec { widths: vec![3, 17, 1] }, &[1, 2, 9], 1);
+    check(ModelSpec { widths: vec![130, 67, 65, 5] }, &[1, 31, 70], 2);
+}
+
+#[test]
+fn gemm_matches_triple_loop_on_medium() {
+    check(Preset::Medium.spec(), &[1, 6], 2);
+}
+
+#[test]
+fn runner_refuses_oversized_batches() {
+    let mlp = Arc::new(Mlp::preset(Preset::Tiny, 1));
+    let mut runner = CpuRunner::new(mlp, 1, 4);
+    let input = vec![0.0; 5 * 64];
+    assert!(runner.forward(&input, 5).is_err());
+}

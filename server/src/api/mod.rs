@@ -1,0 +1,23 @@
+//! Plain JSON routes beside the leptos pages.
+
+mod devices;
+mod experiments;
+mod health;
+mod progress;
+
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::startup::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/api/devices", get(devices::list))
+        .route("/api/experiments", post(experiments::run))
+        .route("/api/experiments/sweeps", post(experiments::sweep))
+        .route("/api/experiments/{id}", get(experiments::saved))
+        .route("/api/lab/queue", get(experiments::queue))
+        .route("/api/lab/jobs/{id}/events", get(experiments::events))
+        .route("/progress.json", get(progress::download))
+}

@@ -1,0 +1,49 @@
+use clap::{Parser, Subcommand};
+
+use inference_lab::settings::Settings;
+use inference_lab::startup::Application;
+use inference_lab::telemetry;
+
+/// Inference Lab: lessons and live GPU-vs-CPU inference experiments.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    settings: Settings,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web app (the default).
+    Serve,
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    telemetry::init();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(cli.settings.resolved()).await,
+    }
+}
+
+async fn serve(settings: Settings) -> std::process::ExitCode {
+    let app = match Application::build(settings).await {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("inference-lab: cannot start: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    // Printed (not logged) so scripts and tests can read the address, port 0 included.
+    println!("Inference Lab is serving on http://{}", app.local_addr());
+    match app.run_until_stopped().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("inference-lab: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

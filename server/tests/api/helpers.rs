@@ -1,0 +1,66 @@
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use inference_lab::settings::Settings;
+use inference_lab::startup::Application;
+
+/// A running app; the server task and temp folder live as long as this value.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    pub db_path: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("request failed")
+    }
+}
+
+pub fn workspace_path(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel)
+}
+
+pub fn test_settings(db_path: PathBuf) -> Settings {
+    Settings {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        database: db_path,
+        content_dir: workspace_path("content"),
+        site_root: workspace_path("target/site"),
+        visible_devices: None,
+        queue_capacity: inference_lab::lab::DEFAULT_QUEUE_CAPACITY,
+    }
+}
+
+/// Starts the app with a fresh database in a new temp folder.
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db_path = dir.path().join("lab.db");
+    let mut app = spawn_with(test_settings(db_path.clone())).await;
+    app._dir = dir;
+    app
+}
+
+/// Starts the app with the given settings (e.g. to reopen an existing database).
+pub async fn spawn_with(settings: Settings) -> TestApp {
+    inference_lab::telemetry::init();
+    let db_path = settings.database.clone();
+    let app = Application::build(settings).await.expect("app builds");
+    let addr = app.local_addr();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        addr,
+        client: reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        db_path,
+        _dir: tempfile::tempdir().unwrap(),
+    }
+}

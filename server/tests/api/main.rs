@@ -1,0 +1,8 @@
+//! HTTP tests: the real app on port 0 with a fresh temporary SQLite database.
+
+mod experiments;
+mod health;
+mod helpers;
+mod pages;
+mod progress;
+mod quiz;
