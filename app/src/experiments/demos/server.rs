@@ -1,0 +1,68 @@
+//! Server functions behind the lesson demos.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::experiments::types::{DeviceKind, ModelPreset, TimingParams, TimingView};
+
+/// Items per second measured on this server, per device.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Throughput {
+    pub model: ModelPreset,
+    pub batch: usize,
+    pub gpu_items_per_s: Option<f64>,
+    pub gpu_label: Option<String>,
+    pub cpu_items_per_s: Option<f64>,
+    pub cpu_label: Option<String>,
+    /// The saved run the numbers come from.
+    pub run_id: String,
+}
+
+fn model_from(name: &str) -> Result<ModelPreset, ServerFnError> {
+    ModelPreset::from_name(name)
+        .ok_or_else(|| ServerFnError::new(format!("unknown model '{name}': use tiny, medium or large")))
+}
+
+/// The timing lesson's measurement: submit without waiting vs waiting, cold vs warm.
+#[server(prefix = "/api", endpoint = "demos/timing")]
+pub async fn timing_demo(model: String, batch: usize) -> Result<TimingView, ServerFnError> {
+    let params = TimingParams {
+        model: model_from(&model)?,
+        batch,
+        ..TimingParams::default()
+    };
+    crate::state::lab()?
+        .timing_demo(params)
+        .await
+        .map_err(|e| ServerFnError::new(e.public_message()))
+}
+
+/// Measures items/s on both devices for the cost calculator (a normal, saved run).
+#[server(prefix = "/api", endpoint = "demos/throughput")]
+pub async fn measure_throughput(model: String, batch: usize) -> Result<Throughput, ServerFnError> {
+    use crate::experiments::types::{DeviceChoice, RunParams};
+    let model = model_from(&model)?;
+    let params = RunParams {
+        model,
+        n: 4096,
+        batch,
+        device: DeviceChoice::Both,
+        repeats: 3,
+        ..RunParams::default()
+    };
+    let (run_id, view) = crate::state::lab()?
+        .run(params, None)
+        .await
+        .map_err(|e| ServerFnError::new(e.public_message()))?;
+    let pick = |kind| view.result(kind).map(|r| (r.items_per_s, r.label.clone()));
+    let (gpu, cpu) = (pick(DeviceKind::Gpu), pick(DeviceKind::Cpu));
+    Ok(Throughput {
+        model,
+        batch,
+        gpu_items_per_s: gpu.as_ref().map(|g| g.0),
+        gpu_label: gpu.map(|g| g.1),
+        cpu_items_per_s: cpu.as_ref().map(|c| c.0),
+        cpu_label: cpu.map(|c| c.1),
+        run_id,
+    })
+}

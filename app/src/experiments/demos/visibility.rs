@@ -1,0 +1,135 @@
+//! Lesson 2's demo: the server's adapters under a visibility string the learner types,
+//! evaluated per request with `CUDA_VISIBLE_DEVICES` rules.
+
+use leptos::prelude::*;
+use leptos_router::components::Form;
+use leptos_router::hooks::use_query_map;
+
+use super::error_line;
+use crate::experiments::server::lab_devices;
+use crate::experiments::types::DevicesView;
+
+/// Strings worth trying, with what each teaches.
+const PRESETS: [(&str, &str); 6] = [
+    ("", "empty: no GPU"),
+    ("0", "only GPU 0"),
+    ("1,0", "reordered"),
+    ("-1", "invalid first index"),
+    ("0,-1,1", "stops at -1"),
+    ("GPU-00000000", "unknown UUID"),
+];
+
+#[component]
+pub fn VisibilityDemo() -> impl IntoView {
+    let query = use_query_map();
+    // Absent `vis_mode=set` means the variable is unset (all GPUs visible).
+    let spec = move || {
+        let q = query.read();
+        (q.get("vis_mode").as_deref() == Some("set")).then(|| q.get("visible").unwrap_or_default())
+    };
+    let devices = Resource::new(spec, lab_devices);
+    view! {
+        <section class="demo-card visibility-demo" aria-labelledby="visibility-demo-title">
+            <h3 id="visibility-demo-title">"Try it: GPU visibility on this server"</h3>
+            <Form method="GET" action="">
+                <fieldset>
+                    <legend>"LAB_VISIBLE_DEVICES for this request"</legend>
+                    <label>
+                        <input type="radio" name="vis_mode" value="unset" checked=move || spec().is_none()/>
+                        " leave unset"
+                    </label>
+                    <label>
+                        <input type="radio" name="vis_mode" value="set" checked=move || spec().is_some()/>
+                        " set to "
+                        <input
+                            type="text"
+                            name="visible"
+                            maxlength="200"
+                            aria-label="visibility string"
+                            placeholder="e.g. 1,0"
+                            prop:value=move || spec().unwrap_or_default()
+                        />
+                    </label>
+                    <button type="submit">"Show devices"</button>
+                </fieldset>
+            </Form>
+            <p class="presets">
+                "Presets: "
+                {PRESETS
+                    .iter()
+                    .map(|(s, what)| {
+                        let href = format!("?vis_mode=set&visible={}#visibility-demo-title", urlencode(s));
+                        view! { <a href=href class="chip"><code>{format!("'{s}'")}</code>" " {*what}</a> }
+                    })
+                    .collect_view()}
+                <a href="?vis_mode=unset#visibility-demo-title" class="chip">"unset: all"</a>
+            </p>
+            <Suspense fallback=|| view! { <p>"Listing adapters…"</p> }>
+                {move || Suspend::new(async move {
+                    match devices.await {
+                        Ok(d) => view! { <DeviceTable devices=d/> }.into_any(),
+                        Err(e) => error_line(e),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn DeviceTable(devices: DevicesView) -> impl IntoView {
+    let setting = match &devices.visibility_spec {
+        None => "unset".to_string(),
+        Some(s) => format!("'{s}'"),
+    };
+    view! {
+        <p class="explanation" aria-live="polite">
+            <strong>{format!("LAB_VISIBLE_DEVICES = {setting}")}</strong>
+            " — " {devices.explanation.clone()}
+        </p>
+        <table class="data">
+            <thead>
+                <tr>
+                    <th scope="col">"Physical index"</th>
+                    <th scope="col">"Seen by the program as"</th>
+                    <th scope="col">"Adapter"</th>
+                    <th scope="col">"Backend"</th>
+                    <th scope="col">"Type"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {devices
+                    .adapters
+                    .into_iter()
+                    .map(|a| {
+                        let seen = a.visible_index.map(|i| format!("gpu:{i}")).unwrap_or_else(|| "hidden".into());
+                        let hidden = a.visible_index.is_none();
+                        view! {
+                            <tr class:hidden-device=hidden>
+                                <td>{a.physical_index}</td>
+                                <td><strong>{seen}</strong></td>
+                                <td>
+                                    {a.name}
+                                    {a.software.then(|| view! { <span class="software-label">{format!(" — {}", a.label)}</span> })}
+                                </td>
+                                <td>{a.backend}</td>
+                                <td>{a.device_type}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+        {devices.no_gpu_message.map(|m| view! { <p class="notice">{m} " The CPU path keeps working."</p> })}
+    }
+}
+
+/// Percent-encodes a query value (the presets are plain ASCII).
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
