@@ -1,4 +1,5 @@
 //! The `inference-lab` server: start-up, settings, telemetry, database, JSON API.
+#![recursion_limit = "256"]
 
 pub mod api;
 pub mod db;

@@ -18,6 +18,9 @@ struct Cli {
 enum Command {
     /// Serve the web app (the default).
     Serve,
+    /// Measure the inference engine from the command line, e.g.
+    /// `inference-lab bench --device both --model medium --n 4096 --batch 64`.
+    Bench(lab_engine::BenchArgs),
 }
 
 #[tokio::main]
@@ -26,6 +29,25 @@ async fn main() -> std::process::ExitCode {
     telemetry::init();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.settings.resolved()).await,
+        Command::Bench(args) => bench(args).await,
+    }
+}
+
+async fn bench(args: lab_engine::BenchArgs) -> std::process::ExitCode {
+    // The engine blocks (GPU waits, CPU GEMM): keep it off the async workers.
+    match tokio::task::spawn_blocking(move || lab_engine::run_bench_cli(args)).await {
+        Ok(Ok(report)) => {
+            println!("{report}");
+            std::process::ExitCode::SUCCESS
+        }
+        Ok(Err(e)) => {
+            eprintln!("inference-lab bench: {e}");
+            std::process::ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("inference-lab bench: the measurement crashed: {e}");
+            std::process::ExitCode::FAILURE
+        }
     }
 }
 

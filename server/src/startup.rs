@@ -99,7 +99,7 @@ fn router(state: AppState, server: ServerState, leptos_options: LeptosOptions) -
             move || provide_context(server.clone()),
             move || shell(leptos_options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler(shell))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state)
 }
 

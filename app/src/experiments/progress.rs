@@ -5,11 +5,6 @@ use leptos::prelude::*;
 
 use super::types::JobStatus;
 
-/// The progress stream's URL for a job.
-pub fn events_url(job_id: &str) -> String {
-    format!("/api/lab/jobs/{job_id}/events")
-}
-
 /// Calls `on_status` for every update of the job until it is final (browser only;
 /// on the server there is nothing to follow).
 #[cfg(feature = "hydrate")]
@@ -17,7 +12,7 @@ pub fn follow_job(job_id: &str, on_status: impl Fn(JobStatus) + 'static) {
     use wasm_bindgen::closure::Closure;
     use wasm_bindgen::JsCast;
 
-    let Ok(source) = web_sys::EventSource::new(&events_url(job_id)) else {
+    let Ok(source) = web_sys::EventSource::new(&format!("/api/lab/jobs/{job_id}/events")) else {
         on_status(JobStatus::Failed { message: "this browser cannot follow the progress".into() });
         return;
     };

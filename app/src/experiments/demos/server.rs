@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::experiments::types::{DeviceKind, ModelPreset, TimingParams, TimingView};
+use crate::experiments::types::{ModelPreset, TimingView};
 
 /// Items per second measured on this server, per device.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -18,6 +18,7 @@ pub struct Throughput {
     pub run_id: String,
 }
 
+#[cfg(feature = "ssr")]
 fn model_from(name: &str) -> Result<ModelPreset, ServerFnError> {
     ModelPreset::from_name(name)
         .ok_or_else(|| ServerFnError::new(format!("unknown model '{name}': use tiny, medium or large")))
@@ -26,6 +27,7 @@ fn model_from(name: &str) -> Result<ModelPreset, ServerFnError> {
 /// The timing lesson's measurement: submit without waiting vs waiting, cold vs warm.
 #[server(prefix = "/api", endpoint = "demos/timing")]
 pub async fn timing_demo(model: String, batch: usize) -> Result<TimingView, ServerFnError> {
+    use crate::experiments::types::TimingParams;
     let params = TimingParams {
         model: model_from(&model)?,
         batch,
@@ -40,7 +42,7 @@ pub async fn timing_demo(model: String, batch: usize) -> Result<TimingView, Serv
 /// Measures items/s on both devices for the cost calculator (a normal, saved run).
 #[server(prefix = "/api", endpoint = "demos/throughput")]
 pub async fn measure_throughput(model: String, batch: usize) -> Result<Throughput, ServerFnError> {
-    use crate::experiments::types::{DeviceChoice, RunParams};
+    use crate::experiments::types::{DeviceChoice, DeviceKind, RunParams};
     let model = model_from(&model)?;
     let params = RunParams {
         model,
