@@ -4,6 +4,7 @@ pub mod analysis;
 pub mod chart;
 pub mod demos;
 pub mod describe;
+#[cfg(any(feature = "ssr", test))]
 mod form;
 mod history;
 mod pages;
