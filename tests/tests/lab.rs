@@ -9,10 +9,20 @@ use serde_json::Value;
 /// True when the server's wgpu sees an adapter (lavapipe on a machine without a
 /// GPU). With `CI` set a missing adapter is a failure, not a skip.
 async fn gpu_available(server: &Server) -> bool {
-    let devices: Value = reqwest::get(server.url("/api/devices")).await.unwrap().json().await.unwrap();
-    let found = devices["adapters"].as_array().is_some_and(|a| !a.is_empty());
+    let devices: Value = reqwest::get(server.url("/api/devices"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let found = devices["adapters"]
+        .as_array()
+        .is_some_and(|a| !a.is_empty());
     if !found {
-        assert!(std::env::var_os("CI").is_none(), "CI is set but wgpu found no GPU adapter (install mesa-vulkan-drivers)");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but wgpu found no GPU adapter (install mesa-vulkan-drivers)"
+        );
         eprintln!("no GPU adapter: skipping the GPU part of this test");
     }
     found
@@ -27,36 +37,76 @@ async fn runs_on_cpu_and_gpu_show_results_and_a_shared_link_reproduces_them() {
     let server = Server::start();
     let has_gpu = gpu_available(&server).await;
     let browser = Browser::start().await;
-    browser.goto(&server.url("/lab?model=tiny&n=512&b=64&device=both&threads=0&repeats=2")).await;
+    browser
+        .goto(&server.url("/lab?model=tiny&n=512&b=64&device=both&threads=0&repeats=2"))
+        .await;
     browser.wait_hydrated().await;
     // The setup comes from the URL.
     let n = browser.wait_css(".experiment-panel input[name='n']").await;
     assert_eq!(n.prop("value").await.unwrap().as_deref(), Some("512"));
 
-    browser.wait_css("button.run-cpu").await.click().await.unwrap();
-    browser.wait_css(".run-result table.results tr[data-device='CPU']").await;
-    assert!(text(&browser, ".run-result .adapters").await.contains("CPU"));
+    browser
+        .wait_css("button.run-cpu")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_css(".run-result table.results tr[data-device='CPU']")
+        .await;
+    assert!(text(&browser, ".run-result .adapters")
+        .await
+        .contains("CPU"));
     browser.wait_css(".run-result svg.chart").await;
 
     let shared_href = if has_gpu {
-        browser.wait_css("button.run-gpu").await.click().await.unwrap();
-        browser.wait_css(".run-result table.results tr[data-device='GPU']").await;
+        browser
+            .wait_css("button.run-gpu")
+            .await
+            .click()
+            .await
+            .unwrap();
+        browser
+            .wait_css(".run-result table.results tr[data-device='GPU']")
+            .await;
         let adapter = text(&browser, ".run-result .adapters li[data-device='GPU']").await;
-        let devices: Value = reqwest::get(server.url("/api/devices")).await.unwrap().json().await.unwrap();
+        let devices: Value = reqwest::get(server.url("/api/devices"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         if devices["adapters"][0]["software"] == true {
-            assert!(adapter.contains("software GPU emulation"), "the emulated GPU is labelled plainly: {adapter}");
+            assert!(
+                adapter.contains("software GPU emulation"),
+                "the emulated GPU is labelled plainly: {adapter}"
+            );
             browser.wait_css(".run-result .software-label").await;
         }
         browser.wait_css(".run-result svg.chart").await;
-        browser.wait_css(".run-result a.share-link").await.attr("href").await.unwrap().unwrap()
+        browser
+            .wait_css(".run-result a.share-link")
+            .await
+            .attr("href")
+            .await
+            .unwrap()
+            .unwrap()
     } else {
-        browser.wait_css(".run-result a.share-link").await.attr("href").await.unwrap().unwrap()
+        browser
+            .wait_css(".run-result a.share-link")
+            .await
+            .attr("href")
+            .await
+            .unwrap()
+            .unwrap()
     };
     assert!(shared_href.starts_with("/lab/runs/"), "{shared_href}");
     let run_id = shared_href.trim_start_matches("/lab/runs/").to_string();
 
     // The history lists the saved runs.
-    browser.wait_css(&format!(".run-history a[href='{shared_href}']")).await;
+    browser
+        .wait_css(&format!(".run-history a[href='{shared_href}']"))
+        .await;
     browser.assert_no_console_errors().await;
     browser.close().await;
 
@@ -64,13 +114,25 @@ async fn runs_on_cpu_and_gpu_show_results_and_a_shared_link_reproduces_them() {
     let other = Browser::start().await;
     other.goto(&server.url(&shared_href)).await;
     let section = other.wait_css(".run-result").await;
-    assert_eq!(section.attr("data-run-id").await.unwrap().as_deref(), Some(run_id.as_str()));
+    assert_eq!(
+        section.attr("data-run-id").await.unwrap().as_deref(),
+        Some(run_id.as_str())
+    );
     other.wait_css(".run-result table.results").await;
     other.wait_css(".run-result svg.chart").await;
     if has_gpu {
-        other.wait_css(".run-result .adapters li[data-device='GPU']").await;
+        other
+            .wait_css(".run-result .adapters li[data-device='GPU']")
+            .await;
     }
-    assert!(other.client.find(Locator::Css(".experiment-panel")).await.is_err(), "a shared run is read-only");
+    assert!(
+        other
+            .client
+            .find(Locator::Css(".experiment-panel"))
+            .await
+            .is_err(),
+        "a shared run is read-only"
+    );
     other.wait_hydrated().await;
     other.assert_no_console_errors().await;
     other.close().await;

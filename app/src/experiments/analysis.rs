@@ -34,8 +34,16 @@ pub fn linear_fit(points: &[(f64, f64)]) -> Option<LinearFit> {
     }
     let slope = sxy / sxx;
     let intercept = mean_y - slope * mean_x;
-    let r2 = if syy > 0.0 { (sxy * sxy) / (sxx * syy) } else { 1.0 };
-    Some(LinearFit { slope_ms_per_item: slope, intercept_ms: intercept, r2 })
+    let r2 = if syy > 0.0 {
+        (sxy * sxy) / (sxx * syy)
+    } else {
+        1.0
+    };
+    Some(LinearFit {
+        slope_ms_per_item: slope,
+        intercept_ms: intercept,
+        r2,
+    })
 }
 
 /// (x, median wall ms) of one device across a sweep.
@@ -85,9 +93,16 @@ pub fn crossover(sweep: &SweepView) -> Option<Crossover> {
         return Some(Crossover::GpuAlwaysFaster);
     }
     // The first batch size from which the GPU stays ahead.
-    let from = ratios.iter().rposition(|&(_, r)| r <= 1.0).map(|i| i + 1).unwrap_or(0);
+    let from = ratios
+        .iter()
+        .rposition(|&(_, r)| r <= 1.0)
+        .map(|i| i + 1)
+        .unwrap_or(0);
     match ratios.get(from) {
-        Some(&(at, _)) if from > 0 => Some(Crossover::At { before: ratios[from - 1].0, at }),
+        Some(&(at, _)) if from > 0 => Some(Crossover::At {
+            before: ratios[from - 1].0,
+            at,
+        }),
         _ => {
             let &(best_b, best_ratio) = ratios.iter().max_by(|a, b| a.1.total_cmp(&b.1))?;
             Some(Crossover::Never { best_ratio, best_b })

@@ -33,7 +33,10 @@ pub struct LineChart {
 
 /// Escapes text for SVG/HTML content and attributes.
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// A compact tick label: 1, 10, 1k, 100k, 0.5, 2.5M.
@@ -48,7 +51,13 @@ pub fn tick_label(v: f64) -> String {
     } else {
         (v, "")
     };
-    let s = if x.fract().abs() < 1e-9 { format!("{x:.0}") } else if x.abs() >= 10.0 { format!("{x:.0}") } else { format!("{x:.1}") };
+    let s = if x.fract().abs() < 1e-9 {
+        format!("{x:.0}")
+    } else if x.abs() >= 10.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.1}")
+    };
     format!("{s}{suffix}")
 }
 
@@ -62,15 +71,29 @@ struct Scale {
 
 impl Scale {
     fn new(values: impl Iterator<Item = f64>, log: bool) -> Scale {
-        let vals: Vec<f64> = values.filter(|v| v.is_finite() && (!log || *v > 0.0)).collect();
-        let (mut lo, mut hi) = vals.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| (l.min(v), h.max(v)));
+        let vals: Vec<f64> = values
+            .filter(|v| v.is_finite() && (!log || *v > 0.0))
+            .collect();
+        let (mut lo, mut hi) = vals
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| {
+                (l.min(v), h.max(v))
+            });
         if !lo.is_finite() {
             (lo, hi) = if log { (1.0, 10.0) } else { (0.0, 1.0) };
         }
         if log {
-            let (a, b) = (lo.log10().floor() as i32, hi.log10().ceil().max(lo.log10().floor() + 1.0) as i32);
+            let (a, b) = (
+                lo.log10().floor() as i32,
+                hi.log10().ceil().max(lo.log10().floor() + 1.0) as i32,
+            );
             let ticks = (a..=b).map(|e| 10f64.powi(e)).collect();
-            Scale { lo: 10f64.powi(a), hi: 10f64.powi(b), log, ticks }
+            Scale {
+                lo: 10f64.powi(a),
+                hi: 10f64.powi(b),
+                log,
+                ticks,
+            }
         } else {
             lo = lo.min(0.0);
             if hi <= lo {
@@ -78,7 +101,9 @@ impl Scale {
             }
             let step = nice_step((hi - lo) / 5.0);
             let hi = (hi / step).ceil() * step;
-            let ticks = (0..=((hi - lo) / step).round() as usize).map(|i| lo + i as f64 * step).collect();
+            let ticks = (0..=((hi - lo) / step).round() as usize)
+                .map(|i| lo + i as f64 * step)
+                .collect();
             Scale { lo, hi, log, ticks }
         }
     }
@@ -96,13 +121,31 @@ impl Scale {
 fn nice_step(raw: f64) -> f64 {
     let mag = 10f64.powf(raw.log10().floor());
     let n = raw / mag;
-    mag * if n <= 1.0 { 1.0 } else if n <= 2.0 { 2.0 } else if n <= 5.0 { 5.0 } else { 10.0 }
+    mag * if n <= 1.0 {
+        1.0
+    } else if n <= 2.0 {
+        2.0
+    } else if n <= 5.0 {
+        5.0
+    } else {
+        10.0
+    }
 }
 
 impl LineChart {
     pub fn to_svg(&self) -> String {
-        let xs = Scale::new(self.series.iter().flat_map(|s| s.points.iter().map(|p| p.0)), self.x.log);
-        let ys = Scale::new(self.series.iter().flat_map(|s| s.points.iter().map(|p| p.1)), self.y.log);
+        let xs = Scale::new(
+            self.series
+                .iter()
+                .flat_map(|s| s.points.iter().map(|p| p.0)),
+            self.x.log,
+        );
+        let ys = Scale::new(
+            self.series
+                .iter()
+                .flat_map(|s| s.points.iter().map(|p| p.1)),
+            self.y.log,
+        );
         let (pw, ph) = (W - LEFT - RIGHT, H - TOP - BOTTOM);
         let px = |v: f64| LEFT + xs.frac(v) * pw;
         let py = |v: f64| TOP + ph - ys.frac(v) * ph;
@@ -150,10 +193,19 @@ impl LineChart {
             let pts: Vec<String> = s
                 .points
                 .iter()
-                .filter(|p| p.0.is_finite() && p.1.is_finite() && (!xs.log || p.0 > 0.0) && (!ys.log || p.1 > 0.0))
+                .filter(|p| {
+                    p.0.is_finite()
+                        && p.1.is_finite()
+                        && (!xs.log || p.0 > 0.0)
+                        && (!ys.log || p.1 > 0.0)
+                })
                 .map(|&(x, y)| format!("{:.1},{:.1}", px(x), py(y)))
                 .collect();
-            let dash = if s.dashed { "; stroke-dasharray: 6 4" } else { "" };
+            let dash = if s.dashed {
+                "; stroke-dasharray: 6 4"
+            } else {
+                ""
+            };
             let _ = write!(
                 svg,
                 r#"<polyline fill="none" points="{}" style="stroke: {}; stroke-width: 2{dash}"><title>{}</title></polyline>"#,
@@ -164,14 +216,22 @@ impl LineChart {
             if !s.dashed {
                 for p in &pts {
                     let (x, y) = p.split_once(',').unwrap_or(("0", "0"));
-                    let _ = write!(svg, r#"<circle cx="{x}" cy="{y}" r="3.5" style="fill: {}"/>"#, s.colour);
+                    let _ = write!(
+                        svg,
+                        r#"<circle cx="{x}" cy="{y}" r="3.5" style="fill: {}"/>"#,
+                        s.colour
+                    );
                 }
             }
         }
         // Legend along the top.
         let mut lx = LEFT;
         for s in &self.series {
-            let dash = if s.dashed { "; stroke-dasharray: 6 4" } else { "" };
+            let dash = if s.dashed {
+                "; stroke-dasharray: 6 4"
+            } else {
+                ""
+            };
             let _ = write!(
                 svg,
                 r#"<line x1="{lx:.1}" y1="18" x2="{:.1}" y2="18" style="stroke: {}; stroke-width: 3{dash}"/><text x="{:.1}" y="22" style="fill: var(--text)">{}</text>"#,
@@ -215,7 +275,11 @@ impl BarChart {
         let h = TOP + row * self.bars.len() as f64 + BOTTOM;
         let left = 130.0;
         let pw = W - left - RIGHT;
-        let total_max = self.bars.iter().map(|b| b.segments.iter().map(|s| s.2.max(0.0)).sum::<f64>()).fold(0.0, f64::max);
+        let total_max = self
+            .bars
+            .iter()
+            .map(|b| b.segments.iter().map(|s| s.2.max(0.0)).sum::<f64>())
+            .fold(0.0, f64::max);
         let scale = Scale::new([0.0, total_max].into_iter(), false);
         let px = |v: f64| left + scale.frac(v) * pw;
         let mut svg = String::new();
@@ -305,14 +369,29 @@ mod tests {
     fn svg_is_labelled_and_uses_css_colours() {
         let chart = LineChart {
             title: "Time vs n".into(),
-            x: Axis { label: "n (items)".into(), log: true },
-            y: Axis { label: "time (ms)".into(), log: true },
-            series: vec![Series { name: "GPU <sw>".into(), colour: "var(--gpu)", points: vec![(10.0, 1.0), (100.0, 5.0)], dashed: false }],
+            x: Axis {
+                label: "n (items)".into(),
+                log: true,
+            },
+            y: Axis {
+                label: "time (ms)".into(),
+                log: true,
+            },
+            series: vec![Series {
+                name: "GPU <sw>".into(),
+                colour: "var(--gpu)",
+                points: vec![(10.0, 1.0), (100.0, 5.0)],
+                dashed: false,
+            }],
         };
         let svg = chart.to_svg();
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert!(svg.contains("n (items) (log scale)"));
-        assert!(svg.contains("var(--gpu)") && svg.contains("var(--border)") && svg.contains("var(--text)"));
+        assert!(
+            svg.contains("var(--gpu)")
+                && svg.contains("var(--border)")
+                && svg.contains("var(--text)")
+        );
         assert!(svg.contains("GPU &lt;sw&gt;"));
         assert!(!svg.contains("NaN"));
     }

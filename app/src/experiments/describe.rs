@@ -41,20 +41,42 @@ pub fn si(v: f64) -> String {
     } else {
         (v, " ")
     };
-    let digits = if x >= 100.0 { 0 } else if x >= 10.0 { 1 } else { 2 };
+    let digits = if x >= 100.0 {
+        0
+    } else if x >= 10.0 {
+        1
+    } else {
+        2
+    };
     format!("{x:.digits$}{suffix}").trim_end().to_string()
 }
 
 pub fn run_title(p: &RunParams) -> String {
-    format!("{}, n = {}, b = {}, {}", p.model.name(), grouped(p.n), grouped(p.batch), p.device.name())
+    format!(
+        "{}, n = {}, b = {}, {}",
+        p.model.name(),
+        grouped(p.n),
+        grouped(p.batch),
+        p.device.name()
+    )
 }
 
 pub fn request_title(r: &ExperimentRequest) -> String {
     match r {
         ExperimentRequest::Run(p) => run_title(p),
         ExperimentRequest::Sweep(s) => match s.kind {
-            SweepKind::N => format!("n sweep: {}, b = {}, {}", s.model.name(), grouped(s.batch), s.device.name()),
-            SweepKind::Batch => format!("batch sweep: {}, n = {}, {}", s.model.name(), grouped(s.n), s.device.name()),
+            SweepKind::N => format!(
+                "n sweep: {}, b = {}, {}",
+                s.model.name(),
+                grouped(s.batch),
+                s.device.name()
+            ),
+            SweepKind::Batch => format!(
+                "batch sweep: {}, n = {}, {}",
+                s.model.name(),
+                grouped(s.n),
+                s.device.name()
+            ),
         },
     }
 }

@@ -1,6 +1,8 @@
 //! The panel form's fields → an experiment request, naming the field that is wrong.
 
-use super::types::{DeviceChoice, ExperimentRequest, ModelPreset, RunParams, SweepKind, SweepParams};
+use super::types::{
+    DeviceChoice, ExperimentRequest, ModelPreset, RunParams, SweepKind, SweepParams,
+};
 
 /// The raw form fields, as submitted.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,19 +20,31 @@ pub struct FormInput {
 type FieldError = (&'static str, String);
 
 fn number(field: &'static str, value: &str) -> Result<usize, FieldError> {
-    value
-        .trim()
-        .parse()
-        .map_err(|_| (field, format!("{field} must be a whole number ≥ 0, not '{}'", value.trim())))
+    value.trim().parse().map_err(|_| {
+        (
+            field,
+            format!("{field} must be a whole number ≥ 0, not '{}'", value.trim()),
+        )
+    })
 }
 
 impl FormInput {
     pub fn request(&self) -> Result<ExperimentRequest, FieldError> {
-        let model = ModelPreset::from_name(self.model.trim())
-            .ok_or(("model", format!("unknown model '{}' (expected tiny, medium or large)", self.model.trim())))?;
+        let model = ModelPreset::from_name(self.model.trim()).ok_or((
+            "model",
+            format!(
+                "unknown model '{}' (expected tiny, medium or large)",
+                self.model.trim()
+            ),
+        ))?;
         let device = || {
-            DeviceChoice::from_name(self.device.trim())
-                .ok_or(("device", format!("unknown device '{}' (expected gpu, cpu or both)", self.device.trim())))
+            DeviceChoice::from_name(self.device.trim()).ok_or((
+                "device",
+                format!(
+                    "unknown device '{}' (expected gpu, cpu or both)",
+                    self.device.trim()
+                ),
+            ))
         };
         let threads = number("cpu_threads", &self.threads)?;
         let repeats = number("repeats", &self.repeats)?;
@@ -85,14 +99,24 @@ mod tests {
 
     #[test]
     fn buttons_choose_the_device_of_a_run() {
-        let ExperimentRequest::Run(p) = input("gpu").request().unwrap() else { panic!("a run") };
-        assert_eq!((p.device, p.n, p.batch, p.repeats), (DeviceChoice::Gpu, 100, 8, 2));
+        let ExperimentRequest::Run(p) = input("gpu").request().unwrap() else {
+            panic!("a run")
+        };
+        assert_eq!(
+            (p.device, p.n, p.batch, p.repeats),
+            (DeviceChoice::Gpu, 100, 8, 2)
+        );
     }
 
     #[test]
     fn sweeps_use_the_device_field() {
-        let ExperimentRequest::Sweep(s) = input("batch-sweep").request().unwrap() else { panic!("a sweep") };
-        assert_eq!((s.kind, s.n, s.device), (SweepKind::Batch, 100, DeviceChoice::Both));
+        let ExperimentRequest::Sweep(s) = input("batch-sweep").request().unwrap() else {
+            panic!("a sweep")
+        };
+        assert_eq!(
+            (s.kind, s.n, s.device),
+            (SweepKind::Batch, 100, DeviceChoice::Both)
+        );
     }
 
     #[test]

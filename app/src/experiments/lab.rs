@@ -8,8 +8,8 @@ use std::sync::Arc;
 use tokio::sync::watch;
 
 use super::types::{
-    DevicesView, ExperimentRequest, ExperimentResult, JobStatus, LimitsView, QueueView, RunParams, RunView,
-    TimingParams, TimingView,
+    DevicesView, ExperimentRequest, ExperimentResult, JobStatus, LimitsView, QueueView, RunParams,
+    RunView, TimingParams, TimingView,
 };
 
 /// A boxed future, so that `Lab` stays object-safe (`Arc<dyn Lab>`).
@@ -58,7 +58,9 @@ impl LabError {
     /// The parameter a client error is about.
     pub fn field(&self) -> Option<&str> {
         match self {
-            LabError::InvalidParam { field, .. } | LabError::LimitExceeded { field, .. } => Some(field),
+            LabError::InvalidParam { field, .. } | LabError::LimitExceeded { field, .. } => {
+                Some(field)
+            }
             LabError::NoGpuVisible(_) => Some("visible_devices"),
             _ => None,
         }
@@ -68,7 +70,9 @@ impl LabError {
     /// internal ones (whose detail the lab logs where it happens).
     pub fn public_message(&self) -> String {
         match self {
-            LabError::Internal(_) => "the experiment failed on the server; the details are in the server log".to_string(),
+            LabError::Internal(_) => {
+                "the experiment failed on the server; the details are in the server log".to_string()
+            }
             other => other.to_string(),
         }
     }
@@ -84,8 +88,14 @@ impl LabError {
 /// Where a job is, as the lab sees it: progress, then its saved outcome.
 #[derive(Debug, Clone)]
 pub enum JobState {
-    Queued { position: usize },
-    Running { step: usize, of: usize, what: String },
+    Queued {
+        position: usize,
+    },
+    Running {
+        step: usize,
+        of: usize,
+        what: String,
+    },
     Finished(Arc<Result<ExperimentResult, LabError>>),
 }
 
@@ -93,12 +103,22 @@ impl JobState {
     /// What the page is told (the job id is also the saved run's id).
     pub fn status(&self, job_id: &str) -> JobStatus {
         match self {
-            JobState::Queued { position } => JobStatus::Queued { position: *position },
-            JobState::Running { step, of, what } => JobStatus::Running { step: *step, of: *of, what: what.clone() },
+            JobState::Queued { position } => JobStatus::Queued {
+                position: *position,
+            },
+            JobState::Running { step, of, what } => JobStatus::Running {
+                step: *step,
+                of: *of,
+                what: what.clone(),
+            },
             JobState::Finished(outcome) => match outcome.as_ref() {
-                Ok(_) => JobStatus::Done { run_id: job_id.to_string() },
+                Ok(_) => JobStatus::Done {
+                    run_id: job_id.to_string(),
+                },
                 Err(LabError::Cancelled) => JobStatus::Cancelled,
-                Err(e) => JobStatus::Failed { message: e.public_message() },
+                Err(e) => JobStatus::Failed {
+                    message: e.public_message(),
+                },
             },
         }
     }
@@ -116,9 +136,9 @@ impl Job {
         Job { id, state }
     }
 
-    /// The current state.
-    pub fn state(&self) -> JobState {
-        self.state.borrow().clone()
+    /// The current state, marked as seen (so `changed` waits for a newer one).
+    pub fn state(&mut self) -> JobState {
+        self.state.borrow_and_update().clone()
     }
 
     /// Waits for the next change; `false` once the lab dropped the job.
@@ -133,7 +153,9 @@ impl Job {
                 return outcome.as_ref().clone();
             }
             if self.state.changed().await.is_err() {
-                return Err(LabError::Internal("the job ended without an outcome".into()));
+                return Err(LabError::Internal(
+                    "the job ended without an outcome".into(),
+                ));
             }
         }
     }
@@ -165,14 +187,20 @@ pub trait Lab: Send + Sync + 'static {
     fn timing_demo(&self, params: TimingParams) -> LabFuture<'_, Result<TimingView, LabError>>;
 
     /// Submits a single run and waits for it: `(run id, result)`.
-    fn run(&self, params: RunParams, learner_id: Option<i64>) -> LabFuture<'_, Result<(String, RunView), LabError>> {
+    fn run(
+        &self,
+        params: RunParams,
+        learner_id: Option<i64>,
+    ) -> LabFuture<'_, Result<(String, RunView), LabError>> {
         let job = self.submit(ExperimentRequest::Run(params), learner_id);
         Box::pin(async move {
             let job = job?;
             let id = job.id.clone();
             match job.outcome().await? {
                 ExperimentResult::Run(view) => Ok((id, view)),
-                ExperimentResult::Sweep(_) => Err(LabError::Internal("a run produced a sweep".into())),
+                ExperimentResult::Sweep(_) => {
+                    Err(LabError::Internal("a run produced a sweep".into()))
+                }
             }
         })
     }

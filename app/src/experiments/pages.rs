@@ -41,7 +41,12 @@ pub fn LabPage() -> impl IntoView {
 pub fn RunPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
-    let ids = move || (params.read().get("id").unwrap_or_default(), query.read().get("compare"));
+    let ids = move || {
+        (
+            params.read().get("id").unwrap_or_default(),
+            query.read().get("compare"),
+        )
+    };
     let runs = Resource::new(ids, |(id, compare)| async move {
         let main = get_run(id).await?;
         let other = match compare {

@@ -36,7 +36,10 @@ impl PanelMode {
         self != PanelMode::BatchSweep
     }
     fn shows_sweep_device(self) -> bool {
-        matches!(self, PanelMode::Full | PanelMode::NSweep | PanelMode::BatchSweep)
+        matches!(
+            self,
+            PanelMode::Full | PanelMode::NSweep | PanelMode::BatchSweep
+        )
     }
 }
 
@@ -56,7 +59,9 @@ pub fn ExperimentPanel(
 
     // A started job: follow its progress, then fetch the saved result.
     Effect::new(move |_| {
-        let Some(Ok(StartReply::Started { job_id: id })) = start.value().get() else { return };
+        let Some(Ok(StartReply::Started { job_id: id })) = start.value().get() else {
+            return;
+        };
         job_id.set(Some(id.clone()));
         status.set(Some(JobStatus::Queued { position: 0 }));
         follow_job(&id, move |s| {
@@ -70,7 +75,9 @@ pub fn ExperimentPanel(
                                 cb.run(run_id);
                             }
                         }
-                        _ => status.set(Some(JobStatus::Failed { message: "the result could not be loaded".into() })),
+                        _ => status.set(Some(JobStatus::Failed {
+                            message: "the result could not be loaded".into(),
+                        })),
                     }
                 });
             }
@@ -94,7 +101,14 @@ pub fn ExperimentPanel(
         Some(Err(e)) => Some(format!("The experiment could not be started: {e}")),
         _ => None,
     };
-    let running = move || status.with(|s| matches!(s, Some(JobStatus::Queued { .. } | JobStatus::Running { .. })));
+    let running = move || {
+        status.with(|s| {
+            matches!(
+                s,
+                Some(JobStatus::Queued { .. } | JobStatus::Running { .. })
+            )
+        })
+    };
     let cancel = move |_| {
         if let Some(id) = job_id.get_untracked() {
             spawn_local(async move {
@@ -186,7 +200,8 @@ fn NumberField(
 ) -> impl IntoView {
     if !show {
         // Still submitted: the server fn takes every field.
-        return view! { <input type="hidden" name=name value=move || settings.with(get)/> }.into_any();
+        return view! { <input type="hidden" name=name value=move || settings.with(get)/> }
+            .into_any();
     }
     view! {
         <label>
@@ -202,9 +217,15 @@ fn NumberField(
 
 #[cfg(feature = "hydrate")]
 fn replace_url_query(query: &str) {
-    let Some(window) = web_sys::window() else { return };
+    let Some(window) = web_sys::window() else {
+        return;
+    };
     if let Ok(history) = window.history() {
-        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&format!("/lab?{query}")));
+        let _ = history.replace_state_with_url(
+            &wasm_bindgen::JsValue::NULL,
+            "",
+            Some(&format!("/lab?{query}")),
+        );
     }
 }
 

@@ -13,19 +13,26 @@ pub fn follow_job(job_id: &str, on_status: impl Fn(JobStatus) + 'static) {
     use wasm_bindgen::JsCast;
 
     let Ok(source) = web_sys::EventSource::new(&format!("/api/lab/jobs/{job_id}/events")) else {
-        on_status(JobStatus::Failed { message: "this browser cannot follow the progress".into() });
+        on_status(JobStatus::Failed {
+            message: "this browser cannot follow the progress".into(),
+        });
         return;
     };
     let stream = source.clone();
-    let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
-        let Some(text) = ev.data().as_string() else { return };
-        let Ok(status) = serde_json::from_str::<JobStatus>(&text) else { return };
-        if status.is_final() {
-            // Closed before the server ends the stream, so the browser does not reconnect.
-            stream.close();
-        }
-        on_status(status);
-    });
+    let on_message =
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+            let Some(text) = ev.data().as_string() else {
+                return;
+            };
+            let Ok(status) = serde_json::from_str::<JobStatus>(&text) else {
+                return;
+            };
+            if status.is_final() {
+                // Closed before the server ends the stream, so the browser does not reconnect.
+                stream.close();
+            }
+            on_status(status);
+        });
     source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     // The handler lives as long as the stream; one small closure per experiment.
     on_message.forget();

@@ -32,26 +32,46 @@ impl Default for PanelSettings {
 }
 
 impl PanelSettings {
-    /// Defaults of the n-sweep demo (b is the fixed batch size).
+    /// Defaults of the n-sweep demo: b = 32 as in lesson 1's table, two repeats,
+    /// so the sweep takes about 15 s with a software GPU on 2 cores.
     pub fn n_sweep() -> Self {
         let s = SweepParams::default();
-        PanelSettings { model: s.model, b: s.batch.to_string(), repeats: s.repeats.to_string(), ..Self::default() }
+        PanelSettings {
+            model: s.model,
+            b: "32".into(),
+            repeats: "2".into(),
+            ..Self::default()
+        }
     }
 
     /// Defaults of the batch-sweep demo (n is the fixed item count).
     pub fn batch_sweep() -> Self {
-        let s = SweepParams { kind: SweepKind::Batch, ..SweepParams::default() };
-        PanelSettings { model: s.model, n: s.n.to_string(), repeats: s.repeats.to_string(), ..Self::default() }
+        let s = SweepParams {
+            kind: SweepKind::Batch,
+            ..SweepParams::default()
+        };
+        PanelSettings {
+            model: s.model,
+            n: s.n.to_string(),
+            repeats: s.repeats.to_string(),
+            ..Self::default()
+        }
     }
 
     /// Reads the query, keeping the defaults for anything missing or unknown.
     pub fn from_query(q: &ParamsMap) -> Self {
         let d = Self::default();
         PanelSettings {
-            model: q.get("model").and_then(|m| ModelPreset::from_name(&m)).unwrap_or(d.model),
+            model: q
+                .get("model")
+                .and_then(|m| ModelPreset::from_name(&m))
+                .unwrap_or(d.model),
             n: q.get("n").unwrap_or(d.n),
             b: q.get("b").unwrap_or(d.b),
-            device: q.get("device").and_then(|m| DeviceChoice::from_name(&m)).unwrap_or(d.device),
+            device: q
+                .get("device")
+                .and_then(|m| DeviceChoice::from_name(&m))
+                .unwrap_or(d.device),
             threads: q.get("threads").unwrap_or(d.threads),
             repeats: q.get("repeats").unwrap_or(d.repeats),
         }
@@ -74,7 +94,9 @@ impl PanelSettings {
 pub fn encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -94,7 +116,10 @@ mod tests {
         assert_eq!(s.model, ModelPreset::Tiny);
         assert_eq!(s.n, "100");
         assert_eq!(s.b, "64");
-        assert_eq!(s.to_query(), "model=tiny&n=100&b=64&device=gpu&threads=0&repeats=5");
+        assert_eq!(
+            s.to_query(),
+            "model=tiny&n=100&b=64&device=gpu&threads=0&repeats=5"
+        );
         assert_eq!(encode("a b&c"), "a%20b%26c");
     }
 }

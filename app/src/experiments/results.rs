@@ -7,8 +7,8 @@ use super::analysis::{crossover, linear_fit, series_ms, series_rate, Crossover};
 use super::chart::{Axis, Bar, BarChart, LineChart, Series};
 use super::describe::{grouped, ms, request_title, si};
 use super::types::{
-    Agreement, DeviceKind, DeviceResult, ExperimentRequest, ExperimentResult, RunView, SavedRun, Summary, SweepKind,
-    SweepView,
+    Agreement, DeviceKind, DeviceResult, ExperimentRequest, ExperimentResult, RunView, SavedRun,
+    Summary, SweepKind, SweepView,
 };
 
 /// A saved experiment with its share link.
@@ -134,7 +134,10 @@ fn speedup_text(s: f64) -> String {
     if s >= 1.0 {
         format!("GPU/CPU speedup: {s:.2}× — the GPU was {s:.2}× faster.")
     } else {
-        format!("GPU/CPU speedup: {s:.2}× — the CPU was {:.2}× faster.", 1.0 / s)
+        format!(
+            "GPU/CPU speedup: {s:.2}× — the CPU was {:.2}× faster.",
+            1.0 / s
+        )
     }
 }
 
@@ -145,18 +148,39 @@ fn phase_chart(run: &RunView) -> String {
         .map(|r| Bar {
             label: r.device.label().to_string(),
             segments: vec![
-                ("upload".to_string(), "var(--muted)", r.phases.upload.median_ms),
-                ("compute".to_string(), r.device.colour(), r.phases.compute.median_ms),
-                ("readback".to_string(), "var(--accent)", r.phases.readback.median_ms),
+                (
+                    "upload".to_string(),
+                    "var(--muted)",
+                    r.phases.upload.median_ms,
+                ),
+                (
+                    "compute".to_string(),
+                    r.device.colour(),
+                    r.phases.compute.median_ms,
+                ),
+                (
+                    "readback".to_string(),
+                    "var(--accent)",
+                    r.phases.readback.median_ms,
+                ),
             ],
         })
         .collect();
-    BarChart { title: "Time per pass by phase".into(), unit: "milliseconds per pass".into(), bars }.to_svg()
+    BarChart {
+        title: "Time per pass by phase".into(),
+        unit: "milliseconds per pass".into(),
+        bars,
+    }
+    .to_svg()
 }
 
 #[component]
 fn AgreementView(agreement: Agreement) -> impl IntoView {
-    let verdict = if agreement.matches { "The outputs agree." } else { "The outputs differ more than float rounding explains." };
+    let verdict = if agreement.matches {
+        "The outputs agree."
+    } else {
+        "The outputs differ more than float rounding explains."
+    };
     view! {
         <p class="agreement" class:mismatch=!agreement.matches>
             <strong>"Output agreement: "</strong>
@@ -176,7 +200,11 @@ fn AgreementView(agreement: Agreement) -> impl IntoView {
 /// A sweep: table, chart, and the fit (n) or crossover (batch).
 #[component]
 pub fn SweepResult(sweep: SweepView) -> impl IntoView {
-    let results = sweep.points.first().map(|p| p.run.results.clone()).unwrap_or_default();
+    let results = sweep
+        .points
+        .first()
+        .map(|p| p.run.results.clone())
+        .unwrap_or_default();
     let devices: Vec<DeviceKind> = results.iter().map(|r| r.device).collect();
     let kind = sweep.params.kind;
     let chart = sweep_chart(&sweep, &devices);
@@ -185,8 +213,14 @@ pub fn SweepResult(sweep: SweepView) -> impl IntoView {
         SweepKind::Batch => view! { <p class="crossover">{crossover_text(&sweep)}</p> }.into_any(),
     };
     let caption = match kind {
-        SweepKind::N => format!("Median time per pass for each n at b = {}", grouped(sweep.params.batch)),
-        SweepKind::Batch => format!("Throughput for each batch size b at n = {}", grouped(sweep.params.n)),
+        SweepKind::N => format!(
+            "Median time per pass for each n at b = {}",
+            grouped(sweep.params.batch)
+        ),
+        SweepKind::Batch => format!(
+            "Throughput for each batch size b at n = {}",
+            grouped(sweep.params.n)
+        ),
     };
     let axis = kind.axis();
     view! {
@@ -281,32 +315,62 @@ fn sweep_chart(sweep: &SweepView, devices: &[DeviceKind]) -> String {
             for &d in devices {
                 let pts = series_ms(sweep, d);
                 if let Some(fit) = linear_fit(&pts) {
-                    let (lo, hi) = (pts.first().map(|p| p.0).unwrap_or(1.0), pts.last().map(|p| p.0).unwrap_or(1.0));
+                    let (lo, hi) = (
+                        pts.first().map(|p| p.0).unwrap_or(1.0),
+                        pts.last().map(|p| p.0).unwrap_or(1.0),
+                    );
                     let line = (0..=40)
                         .map(|i| lo * (hi / lo).powf(i as f64 / 40.0))
                         .map(|x| (x, fit.at(x)))
                         .filter(|p| p.1 > 0.0)
                         .collect();
-                    series.push(Series { name: format!("{} fit", d.label()), colour: d.colour(), points: line, dashed: true });
+                    series.push(Series {
+                        name: format!("{} fit", d.label()),
+                        colour: d.colour(),
+                        points: line,
+                        dashed: true,
+                    });
                 }
-                series.push(Series { name: format!("{} measured", d.label()), colour: d.colour(), points: pts, dashed: false });
+                series.push(Series {
+                    name: format!("{} measured", d.label()),
+                    colour: d.colour(),
+                    points: pts,
+                    dashed: false,
+                });
             }
             LineChart {
                 title: "Time per pass against the number of items".into(),
-                x: Axis { label: "n (items)".into(), log: true },
-                y: Axis { label: "time per pass (ms)".into(), log: true },
+                x: Axis {
+                    label: "n (items)".into(),
+                    log: true,
+                },
+                y: Axis {
+                    label: "time per pass (ms)".into(),
+                    log: true,
+                },
                 series,
             }
             .to_svg()
         }
         SweepKind::Batch => {
             for &d in devices {
-                series.push(Series { name: d.label().to_string(), colour: d.colour(), points: series_rate(sweep, d), dashed: false });
+                series.push(Series {
+                    name: d.label().to_string(),
+                    colour: d.colour(),
+                    points: series_rate(sweep, d),
+                    dashed: false,
+                });
             }
             LineChart {
                 title: "Throughput against the batch size".into(),
-                x: Axis { label: "b (batch size)".into(), log: true },
-                y: Axis { label: "items per second".into(), log: true },
+                x: Axis {
+                    label: "b (batch size)".into(),
+                    log: true,
+                },
+                y: Axis {
+                    label: "items per second".into(),
+                    log: true,
+                },
                 series,
             }
             .to_svg()

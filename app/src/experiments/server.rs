@@ -11,7 +11,10 @@ pub enum StartReply {
     /// Queued; follow `/api/lab/jobs/{job_id}/events`. The id is also the run's id.
     Started { job_id: String },
     /// Not started: a bad parameter (named by `field`), no GPU, or a full queue.
-    Refused { field: Option<String>, message: String },
+    Refused {
+        field: Option<String>,
+        message: String,
+    },
 }
 
 /// Starts a run or a sweep from the panel form. `action` is the pressed button:
@@ -32,7 +35,15 @@ pub async fn start_experiment(
     use super::query::{encode, PanelSettings};
     use super::types::{DeviceChoice, ModelPreset};
 
-    let form = super::form::FormInput { action, model, n, b, device, threads, repeats };
+    let form = super::form::FormInput {
+        action,
+        model,
+        n,
+        b,
+        device,
+        threads,
+        repeats,
+    };
     let plain_form_post = accepts_html();
     let settings = PanelSettings {
         model: ModelPreset::from_name(&form.model).unwrap_or_default(),
@@ -44,7 +55,11 @@ pub async fn start_experiment(
     };
     let refuse = |field: Option<String>, message: String| {
         if plain_form_post {
-            leptos_axum::redirect(&format!("/lab?{}&error={}", settings.to_query(), encode(&message)));
+            leptos_axum::redirect(&format!(
+                "/lab?{}&error={}",
+                settings.to_query(),
+                encode(&message)
+            ));
         }
         Ok(StartReply::Refused { field, message })
     };
@@ -80,7 +95,12 @@ pub async fn start_experiment(
 #[cfg(feature = "ssr")]
 fn accepts_html() -> bool {
     use_context::<axum::http::request::Parts>()
-        .and_then(|p| p.headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok()).map(|v| v.contains("text/html")))
+        .and_then(|p| {
+            p.headers
+                .get(axum::http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.contains("text/html"))
+        })
         .unwrap_or(false)
 }
 
@@ -108,7 +128,9 @@ pub async fn run_history() -> Result<Vec<RunSummary>, ServerFnError> {
         tracing::error!(error = %e, "learner for the run history");
         ServerFnError::new("the history could not be loaded")
     })?;
-    let Some(learner) = learner else { return Ok(Vec::new()) };
+    let Some(learner) = learner else {
+        return Ok(Vec::new());
+    };
     super::store::history(&pool, learner).await.map_err(|e| {
         tracing::error!(error = %e, "loading the run history");
         ServerFnError::new("the history could not be loaded")
@@ -119,5 +141,8 @@ pub async fn run_history() -> Result<Vec<RunSummary>, ServerFnError> {
 /// server setting.
 #[server(prefix = "/api", endpoint = "lab/devices")]
 pub async fn lab_devices(visible: Option<String>) -> Result<DevicesView, ServerFnError> {
-    crate::state::lab()?.devices(visible).await.map_err(|e| ServerFnError::new(e.public_message()))
+    crate::state::lab()?
+        .devices(visible)
+        .await
+        .map_err(|e| ServerFnError::new(e.public_message()))
 }

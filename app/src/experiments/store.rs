@@ -59,8 +59,16 @@ pub async fn load_run(pool: &SqlitePool, id: &str) -> Result<Option<SavedRun>, S
             .bind(id)
             .fetch_optional(pool)
             .await?;
-    let Some((id, kind, adapter, created_at, result)) = row else { return Ok(None) };
-    Ok(Some(SavedRun { id, kind, adapter, created_at, result: serde_json::from_str(&result)? }))
+    let Some((id, kind, adapter, created_at, result)) = row else {
+        return Ok(None);
+    };
+    Ok(Some(SavedRun {
+        id,
+        kind,
+        adapter,
+        created_at,
+        result: serde_json::from_str(&result)?,
+    }))
 }
 
 /// A learner's latest runs, newest first.
@@ -79,7 +87,13 @@ pub async fn history(pool: &SqlitePool, learner_id: i64) -> Result<Vec<RunSummar
             let title = serde_json::from_str::<ExperimentRequest>(&params)
                 .map(|r| super::describe::request_title(&r))
                 .unwrap_or_else(|_| kind.clone());
-            RunSummary { id, kind, adapter, created_at, title }
+            RunSummary {
+                id,
+                kind,
+                adapter,
+                created_at,
+                title,
+            }
         })
         .collect())
 }

@@ -397,7 +397,11 @@ impl ExperimentResult {
     pub fn results(&self) -> &[DeviceResult] {
         match self {
             ExperimentResult::Run(r) => &r.results,
-            ExperimentResult::Sweep(s) => s.points.first().map(|p| p.run.results.as_slice()).unwrap_or(&[]),
+            ExperimentResult::Sweep(s) => s
+                .points
+                .first()
+                .map(|p| p.run.results.as_slice())
+                .unwrap_or(&[]),
         }
     }
 
@@ -437,18 +441,31 @@ pub struct RunSummary {
 #[serde(tag = "state", rename_all = "lowercase")]
 pub enum JobStatus {
     /// Waiting; `position` 1 = next to run.
-    Queued { position: usize },
+    Queued {
+        position: usize,
+    },
     /// `step` of `of` measurements is running (a single run is 1 of 1).
-    Running { step: usize, of: usize, what: String },
+    Running {
+        step: usize,
+        of: usize,
+        what: String,
+    },
     /// Saved as run `run_id`.
-    Done { run_id: String },
-    Failed { message: String },
+    Done {
+        run_id: String,
+    },
+    Failed {
+        message: String,
+    },
     Cancelled,
 }
 
 impl JobStatus {
     pub fn is_final(&self) -> bool {
-        matches!(self, JobStatus::Done { .. } | JobStatus::Failed { .. } | JobStatus::Cancelled)
+        matches!(
+            self,
+            JobStatus::Done { .. } | JobStatus::Failed { .. } | JobStatus::Cancelled
+        )
     }
 }
 

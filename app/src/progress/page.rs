@@ -59,6 +59,7 @@ fn ProgressSummary(progress: ProgressView) -> impl IntoView {
             <tbody>{lessons.into_iter().map(|l| view! { <LessonRow lesson=l/> }).collect_view()}</tbody>
         </table>
     }
+    .into_any()
 }
 
 #[component]
@@ -125,6 +126,7 @@ fn YourData(reset: ServerAction<ResetProgress>) -> impl IntoView {
             <div aria-live="polite">{message} {error}</div>
         </section>
     }
+    .into_any()
 }
 
 fn deleted_message(n: u64) -> String {

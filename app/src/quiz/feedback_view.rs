@@ -47,6 +47,7 @@ pub fn FeedbackView(feedback: Feedback) -> impl IntoView {
             })}
         </div>
     }
+    .into_any()
 }
 
 #[component]

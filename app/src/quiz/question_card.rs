@@ -61,6 +61,8 @@ pub fn QuestionCard(question: QuestionView, number: usize) -> impl IntoView {
             </div>
         </li>
     }
+    // Erased: the full nested type of a card overflows rustc's layout queries.
+    .into_any()
 }
 
 /// Radio buttons or checkboxes, all named `choices[]` so the form encodes a list

@@ -39,4 +39,5 @@ fn PracticeSection(questions: Vec<QuestionView>) -> impl IntoView {
             </ol>
         </section>
     }
+    .into_any()
 }

@@ -22,6 +22,16 @@ pub async fn list(
     State(state): State<AppState>,
     query: Result<Query<DevicesQuery>, QueryRejection>,
 ) -> Result<Json<DevicesView>, ApiError> {
-    let Query(q) = query.map_err(|r| ApiError::Rejected { status: r.status(), field: None, message: r.body_text() })?;
-    state.server.lab.devices(q.visible).await.map(Json).map_err(lab_error)
+    let Query(q) = query.map_err(|r| ApiError::Rejected {
+        status: r.status(),
+        field: None,
+        message: r.body_text(),
+    })?;
+    state
+        .server
+        .lab
+        .devices(q.visible)
+        .await
+        .map(Json)
+        .map_err(lab_error)
 }

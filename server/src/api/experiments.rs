@@ -17,7 +17,9 @@ use futures::Stream;
 use serde::Serialize;
 
 use app::experiments::lab::{Job, LabError};
-use app::experiments::types::{ExperimentRequest, ExperimentResult, QueueView, RunParams, SavedRun, SweepParams};
+use app::experiments::types::{
+    ExperimentRequest, ExperimentResult, QueueView, RunParams, SavedRun, SweepParams,
+};
 
 use crate::error::ApiError;
 use crate::startup::AppState;
@@ -35,9 +37,10 @@ pub struct Created {
 pub fn lab_error(e: LabError) -> ApiError {
     match e {
         LabError::Internal(detail) => ApiError::Internal(detail),
-        LabError::QueueFull { retry_after_s, .. } => {
-            ApiError::TooManyRequests { message: e.public_message(), retry_after_s }
-        }
+        LabError::QueueFull { retry_after_s, .. } => ApiError::TooManyRequests {
+            message: e.public_message(),
+            retry_after_s,
+        },
         other => ApiError::Rejected {
             status: StatusCode::from_u16(other.status()).unwrap_or(StatusCode::BAD_REQUEST),
             field: other.field().map(str::to_string),
@@ -48,14 +51,25 @@ pub fn lab_error(e: LabError) -> ApiError {
 
 /// Malformed JSON (400), a wrong field (422, naming it) or a wrong content type (415).
 fn json_error(rejection: JsonRejection) -> ApiError {
-    ApiError::Rejected { status: rejection.status(), field: None, message: rejection.body_text() }
+    ApiError::Rejected {
+        status: rejection.status(),
+        field: None,
+        message: rejection.body_text(),
+    }
 }
 
-async fn submit_and_wait(state: &AppState, request: ExperimentRequest) -> Result<Json<Created>, ApiError> {
+async fn submit_and_wait(
+    state: &AppState,
+    request: ExperimentRequest,
+) -> Result<Json<Created>, ApiError> {
     let job = state.server.lab.submit(request, None).map_err(lab_error)?;
     let id = job.id.clone();
     let result = job.outcome().await.map_err(lab_error)?;
-    Ok(Json(Created { url: format!("/lab/runs/{id}"), id, result }))
+    Ok(Json(Created {
+        url: format!("/lab/runs/{id}"),
+        id,
+        result,
+    }))
 }
 
 pub async fn run(
@@ -74,7 +88,10 @@ pub async fn sweep(
     submit_and_wait(&state, ExperimentRequest::Sweep(params)).await
 }
 
-pub async fn saved(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<SavedRun>, ApiError> {
+pub async fn saved(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<SavedRun>, ApiError> {
     app::experiments::store::load_run(&state.server.pool, &id)
         .await
         .map_err(|e| ApiError::Internal(format!("loading run {id}: {e}")))?
@@ -91,11 +108,11 @@ pub async fn events(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let job = state
-        .server
-        .lab
-        .job(&id)
-        .ok_or_else(|| ApiError::NotFound("no such experiment in progress (finished ones are kept 15 minutes)".into()))?;
+    let job = state.server.lab.job(&id).ok_or_else(|| {
+        ApiError::NotFound(
+            "no such experiment in progress (finished ones are kept 15 minutes)".into(),
+        )
+    })?;
     Ok(Sse::new(status_stream(job)).keep_alive(KeepAlive::default()))
 }
 
@@ -106,7 +123,9 @@ fn status_stream(job: Job) -> impl Stream<Item = Result<Event, Infallible>> {
             return None;
         }
         let status = job.state().status(&job.id);
-        let event = Event::default().json_data(&status).unwrap_or_else(|_| Event::default().data("{}"));
+        let event = Event::default()
+            .json_data(&status)
+            .unwrap_or_else(|_| Event::default().data("{}"));
         let next = (!status.is_final()).then_some((job, false));
         Some((Ok(event), next))
     })

@@ -187,12 +187,14 @@ pub fn devices_view(d: &engine::DeviceList) -> dto::DevicesView {
 
 pub fn lab_error(e: engine::EngineError) -> LabError {
     match e {
-        engine::EngineError::InvalidParam { field, message } => {
-            LabError::InvalidParam { field: field.to_string(), message }
-        }
-        engine::EngineError::LimitExceeded { field, message } => {
-            LabError::LimitExceeded { field: field.to_string(), message }
-        }
+        engine::EngineError::InvalidParam { field, message } => LabError::InvalidParam {
+            field: field.to_string(),
+            message,
+        },
+        engine::EngineError::LimitExceeded { field, message } => LabError::LimitExceeded {
+            field: field.to_string(),
+            message,
+        },
         engine::EngineError::NoGpuVisible(message) => LabError::NoGpuVisible(message),
         engine::EngineError::Gpu(detail) => LabError::Internal(format!("GPU: {detail}")),
         engine::EngineError::Internal(detail) => LabError::Internal(detail),

@@ -50,14 +50,31 @@ impl JobRegistry {
         let cancel = Arc::new(AtomicBool::new(false));
         let mut jobs = self.lock();
         jobs.retain(|_, e| {
-            !(matches!(*e.state.borrow(), JobState::Finished(_)) && e.created.elapsed() > KEEP_FINISHED)
+            !(matches!(*e.state.borrow(), JobState::Finished(_))
+                && e.created.elapsed() > KEEP_FINISHED)
         });
-        jobs.insert(id.clone(), Entry { state: rx.clone(), cancel: cancel.clone(), created: Instant::now() });
-        (JobHandle { id: id.clone(), state: tx, cancel }, Job::new(id, rx))
+        jobs.insert(
+            id.clone(),
+            Entry {
+                state: rx.clone(),
+                cancel: cancel.clone(),
+                created: Instant::now(),
+            },
+        );
+        (
+            JobHandle {
+                id: id.clone(),
+                state: tx,
+                cancel,
+            },
+            Job::new(id, rx),
+        )
     }
 
     pub fn get(&self, id: &str) -> Option<Job> {
-        self.lock().get(id).map(|e| Job::new(id.to_string(), e.state.clone()))
+        self.lock()
+            .get(id)
+            .map(|e| Job::new(id.to_string(), e.state.clone()))
     }
 
     /// Flags a job that has not finished; `false` if unknown or already finished.

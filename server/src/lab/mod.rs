@@ -10,7 +10,9 @@ use std::sync::Arc;
 
 use app::experiments::lab::{Job, JobState, Lab, LabError, LabFuture};
 use app::experiments::store;
-use app::experiments::types::{DevicesView, ExperimentRequest, LimitsView, QueueView, TimingParams, TimingView};
+use app::experiments::types::{
+    DevicesView, ExperimentRequest, LimitsView, QueueView, TimingParams, TimingView,
+};
 use lab_engine::{Engine, EngineConfig};
 use sqlx::SqlitePool;
 
@@ -37,7 +39,10 @@ pub struct EngineLab {
 
 impl EngineLab {
     pub fn new(config: LabConfig, pool: SqlitePool) -> Arc<Self> {
-        let engine = Engine::new(EngineConfig { visible_devices: config.visible_devices, ..Default::default() });
+        let engine = Engine::new(EngineConfig {
+            visible_devices: config.visible_devices,
+            ..Default::default()
+        });
         Arc::new(EngineLab {
             engine: Arc::new(engine),
             queue: FairQueue::new(config.queue_capacity),
@@ -47,12 +52,18 @@ impl EngineLab {
     }
 
     fn queue_full(e: queue::QueueFull) -> LabError {
-        LabError::QueueFull { waiting: e.waiting, retry_after_s: e.retry_after_s }
+        LabError::QueueFull {
+            waiting: e.waiting,
+            retry_after_s: e.retry_after_s,
+        }
     }
 }
 
 fn needs(device: app::experiments::types::DeviceChoice) -> Needs {
-    Needs { gpu: device.uses_gpu(), cpu: device.uses_cpu() }
+    Needs {
+        gpu: device.uses_gpu(),
+        cpu: device.uses_cpu(),
+    }
 }
 
 impl Lab for EngineLab {
@@ -80,14 +91,21 @@ impl Lab for EngineLab {
 
     fn submit(&self, request: ExperimentRequest, learner_id: Option<i64>) -> Result<Job, LabError> {
         runner::validate(&self.engine, &request)?;
-        let place = self.queue.admit(needs(request.device())).map_err(Self::queue_full)?;
+        let place = self
+            .queue
+            .admit(needs(request.device()))
+            .map_err(Self::queue_full)?;
         let id = store::new_run_id().map_err(|e| LabError::Internal(e.to_string()))?;
         let (handle, job) = self.jobs.create(id);
         let (engine, queue, pool) = (self.engine.clone(), self.queue.clone(), self.pool.clone());
         tokio::spawn(async move {
             let outcome = async {
                 queue
-                    .wait_turn(&place, |position| handle.report(JobState::Queued { position }), || handle.is_cancelled())
+                    .wait_turn(
+                        &place,
+                        |position| handle.report(JobState::Queued { position }),
+                        || handle.is_cancelled(),
+                    )
                     .await
                     .map_err(|_| LabError::Cancelled)?;
                 let result = runner::execute(engine, &request, &handle).await;
@@ -114,16 +132,29 @@ impl Lab for EngineLab {
 
     fn queue(&self) -> QueueView {
         let (running, waiting, capacity) = self.queue.counts();
-        QueueView { running, waiting, capacity }
+        QueueView {
+            running,
+            waiting,
+            capacity,
+        }
     }
 
     fn timing_demo(&self, params: TimingParams) -> LabFuture<'_, Result<TimingView, LabError>> {
-        let place = self.queue.admit(Needs { gpu: true, cpu: false }).map_err(Self::queue_full);
+        let place = self
+            .queue
+            .admit(Needs {
+                gpu: true,
+                cpu: false,
+            })
+            .map_err(Self::queue_full);
         let engine = self.engine.clone();
         let queue = self.queue.clone();
         Box::pin(async move {
             let place = place?;
-            queue.wait_turn(&place, |_| {}, || false).await.map_err(|_| LabError::Cancelled)?;
+            queue
+                .wait_turn(&place, |_| {}, || false)
+                .await
+                .map_err(|_| LabError::Cancelled)?;
             let p = convert::timing_params(&params);
             let report = tokio::task::spawn_blocking(move || engine.timing_demo(&p))
                 .await
@@ -135,7 +166,10 @@ impl Lab for EngineLab {
     }
 }
 
-fn finish(handle: &JobHandle, outcome: Result<app::experiments::types::ExperimentResult, LabError>) {
+fn finish(
+    handle: &JobHandle,
+    outcome: Result<app::experiments::types::ExperimentResult, LabError>,
+) {
     if let Err(LabError::Internal(detail)) = &outcome {
         tracing::error!(job = %handle.id, %detail, "experiment failed");
     }

@@ -56,8 +56,14 @@ struct State {
 impl State {
     /// Jobs admitted before `seq` that need one of its devices (0 = its turn).
     fn ahead_of(&self, seq: u64) -> usize {
-        let Some(me) = self.entries.iter().find(|e| e.seq == seq) else { return 0 };
-        self.entries.iter().take_while(|e| e.seq != seq).filter(|e| e.needs.overlaps(me.needs)).count()
+        let Some(me) = self.entries.iter().find(|e| e.seq == seq) else {
+            return 0;
+        };
+        self.entries
+            .iter()
+            .take_while(|e| e.seq != seq)
+            .filter(|e| e.needs.overlaps(me.needs))
+            .count()
     }
 
     fn waiting(&self) -> usize {
@@ -87,7 +93,11 @@ impl Drop for Place {
 impl FairQueue {
     /// `capacity`: how many jobs may wait behind the running ones.
     pub fn new(capacity: usize) -> Arc<Self> {
-        Arc::new(FairQueue { state: Mutex::new(State::default()), changed: Notify::new(), capacity })
+        Arc::new(FairQueue {
+            state: Mutex::new(State::default()),
+            changed: Notify::new(),
+            capacity,
+        })
     }
 
     /// A poisoned lock only means a panic elsewhere; the queue data stays valid.
@@ -110,8 +120,15 @@ impl FairQueue {
         }
         let seq = state.next_seq;
         state.next_seq += 1;
-        state.entries.push(Entry { seq, needs, running: false });
-        Ok(Place { queue: self.clone(), seq })
+        state.entries.push(Entry {
+            seq,
+            needs,
+            running: false,
+        });
+        Ok(Place {
+            queue: self.clone(),
+            seq,
+        })
     }
 
     /// Waits until the place's turn, reporting its position (1 = next) whenever
@@ -163,9 +180,18 @@ impl FairQueue {
 mod tests {
     use super::*;
 
-    const GPU: Needs = Needs { gpu: true, cpu: false };
-    const CPU: Needs = Needs { gpu: false, cpu: true };
-    const BOTH: Needs = Needs { gpu: true, cpu: true };
+    const GPU: Needs = Needs {
+        gpu: true,
+        cpu: false,
+    };
+    const CPU: Needs = Needs {
+        gpu: false,
+        cpu: true,
+    };
+    const BOTH: Needs = Needs {
+        gpu: true,
+        cpu: true,
+    };
 
     #[tokio::test]
     async fn devices_run_independently_but_both_waits_for_each() {
@@ -194,10 +220,11 @@ mod tests {
         assert_eq!(q.lock().ahead_of(both.seq), 0);
     }
 
-    #[test]
-    fn refuses_when_the_waiting_line_is_full() {
+    #[tokio::test]
+    async fn refuses_when_the_waiting_line_is_full() {
         let q = FairQueue::new(1);
-        let _running = q.admit(CPU).unwrap();
+        let running = q.admit(CPU).unwrap();
+        q.wait_turn(&running, |_| {}, || false).await.unwrap();
         let _waiting = q.admit(CPU).unwrap();
         let full = q.admit(BOTH).err().expect("full");
         assert_eq!((full.waiting, full.capacity), (1, 1));

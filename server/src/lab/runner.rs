@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use app::experiments::lab::{JobState, LabError};
-use app::experiments::types::{ExperimentRequest, ExperimentResult, RunParams, RunView, SweepParams, SweepPoint, SweepView};
+use app::experiments::types::{
+    ExperimentRequest, ExperimentResult, RunParams, RunView, SweepParams, SweepPoint, SweepView,
+};
 use lab_engine::Engine;
 
 use super::convert;
@@ -21,15 +23,26 @@ pub fn validate(engine: &Engine, request: &ExperimentRequest) -> Result<(), LabE
         ExperimentRequest::Sweep(s) => s.kind.points().into_iter().map(|x| s.run_at(x)).collect(),
     };
     for p in &runs {
-        engine.limits().check(&convert::run_params(p), threads).map_err(convert::lab_error)?;
+        engine
+            .limits()
+            .check(&convert::run_params(p), threads)
+            .map_err(convert::lab_error)?;
     }
     Ok(())
 }
 
-pub async fn execute(engine: Arc<Engine>, request: &ExperimentRequest, job: &JobHandle) -> Result<ExperimentResult, LabError> {
+pub async fn execute(
+    engine: Arc<Engine>,
+    request: &ExperimentRequest,
+    job: &JobHandle,
+) -> Result<ExperimentResult, LabError> {
     match request {
         ExperimentRequest::Run(p) => {
-            job.report(JobState::Running { step: 1, of: 1, what: format!("n = {}, b = {}", p.n, p.batch) });
+            job.report(JobState::Running {
+                step: 1,
+                of: 1,
+                what: format!("n = {}, b = {}", p.n, p.batch),
+            });
             Ok(ExperimentResult::Run(run_one(engine, p.clone()).await?))
         }
         ExperimentRequest::Sweep(s) => Ok(ExperimentResult::Sweep(sweep(engine, s, job).await?)),
@@ -45,7 +58,11 @@ async fn run_one(engine: Arc<Engine>, params: RunParams) -> Result<RunView, LabE
     Ok(convert::run_view(params, &report))
 }
 
-async fn sweep(engine: Arc<Engine>, s: &SweepParams, job: &JobHandle) -> Result<SweepView, LabError> {
+async fn sweep(
+    engine: Arc<Engine>,
+    s: &SweepParams,
+    job: &JobHandle,
+) -> Result<SweepView, LabError> {
     let started = Instant::now();
     let xs = s.kind.points();
     let mut points = Vec::with_capacity(xs.len());
@@ -53,8 +70,19 @@ async fn sweep(engine: Arc<Engine>, s: &SweepParams, job: &JobHandle) -> Result<
         if job.is_cancelled() {
             return Err(LabError::Cancelled);
         }
-        job.report(JobState::Running { step: i + 1, of: xs.len(), what: format!("{} = {x}", s.kind.axis()) });
-        points.push(SweepPoint { x, run: run_one(engine.clone(), s.run_at(x)).await? });
+        job.report(JobState::Running {
+            step: i + 1,
+            of: xs.len(),
+            what: format!("{} = {x}", s.kind.axis()),
+        });
+        points.push(SweepPoint {
+            x,
+            run: run_one(engine.clone(), s.run_at(x)).await?,
+        });
     }
-    Ok(SweepView { params: s.clone(), points, elapsed_ms: started.elapsed().as_secs_f64() * 1e3 })
+    Ok(SweepView {
+        params: s.clone(),
+        points,
+        elapsed_ms: started.elapsed().as_secs_f64() * 1e3,
+    })
 }

@@ -8,23 +8,42 @@ use crate::helpers::{spawn_app, spawn_with, test_settings, TestApp};
 /// True when wgpu sees an adapter. On CI (`CI` set) a missing adapter is a failure.
 async fn gpu_available(app: &TestApp) -> bool {
     let devices: Value = app.get("/api/devices").await.json().await.unwrap();
-    let found = devices["adapters"].as_array().is_some_and(|a| !a.is_empty());
+    let found = devices["adapters"]
+        .as_array()
+        .is_some_and(|a| !a.is_empty());
     if !found {
-        assert!(std::env::var_os("CI").is_none(), "CI is set but wgpu found no GPU adapter (install mesa-vulkan-drivers)");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but wgpu found no GPU adapter (install mesa-vulkan-drivers)"
+        );
         eprintln!("no GPU adapter: skipping the GPU part of this test");
     }
     found
 }
 
 async fn post(app: &TestApp, path: &str, body: Value) -> reqwest::Response {
-    app.client.post(app.url(path)).json(&body).send().await.expect("request failed")
+    app.client
+        .post(app.url(path))
+        .json(&body)
+        .send()
+        .await
+        .expect("request failed")
 }
 
 #[tokio::test]
 async fn a_run_on_both_devices_agrees_and_is_saved_under_a_shareable_url() {
     let app = spawn_app().await;
-    let device = if gpu_available(&app).await { "both" } else { "cpu" };
-    let resp = post(&app, "/api/experiments", json!({ "model": "tiny", "n": 300, "batch": 64, "device": device, "repeats": 2 })).await;
+    let device = if gpu_available(&app).await {
+        "both"
+    } else {
+        "cpu"
+    };
+    let resp = post(
+        &app,
+        "/api/experiments",
+        json!({ "model": "tiny", "n": 300, "batch": 64, "device": device, "repeats": 2 }),
+    )
+    .await;
     assert_eq!(resp.status(), 200);
     let body: Value = resp.json().await.unwrap();
     let result = &body["result"];
@@ -36,13 +55,22 @@ async fn a_run_on_both_devices_agrees_and_is_saved_under_a_shareable_url() {
     for r in results {
         assert!(r["wall"]["median_ms"].as_f64().unwrap() > 0.0);
         assert!(r["items_per_s"].as_f64().unwrap() > 0.0);
-        assert!(!r["label"].as_str().unwrap().is_empty(), "every result says what ran");
+        assert!(
+            !r["label"].as_str().unwrap().is_empty(),
+            "every result says what ran"
+        );
     }
     if device == "both" {
         assert_eq!(results.len(), 2);
-        let gpu = results.iter().find(|r| r["device"] == "gpu").expect("a GPU result");
+        let gpu = results
+            .iter()
+            .find(|r| r["device"] == "gpu")
+            .expect("a GPU result");
         if gpu["software"] == true {
-            assert!(gpu["label"].as_str().unwrap().contains("software GPU emulation"));
+            assert!(gpu["label"]
+                .as_str()
+                .unwrap()
+                .contains("software GPU emulation"));
         }
         let agreement = &result["agreement"];
         assert_eq!(agreement["matches"], true, "{agreement}");
@@ -53,14 +81,29 @@ async fn a_run_on_both_devices_agrees_and_is_saved_under_a_shareable_url() {
     // The run is saved: JSON by id, and a page anyone can open (no cookie needed).
     let id = body["id"].as_str().unwrap();
     assert_eq!(body["url"], format!("/lab/runs/{id}"));
-    let saved: Value = app.get(&format!("/api/experiments/{id}")).await.json().await.unwrap();
+    let saved: Value = app
+        .get(&format!("/api/experiments/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(saved["result"], *result);
-    let page = reqwest::get(app.url(&format!("/lab/runs/{id}"))).await.unwrap();
+    let page = reqwest::get(app.url(&format!("/lab/runs/{id}")))
+        .await
+        .unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
-    assert!(html.contains(id) && html.contains("<svg"), "the run page shows the run and its chart");
+    assert!(
+        html.contains(id) && html.contains("<svg"),
+        "the run page shows the run and its chart"
+    );
 
-    assert_eq!(app.get("/api/experiments/0123456789abcdef01234567").await.status(), 404);
+    assert_eq!(
+        app.get("/api/experiments/0123456789abcdef01234567")
+            .await
+            .status(),
+        404
+    );
     assert_eq!(app.get("/lab/runs/no-such-run").await.status(), 404);
 }
 
@@ -77,8 +120,16 @@ async fn every_invalid_parameter_is_refused_naming_the_field() {
         (json!({ "repeats": 1000 }), 422, "repeats"),
         (json!({ "warmup": 0 }), 400, "warmup"),
         (json!({ "warmup": 1000 }), 422, "warmup"),
-        (json!({ "device": "cpu", "cpu_threads": 100_000 }), 422, "cpu_threads"),
-        (json!({ "model": "large", "n": 1_000_000, "batch": 1024 }), 422, "n"),
+        (
+            json!({ "device": "cpu", "cpu_threads": 100_000 }),
+            422,
+            "cpu_threads",
+        ),
+        (
+            json!({ "model": "large", "n": 1_000_000, "batch": 1024 }),
+            422,
+            "n",
+        ),
         (json!({ "model": "huge" }), 422, "model"),
         (json!({ "device": "tpu" }), 422, "device"),
         (json!({ "kernel": "magic" }), 422, "kernel"),
@@ -96,25 +147,54 @@ async fn every_invalid_parameter_is_refused_naming_the_field() {
             "{body}: the answer {answer} should name `{field}`"
         );
         if status == 422 && answer["field"] == field {
-            assert!(message.contains("limit") || message.contains("budget"), "{body}: {message} should name the limit");
+            assert!(
+                message.contains("limit") || message.contains("budget"),
+                "{body}: {message} should name the limit"
+            );
         }
     }
 
     // No visible GPU for a GPU run: a clear 409 about the setting.
-    let resp = post(&app, "/api/experiments", json!({ "device": "gpu", "visible_devices": "" })).await;
+    let resp = post(
+        &app,
+        "/api/experiments",
+        json!({ "device": "gpu", "visible_devices": "" }),
+    )
+    .await;
     assert_eq!(resp.status(), 409);
     let answer: Value = resp.json().await.unwrap();
     assert_eq!(answer["field"], "visible_devices");
 
     // Malformed JSON and a missing content type are refused with a clear message.
-    let resp = app.client.post(app.url("/api/experiments")).header("content-type", "application/json").body("{\"n\": ").send().await.unwrap();
+    let resp = app
+        .client
+        .post(app.url("/api/experiments"))
+        .header("content-type", "application/json")
+        .body("{\"n\": ")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 400);
-    assert!(resp.json::<Value>().await.unwrap()["error"].as_str().unwrap().contains("JSON"));
-    let resp = app.client.post(app.url("/api/experiments")).body("{}").send().await.unwrap();
+    assert!(resp.json::<Value>().await.unwrap()["error"]
+        .as_str()
+        .unwrap()
+        .contains("JSON"));
+    let resp = app
+        .client
+        .post(app.url("/api/experiments"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 415);
 
     // Sweeps are checked point by point before anything runs.
-    let resp = post(&app, "/api/experiments/sweeps", json!({ "kind": "n", "model": "large", "batch": 1024 })).await;
+    let resp = post(
+        &app,
+        "/api/experiments/sweeps",
+        json!({ "kind": "n", "model": "large", "batch": 1024 }),
+    )
+    .await;
     assert_eq!(resp.status(), 422);
     assert_eq!(resp.json::<Value>().await.unwrap()["field"], "n");
 }
@@ -130,7 +210,7 @@ async fn a_full_queue_answers_429_with_retry_after() {
     let client = app.client.clone();
     let url = app.url("/api/experiments");
     let long = tokio::spawn(async move {
-        let body = json!({ "model": "medium", "n": 4096, "batch": 256, "device": "cpu", "cpu_threads": 1, "repeats": 5 });
+        let body = json!({ "model": "medium", "n": 16384, "batch": 256, "device": "cpu", "cpu_threads": 1, "repeats": 5 });
         client.post(url).json(&body).send().await.unwrap().status()
     });
     // ...once it is admitted,
@@ -142,23 +222,45 @@ async fn a_full_queue_answers_429_with_retry_after() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     // ...another CPU run would have to wait, and may not.
-    let resp = post(&app, "/api/experiments", json!({ "model": "tiny", "n": 10, "device": "cpu" })).await;
+    let resp = post(
+        &app,
+        "/api/experiments",
+        json!({ "model": "tiny", "n": 10, "device": "cpu" }),
+    )
+    .await;
     assert_eq!(resp.status(), 429);
-    let retry: u64 = resp.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry: u64 = resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(retry > 0);
     let answer: Value = resp.json().await.unwrap();
-    assert!(answer["error"].as_str().unwrap().contains("busy"), "{answer}");
+    assert!(
+        answer["error"].as_str().unwrap().contains("busy"),
+        "{answer}"
+    );
 
     assert_eq!(long.await.unwrap(), 200);
     // Free again.
-    let resp = post(&app, "/api/experiments", json!({ "model": "tiny", "n": 10, "device": "cpu" })).await;
+    let resp = post(
+        &app,
+        "/api/experiments",
+        json!({ "model": "tiny", "n": 10, "device": "cpu" }),
+    )
+    .await;
     assert_eq!(resp.status(), 200);
 }
 
 #[tokio::test]
 async fn an_n_sweep_on_the_cpu_measures_every_point() {
     let app = spawn_app().await;
-    let resp = post(&app, "/api/experiments/sweeps", json!({ "kind": "n", "device": "cpu", "repeats": 1 })).await;
+    let resp = post(
+        &app,
+        "/api/experiments/sweeps",
+        json!({ "kind": "n", "device": "cpu", "repeats": 1 }),
+    )
+    .await;
     assert_eq!(resp.status(), 200);
     let body: Value = resp.json().await.unwrap();
     let points = body["result"]["points"].as_array().unwrap();
@@ -168,7 +270,12 @@ async fn an_n_sweep_on_the_cpu_measures_every_point() {
         assert_eq!(p["run"]["n"], p["x"]);
     }
     let id = body["id"].as_str().unwrap();
-    let saved: Value = app.get(&format!("/api/experiments/{id}")).await.json().await.unwrap();
+    let saved: Value = app
+        .get(&format!("/api/experiments/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(saved["kind"], "n-sweep");
 }
 
