@@ -11,14 +11,19 @@ DEBIAN_PACKAGES := chromium chromium-driver mesa-vulkan-drivers libvulkan1
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 export PATH := $(HOME)/.cargo/bin:$(PATH)
+# Mesa's lavapipe complains on every start when this is unset.
+export XDG_RUNTIME_DIR ?= /tmp
 
 .PHONY: run test setup system-packages rust-tools build bench clean
 
 run: setup build
 	./target/debug/inference-lab
 
+# Browser tests run one at a time: each starts the server and a Chromium, and on
+# two cores several at once only make each slower.
 test: setup build
-	cargo test --workspace --no-fail-fast -- --test-threads=2
+	cargo test --workspace --exclude e2e --no-fail-fast
+	cargo test -p e2e --no-fail-fast -- --test-threads=1
 
 build:
 	cargo leptos build

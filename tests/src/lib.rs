@@ -134,7 +134,7 @@ impl Browser {
             Value::Object(map) => map,
             _ => unreachable!(),
         };
-        let deadline = Instant::now() + Duration::from_secs(30);
+        let deadline = Instant::now() + Duration::from_secs(90);
         let client = loop {
             let connector = hyper_util::client::legacy::connect::HttpConnector::new();
             match ClientBuilder::new(connector).capabilities(caps.clone()).connect(&driver_url).await {
@@ -157,19 +157,19 @@ impl Browser {
     pub async fn wait_css(&self, css: &str) -> fantoccini::elements::Element {
         self.client
             .wait()
-            .at_most(Duration::from_secs(30))
+            .at_most(Duration::from_secs(90))
             .for_element(Locator::Css(css))
             .await
             .unwrap_or_else(|e| panic!("no element matches {css}: {e}"))
     }
 
-    /// Polls until `check` holds, for up to 30 s.
+    /// Polls until `check` holds, for up to 90 s.
     pub async fn wait_until<F, Fut>(&self, what: &str, mut check: F)
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = bool>,
     {
-        let deadline = Instant::now() + Duration::from_secs(30);
+        let deadline = Instant::now() + Duration::from_secs(90);
         while !check().await {
             assert!(Instant::now() < deadline, "timed out waiting for: {what}");
             tokio::time::sleep(Duration::from_millis(100)).await;
