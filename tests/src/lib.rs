@@ -52,6 +52,8 @@ impl Server {
             .env("LAB_CONTENT_DIR", workspace().join("content"))
             .env("LEPTOS_SITE_ROOT", &site)
             .env("RUST_LOG", "warn")
+            // Mesa's lavapipe prints an error on start when this is unset.
+            .env("XDG_RUNTIME_DIR", std::env::var("XDG_RUNTIME_DIR").unwrap_or_else(|_| "/tmp".into()))
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
         for (k, v) in env {

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::experiments::types::{ModelPreset, TimingView};
+use crate::experiments::types::{DevicesView, ModelPreset, TimingView};
 
 /// Items per second measured on this server, per device.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,7 +46,8 @@ pub async fn measure_throughput(model: String, batch: usize) -> Result<Throughpu
     let model = model_from(&model)?;
     let params = RunParams {
         model,
-        n: 4096,
+        // Enough items for a steady rate, few enough that a software GPU answers in seconds.
+        n: 1024,
         batch,
         device: DeviceChoice::Both,
         repeats: 3,
@@ -67,4 +68,18 @@ pub async fn measure_throughput(model: String, batch: usize) -> Result<Throughpu
         cpu_label: cpu.map(|c| c.1),
         run_id,
     })
+}
+
+/// The adapters under a visibility string. `set = false` means the variable is unset;
+/// `set = true` with an empty `visible` means it is the empty string (no GPU). Two
+/// fields, because an empty `Option<String>` does not survive form encoding.
+#[server(prefix = "/api", endpoint = "demos/devices")]
+pub async fn devices_under(set: bool, visible: String) -> Result<DevicesView, ServerFnError> {
+    if visible.len() > 200 {
+        return Err(ServerFnError::new("the visibility string is longer than 200 characters"));
+    }
+    crate::state::lab()?
+        .devices(set.then_some(visible))
+        .await
+        .map_err(|e| ServerFnError::new(e.public_message()))
 }

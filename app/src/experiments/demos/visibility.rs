@@ -6,7 +6,7 @@ use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
 use super::error_line;
-use crate::experiments::server::lab_devices;
+use super::server::devices_under;
 use crate::experiments::types::DevicesView;
 
 /// Strings worth trying, with what each teaches.
@@ -27,7 +27,7 @@ pub fn VisibilityDemo() -> impl IntoView {
         let q = query.read();
         (q.get("vis_mode").as_deref() == Some("set")).then(|| q.get("visible").unwrap_or_default())
     };
-    let devices = Resource::new(spec, lab_devices);
+    let devices = Resource::new(spec, |spec| devices_under(spec.is_some(), spec.unwrap_or_default()));
     view! {
         <section class="demo-card visibility-demo" aria-labelledby="visibility-demo-title">
             <h3 id="visibility-demo-title">"Try it: GPU visibility on this server"</h3>
