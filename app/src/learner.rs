@@ -57,7 +57,9 @@ mod server {
 
         /// Parses the cookie value: exactly 32 lowercase hex digits.
         pub fn parse(text: &str) -> Option<Self> {
-            if text.len() != TOKEN_BYTES * 2 || !text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+            if text.len() != TOKEN_BYTES * 2
+                || !text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+            {
                 return None;
             }
             let mut bytes = [0u8; TOKEN_BYTES];
@@ -100,29 +102,44 @@ mod server {
 
     /// The learner whose token is in these headers; `None` for no, malformed or
     /// unknown tokens. Usable from plain axum handlers.
-    pub async fn learner_from_headers(pool: &SqlitePool, headers: &HeaderMap) -> Result<Option<i64>, LearnerError> {
+    pub async fn learner_from_headers(
+        pool: &SqlitePool,
+        headers: &HeaderMap,
+    ) -> Result<Option<i64>, LearnerError> {
         match token_from_headers(headers) {
             Some(token) => find_learner(pool, &token).await,
             None => Ok(None),
         }
     }
 
-    pub async fn find_learner(pool: &SqlitePool, token: &LearnerToken) -> Result<Option<i64>, LearnerError> {
-        Ok(sqlx::query_scalar::<_, i64>("SELECT id FROM learners WHERE token_hash = ?")
-            .bind(token.hash())
-            .fetch_optional(pool)
-            .await?)
+    pub async fn find_learner(
+        pool: &SqlitePool,
+        token: &LearnerToken,
+    ) -> Result<Option<i64>, LearnerError> {
+        Ok(
+            sqlx::query_scalar::<_, i64>("SELECT id FROM learners WHERE token_hash = ?")
+                .bind(token.hash())
+                .fetch_optional(pool)
+                .await?,
+        )
     }
 
-    pub async fn create_learner(pool: &SqlitePool, token: &LearnerToken) -> Result<i64, LearnerError> {
-        Ok(sqlx::query_scalar::<_, i64>("INSERT INTO learners (token_hash) VALUES (?) RETURNING id")
-            .bind(token.hash())
-            .fetch_one(pool)
-            .await?)
+    pub async fn create_learner(
+        pool: &SqlitePool,
+        token: &LearnerToken,
+    ) -> Result<i64, LearnerError> {
+        Ok(sqlx::query_scalar::<_, i64>(
+            "INSERT INTO learners (token_hash) VALUES (?) RETURNING id",
+        )
+        .bind(token.hash())
+        .fetch_one(pool)
+        .await?)
     }
 
     async fn request_headers() -> Result<HeaderMap, LearnerError> {
-        leptos_axum::extract::<HeaderMap>().await.map_err(|_| LearnerError::NoRequest)
+        leptos_axum::extract::<HeaderMap>()
+            .await
+            .map_err(|_| LearnerError::NoRequest)
     }
 
     /// The learner of the current request (server functions and page rendering), if any.
@@ -137,10 +154,12 @@ mod server {
         if let Some(id) = current_learner(pool).await? {
             return Ok(id);
         }
-        let response = use_context::<leptos_axum::ResponseOptions>().ok_or(LearnerError::NoRequest)?;
+        let response =
+            use_context::<leptos_axum::ResponseOptions>().ok_or(LearnerError::NoRequest)?;
         let token = LearnerToken::generate()?;
         let id = create_learner(pool, &token).await?;
-        let cookie = HeaderValue::from_str(&token.set_cookie_value()).expect("hex and ASCII flags make a valid header value");
+        let cookie = HeaderValue::from_str(&token.set_cookie_value())
+            .expect("hex and ASCII flags make a valid header value");
         response.append_header(SET_COOKIE, cookie);
         Ok(id)
     }
@@ -155,12 +174,23 @@ mod server {
             let hex = token.to_hex();
             assert_eq!(hex.len(), 32);
             assert_eq!(LearnerToken::parse(&hex), Some(token.clone()));
-            assert_ne!(LearnerToken::generate().unwrap(), token, "tokens are random");
+            assert_ne!(
+                LearnerToken::generate().unwrap(),
+                token,
+                "tokens are random"
+            );
         }
 
         #[test]
         fn malformed_tokens_are_rejected() {
-            for bad in ["".to_string(), "abc".into(), "g".repeat(32), "A".repeat(32), "0".repeat(33), "é".repeat(16)] {
+            for bad in [
+                "".to_string(),
+                "abc".into(),
+                "g".repeat(32),
+                "A".repeat(32),
+                "0".repeat(33),
+                "é".repeat(16),
+            ] {
                 assert!(LearnerToken::parse(&bad).is_none(), "{bad:?}");
             }
         }
@@ -169,7 +199,15 @@ mod server {
         fn token_is_found_among_other_cookies() {
             let token = LearnerToken::generate().unwrap();
             let mut headers = HeaderMap::new();
-            headers.insert(COOKIE, format!("theme=dark; {COOKIE_NAME}=nothex; {COOKIE_NAME}={}", token.to_hex()).parse().unwrap());
+            headers.insert(
+                COOKIE,
+                format!(
+                    "theme=dark; {COOKIE_NAME}=nothex; {COOKIE_NAME}={}",
+                    token.to_hex()
+                )
+                .parse()
+                .unwrap(),
+            );
             assert_eq!(token_from_headers(&headers), Some(token));
         }
 

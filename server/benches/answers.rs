@@ -37,7 +37,10 @@ struct LearnerReport {
 }
 
 fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 #[tokio::main]
@@ -79,27 +82,49 @@ async fn main() {
     }
     let elapsed = started.elapsed().as_secs_f64();
 
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db_path.display())).await.unwrap();
-    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attempts").fetch_one(&pool).await.unwrap();
-    let stored_learners: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM learners").fetch_one(&pool).await.unwrap();
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db_path.display()))
+        .await
+        .unwrap();
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attempts")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let stored_learners: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM learners")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
 
     latencies.sort();
-    let pct = |p: f64| latencies.get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1))).copied().unwrap_or_default();
+    let pct = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
     let rate = acknowledged as f64 / elapsed;
     println!("answers/s      {rate:.0}");
     println!("latency p50    {:.2} ms", pct(0.50).as_secs_f64() * 1e3);
     println!("latency p99    {:.2} ms", pct(0.99).as_secs_f64() * 1e3);
     println!("errors         {errors}");
     println!("acknowledged   {acknowledged}");
-    println!("stored rows    {stored} ({} lost)", acknowledged as i64 - stored);
+    println!(
+        "stored rows    {stored} ({} lost)",
+        acknowledged as i64 - stored
+    );
     println!("learners       {stored_learners}");
     let ok = rate >= 1000.0 && errors == 0 && stored == acknowledged as i64;
-    println!("target (>= 1000/s, 0 errors, 0 lost): {}", if ok { "met" } else { "MISSED" });
+    println!(
+        "target (>= 1000/s, 0 errors, 0 lost): {}",
+        if ok { "met" } else { "MISSED" }
+    );
 }
 
 /// One learner: a browser of its own (cookie jar), answering until the deadline.
 async fn learner(url: String, index: usize, deadline: Instant) -> LearnerReport {
-    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
     let mut report = LearnerReport::default();
     let mut n = index;
     while Instant::now() < deadline {

@@ -16,14 +16,26 @@ async fn text_of(browser: &Browser, css: &str) -> String {
 
 async fn wait_for_text(browser: &Browser, css: &str, expected: &str) {
     browser
-        .wait_until(&format!("{css} to contain {expected:?}"), || async { text_of(browser, css).await.contains(expected) })
+        .wait_until(&format!("{css} to contain {expected:?}"), || async {
+            text_of(browser, css).await.contains(expected)
+        })
         .await;
 }
 
 /// Chooses an option of the single-choice question and submits its form.
 async fn answer(browser: &Browser, option: &str) {
-    browser.wait_css(&format!("{QUESTION}-{option}")).await.click().await.unwrap();
-    browser.wait_css(&format!("{QUESTION} button.check")).await.click().await.unwrap();
+    browser
+        .wait_css(&format!("{QUESTION}-{option}"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_css(&format!("{QUESTION} button.check"))
+        .await
+        .click()
+        .await
+        .unwrap();
 }
 
 async fn check_progress_page(browser: &Browser, server: &Server) {
@@ -33,7 +45,9 @@ async fn check_progress_page(browser: &Browser, server: &Server) {
     // Lesson 1: n questions, 1 answered, 1 correct, 0 at the first try.
     let cells: Vec<&str> = row.split_whitespace().rev().take(3).collect();
     assert_eq!(cells, ["0", "1", "1"], "row: {row}");
-    assert!(text_of(browser, ".next-step").await.contains("Practise next"));
+    assert!(text_of(browser, ".next-step")
+        .await
+        .contains("Practise next"));
 }
 
 #[tokio::test]
@@ -44,17 +58,33 @@ async fn answering_wrong_then_right_without_a_page_reload() {
     browser.wait_css(QUESTION).await;
     browser.wait_hydrated().await;
     // A marker on `window` survives only if the page is not reloaded.
-    browser.client.execute("window.__sameDocument = true;", vec![]).await.unwrap();
+    browser
+        .client
+        .execute("window.__sameDocument = true;", vec![])
+        .await
+        .unwrap();
 
     answer(&browser, "a").await;
     wait_for_text(&browser, &format!("{QUESTION} .verdict"), "Not quite").await;
-    assert!(text_of(&browser, &format!("{QUESTION} .rationales")).await.contains("Wrong"));
-    assert!(text_of(&browser, &format!("{QUESTION} .solution")).await.contains("Quick check"));
+    assert!(text_of(&browser, &format!("{QUESTION} .rationales"))
+        .await
+        .contains("Wrong"));
+    assert!(text_of(&browser, &format!("{QUESTION} .solution"))
+        .await
+        .contains("Quick check"));
 
     answer(&browser, "b").await;
     wait_for_text(&browser, &format!("{QUESTION} .verdict"), "Correct.").await;
-    let same = browser.client.execute("return window.__sameDocument === true;", vec![]).await.unwrap();
-    assert_eq!(same, Value::Bool(true), "the feedback came without a page reload");
+    let same = browser
+        .client
+        .execute("return window.__sameDocument === true;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        same,
+        Value::Bool(true),
+        "the feedback came without a page reload"
+    );
 
     // A reload shows the stored latest answer.
     browser.client.refresh().await.unwrap();
@@ -75,7 +105,11 @@ async fn answering_and_resetting_work_without_javascript() {
     answer(&browser, "a").await;
     wait_for_text(&browser, &format!("{QUESTION} .verdict"), "Not quite").await;
     let url = browser.client.current_url().await.unwrap();
-    assert_eq!(url.fragment(), Some("q-batch-loop-complexity"), "back at the question after the post");
+    assert_eq!(
+        url.fragment(),
+        Some("q-batch-loop-complexity"),
+        "back at the question after the post"
+    );
     // The choice is still ticked after the round trip.
     let chosen = browser.wait_css(&format!("{QUESTION}-a")).await;
     assert!(chosen.prop("checked").await.unwrap().as_deref() == Some("true"));
@@ -85,10 +119,22 @@ async fn answering_and_resetting_work_without_javascript() {
     check_progress_page(&browser, &server).await;
 
     // Reset: the checkbox is the confirmation step.
-    browser.wait_css("#confirm-reset").await.click().await.unwrap();
-    browser.wait_css(".your-data button.danger").await.click().await.unwrap();
+    browser
+        .wait_css("#confirm-reset")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_css(".your-data button.danger")
+        .await
+        .click()
+        .await
+        .unwrap();
     wait_for_text(&browser, ".your-data .notice", "Deleted your 2 answers.").await;
-    assert!(text_of(&browser, ".empty").await.contains("not answered any"));
+    assert!(text_of(&browser, ".empty")
+        .await
+        .contains("not answered any"));
     browser.assert_no_console_errors().await;
     browser.close().await;
 }

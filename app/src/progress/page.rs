@@ -30,7 +30,11 @@ pub fn ProgressPage() -> impl IntoView {
 
 #[component]
 fn ProgressSummary(progress: ProgressView) -> impl IntoView {
-    let ProgressView { lessons, overall, next } = progress;
+    let ProgressView {
+        lessons,
+        overall,
+        next,
+    } = progress;
     let percent = overall.percent_correct();
     view! {
         {(overall.answered == 0).then(|| view! {
@@ -98,12 +102,19 @@ fn YourData(reset: ServerAction<ResetProgress>) -> impl IntoView {
     let message = move || {
         let deleted = match reset.value().get() {
             Some(Ok(n)) => Some(n),
-            _ => query.read().get("deleted").and_then(|n| n.parse::<u64>().ok()),
+            _ => query
+                .read()
+                .get("deleted")
+                .and_then(|n| n.parse::<u64>().ok()),
         };
         deleted.map(|n| view! { <p class="notice" role="status">{deleted_message(n)}</p> })
     };
     let error = move || {
-        reset.value().get().and_then(Result::err).map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })
+        reset
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })
     };
     view! {
         <section class="your-data" id="reset" aria-labelledby="your-data-heading">

@@ -13,7 +13,11 @@ use crate::content::Content;
 use crate::quiz::db::{self, QuestionRecord};
 
 /// The progress page's data; an unknown learner (`None`) has answered nothing.
-pub async fn progress(pool: &SqlitePool, content: &Content, learner: Option<i64>) -> Result<ProgressView, sqlx::Error> {
+pub async fn progress(
+    pool: &SqlitePool,
+    content: &Content,
+    learner: Option<i64>,
+) -> Result<ProgressView, sqlx::Error> {
     let records = match learner {
         Some(id) => db::question_records(pool, id).await?,
         None => Vec::new(),
@@ -22,7 +26,10 @@ pub async fn progress(pool: &SqlitePool, content: &Content, learner: Option<i64>
 }
 
 pub fn summarise(content: &Content, records: &[QuestionRecord]) -> ProgressView {
-    let by_question: HashMap<&str, &QuestionRecord> = records.iter().map(|r| (r.question_id.as_str(), r)).collect();
+    let by_question: HashMap<&str, &QuestionRecord> = records
+        .iter()
+        .map(|r| (r.question_id.as_str(), r))
+        .collect();
     let lessons: Vec<LessonProgress> = content
         .lessons()
         .iter()
@@ -36,13 +43,22 @@ pub fn summarise(content: &Content, records: &[QuestionRecord]) -> ProgressView 
                     tally.first_try_correct += usize::from(r.first_try_correct);
                 }
             }
-            LessonProgress { slug: lesson.slug.clone(), title: lesson.title.clone(), order: lesson.order, tally }
+            LessonProgress {
+                slug: lesson.slug.clone(),
+                title: lesson.title.clone(),
+                order: lesson.order,
+                tally,
+            }
         })
         .collect();
     let mut overall = Tally::default();
     lessons.iter().for_each(|l| overall.add(&l.tally));
     let next = lessons.iter().find(|l| l.tally.needs_practice()).cloned();
-    ProgressView { lessons, overall, next }
+    ProgressView {
+        lessons,
+        overall,
+        next,
+    }
 }
 
 /// The downloadable record: the summary and every attempt.
@@ -68,9 +84,16 @@ pub struct ExportedAttempt {
     pub question_in_content: bool,
 }
 
-pub async fn export(pool: &SqlitePool, content: &Content, learner: Option<i64>) -> Result<ProgressExport, sqlx::Error> {
+pub async fn export(
+    pool: &SqlitePool,
+    content: &Content,
+    learner: Option<i64>,
+) -> Result<ProgressExport, sqlx::Error> {
     let (records, attempts) = match learner {
-        Some(id) => (db::question_records(pool, id).await?, db::all_attempts(pool, id).await?),
+        Some(id) => (
+            db::question_records(pool, id).await?,
+            db::all_attempts(pool, id).await?,
+        ),
         None => (Vec::new(), Vec::new()),
     };
     let view = summarise(content, &records);

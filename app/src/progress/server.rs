@@ -29,7 +29,10 @@ pub async fn reset_progress(confirm: Option<String>) -> Result<u64, QuizError> {
 
     let result = async {
         if confirm.as_deref() != Some(CONFIRM_VALUE) {
-            return Err(reject(None, "Tick “Yes, delete all my answers” to confirm the reset."));
+            return Err(reject(
+                None,
+                "Tick “Yes, delete all my answers” to confirm the reset.",
+            ));
         }
         let state = crate::state::server_state().map_err(|e| internal("no server state", e))?;
         let learner = crate::learner::current_learner(&state.pool)
@@ -44,9 +47,15 @@ pub async fn reset_progress(confirm: Option<String>) -> Result<u64, QuizError> {
     }
     .await;
     match &result {
-        Ok(deleted) if is_plain_form_post() => leptos_axum::redirect(&format!("/progress?deleted={deleted}")),
+        Ok(deleted) if is_plain_form_post() => {
+            leptos_axum::redirect(&format!("/progress?deleted={deleted}"))
+        }
         Ok(_) => {}
-        Err(e) => redirect_back(<ResetProgress as leptos::server_fn::ServerFn>::PATH, "reset", Some(e)),
+        Err(e) => redirect_back(
+            <ResetProgress as leptos::server_fn::ServerFn>::PATH,
+            "reset",
+            Some(e),
+        ),
     }
     result
 }

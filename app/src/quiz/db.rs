@@ -17,7 +17,10 @@ pub struct NewAttempt<'a> {
 /// Stores an attempt and returns whether it was the learner's first on this
 /// question. One statement, so two answers racing each other cannot both count
 /// as the first.
-pub async fn insert_attempt(pool: &SqlitePool, attempt: &NewAttempt<'_>) -> Result<bool, sqlx::Error> {
+pub async fn insert_attempt(
+    pool: &SqlitePool,
+    attempt: &NewAttempt<'_>,
+) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar::<_, bool>(
         "INSERT INTO attempts (learner_id, lesson_slug, question_id, answer, correct, first_try)
          SELECT ?1, ?2, ?3, ?4, ?5,
@@ -45,7 +48,10 @@ pub struct QuestionRecord {
 }
 
 /// One row per question the learner has answered, with their latest answer.
-pub async fn question_records(pool: &SqlitePool, learner_id: i64) -> Result<Vec<QuestionRecord>, sqlx::Error> {
+pub async fn question_records(
+    pool: &SqlitePool,
+    learner_id: i64,
+) -> Result<Vec<QuestionRecord>, sqlx::Error> {
     sqlx::query_as::<_, QuestionRecord>(
         "SELECT s.question_id, s.attempts, s.first_try_correct,
                 a.correct AS latest_correct, a.answer AS latest_answer, a.first_try AS latest_first_try
@@ -71,7 +77,10 @@ pub struct AttemptRow {
     pub created_at: String,
 }
 
-pub async fn all_attempts(pool: &SqlitePool, learner_id: i64) -> Result<Vec<AttemptRow>, sqlx::Error> {
+pub async fn all_attempts(
+    pool: &SqlitePool,
+    learner_id: i64,
+) -> Result<Vec<AttemptRow>, sqlx::Error> {
     sqlx::query_as::<_, AttemptRow>(
         "SELECT lesson_slug, question_id, answer, correct, first_try, created_at
          FROM attempts WHERE learner_id = ? ORDER BY id",

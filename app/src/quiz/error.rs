@@ -13,7 +13,10 @@ pub enum QuizError {
     /// The request was wrong (HTTP 400); the message says how to fix it.
     /// `question_id` lets the page show it under the right question.
     #[error("{message}")]
-    Invalid { question_id: Option<String>, message: String },
+    Invalid {
+        question_id: Option<String>,
+        message: String,
+    },
     /// A server-side failure (HTTP 500), already logged.
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
@@ -34,7 +37,10 @@ impl QuizError {
     /// question (all forms share one server function) are not.
     pub fn concerns(&self, question_id: &str) -> bool {
         match self {
-            QuizError::Invalid { question_id: Some(id), .. } => id == question_id,
+            QuizError::Invalid {
+                question_id: Some(id),
+                ..
+            } => id == question_id,
             _ => true,
         }
     }
@@ -45,7 +51,9 @@ fn transport_message(err: &ServerFnErrorErr) -> &'static str {
         ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
             "The answer could not be read. Please use the form on the page."
         }
-        ServerFnErrorErr::Request(_) => "The server could not be reached. Check your connection and try again.",
+        ServerFnErrorErr::Request(_) => {
+            "The server could not be reached. Check your connection and try again."
+        }
         _ => "Something went wrong. Please try again.",
     }
 }
@@ -57,7 +65,10 @@ impl FromServerFnError for QuizError {
         // Arguments that do not parse (e.g. a hand-made request repeating a field)
         // are the client's fault: answer 400, not the framework's default 500.
         #[cfg(feature = "ssr")]
-        if matches!(value, ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_)) {
+        if matches!(
+            value,
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_)
+        ) {
             tracing::info!(error = %value, "unreadable server function arguments");
             set_status(axum::http::StatusCode::BAD_REQUEST);
         }

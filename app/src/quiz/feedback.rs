@@ -43,7 +43,11 @@ fn chosen_options(q: &Question, ids: &[String]) -> (Vec<ChosenOption>, usize) {
             rationale_html: inline_html(&o.rationale),
         })
         .collect();
-    let missed = q.options.iter().filter(|o| o.correct && !is_chosen(&o.id)).count();
+    let missed = q
+        .options
+        .iter()
+        .filter(|o| o.correct && !is_chosen(&o.id))
+        .count();
     (chosen, missed)
 }
 
@@ -53,9 +57,16 @@ fn numeric_message(q: &Question, value: f64, correct: bool) -> String {
     let Some(expected) = q.numeric() else {
         return String::new();
     };
-    let unit = if expected.unit.is_empty() { String::new() } else { format!(" {}", escape(&expected.unit)) };
+    let unit = if expected.unit.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", escape(&expected.unit))
+    };
     if correct {
-        return format!("<p>{value}{unit} is within ±{}{unit} of the expected value.</p>", expected.tolerance);
+        return format!(
+            "<p>{value}{unit} is within ±{}{unit} of the expected value.</p>",
+            expected.tolerance
+        );
     }
     let trap = q
         .traps
@@ -72,7 +83,9 @@ fn numeric_message(q: &Question, value: f64, correct: bool) -> String {
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// Markdown to HTML; a lone paragraph loses its `<p>` so the text can sit inside a
@@ -80,7 +93,10 @@ fn escape(text: &str) -> String {
 pub fn inline_html(md: &str) -> String {
     let html = render_inline_html(md);
     let trimmed = html.trim();
-    match trimmed.strip_prefix("<p>").and_then(|s| s.strip_suffix("</p>")) {
+    match trimmed
+        .strip_prefix("<p>")
+        .and_then(|s| s.strip_suffix("</p>"))
+    {
         Some(inner) if !inner.contains("<p>") => inner.to_string(),
         _ => html,
     }

@@ -14,7 +14,11 @@ pub const MAX_FIELD_LEN: usize = 100;
 pub const MAX_CHOICES: usize = 32;
 
 /// Turns the raw form fields into an answer for this question, or says what is wrong.
-pub fn parse_answer(q: &Question, choices: Option<Vec<String>>, value: Option<String>) -> Result<Answer, String> {
+pub fn parse_answer(
+    q: &Question,
+    choices: Option<Vec<String>>,
+    value: Option<String>,
+) -> Result<Answer, String> {
     match q.kind {
         QuestionKind::Single | QuestionKind::Multiple => {
             if value.is_some() {
@@ -47,7 +51,9 @@ fn parse_choices(q: &Question, choices: Vec<String>) -> Result<Vec<String>, Stri
     match (q.kind, choices.len()) {
         (QuestionKind::Single, 0) => Err("Choose one option.".into()),
         (QuestionKind::Single, 1) => Ok(choices),
-        (QuestionKind::Single, _) => Err("Choose only one option: this question has a single answer.".into()),
+        (QuestionKind::Single, _) => {
+            Err("Choose only one option: this question has a single answer.".into())
+        }
         (_, 0) => Err("Choose at least one option.".into()),
         _ => Ok(choices),
     }
@@ -61,9 +67,9 @@ fn parse_number(text: &str) -> Result<f64, String> {
     if text.len() > MAX_FIELD_LEN {
         return Err("That number is too long.".into());
     }
-    let value: f64 = text
-        .parse()
-        .map_err(|_| "That is not a number. Use digits, a dot for decimals (e.g. 0.5) and no unit.".to_string())?;
+    let value: f64 = text.parse().map_err(|_| {
+        "That is not a number. Use digits, a dot for decimals (e.g. 0.5) and no unit.".to_string()
+    })?;
     if !value.is_finite() {
         return Err("Enter a finite number.".into());
     }
@@ -76,10 +82,17 @@ pub fn is_correct(q: &Question, answer: &Answer) -> bool {
     match answer {
         Answer::Choices(ids) => {
             let chosen: HashSet<&str> = ids.iter().map(String::as_str).collect();
-            let correct: HashSet<&str> = q.options.iter().filter(|o| o.correct).map(|o| o.id.as_str()).collect();
+            let correct: HashSet<&str> = q
+                .options
+                .iter()
+                .filter(|o| o.correct)
+                .map(|o| o.id.as_str())
+                .collect();
             chosen == correct
         }
-        Answer::Number(v) => q.numeric().is_some_and(|n| within(*v, n.value, n.tolerance)),
+        Answer::Number(v) => q
+            .numeric()
+            .is_some_and(|n| within(*v, n.value, n.tolerance)),
     }
 }
 

@@ -1,10 +1,10 @@
 //! Practice questions after each lesson: answer forms that work with and without
 //! JavaScript, instant feedback, every attempt stored for the learner's progress.
 
+pub mod error;
 mod feedback_view;
 mod question_card;
 mod question_list;
-pub mod error;
 pub mod server;
 pub mod types;
 

@@ -11,7 +11,15 @@ use super::types::{Answer, AnswerKind, OptionView, QuestionView};
 /// Hydrated, the form is sent in the background and the feedback replaced in place.
 #[component]
 pub fn QuestionCard(question: QuestionView, number: usize) -> impl IntoView {
-    let QuestionView { id, kind, prompt_html, hint_html, options, unit, latest } = question;
+    let QuestionView {
+        id,
+        kind,
+        prompt_html,
+        hint_html,
+        options,
+        unit,
+        latest,
+    } = question;
     let action = ServerAction::<SubmitAnswer>::new();
     let previous = latest.as_ref().map(|f| f.answer.clone());
     let shown = RwSignal::new(latest);
@@ -76,7 +84,11 @@ fn ChoiceInputs(
     previous: Option<Answer>,
 ) -> impl IntoView {
     let single = kind == AnswerKind::Single;
-    let legend = if single { "Choose one answer" } else { "Choose all that apply" };
+    let legend = if single {
+        "Choose one answer"
+    } else {
+        "Choose all that apply"
+    };
     view! {
         <fieldset class="options" aria-describedby=prompt_id>
             <legend>{legend}</legend>
@@ -105,10 +117,19 @@ fn ChoiceInputs(
 }
 
 #[component]
-fn NumberInput(question_id: String, prompt_id: String, unit: Option<String>, previous: Option<Answer>) -> impl IntoView {
+fn NumberInput(
+    question_id: String,
+    prompt_id: String,
+    unit: Option<String>,
+    previous: Option<Answer>,
+) -> impl IntoView {
     let input_id = format!("q-{question_id}-value");
     let unit_id = format!("q-{question_id}-unit");
-    let described_by = if unit.is_some() { format!("{prompt_id} {unit_id}") } else { prompt_id };
+    let described_by = if unit.is_some() {
+        format!("{prompt_id} {unit_id}")
+    } else {
+        prompt_id
+    };
     view! {
         <div class="numeric">
             <label for=input_id.clone()>"Your answer"</label>

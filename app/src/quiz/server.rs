@@ -24,13 +24,21 @@ pub async fn list_questions(slug: String) -> Result<Vec<QuestionView>, QuizError
             .map_err(|e| internal("reading attempts failed", e))?,
         None => Vec::new(),
     };
-    let latest: HashMap<&str, &db::QuestionRecord> = records.iter().map(|r| (r.question_id.as_str(), r)).collect();
+    let latest: HashMap<&str, &db::QuestionRecord> = records
+        .iter()
+        .map(|r| (r.question_id.as_str(), r))
+        .collect();
     Ok(questions
         .iter()
         .map(|q| {
             let feedback = latest.get(q.id.as_str()).and_then(|r| {
                 let answer = serde_json::from_str(&r.latest_answer).ok()?;
-                Some(feedback::build(q, answer, r.latest_correct, r.latest_first_try))
+                Some(feedback::build(
+                    q,
+                    answer,
+                    r.latest_correct,
+                    r.latest_first_try,
+                ))
             });
             views::question_view(q, feedback)
         })
@@ -51,34 +59,59 @@ pub async fn submit_answer(
 
     let anchor = question_id
         .as_deref()
-        .filter(|id| id.len() <= grade::MAX_FIELD_LEN && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        .filter(|id| {
+            id.len() <= grade::MAX_FIELD_LEN
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
         .map(|id| format!("q-{id}"))
         .unwrap_or_else(|| "practice".into());
     let result = async {
         let state = crate::state::server_state().map_err(|e| internal("no server state", e))?;
         let id = question_id.as_deref().unwrap_or("").trim();
         if id.is_empty() {
-            return Err(reject(None, "The form did not say which question it answers."));
+            return Err(reject(
+                None,
+                "The form did not say which question it answers.",
+            ));
         }
-        let Some((slug, question)) = (id.len() <= grade::MAX_FIELD_LEN).then(|| state.content.question(id)).flatten()
+        let Some((slug, question)) = (id.len() <= grade::MAX_FIELD_LEN)
+            .then(|| state.content.question(id))
+            .flatten()
         else {
-            return Err(reject(None, "There is no such question. Reload the page and try again."));
+            return Err(reject(
+                None,
+                "There is no such question. Reload the page and try again.",
+            ));
         };
-        let answer = grade::parse_answer(question, choices, value).map_err(|m| reject(Some(id), m))?;
+        let answer =
+            grade::parse_answer(question, choices, value).map_err(|m| reject(Some(id), m))?;
         let correct = grade::is_correct(question, &answer);
-        let answer_json = serde_json::to_string(&answer).map_err(|e| internal("encoding the answer failed", e))?;
+        let answer_json = serde_json::to_string(&answer)
+            .map_err(|e| internal("encoding the answer failed", e))?;
 
         // Only now, with a valid answer, may a learner be created.
         let learner_id = crate::learner::current_or_new_learner(&state.pool)
             .await
             .map_err(|e| internal("identifying the learner failed", e))?;
-        let attempt = db::NewAttempt { learner_id, lesson_slug: slug, question_id: id, answer_json: &answer_json, correct };
+        let attempt = db::NewAttempt {
+            learner_id,
+            lesson_slug: slug,
+            question_id: id,
+            answer_json: &answer_json,
+            correct,
+        };
         let first_try = db::insert_attempt(&state.pool, &attempt)
             .await
             .map_err(|e| internal("storing the attempt failed", e))?;
         Ok(feedback::build(question, answer, correct, first_try))
     }
     .await;
-    redirect_back(<SubmitAnswer as leptos::server_fn::ServerFn>::PATH, &anchor, result.as_ref().err());
+    redirect_back(
+        <SubmitAnswer as leptos::server_fn::ServerFn>::PATH,
+        &anchor,
+        result.as_ref().err(),
+    );
     result
 }

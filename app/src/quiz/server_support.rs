@@ -13,7 +13,12 @@ use super::error::{set_status, QuizError};
 /// leptos redirects it to the page it came from.
 pub fn is_plain_form_post() -> bool {
     use_context::<Parts>()
-        .and_then(|p| p.headers.get(ACCEPT).and_then(|v| v.to_str().ok()).map(|v| v.contains("text/html")))
+        .and_then(|p| {
+            p.headers
+                .get(ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.contains("text/html"))
+        })
         .unwrap_or(false)
 }
 
@@ -39,16 +44,28 @@ pub fn redirect_back(server_fn_path: &str, anchor: &str, error: Option<&QuizErro
         return;
     }
     let referer = use_context::<Parts>()
-        .and_then(|p| p.headers.get(REFERER).and_then(|v| v.to_str().ok()).map(str::to_string))
+        .and_then(|p| {
+            p.headers
+                .get(REFERER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        })
         .unwrap_or_default();
     // A throwaway origin only so that the URL helpers can parse a path.
     let mut url = format!("http://local{}", same_site_path(&referer));
     ServerFnUrlError::<QuizError>::strip_error_info(&mut url);
-    let (path, query) = match error.map(|e| ServerFnUrlError::new(server_fn_path, e.clone()).to_url(&url)) {
-        Some(Ok(with_error)) => (with_error.path().to_string(), with_error.query().map(str::to_string)),
-        _ => split_url(&url),
-    };
-    let query = query.filter(|q| !q.is_empty()).map(|q| format!("?{q}")).unwrap_or_default();
+    let (path, query) =
+        match error.map(|e| ServerFnUrlError::new(server_fn_path, e.clone()).to_url(&url)) {
+            Some(Ok(with_error)) => (
+                with_error.path().to_string(),
+                with_error.query().map(str::to_string),
+            ),
+            _ => split_url(&url),
+        };
+    let query = query
+        .filter(|q| !q.is_empty())
+        .map(|q| format!("?{q}"))
+        .unwrap_or_default();
     leptos_axum::redirect(&format!("{path}{query}#{anchor}"));
 }
 
@@ -60,8 +77,14 @@ fn same_site_path(referer: &str) -> String {
         .map(|r| r.find('/').map(|i| &r[i..]).unwrap_or("/"))
         .unwrap_or("/");
     let path = rest.split('#').next().unwrap_or("/");
-    let safe = path.starts_with('/') && !path.starts_with("//") && path.bytes().all(|b| b.is_ascii_graphic());
-    if safe { path.to_string() } else { "/".to_string() }
+    let safe = path.starts_with('/')
+        && !path.starts_with("//")
+        && path.bytes().all(|b| b.is_ascii_graphic());
+    if safe {
+        path.to_string()
+    } else {
+        "/".to_string()
+    }
 }
 
 fn split_url(url: &str) -> (String, Option<String>) {
@@ -78,7 +101,10 @@ mod tests {
 
     #[test]
     fn only_the_path_of_the_referer_is_kept() {
-        assert_eq!(same_site_path("http://127.0.0.1:3000/lessons/a?x=1#q-b"), "/lessons/a?x=1");
+        assert_eq!(
+            same_site_path("http://127.0.0.1:3000/lessons/a?x=1#q-b"),
+            "/lessons/a?x=1"
+        );
         assert_eq!(same_site_path("https://evil.example/phish"), "/phish");
         assert_eq!(same_site_path("http://host"), "/");
         assert_eq!(same_site_path(""), "/");

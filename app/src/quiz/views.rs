@@ -14,11 +14,18 @@ pub fn question_view(q: &Question, latest: Option<Feedback>) -> QuestionView {
             QuestionKind::Numeric => AnswerKind::Numeric,
         },
         prompt_html: crate::content::render_inline_html(&q.prompt),
-        hint_html: q.hint.as_deref().filter(|h| !h.trim().is_empty()).map(inline_html),
+        hint_html: q
+            .hint
+            .as_deref()
+            .filter(|h| !h.trim().is_empty())
+            .map(inline_html),
         options: q
             .options
             .iter()
-            .map(|o| OptionView { id: o.id.clone(), text_html: inline_html(&o.text) })
+            .map(|o| OptionView {
+                id: o.id.clone(),
+                text_html: inline_html(&o.text),
+            })
             .collect(),
         unit: q.numeric().map(|n| n.unit).filter(|u| !u.is_empty()),
         latest,

@@ -10,7 +10,10 @@ use crate::error::ApiError;
 use crate::startup::AppState;
 
 /// Only the learner of the request's cookie; without one the file is empty.
-pub async fn download(State(state): State<AppState>, headers: HeaderMap) -> Result<impl IntoResponse, ApiError> {
+pub async fn download(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
     let pool = &state.server.pool;
     let learner = app::learner::learner_from_headers(pool, &headers)
         .await
@@ -20,7 +23,10 @@ pub async fn download(State(state): State<AppState>, headers: HeaderMap) -> Resu
         .map_err(|e| ApiError::Internal(format!("reading progress: {e}")))?;
     Ok((
         [
-            (CONTENT_DISPOSITION, "attachment; filename=\"inference-lab-progress.json\""),
+            (
+                CONTENT_DISPOSITION,
+                "attachment; filename=\"inference-lab-progress.json\"",
+            ),
             (CACHE_CONTROL, "no-store"),
         ],
         Json(export),

@@ -4,7 +4,10 @@ use reqwest::header::{ACCEPT, CONTENT_DISPOSITION, COOKIE};
 use serde_json::Value;
 
 use crate::helpers::{spawn_app, spawn_with, test_settings, TestApp};
-use crate::quiz::{answer_ok, count_rows, learner_cookie, new_browser, post_form, LESSON, MULTIPLE, NUMERIC, SINGLE};
+use crate::quiz::{
+    answer_ok, count_rows, learner_cookie, new_browser, post_form, LESSON, MULTIPLE, NUMERIC,
+    SINGLE,
+};
 
 const PROGRESS: &str = "/api/progress";
 const RESET: &str = "/api/progress/reset";
@@ -17,7 +20,12 @@ async fn progress_of(app: &TestApp, client: &reqwest::Client) -> Value {
 }
 
 fn lesson<'a>(progress: &'a Value, slug: &str) -> &'a Value {
-    progress["lessons"].as_array().unwrap().iter().find(|l| l["slug"] == slug).expect("lesson listed")
+    progress["lessons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["slug"] == slug)
+        .expect("lesson listed")
 }
 
 #[tokio::test]
@@ -34,10 +42,16 @@ async fn progress_counts_answers_per_lesson_and_points_to_what_to_practise() {
     let p = progress_of(&app, &app.client).await;
     let tally = &lesson(&p, LESSON_SLUG)["tally"];
     assert_eq!(tally["answered"], 3);
-    assert_eq!(tally["correct"], 2, "latest answers: single right, numeric right, multiple wrong");
+    assert_eq!(
+        tally["correct"], 2,
+        "latest answers: single right, numeric right, multiple wrong"
+    );
     assert_eq!(tally["first_try_correct"], 1, "only the numeric one");
     assert_eq!(p["overall"]["answered"], 3);
-    assert_eq!(p["next"]["slug"], LESSON_SLUG, "first lesson with a wrong or unanswered question");
+    assert_eq!(
+        p["next"]["slug"], LESSON_SLUG,
+        "first lesson with a wrong or unanswered question"
+    );
 
     let html = app.get("/progress").await.text().await.unwrap();
     assert!(html.contains("Practise next"));
@@ -81,7 +95,11 @@ async fn another_learner_can_neither_see_nor_reset_my_progress() {
 
     let resp = post_form(&app, &other, RESET, &[("confirm", "yes")]).await;
     assert_eq!(resp.status(), 200);
-    assert_eq!(resp.json::<Value>().await.unwrap(), 1, "only their own answer");
+    assert_eq!(
+        resp.json::<Value>().await.unwrap(),
+        1,
+        "only their own answer"
+    );
     let mine = progress_of(&app, &app.client).await;
     assert_eq!(mine["overall"]["correct"], 1, "mine is intact");
     assert_eq!(count_rows(&app, "attempts").await, 1);
@@ -96,16 +114,29 @@ async fn reset_needs_confirmation_and_deletes_only_answers() {
         let resp = post_form(&app, &app.client, RESET, &form).await;
         assert_eq!(resp.status(), 400, "{form:?}");
         let body: Value = resp.json().await.unwrap();
-        assert!(body["Invalid"]["message"].as_str().unwrap().contains("confirm"));
+        assert!(body["Invalid"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("confirm"));
     }
-    assert_eq!(count_rows(&app, "attempts").await, 2, "nothing deleted without confirmation");
+    assert_eq!(
+        count_rows(&app, "attempts").await,
+        2,
+        "nothing deleted without confirmation"
+    );
 
     let resp = post_form(&app, &app.client, RESET, &[("confirm", "yes")]).await;
     assert_eq!(resp.json::<Value>().await.unwrap(), 2);
     assert_eq!(count_rows(&app, "attempts").await, 0);
-    assert_eq!(progress_of(&app, &app.client).await["overall"]["answered"], 0);
+    assert_eq!(
+        progress_of(&app, &app.client).await["overall"]["answered"],
+        0
+    );
     let again = answer_ok(&app, &app.client, SINGLE, &[("choices[]", "b")]).await;
-    assert_eq!(again["first_try"], true, "after a reset the learner starts afresh");
+    assert_eq!(
+        again["first_try"], true,
+        "after a reset the learner starts afresh"
+    );
 }
 
 #[tokio::test]
@@ -143,7 +174,9 @@ async fn download_is_a_json_attachment_that_keeps_removed_questions_apart() {
     answer_ok(&app, &app.client, SINGLE, &[("choices[]", "a")]).await;
     answer_ok(&app, &app.client, NUMERIC, &[("value", "16")]).await;
     // An answer to a question that has since been removed from the content.
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", app.db_path.display())).await.unwrap();
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", app.db_path.display()))
+        .await
+        .unwrap();
     sqlx::query(
         "INSERT INTO attempts (learner_id, lesson_slug, question_id, answer, correct, first_try)
          VALUES (1, ?, 'retired-question', '{\"choices\":[\"a\"]}', 1, 1)",
@@ -156,19 +189,35 @@ async fn download_is_a_json_attachment_that_keeps_removed_questions_apart() {
 
     let resp = app.get("/progress.json").await;
     assert_eq!(resp.status(), 200);
-    let disposition = resp.headers()[CONTENT_DISPOSITION].to_str().unwrap().to_string();
-    assert!(disposition.starts_with("attachment") && disposition.contains(".json"), "{disposition}");
+    let disposition = resp.headers()[CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        disposition.starts_with("attachment") && disposition.contains(".json"),
+        "{disposition}"
+    );
     let export: Value = resp.json().await.unwrap();
     assert_eq!(export["attempts"].as_array().unwrap().len(), 3);
     assert_eq!(export["attempts"][1]["answer"]["number"], 16.0);
     assert_eq!(export["unknown_question_attempts"], 1);
-    assert_eq!(export["summary"]["answered"], 2, "the removed question is not counted in progress");
+    assert_eq!(
+        export["summary"]["answered"], 2,
+        "the removed question is not counted in progress"
+    );
 
     // Pages never break on it.
     assert_eq!(app.get("/progress").await.status(), 200);
     assert_eq!(app.get(LESSON).await.status(), 200);
 
     // Nobody else gets this file.
-    let stranger: Value = new_browser().get(app.url("/progress.json")).send().await.unwrap().json().await.unwrap();
+    let stranger: Value = new_browser()
+        .get(app.url("/progress.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(stranger["attempts"].as_array().unwrap().len(), 0);
 }

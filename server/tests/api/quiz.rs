@@ -14,21 +14,46 @@ pub const MULTIPLE: &str = "gpu-constant-time-myth"; // b, c and d are right
 
 /// A browser of its own: its own cookie jar, redirects not followed.
 pub fn new_browser() -> Client {
-    Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }
 
 /// Posts a form the way the hydrated page does (JSON back, no redirect).
-pub async fn post_form(app: &TestApp, client: &Client, path: &str, form: &[(&str, &str)]) -> Response {
-    client.post(app.url(path)).header(ACCEPT, "application/json").form(form).send().await.unwrap()
+pub async fn post_form(
+    app: &TestApp,
+    client: &Client,
+    path: &str,
+    form: &[(&str, &str)],
+) -> Response {
+    client
+        .post(app.url(path))
+        .header(ACCEPT, "application/json")
+        .form(form)
+        .send()
+        .await
+        .unwrap()
 }
 
-pub async fn answer(app: &TestApp, client: &Client, question_id: &str, fields: &[(&str, &str)]) -> Response {
+pub async fn answer(
+    app: &TestApp,
+    client: &Client,
+    question_id: &str,
+    fields: &[(&str, &str)],
+) -> Response {
     let mut form = vec![("question_id", question_id)];
     form.extend_from_slice(fields);
     post_form(app, client, ANSWER, &form).await
 }
 
-pub async fn answer_ok(app: &TestApp, client: &Client, question_id: &str, fields: &[(&str, &str)]) -> Value {
+pub async fn answer_ok(
+    app: &TestApp,
+    client: &Client,
+    question_id: &str,
+    fields: &[(&str, &str)],
+) -> Value {
     let resp = answer(app, client, question_id, fields).await;
     assert_eq!(resp.status(), 200, "answer to {question_id} refused");
     resp.json().await.unwrap()
@@ -36,8 +61,13 @@ pub async fn answer_ok(app: &TestApp, client: &Client, question_id: &str, fields
 
 /// Rows in a table, read straight from the database file.
 pub async fn count_rows(app: &TestApp, table: &str) -> i64 {
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", app.db_path.display())).await.unwrap();
-    let n = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&pool).await.unwrap();
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", app.db_path.display()))
+        .await
+        .unwrap();
+    let n = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     pool.close().await;
     n
 }
@@ -48,10 +78,12 @@ pub fn learner_cookie(resp: &Response) -> Option<(String, String)> {
         .get_all(SET_COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix("lab_learner=").map(|rest| {
-            let (token, attrs) = rest.split_once(';').unwrap_or((rest, ""));
-            (token.to_string(), attrs.to_string())
-        }))
+        .find_map(|v| {
+            v.strip_prefix("lab_learner=").map(|rest| {
+                let (token, attrs) = rest.split_once(';').unwrap_or((rest, ""));
+                (token.to_string(), attrs.to_string())
+            })
+        })
 }
 
 #[tokio::test]
@@ -68,12 +100,19 @@ async fn first_answer_creates_the_learner_and_sets_a_safe_cookie() {
     let feedback: Value = resp.json().await.unwrap();
     assert_eq!(feedback["correct"], true);
     assert_eq!(feedback["first_try"], true);
-    assert!(feedback["solution_html"].as_array().is_some_and(|s| !s.is_empty()));
+    assert!(feedback["solution_html"]
+        .as_array()
+        .is_some_and(|s| !s.is_empty()));
 
     assert_eq!(count_rows(&app, "learners").await, 1);
     assert_eq!(count_rows(&app, "attempts").await, 1);
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", app.db_path.display())).await.unwrap();
-    let hash: Vec<u8> = sqlx::query_scalar("SELECT token_hash FROM learners").fetch_one(&pool).await.unwrap();
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", app.db_path.display()))
+        .await
+        .unwrap();
+    let hash: Vec<u8> = sqlx::query_scalar("SELECT token_hash FROM learners")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(hash.len(), 32, "a SHA-256, not the token");
     assert_ne!(hash, token.as_bytes());
 
@@ -88,12 +127,24 @@ async fn first_answer_creates_the_learner_and_sets_a_safe_cookie() {
 async fn wrong_then_right_shows_rationales_and_counts_only_the_first_try() {
     let app = spawn_app().await;
     let wrong = answer_ok(&app, &app.client, SINGLE, &[("choices[]", "a")]).await;
-    assert_eq!((wrong["correct"].clone(), wrong["first_try"].clone()), (false.into(), true.into()));
+    assert_eq!(
+        (wrong["correct"].clone(), wrong["first_try"].clone()),
+        (false.into(), true.into())
+    );
     assert_eq!(wrong["chosen"].as_array().unwrap().len(), 1);
-    assert!(wrong["chosen"][0]["rationale_html"].as_str().unwrap().contains("lanes"));
-    assert!(!wrong["answer_html"].as_str().unwrap().is_empty(), "solution shown after a wrong answer too");
+    assert!(wrong["chosen"][0]["rationale_html"]
+        .as_str()
+        .unwrap()
+        .contains("lanes"));
+    assert!(
+        !wrong["answer_html"].as_str().unwrap().is_empty(),
+        "solution shown after a wrong answer too"
+    );
     let right = answer_ok(&app, &app.client, SINGLE, &[("choices[]", "b")]).await;
-    assert_eq!((right["correct"].clone(), right["first_try"].clone()), (true.into(), false.into()));
+    assert_eq!(
+        (right["correct"].clone(), right["first_try"].clone()),
+        (true.into(), false.into())
+    );
     assert_eq!(count_rows(&app, "attempts").await, 2);
     assert_eq!(count_rows(&app, "attempts WHERE first_try = 1").await, 1);
 }
@@ -103,11 +154,26 @@ async fn numeric_answers_explain_traps_and_tolerance() {
     let app = spawn_app().await;
     let trap = answer_ok(&app, &app.client, NUMERIC, &[("value", "15")]).await;
     assert_eq!(trap["correct"], false);
-    assert!(trap["numeric_html"].as_str().unwrap().contains("floor(1000/64)"), "{trap}");
+    assert!(
+        trap["numeric_html"]
+            .as_str()
+            .unwrap()
+            .contains("floor(1000/64)"),
+        "{trap}"
+    );
     let fraction = answer_ok(&app, &app.client, NUMERIC, &[("value", "15.625")]).await;
-    assert!(fraction["numeric_html"].as_str().unwrap().contains("real number"), "nearest trap wins");
+    assert!(
+        fraction["numeric_html"]
+            .as_str()
+            .unwrap()
+            .contains("real number"),
+        "nearest trap wins"
+    );
     let far = answer_ok(&app, &app.client, NUMERIC, &[("value", "42")]).await;
-    assert!(far["numeric_html"].as_str().unwrap().contains("not within the tolerance"));
+    assert!(far["numeric_html"]
+        .as_str()
+        .unwrap()
+        .contains("not within the tolerance"));
     let right = answer_ok(&app, &app.client, NUMERIC, &[("value", " 16.05 ")]).await;
     assert_eq!(right["correct"], true);
 }
@@ -119,10 +185,20 @@ async fn multiple_choice_takes_a_list_of_options() {
     assert_eq!(partial["correct"], false);
     assert_eq!(partial["missed_correct"], 2);
     let all = [("choices[]", "b"), ("choices[]", "c"), ("choices[]", "d")];
-    assert_eq!(answer_ok(&app, &app.client, MULTIPLE, &all).await["correct"], true);
+    assert_eq!(
+        answer_ok(&app, &app.client, MULTIPLE, &all).await["correct"],
+        true
+    );
     // The leptos client re-encodes lists with indices; both forms are accepted.
-    let indexed = [("choices[0]", "d"), ("choices[1]", "c"), ("choices[2]", "b")];
-    assert_eq!(answer_ok(&app, &app.client, MULTIPLE, &indexed).await["correct"], true);
+    let indexed = [
+        ("choices[0]", "d"),
+        ("choices[1]", "c"),
+        ("choices[2]", "b"),
+    ];
+    assert_eq!(
+        answer_ok(&app, &app.client, MULTIPLE, &indexed).await["correct"],
+        true
+    );
 }
 
 #[tokio::test]
@@ -130,10 +206,23 @@ async fn the_lesson_page_shows_this_learners_latest_answer() {
     let app = spawn_app().await;
     answer_ok(&app, &app.client, SINGLE, &[("choices[]", "a")]).await;
     let html = app.get(LESSON).await.text().await.unwrap();
-    assert!(html.contains("Not quite"), "feedback rendered on the server");
+    assert!(
+        html.contains("Not quite"),
+        "feedback rendered on the server"
+    );
     assert!(html.contains("Common mistakes"));
-    let stranger = new_browser().get(app.url(LESSON)).send().await.unwrap().text().await.unwrap();
-    assert!(stranger.contains("Check answer") && !stranger.contains("Not quite"), "another browser sees no feedback");
+    let stranger = new_browser()
+        .get(app.url(LESSON))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        stranger.contains("Check answer") && !stranger.contains("Not quite"),
+        "another browser sees no feedback"
+    );
 }
 
 #[tokio::test]
@@ -149,8 +238,14 @@ async fn a_plain_form_post_redirects_back_to_the_question() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 302);
-    assert_eq!(resp.headers()["location"], format!("{LESSON}#q-{SINGLE}").as_str());
-    assert!(learner_cookie(&resp).is_some(), "cookie set on the redirect");
+    assert_eq!(
+        resp.headers()["location"],
+        format!("{LESSON}#q-{SINGLE}").as_str()
+    );
+    assert!(
+        learner_cookie(&resp).is_some(),
+        "cookie set on the redirect"
+    );
     assert_eq!(count_rows(&app, "attempts").await, 1);
     let html = app.get(LESSON).await.text().await.unwrap();
     assert!(html.contains("Correct, on the first try."));
@@ -170,11 +265,20 @@ async fn a_plain_form_post_with_bad_input_comes_back_with_the_message() {
         .unwrap();
     assert_eq!(resp.status(), 302);
     let location = resp.headers()["location"].to_str().unwrap().to_string();
-    assert!(location.starts_with(&format!("{LESSON}?")) && location.ends_with(&format!("#q-{NUMERIC}")), "{location}");
+    assert!(
+        location.starts_with(&format!("{LESSON}?")) && location.ends_with(&format!("#q-{NUMERIC}")),
+        "{location}"
+    );
     assert!(location.contains("__err="), "{location}");
-    assert_eq!(count_rows(&app, "attempts").await + count_rows(&app, "learners").await, 0);
+    assert_eq!(
+        count_rows(&app, "attempts").await + count_rows(&app, "learners").await,
+        0
+    );
     let html = app.get(&location).await.text().await.unwrap();
-    assert!(html.contains("That is not a number"), "message shown on the page");
+    assert!(
+        html.contains("That is not a number"),
+        "message shown on the page"
+    );
 }
 
 #[tokio::test]
@@ -183,30 +287,85 @@ async fn bad_answers_are_refused_with_400_and_write_nothing() {
     let long = "x".repeat(10_000);
     let cases: Vec<(&str, Vec<(&str, &str)>)> = vec![
         ("no question id", vec![("choices[]", "b")]),
-        ("empty question id", vec![("question_id", ""), ("choices[]", "b")]),
-        ("unknown question", vec![("question_id", "no-such-question"), ("choices[]", "b")]),
-        ("oversized question id", vec![("question_id", &long), ("choices[]", "b")]),
+        (
+            "empty question id",
+            vec![("question_id", ""), ("choices[]", "b")],
+        ),
+        (
+            "unknown question",
+            vec![("question_id", "no-such-question"), ("choices[]", "b")],
+        ),
+        (
+            "oversized question id",
+            vec![("question_id", &long), ("choices[]", "b")],
+        ),
         ("no option", vec![("question_id", SINGLE)]),
-        ("two options for single", vec![("question_id", SINGLE), ("choices[]", "a"), ("choices[]", "b")]),
-        ("unknown option", vec![("question_id", SINGLE), ("choices[]", "z")]),
-        ("oversized option", vec![("question_id", SINGLE), ("choices[]", &long)]),
-        ("option chosen twice", vec![("question_id", MULTIPLE), ("choices[]", "b"), ("choices[]", "b")]),
-        ("number for a choice", vec![("question_id", SINGLE), ("choices[]", "b"), ("value", "1")]),
-        ("options for a number", vec![("question_id", NUMERIC), ("choices[]", "a")]),
+        (
+            "two options for single",
+            vec![
+                ("question_id", SINGLE),
+                ("choices[]", "a"),
+                ("choices[]", "b"),
+            ],
+        ),
+        (
+            "unknown option",
+            vec![("question_id", SINGLE), ("choices[]", "z")],
+        ),
+        (
+            "oversized option",
+            vec![("question_id", SINGLE), ("choices[]", &long)],
+        ),
+        (
+            "option chosen twice",
+            vec![
+                ("question_id", MULTIPLE),
+                ("choices[]", "b"),
+                ("choices[]", "b"),
+            ],
+        ),
+        (
+            "number for a choice",
+            vec![("question_id", SINGLE), ("choices[]", "b"), ("value", "1")],
+        ),
+        (
+            "options for a number",
+            vec![("question_id", NUMERIC), ("choices[]", "a")],
+        ),
         ("no number", vec![("question_id", NUMERIC)]),
-        ("empty number", vec![("question_id", NUMERIC), ("value", "")]),
-        ("not a number", vec![("question_id", NUMERIC), ("value", "sixteen")]),
+        (
+            "empty number",
+            vec![("question_id", NUMERIC), ("value", "")],
+        ),
+        (
+            "not a number",
+            vec![("question_id", NUMERIC), ("value", "sixteen")],
+        ),
         ("NaN", vec![("question_id", NUMERIC), ("value", "NaN")]),
         ("infinity", vec![("question_id", NUMERIC), ("value", "inf")]),
-        ("overflow", vec![("question_id", NUMERIC), ("value", "1e999")]),
-        ("oversized number", vec![("question_id", NUMERIC), ("value", &long)]),
+        (
+            "overflow",
+            vec![("question_id", NUMERIC), ("value", "1e999")],
+        ),
+        (
+            "oversized number",
+            vec![("question_id", NUMERIC), ("value", &long)],
+        ),
     ];
     for (what, form) in &cases {
         let resp = post_form(&app, &app.client, ANSWER, form).await;
         assert_eq!(resp.status(), 400, "{what}");
-        assert!(learner_cookie(&resp).is_none(), "{what}: no learner for a bad answer");
+        assert!(
+            learner_cookie(&resp).is_none(),
+            "{what}: no learner for a bad answer"
+        );
         let body: Value = resp.json().await.unwrap_or(Value::Null);
-        assert!(body["Invalid"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{what}: {body}");
+        assert!(
+            body["Invalid"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{what}: {body}"
+        );
     }
     // Requests no form produces: the framework cannot even read them. Still 400.
     let raw = [
@@ -235,8 +394,15 @@ async fn bad_answers_are_refused_with_400_and_write_nothing() {
 async fn a_forged_or_malformed_cookie_never_reaches_another_learner() {
     let app = spawn_app().await;
     answer_ok(&app, &app.client, SINGLE, &[("choices[]", "b")]).await;
-    let plain = Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    for forged in ["00112233445566778899aabbccddeeff", "not-a-token", &"f".repeat(5000)] {
+    let plain = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for forged in [
+        "00112233445566778899aabbccddeeff",
+        "not-a-token",
+        &"f".repeat(5000),
+    ] {
         let resp = plain
             .post(app.url(ANSWER))
             .header(ACCEPT, "application/json")
@@ -247,10 +413,17 @@ async fn a_forged_or_malformed_cookie_never_reaches_another_learner() {
             .unwrap();
         assert_eq!(resp.status(), 200, "treated as a new learner");
         let (token, _) = learner_cookie(&resp).expect("a fresh cookie replaces the unknown one");
-        assert_ne!(token, forged, "the server never adopts a client-chosen token");
+        assert_ne!(
+            token, forged,
+            "the server never adopts a client-chosen token"
+        );
         let feedback: Value = resp.json().await.unwrap();
         assert_eq!(feedback["first_try"], true, "no history from anyone else");
     }
     assert_eq!(count_rows(&app, "learners").await, 4);
-    assert_eq!(count_rows(&app, "attempts WHERE learner_id = 1").await, 1, "the first learner is untouched");
+    assert_eq!(
+        count_rows(&app, "attempts WHERE learner_id = 1").await,
+        1,
+        "the first learner is untouched"
+    );
 }

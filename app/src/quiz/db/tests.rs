@@ -12,13 +12,19 @@ async fn test_pool() -> (SqlitePool, tempfile::TempDir) {
         .filename(dir.path().join("test.db"))
         .create_if_missing(true)
         .foreign_keys(true);
-    let pool = SqlitePoolOptions::new().max_connections(2).connect_with(options).await.unwrap();
+    let pool = SqlitePoolOptions::new()
+        .max_connections(2)
+        .connect_with(options)
+        .await
+        .unwrap();
     sqlx::migrate!("../migrations").run(&pool).await.unwrap();
     (pool, dir)
 }
 
 async fn new_learner(pool: &SqlitePool) -> i64 {
-    create_learner(pool, &LearnerToken::generate().unwrap()).await.unwrap()
+    create_learner(pool, &LearnerToken::generate().unwrap())
+        .await
+        .unwrap()
 }
 
 fn attempt<'a>(learner_id: i64, question_id: &'a str, correct: bool) -> NewAttempt<'a> {
@@ -37,8 +43,16 @@ async fn learners_are_found_by_token_only() {
     let token = LearnerToken::generate().unwrap();
     let id = create_learner(&pool, &token).await.unwrap();
     assert_eq!(find_learner(&pool, &token).await.unwrap(), Some(id));
-    assert_eq!(find_learner(&pool, &LearnerToken::generate().unwrap()).await.unwrap(), None);
-    let stored: Vec<u8> = sqlx::query_scalar("SELECT token_hash FROM learners").fetch_one(&pool).await.unwrap();
+    assert_eq!(
+        find_learner(&pool, &LearnerToken::generate().unwrap())
+            .await
+            .unwrap(),
+        None
+    );
+    let stored: Vec<u8> = sqlx::query_scalar("SELECT token_hash FROM learners")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(stored, token.hash(), "only the hash is stored");
     assert_ne!(stored, token.to_hex().into_bytes());
 }
@@ -47,20 +61,48 @@ async fn learners_are_found_by_token_only() {
 async fn only_the_first_attempt_per_learner_and_question_is_first_try() {
     let (pool, _dir) = test_pool().await;
     let (a, b) = (new_learner(&pool).await, new_learner(&pool).await);
-    assert!(insert_attempt(&pool, &attempt(a, "q1", false)).await.unwrap());
-    assert!(!insert_attempt(&pool, &attempt(a, "q1", true)).await.unwrap());
-    assert!(insert_attempt(&pool, &attempt(a, "q2", true)).await.unwrap(), "another question");
-    assert!(insert_attempt(&pool, &attempt(b, "q1", true)).await.unwrap(), "another learner");
+    assert!(insert_attempt(&pool, &attempt(a, "q1", false))
+        .await
+        .unwrap());
+    assert!(!insert_attempt(&pool, &attempt(a, "q1", true))
+        .await
+        .unwrap());
+    assert!(
+        insert_attempt(&pool, &attempt(a, "q2", true))
+            .await
+            .unwrap(),
+        "another question"
+    );
+    assert!(
+        insert_attempt(&pool, &attempt(b, "q1", true))
+            .await
+            .unwrap(),
+        "another learner"
+    );
 }
 
 #[tokio::test]
 async fn records_summarise_each_question_with_its_latest_answer() {
     let (pool, _dir) = test_pool().await;
     let (a, b) = (new_learner(&pool).await, new_learner(&pool).await);
-    insert_attempt(&pool, &attempt(a, "q1", false)).await.unwrap();
-    insert_attempt(&pool, &NewAttempt { answer_json: r#"{"number":16.0}"#, ..attempt(a, "q1", true) }).await.unwrap();
-    insert_attempt(&pool, &attempt(a, "q2", true)).await.unwrap();
-    insert_attempt(&pool, &attempt(b, "q3", true)).await.unwrap();
+    insert_attempt(&pool, &attempt(a, "q1", false))
+        .await
+        .unwrap();
+    insert_attempt(
+        &pool,
+        &NewAttempt {
+            answer_json: r#"{"number":16.0}"#,
+            ..attempt(a, "q1", true)
+        },
+    )
+    .await
+    .unwrap();
+    insert_attempt(&pool, &attempt(a, "q2", true))
+        .await
+        .unwrap();
+    insert_attempt(&pool, &attempt(b, "q3", true))
+        .await
+        .unwrap();
 
     let records = question_records(&pool, a).await.unwrap();
     assert_eq!(records.len(), 2, "B's answers are not A's: {records:?}");
@@ -76,14 +118,32 @@ async fn records_summarise_each_question_with_its_latest_answer() {
 async fn deleting_touches_only_that_learner() {
     let (pool, _dir) = test_pool().await;
     let (a, b) = (new_learner(&pool).await, new_learner(&pool).await);
-    insert_attempt(&pool, &attempt(a, "q1", true)).await.unwrap();
-    insert_attempt(&pool, &attempt(a, "q2", false)).await.unwrap();
-    insert_attempt(&pool, &attempt(b, "q1", true)).await.unwrap();
+    insert_attempt(&pool, &attempt(a, "q1", true))
+        .await
+        .unwrap();
+    insert_attempt(&pool, &attempt(a, "q2", false))
+        .await
+        .unwrap();
+    insert_attempt(&pool, &attempt(b, "q1", true))
+        .await
+        .unwrap();
     assert_eq!(delete_attempts(&pool, a).await.unwrap(), 2);
     assert!(all_attempts(&pool, a).await.unwrap().is_empty());
     let left = all_attempts(&pool, b).await.unwrap();
     assert_eq!(left.len(), 1);
-    assert_eq!((left[0].question_id.as_str(), left[0].correct, left[0].first_try), ("q1", true, true));
+    assert_eq!(
+        (
+            left[0].question_id.as_str(),
+            left[0].correct,
+            left[0].first_try
+        ),
+        ("q1", true, true)
+    );
     assert!(left[0].created_at.ends_with('Z'));
-    assert!(insert_attempt(&pool, &attempt(a, "q1", true)).await.unwrap(), "after a reset the next answer is a first try again");
+    assert!(
+        insert_attempt(&pool, &attempt(a, "q1", true))
+            .await
+            .unwrap(),
+        "after a reset the next answer is a first try again"
+    );
 }
