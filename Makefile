@@ -19,11 +19,15 @@ export XDG_RUNTIME_DIR ?= /tmp
 run: setup build
 	./target/debug/inference-lab
 
-# Browser tests run one at a time: each starts the server and a Chromium, and on
-# two cores several at once only make each slower.
+# Tests run one at a time. Browser tests each start a server and a Chromium, and on
+# two cores several at once only make each slower. The HTTP tests start one app (and
+# one wgpu instance) per test inside a single process; run concurrently there, a
+# lesson render sometimes never finished (about 1 run in 6 at 4 threads, never at 1).
+# `timeout` turns any future hang into a failure instead of a stuck CI.
+TEST_TIMEOUT := timeout -k 30 2400
 test: setup build
-	cargo test --workspace --exclude e2e --no-fail-fast
-	cargo test -p e2e --no-fail-fast -- --test-threads=1
+	$(TEST_TIMEOUT) cargo test --workspace --exclude e2e --no-fail-fast -- --test-threads=1
+	$(TEST_TIMEOUT) cargo test -p e2e --no-fail-fast -- --test-threads=1
 
 build:
 	cargo leptos build
