@@ -4,13 +4,40 @@
 //! `cargo bench -p lab-engine --bench gflops` (add `-- --json` for JSON lines).
 //! Not a test: it asserts nothing. Work per measurement is capped so the
 //! whole table takes about ten minutes on a 2-core machine with lavapipe;
-//! capped cells print "-".
+//! capped cells print "-". On a real GPU the default work is over in well
+//! under a millisecond, so `--gpu-scale 100` (and `--cpu-scale` for a big
+//! CPU) multiplies the work per cell and the engine's FLOP budgets with it.
 
 use std::time::Instant;
 
-use lab_engine::{DeviceChoice, Engine, EngineConfig, Kernel, Preset, RunParams};
+use clap::Parser;
+use lab_engine::{limits::Limits, DeviceChoice, Engine, EngineConfig, Kernel, Preset, RunParams};
 
-const BATCHES: [usize; 5] = [1, 8, 64, 256, 1024];
+#[derive(Parser)]
+#[command(about = "GFLOP/s table for every preset, CPU and GPU")]
+struct Args {
+    /// Also print one JSON line per cell on stderr.
+    #[arg(long)]
+    json: bool,
+    /// Multiplies the work per GPU cell (and the GPU FLOP budgets).
+    #[arg(long, default_value_t = 1.0)]
+    gpu_scale: f64,
+    /// Multiplies the work per CPU cell (and the CPU FLOP budget).
+    #[arg(long, default_value_t = 1.0)]
+    cpu_scale: f64,
+    /// Batch sizes, comma separated.
+    #[arg(long, value_delimiter = ',', default_value = "1,8,64,256,1024")]
+    batches: Vec<usize>,
+    /// Presets, comma separated.
+    #[arg(long, value_delimiter = ',', default_value = "tiny,medium,large")]
+    presets: Vec<Preset>,
+    /// Leave out the CPU columns (e.g. when another tool measures the CPU).
+    #[arg(long)]
+    no_cpu: bool,
+    /// `cargo bench` passes `--bench`; accepted and ignored.
+    #[arg(long, hide = true)]
+    bench: bool,
+}
 
 #[derive(Clone, Copy)]
 struct Column {
@@ -24,23 +51,40 @@ struct Column {
 }
 
 fn main() {
-    let json = std::env::args().any(|a| a == "--json");
-    let engine = Engine::new(EngineConfig::default());
+    let args = Args::parse();
+    let defaults = Limits::default();
+    let max_batch = args.batches.iter().copied().max().unwrap_or(1).max(defaults.max_batch);
+    // Budgets grow with the work asked for; the batch-count limits stay, since
+    // they bound the per-batch round trips that dominate small batches.
+    let engine = Engine::new(EngineConfig {
+        limits: Limits {
+            max_n: (defaults.max_n as f64 * args.gpu_scale.max(args.cpu_scale).max(1.0)) as usize,
+            max_batch,
+            max_activation_bytes: defaults.max_activation_bytes.max(max_batch as u64 * 4096 * 4),
+            max_cpu_flops: defaults.max_cpu_flops * args.cpu_scale.max(1.0),
+            max_gpu_flops: defaults.max_gpu_flops * args.gpu_scale.max(1.0),
+            max_gpu_naive_flops: defaults.max_gpu_naive_flops * args.gpu_scale.max(1.0),
+            ..defaults
+        },
+        ..Default::default()
+    });
     let limits = engine.limits().clone();
     let threads = lab_engine::limits::available_threads();
     let gpu = engine.devices(None).visible().next().map(|a| format!("{} ({:?})", a.name, a.label));
-    let mut columns = vec![
-        Column { name: "CPU 1 thread", device: DeviceChoice::Cpu, threads: 1, kernel: Kernel::Tiled, target_flops: 4e9, max_flops: 20e9 },
-        Column { name: "CPU all threads", device: DeviceChoice::Cpu, threads: 0, kernel: Kernel::Tiled, target_flops: 4e9, max_flops: 20e9 },
-    ];
+    let (c, g) = (args.cpu_scale, args.gpu_scale);
+    let mut columns = Vec::new();
+    if !args.no_cpu {
+        columns.push(Column { name: "CPU 1 thread", device: DeviceChoice::Cpu, threads: 1, kernel: Kernel::Tiled, target_flops: 4e9 * c, max_flops: 20e9 * c });
+        columns.push(Column { name: "CPU all threads", device: DeviceChoice::Cpu, threads: 0, kernel: Kernel::Tiled, target_flops: 4e9 * c, max_flops: 20e9 * c });
+    }
     if gpu.is_some() {
-        columns.push(Column { name: "GPU tiled", device: DeviceChoice::Gpu, threads: 0, kernel: Kernel::Tiled, target_flops: 2e9, max_flops: 14e9 });
-        columns.push(Column { name: "GPU naive", device: DeviceChoice::Gpu, threads: 0, kernel: Kernel::Naive, target_flops: 0.5e9, max_flops: 4e9 });
+        columns.push(Column { name: "GPU tiled", device: DeviceChoice::Gpu, threads: 0, kernel: Kernel::Tiled, target_flops: 2e9 * g, max_flops: 14e9 * g });
+        columns.push(Column { name: "GPU naive", device: DeviceChoice::Gpu, threads: 0, kernel: Kernel::Naive, target_flops: 0.5e9 * g, max_flops: 4e9 * g });
     }
     println!("# lab-engine GFLOP/s (median of 3 timed passes after 1 warm-up; upload+compute+readback for the GPU)");
-    println!("# CPU threads available: {threads}; GPU: {}", gpu.as_deref().unwrap_or("none visible"));
+    println!("# CPU threads available: {threads}; GPU: {}; work scale CPU {c}x, GPU {g}x", gpu.as_deref().unwrap_or("none visible"));
     let started = Instant::now();
-    for preset in Preset::ALL {
+    for &preset in &args.presets {
         let spec = preset.spec();
         let fpi = spec.flops_per_item();
         println!();
@@ -56,7 +100,7 @@ fn main() {
             print!("---:|");
         }
         println!();
-        for batch in BATCHES {
+        for &batch in &args.batches {
             print!("| {batch} |");
             let mut kernel_only = None;
             for c in &columns {
@@ -91,7 +135,7 @@ fn main() {
                         if c.device == DeviceChoice::Gpu && c.kernel == Kernel::Tiled {
                             kernel_only = d.kernel_gflops;
                         }
-                        if json {
+                        if args.json {
                             eprintln!(
                                 "{}",
                                 serde_json::json!({"preset": preset.name(), "batch": batch, "column": c.name,

@@ -64,6 +64,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=2, help="intra-op threads")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--scale", type=float, default=1.0, help="work per cell, like gflops --cpu-scale")
     args = ap.parse_args()
     print(f"# onnxruntime {ort.__version__}, CPUExecutionProvider, {args.threads} intra-op thread(s)")
     for name, widths in PRESETS.items():
@@ -75,7 +76,7 @@ def main():
         sess = ort.InferenceSession(build_model(widths), so, providers=["CPUExecutionProvider"])
         print(f"\n## {name} ({'-'.join(map(str, widths))})\n| batch | onnxruntime GFLOP/s |\n|---:|---:|")
         for batch in BATCHES:
-            items = max(math.ceil(TARGET_FLOPS / fpi), batch)
+            items = max(math.ceil(TARGET_FLOPS * args.scale / fpi), batch)
             n = math.ceil(items / batch) * batch
             rng = np.random.default_rng(1)
             # One batch of inputs reused (input generation is untimed in the engine too).
