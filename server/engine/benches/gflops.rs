@@ -54,13 +54,14 @@ fn main() {
     let args = Args::parse();
     let defaults = Limits::default();
     let max_batch = args.batches.iter().copied().max().unwrap_or(1).max(defaults.max_batch);
+    let widest = args.presets.iter().map(|p| p.spec().max_width()).max().unwrap_or(1);
     // Budgets grow with the work asked for; the batch-count limits stay, since
     // they bound the per-batch round trips that dominate small batches.
     let engine = Engine::new(EngineConfig {
         limits: Limits {
             max_n: (defaults.max_n as f64 * args.gpu_scale.max(args.cpu_scale).max(1.0)) as usize,
             max_batch,
-            max_activation_bytes: defaults.max_activation_bytes.max(max_batch as u64 * 4096 * 4),
+            max_activation_bytes: defaults.max_activation_bytes.max(max_batch as u64 * widest as u64 * 4),
             max_cpu_flops: defaults.max_cpu_flops * args.cpu_scale.max(1.0),
             max_gpu_flops: defaults.max_gpu_flops * args.gpu_scale.max(1.0),
             max_gpu_naive_flops: defaults.max_gpu_naive_flops * args.gpu_scale.max(1.0),
