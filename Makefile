@@ -1,8 +1,12 @@
 # Inference Lab — two commands on a fresh Debian machine:
 #   make run    installs what is missing, builds, serves http://127.0.0.1:3000
-#   make test   installs what is missing, builds, runs every test
+#   make test   installs what is missing, builds, checks style, runs every test
 #
 # Every install step is skipped when the right version is already there.
+#
+# The site is built with plain cargo plus wasm-bindgen, the two steps
+# `cargo leptos build` runs, so a fresh machine needs no cargo-leptos (a long
+# compile of its own). `make dev` installs it for its watch mode.
 
 CARGO_LEPTOS_VERSION := 0.3.10
 # Must equal the `wasm-bindgen = "=…"` pin in Cargo.toml.
@@ -14,23 +18,53 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 # Mesa's lavapipe complains on every start when this is unset.
 export XDG_RUNTIME_DIR ?= /tmp
 
-.PHONY: run test setup system-packages rust-tools build bench clean
+# Where the server finds the browser's files (LEPTOS_SITE_ROOT, --site-root).
+SITE_PKG := target/site/pkg
+# The name leptos gives the files in the page (LEPTOS_OUTPUT_NAME, .cargo/config.toml).
+OUTPUT_NAME := inference-lab
+HYDRATE := -p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate
+
+.PHONY: run test dev setup system-packages rust-tools build site server lint bench clean
 
 run: setup build
 	./target/debug/inference-lab
 
-# Tests run one at a time. Browser tests each start a server and a Chromium, and on
-# two cores several at once only make each slower. The HTTP tests start one app (and
-# one wgpu instance) per test inside a single process; run concurrently there, a
-# lesson render sometimes never finished (about 1 run in 6 at 4 threads, never at 1).
+# Style gates first (they fail fast), then the tests. Tests run one at a time:
+# browser tests each start a server and a Chromium, and on two cores several at
+# once only make each slower. The HTTP tests start one app (and one wgpu
+# instance) per test inside a single process; run concurrently there, a lesson
+# render sometimes never finished (about 1 run in 6 at 4 threads, never at 1).
 # `timeout` turns any future hang into a failure instead of a stuck CI.
 TEST_TIMEOUT := timeout -k 30 2400
-test: setup build
+test: setup lint build
 	$(TEST_TIMEOUT) cargo test --workspace --exclude e2e --no-fail-fast -- --test-threads=1
 	$(TEST_TIMEOUT) cargo test -p e2e --no-fail-fast -- --test-threads=1
 
-build:
-	cargo leptos build
+# rustfmt, then clippy on both builds of the app: the server's and the browser's.
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy $(HYDRATE) -- -D warnings
+
+build: site server
+
+# The browser half: the app compiled to WASM, bound by wasm-bindgen, plus the CSS.
+site:
+	cargo build $(HYDRATE)
+	@mkdir -p $(SITE_PKG)
+	wasm-bindgen --target web --no-typescript --out-dir $(SITE_PKG) --out-name $(OUTPUT_NAME) \
+	  target/wasm32-unknown-unknown/debug/app.wasm
+	mv -f $(SITE_PKG)/$(OUTPUT_NAME)_bg.wasm $(SITE_PKG)/$(OUTPUT_NAME).wasm
+	cp style/main.css $(SITE_PKG)/$(OUTPUT_NAME).css
+
+server:
+	cargo build -p inference-lab
+
+# Rebuilds and restarts on every change (cargo-leptos' watch mode).
+dev: setup
+	@cargo install --list | grep -qx "cargo-leptos v$(CARGO_LEPTOS_VERSION):" \
+	  || cargo install cargo-leptos --version $(CARGO_LEPTOS_VERSION) --locked
+	cargo leptos watch
 
 setup: system-packages rust-tools
 
@@ -47,8 +81,8 @@ system-packages:
 
 rust-tools:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
-	@cargo install --list | grep -qx "cargo-leptos v$(CARGO_LEPTOS_VERSION):" \
-	  || cargo install cargo-leptos --version $(CARGO_LEPTOS_VERSION) --locked
+	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
 	@cargo install --list | grep -qx "wasm-bindgen-cli v$(WASM_BINDGEN_VERSION):" \
 	  || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
 

@@ -4,9 +4,11 @@
 pub mod experiments;
 pub mod layout;
 pub mod learner;
+pub mod lesson_body;
 pub mod lessons;
 pub mod progress;
 pub mod quiz;
+pub mod request;
 
 #[cfg(feature = "ssr")]
 pub mod content;

@@ -2,11 +2,13 @@
 
 use std::sync::Arc;
 
+use lab_types::LabError;
 use leptos::prelude::*;
 use sqlx::SqlitePool;
 
 use crate::content::Content;
 use crate::experiments::lab::Lab;
+use crate::request::FormError;
 
 /// Shared state, provided to every request by the server binary.
 #[derive(Clone)]
@@ -17,18 +19,35 @@ pub struct ServerState {
     pub lab: Arc<dyn Lab>,
 }
 
-pub fn server_state() -> Result<ServerState, ServerFnError> {
-    use_context::<ServerState>().ok_or_else(|| ServerFnError::new("server state is not available"))
+/// The server did not provide its state: a wiring bug, never the client's fault.
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+#[error("server state is not available")]
+pub struct MissingState;
+
+impl From<MissingState> for LabError {
+    fn from(e: MissingState) -> Self {
+        LabError::internal(e.to_string())
+    }
 }
 
-pub fn content() -> Result<Arc<Content>, ServerFnError> {
+impl From<MissingState> for FormError {
+    fn from(e: MissingState) -> Self {
+        FormError::internal("no server state", e)
+    }
+}
+
+pub fn server_state() -> Result<ServerState, MissingState> {
+    use_context::<ServerState>().ok_or(MissingState)
+}
+
+pub fn content() -> Result<Arc<Content>, MissingState> {
     Ok(server_state()?.content)
 }
 
-pub fn pool() -> Result<SqlitePool, ServerFnError> {
+pub fn pool() -> Result<SqlitePool, MissingState> {
     Ok(server_state()?.pool)
 }
 
-pub fn lab() -> Result<Arc<dyn Lab>, ServerFnError> {
+pub fn lab() -> Result<Arc<dyn Lab>, MissingState> {
     Ok(server_state()?.lab)
 }

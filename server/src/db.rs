@@ -9,12 +9,18 @@ use sqlx::SqlitePool;
 
 use crate::error::StartupError;
 
-pub async fn connect(path: &Path) -> Result<SqlitePool, StartupError> {
+pub(crate) async fn connect(path: &Path) -> Result<SqlitePool, StartupError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| StartupError::Database(format!("cannot create {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|source| StartupError::DatabaseDir {
+            path: dir.to_path_buf(),
+            source,
+        })?;
     }
     let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
-        .map_err(|e| StartupError::Database(e.to_string()))?
+        .map_err(|source| StartupError::Database {
+            path: path.to_path_buf(),
+            source,
+        })?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         // WAL + NORMAL is durable across application crashes and much faster than FULL.
@@ -26,15 +32,18 @@ pub async fn connect(path: &Path) -> Result<SqlitePool, StartupError> {
         .acquire_timeout(Duration::from_secs(5))
         .connect_with(options)
         .await
-        .map_err(|e| StartupError::Database(format!("cannot open {}: {e}", path.display())))?;
-    sqlx::migrate!("../migrations")
-        .run(&pool)
-        .await
-        .map_err(|e| StartupError::Database(format!("migrations failed: {e}")))?;
+        .map_err(|source| StartupError::Database {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    sqlx::migrate!("../migrations").run(&pool).await?;
     Ok(pool)
 }
 
 /// `true` when the database answers a trivial query.
-pub async fn is_healthy(pool: &SqlitePool) -> bool {
-    sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(pool).await.is_ok()
+pub(crate) async fn is_healthy(pool: &SqlitePool) -> bool {
+    sqlx::query_scalar::<_, i64>("SELECT 1")
+        .fetch_one(pool)
+        .await
+        .is_ok()
 }

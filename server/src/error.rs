@@ -1,8 +1,10 @@
 //! Errors of the server layer: start-up failures and JSON API errors.
 
-use axum::http::StatusCode;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use lab_types::LabError;
 use serde_json::json;
 
 /// Why the server could not start. Printed to the operator, never to a client.
@@ -10,8 +12,20 @@ use serde_json::json;
 pub enum StartupError {
     #[error("content: {0}")]
     Content(#[from] app::content::ContentError),
-    #[error("database: {0}")]
-    Database(String),
+    #[error("cannot create the database folder {path}: {source}")]
+    DatabaseDir {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot open the database {path}: {source}")]
+    Database {
+        path: std::path::PathBuf,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("database migrations failed: {0}")]
+    Migrations(#[from] sqlx::migrate::MigrateError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: std::net::SocketAddr,
@@ -22,41 +36,70 @@ pub enum StartupError {
     Serve(#[from] std::io::Error),
 }
 
-/// An error answered by the JSON API. Client errors say what was wrong; internal
-/// errors are logged with their detail and answered with a generic message.
+/// An error answered by the JSON API as `{"error": message[, "field": name]}`.
+/// Client errors say what was wrong; internal errors are logged with their
+/// detail and answered with a generic message.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    #[error("{0}")]
-    BadRequest(String),
+    /// The lab refused or failed the request; it knows its own status.
+    #[error(transparent)]
+    Lab(#[from] LabError),
+    /// The request could not be read (malformed JSON or query, wrong content
+    /// type): the extractor's own status and message.
+    #[error("{message}")]
+    Unreadable { status: StatusCode, message: String },
     #[error("{0}")]
     NotFound(String),
-    #[error("{message}")]
-    TooManyRequests { message: String, retry_after_s: u64 },
-    /// A refused request with its own status (400, 409, 422...), naming the field at fault.
-    #[error("{message}")]
-    Rejected { status: StatusCode, field: Option<String>, message: String },
     #[error("internal error: {0}")]
     Internal(String),
 }
 
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> Self {
+        ApiError::Unreadable {
+            status: r.status(),
+            message: r.body_text(),
+        }
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(r: QueryRejection) -> Self {
+        ApiError::Unreadable {
+            status: r.status(),
+            message: r.body_text(),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, message) = match &self {
-            ApiError::BadRequest(m) => (StatusCode::UNPROCESSABLE_ENTITY, m.clone()),
-            ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m.clone()),
-            ApiError::TooManyRequests { message, .. } => (StatusCode::TOO_MANY_REQUESTS, message.clone()),
-            ApiError::Rejected { status, field: Some(field), message } => {
-                return (*status, Json(json!({ "error": message, "field": field }))).into_response();
+        let (status, body) = match &self {
+            ApiError::Lab(e) => {
+                if let Some(detail) = e.log_detail() {
+                    tracing::error!(%detail, "lab request failed");
+                }
+                let body = match e.field() {
+                    Some(field) => json!({ "error": e.to_string(), "field": field }),
+                    None => json!({ "error": e.to_string() }),
+                };
+                (e.status(), body)
             }
-            ApiError::Rejected { status, message, .. } => (*status, message.clone()),
+            ApiError::Unreadable { status, message } => (*status, json!({ "error": message })),
+            ApiError::NotFound(m) => (StatusCode::NOT_FOUND, json!({ "error": m })),
             ApiError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
-                (StatusCode::INTERNAL_SERVER_ERROR, "internal error; see the server log".to_string())
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    json!({ "error": "internal error; see the server log" }),
+                )
             }
         };
-        let mut response = (status, Json(json!({ "error": message }))).into_response();
-        if let ApiError::TooManyRequests { retry_after_s, .. } = self {
-            response.headers_mut().insert(axum::http::header::RETRY_AFTER, retry_after_s.into());
+        let mut response = (status, Json(body)).into_response();
+        if let ApiError::Lab(e) = &self {
+            if let Some(s) = e.retry_after_s() {
+                response.headers_mut().insert(header::RETRY_AFTER, s.into());
+            }
         }
         response
     }

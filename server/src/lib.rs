@@ -1,10 +1,12 @@
 //! The `inference-lab` server: start-up, settings, telemetry, database, JSON API.
 #![recursion_limit = "256"]
 
-pub mod api;
-pub mod db;
+mod api;
+pub mod cli;
+mod db;
 pub mod error;
-pub mod lab;
+mod lab;
 pub mod settings;
 pub mod startup;
+mod state;
 pub mod telemetry;

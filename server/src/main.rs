@@ -1,27 +1,9 @@
-use clap::{Parser, Subcommand};
+use clap::Parser;
 
+use inference_lab::cli::{run_bench, BenchArgs, Cli, Command};
 use inference_lab::settings::Settings;
 use inference_lab::startup::Application;
 use inference_lab::telemetry;
-
-/// Inference Lab: lessons and live GPU-vs-CPU inference experiments.
-#[derive(Parser)]
-#[command(version, about)]
-struct Cli {
-    #[command(subcommand)]
-    command: Option<Command>,
-    #[command(flatten)]
-    settings: Settings,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Serve the web app (the default).
-    Serve,
-    /// Measure the inference engine from the command line, e.g.
-    /// `inference-lab bench --device both --model medium --n 4096 --batch 64`.
-    Bench(lab_engine::BenchArgs),
-}
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -33,9 +15,9 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
-async fn bench(args: lab_engine::BenchArgs) -> std::process::ExitCode {
+async fn bench(args: BenchArgs) -> std::process::ExitCode {
     // The engine blocks (GPU waits, CPU GEMM): keep it off the async workers.
-    match tokio::task::spawn_blocking(move || lab_engine::run_bench_cli(args)).await {
+    match tokio::task::spawn_blocking(move || run_bench(&args)).await {
         Ok(Ok(report)) => {
             println!("{report}");
             std::process::ExitCode::SUCCESS

@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
+/// How many experiments may wait behind the running ones by default.
+pub const DEFAULT_QUEUE_CAPACITY: usize = 8;
+
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
     /// Address to serve on.
@@ -30,7 +33,7 @@ pub struct Settings {
     pub visible_devices: Option<String>,
 
     /// Experiments that may wait for a device; more are refused with 429.
-    #[arg(long, env = "LAB_QUEUE_CAPACITY", default_value_t = crate::lab::DEFAULT_QUEUE_CAPACITY)]
+    #[arg(long, env = "LAB_QUEUE_CAPACITY", default_value_t = DEFAULT_QUEUE_CAPACITY)]
     pub queue_capacity: usize,
 }
 

@@ -3,7 +3,6 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::FromRef;
 use axum::http::header;
 use axum::routing::get;
 use axum::Router;
@@ -17,13 +16,7 @@ use app::{shell, App};
 
 use crate::error::StartupError;
 use crate::settings::Settings;
-
-/// The axum state: leptos' options for rendering, and what server functions need.
-#[derive(Clone, FromRef)]
-pub struct AppState {
-    pub leptos_options: LeptosOptions,
-    pub server: ServerState,
-}
+use crate::state::AppState;
 
 pub struct Application {
     listener: TcpListener,
@@ -62,14 +55,20 @@ impl Application {
             server: server.clone(),
         };
         let router = router(state, server, leptos_options);
-        let listener = TcpListener::bind(settings.addr)
-            .await
-            .map_err(|source| StartupError::Bind { addr: settings.addr, source })?;
+        let listener =
+            TcpListener::bind(settings.addr)
+                .await
+                .map_err(|source| StartupError::Bind {
+                    addr: settings.addr,
+                    source,
+                })?;
         Ok(Self { listener, router })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener.local_addr().expect("a bound listener has an address")
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
     }
 
     /// Serves until Ctrl-C / SIGTERM, then finishes the requests in flight.
@@ -109,7 +108,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

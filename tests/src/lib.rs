@@ -1,5 +1,5 @@
 //! Harness for end-to-end tests: starts the real `inference-lab` binary (built by
-//! `cargo leptos build`, which `make test` runs first) on a free port with a fresh
+//! `make test` before the tests run) on a free port with a fresh
 //! database, and a headless Chromium through chromedriver with a fresh profile.
 
 use std::io::{BufRead, BufReader};
@@ -18,7 +18,11 @@ fn workspace() -> PathBuf {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// The server binary, killed when dropped.
@@ -41,7 +45,7 @@ impl Server {
         let site = workspace().join("target/site");
         assert!(
             bin.exists() && site.join("pkg").exists(),
-            "{} or {} is missing: run `make test` (it runs `cargo leptos build` first)",
+            "{} or {} is missing: run `make test` (it builds the site and the server first)",
             bin.display(),
             site.display()
         );
@@ -53,7 +57,10 @@ impl Server {
             .env("LEPTOS_SITE_ROOT", &site)
             .env("RUST_LOG", "warn")
             // Mesa's lavapipe prints an error on start when this is unset.
-            .env("XDG_RUNTIME_DIR", std::env::var("XDG_RUNTIME_DIR").unwrap_or_else(|_| "/tmp".into()))
+            .env(
+                "XDG_RUNTIME_DIR",
+                std::env::var("XDG_RUNTIME_DIR").unwrap_or_else(|_| "/tmp".into()),
+            )
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
         for (k, v) in env {
@@ -70,8 +77,14 @@ impl Server {
                 }
             }
         });
-        let base_url = rx.recv_timeout(Duration::from_secs(60)).expect("server did not report its address");
-        Self { child, base_url, _dir: dir }
+        let base_url = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("server did not report its address");
+        Self {
+            child,
+            base_url,
+            _dir: dir,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -139,7 +152,11 @@ impl Browser {
         let deadline = Instant::now() + Duration::from_secs(90);
         let client = loop {
             let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-            match ClientBuilder::new(connector).capabilities(caps.clone()).connect(&driver_url).await {
+            match ClientBuilder::new(connector)
+                .capabilities(caps.clone())
+                .connect(&driver_url)
+                .await
+            {
                 Ok(c) => break c,
                 Err(e) if Instant::now() < deadline => {
                     let _ = e;
@@ -148,7 +165,12 @@ impl Browser {
                 Err(e) => panic!("cannot start Chromium through chromedriver: {e}"),
             }
         };
-        Self { client, driver, driver_url, _profile: profile }
+        Self {
+            client,
+            driver,
+            driver_url,
+            _profile: profile,
+        }
     }
 
     pub async fn goto(&self, url: &str) {
@@ -183,7 +205,10 @@ impl Browser {
     pub async fn wait_hydrated(&self) {
         self.wait_until("the page to hydrate", || async {
             self.client
-                .execute("return document.querySelector('[data-hydrated]') !== null", vec![])
+                .execute(
+                    "return document.querySelector('[data-hydrated]') !== null",
+                    vec![],
+                )
                 .await
                 .map(|v| v == Value::Bool(true))
                 .unwrap_or(false)
@@ -193,7 +218,13 @@ impl Browser {
 
     /// Console messages at SEVERE level (errors, failed loads, panics) so far.
     pub async fn console_errors(&self) -> Vec<String> {
-        let session = self.client.session_id().await.ok().flatten().expect("session id");
+        let session = self
+            .client
+            .session_id()
+            .await
+            .ok()
+            .flatten()
+            .expect("session id");
         let resp = reqwest::Client::new()
             .post(format!("{}/session/{}/se/log", self.driver_url, session))
             .json(&json!({ "type": "browser" }))

@@ -20,36 +20,66 @@ async fn each_lessons_demo_works_once() {
 
     // 1. The n-sweep fills the lesson's table with measured times and a linear fit.
     open_lesson(&server, &browser, "batched-inference-complexity").await;
-    browser.wait_css("aside.demo[data-demo='n-sweep'] button.sweep-n").await.click().await.unwrap();
+    browser
+        .wait_css("aside.demo[data-demo='n-sweep'] button.sweep-n")
+        .await
+        .click()
+        .await
+        .unwrap();
     let summary = text_of(&browser, "aside.demo[data-demo='n-sweep'] .sweep-duration").await;
     assert!(summary.contains("sweep took"), "{summary}");
     let demo = text_of(&browser, "aside.demo[data-demo='n-sweep']").await;
-    assert!(demo.contains("R²"), "the n-sweep reports a linear fit: {demo}");
+    assert!(
+        demo.contains("R²"),
+        "the n-sweep reports a linear fit: {demo}"
+    );
 
     // 2. Visibility: an empty string hides every GPU; "0" shows adapter 0 as gpu:0.
     open_lesson(&server, &browser, "cuda-visible-devices").await;
-    browser.wait_css(".visibility-demo a.chip[href$='visible=#visibility-demo-title']").await.click().await.unwrap();
+    browser
+        .wait_css(".visibility-demo a.chip[href$='visible=#visibility-demo-title']")
+        .await
+        .click()
+        .await
+        .unwrap();
     browser
         .wait_until("the empty string to hide every adapter", || async {
             let t = text_of(&browser, ".visibility-demo").await;
             t.contains("LAB_VISIBLE_DEVICES = ''") && !t.contains("gpu:0")
         })
         .await;
-    browser.wait_css(".visibility-demo a.chip[href*='visible=0#']").await.click().await.unwrap();
+    browser
+        .wait_css(".visibility-demo a.chip[href*='visible=0#']")
+        .await
+        .click()
+        .await
+        .unwrap();
     browser
         .wait_until("'0' to show adapter 0 as gpu:0", || async {
-            text_of(&browser, ".visibility-demo").await.contains("LAB_VISIBLE_DEVICES = '0'")
+            text_of(&browser, ".visibility-demo")
+                .await
+                .contains("LAB_VISIBLE_DEVICES = '0'")
         })
         .await;
     let table = text_of(&browser, ".visibility-demo table").await;
-    assert!(table.contains("gpu:0"), "adapter 0 is visible as gpu:0: {table}");
+    assert!(
+        table.contains("gpu:0"),
+        "adapter 0 is visible as gpu:0: {table}"
+    );
 
     // 3. Timing: waiting for the GPU vs not waiting, cold vs warm.
     open_lesson(&server, &browser, "timing-inference").await;
-    let batch = browser.wait_css(".timing-demo input[name='timing_batch']").await;
+    let batch = browser
+        .wait_css(".timing-demo input[name='timing_batch']")
+        .await;
     batch.clear().await.unwrap();
     batch.send_keys("64").await.unwrap();
-    browser.wait_css(".timing-demo button[type='submit']").await.click().await.unwrap();
+    browser
+        .wait_css(".timing-demo button[type='submit']")
+        .await
+        .click()
+        .await
+        .unwrap();
     let timing = text_of(&browser, ".timing-demo table.timing-table").await;
     for row in ["(a)", "(b)", "(c)", "(d)"] {
         assert!(timing.contains(row), "timing row {row}: {timing}");
@@ -57,7 +87,12 @@ async fn each_lessons_demo_works_once() {
 
     // 4. The batch sweep says where (or whether) the GPU overtakes the CPU.
     open_lesson(&server, &browser, "choosing-batch-size").await;
-    browser.wait_css("aside.demo[data-demo='batch-sweep'] button.sweep-b").await.click().await.unwrap();
+    browser
+        .wait_css("aside.demo[data-demo='batch-sweep'] button.sweep-b")
+        .await
+        .click()
+        .await
+        .unwrap();
     let crossover = text_of(&browser, "aside.demo[data-demo='batch-sweep'] p.crossover").await;
     assert!(crossover.contains("GPU"), "{crossover}");
 
@@ -66,10 +101,22 @@ async fn each_lessons_demo_works_once() {
     let price = browser.wait_css(".cost-demo input[name='gpu_price']").await;
     price.clear().await.unwrap();
     price.send_keys("3.6").await.unwrap();
-    browser.wait_css(".cost-demo button[type='submit']").await.click().await.unwrap();
+    browser
+        .wait_css(".cost-demo button[type='submit']")
+        .await
+        .click()
+        .await
+        .unwrap();
     let costs = text_of(&browser, ".cost-demo table.cost-table").await;
-    assert!(costs.contains("$3.60") && costs.contains("Cost per million"), "{costs}");
-    assert!(browser.client.find(Locator::Css(".cost-demo a[href^='/lab/runs/']")).await.is_ok());
+    assert!(
+        costs.contains("$3.60") && costs.contains("Cost per million"),
+        "{costs}"
+    );
+    assert!(browser
+        .client
+        .find(Locator::Css(".cost-demo a[href^='/lab/runs/']"))
+        .await
+        .is_ok());
 
     browser.assert_no_console_errors().await;
     browser.close().await;

@@ -8,13 +8,19 @@ async fn home_to_lesson_hydrates_without_console_errors() {
     let server = Server::start();
     let browser = Browser::start().await;
     browser.goto(&server.url("/")).await;
-    let link = browser.wait_css("a[href='/lessons/batched-inference-complexity']").await;
+    let link = browser
+        .wait_css("a[href='/lessons/batched-inference-complexity']")
+        .await;
     assert!(link.text().await.unwrap().contains("Time complexity"));
     link.click().await.unwrap();
 
     browser.wait_css("article.lesson h1").await;
     browser.wait_hydrated().await;
-    let h1 = browser.client.find(Locator::Css("article.lesson h1")).await.unwrap();
+    let h1 = browser
+        .client
+        .find(Locator::Css("article.lesson h1"))
+        .await
+        .unwrap();
     assert!(h1.text().await.unwrap().contains("Time complexity"));
 
     // The copy button is disabled in the server's HTML and only works after hydration.
@@ -28,11 +34,20 @@ async fn home_to_lesson_hydrates_without_console_errors() {
         .await;
 
     // Client-side navigation to the next lesson goes through a server function.
-    if let Ok(next) = browser.client.find(Locator::Css("nav.prev-next a.next")).await {
+    if let Ok(next) = browser
+        .client
+        .find(Locator::Css("nav.prev-next a.next"))
+        .await
+    {
         next.click().await.unwrap();
         browser
             .wait_until("the next lesson to load", || async {
-                browser.client.current_url().await.map(|u| !u.path().ends_with("batched-inference-complexity")).unwrap_or(false)
+                browser
+                    .client
+                    .current_url()
+                    .await
+                    .map(|u| !u.path().ends_with("batched-inference-complexity"))
+                    .unwrap_or(false)
             })
             .await;
         browser.wait_css("article.lesson h1").await;

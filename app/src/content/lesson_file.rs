@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::error::{check_ident, check_non_empty, files_with_ext, ContentError};
 use super::markdown;
-use crate::lessons::types::{Segment, SourceLink};
+use crate::lesson_body::{Segment, SourceLink};
 
 /// A primary document a lesson's facts were checked against.
 pub type Source = SourceLink;
@@ -84,7 +84,13 @@ pub(super) fn parse(file: &Path, text: &str) -> Result<Lesson, ContentError> {
 }
 
 fn split_front_matter<'a>(file: &Path, text: &'a str) -> Result<(&'a str, &'a str), ContentError> {
-    let missing = || ContentError::invalid(file, "front matter", "must start with a '+++' line and end with another '+++' line");
+    let missing = || {
+        ContentError::invalid(
+            file,
+            "front matter",
+            "must start with a '+++' line and end with another '+++' line",
+        )
+    };
     let rest = text
         .strip_prefix("+++\n")
         .or_else(|| text.strip_prefix("+++\r\n"))
@@ -94,6 +100,8 @@ fn split_front_matter<'a>(file: &Path, text: &'a str) -> Result<(&'a str, &'a st
         .or_else(|| rest.find("\n+++\r\n"))
         .or_else(|| rest.strip_suffix("\n+++").map(|s| s.len()))
         .ok_or_else(missing)?;
-    let body = rest[end + 1..].trim_start_matches("+++").trim_start_matches(['\r', '\n']);
+    let body = rest[end + 1..]
+        .trim_start_matches("+++")
+        .trim_start_matches(['\r', '\n']);
     Ok((&rest[..end], body))
 }

@@ -11,7 +11,7 @@ use syntect::html::{ClassStyle, ClassedHTMLGenerator};
 use syntect::parsing::SyntaxSet;
 use syntect::util::LinesWithEndings;
 
-use crate::lessons::types::{DemoKind, Segment};
+use crate::lesson_body::{DemoKind, Segment};
 
 static SYNTAXES: LazyLock<SyntaxSet> = LazyLock::new(SyntaxSet::load_defaults_newlines);
 
@@ -30,7 +30,11 @@ pub fn render_lesson_body(body: &str) -> Result<Vec<Segment>, (String, String)> 
             let demo = DemoKind::from_name(name.trim()).ok_or_else(|| {
                 (
                     format!("body line {}", line_no + 1),
-                    format!("unknown demo '{}' (known: {})", name.trim(), DemoKind::names().join(", ")),
+                    format!(
+                        "unknown demo '{}' (known: {})",
+                        name.trim(),
+                        DemoKind::names().join(", ")
+                    ),
                 )
             })?;
             segments.extend(render_markdown(&chunk));
@@ -66,7 +70,9 @@ fn render_markdown(md: &str) -> Vec<Segment> {
         match (&mut code, event) {
             (None, Event::Start(Tag::CodeBlock(kind))) => {
                 let lang = match kind {
-                    CodeBlockKind::Fenced(info) => info.split_whitespace().next().unwrap_or("").to_string(),
+                    CodeBlockKind::Fenced(info) => {
+                        info.split_whitespace().next().unwrap_or("").to_string()
+                    }
                     CodeBlockKind::Indented => String::new(),
                 };
                 code = Some((lang, String::new()));
@@ -103,9 +109,16 @@ fn highlight(lang: &str, raw: &str) -> String {
     let syntax = SYNTAXES
         .find_syntax_by_token(lang)
         .unwrap_or_else(|| SYNTAXES.find_syntax_plain_text());
-    let mut gen = ClassedHTMLGenerator::new_with_class_style(syntax, &SYNTAXES, ClassStyle::SpacedPrefixed { prefix: "hl-" });
+    let mut gen = ClassedHTMLGenerator::new_with_class_style(
+        syntax,
+        &SYNTAXES,
+        ClassStyle::SpacedPrefixed { prefix: "hl-" },
+    );
     for line in LinesWithEndings::from(raw) {
-        if gen.parse_html_for_line_which_includes_newline(line).is_err() {
+        if gen
+            .parse_html_for_line_which_includes_newline(line)
+            .is_err()
+        {
             return format!("<pre><code>{}</code></pre>", escape(raw));
         }
     }
@@ -113,7 +126,9 @@ fn highlight(lang: &str, raw: &str) -> String {
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// The CSS for the highlighting classes, one theme for light and one for dark mode.
@@ -123,7 +138,13 @@ pub fn highlight_css() -> String {
         themes
             .themes
             .get(name)
-            .and_then(|t| syntect::html::css_for_theme_with_class_style(t, ClassStyle::SpacedPrefixed { prefix: "hl-" }).ok())
+            .and_then(|t| {
+                syntect::html::css_for_theme_with_class_style(
+                    t,
+                    ClassStyle::SpacedPrefixed { prefix: "hl-" },
+                )
+                .ok()
+            })
             .unwrap_or_default()
     };
     format!(

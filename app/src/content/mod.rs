@@ -75,14 +75,22 @@ fn check_lessons_unique(lessons: &[Lesson]) -> Result<(), ContentError> {
             return Err(ContentError::invalid(
                 &l.file,
                 "slug",
-                format!("duplicate slug '{}', also used by {}", l.slug, first.display()),
+                format!(
+                    "duplicate slug '{}', also used by {}",
+                    l.slug,
+                    first.display()
+                ),
             ));
         }
         if let Some(first) = orders.insert(l.order, l.file.clone()) {
             return Err(ContentError::invalid(
                 &l.file,
                 "order",
-                format!("duplicate order {}, also used by {}", l.order, first.display()),
+                format!(
+                    "duplicate order {}, also used by {}",
+                    l.order,
+                    first.display()
+                ),
             ));
         }
     }

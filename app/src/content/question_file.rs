@@ -92,12 +92,18 @@ pub(super) fn load_dir(
     let mut by_lesson = HashMap::new();
     let mut seen_ids: HashMap<String, String> = HashMap::new();
     for file in files_with_ext(dir, "toml")? {
-        let slug = file.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+        let slug = file
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_string();
         if !lesson_slugs.contains(slug.as_str()) {
             return Err(ContentError::invalid(
                 &file,
                 "file name",
-                format!("no lesson has the slug '{slug}' (a question file is named after its lesson)"),
+                format!(
+                    "no lesson has the slug '{slug}' (a question file is named after its lesson)"
+                ),
             ));
         }
         let text = std::fs::read_to_string(&file).map_err(|e| ContentError::io(&file, e))?;
@@ -132,10 +138,16 @@ pub(super) fn check(file: &Path, q: &Question) -> Result<(), ContentError> {
     match q.kind {
         QuestionKind::Single | QuestionKind::Multiple => {
             if q.value.is_some() || q.tolerance.is_some() || !q.traps.is_empty() {
-                return bad("value", "choice questions take options, not value/tolerance/traps".into());
+                return bad(
+                    "value",
+                    "choice questions take options, not value/tolerance/traps".into(),
+                );
             }
             if q.options.len() < 2 {
-                return bad("options", format!("needs at least 2 options, has {}", q.options.len()));
+                return bad(
+                    "options",
+                    format!("needs at least 2 options, has {}", q.options.len()),
+                );
             }
             let mut ids = HashSet::new();
             for o in &q.options {
@@ -144,24 +156,44 @@ pub(super) fn check(file: &Path, q: &Question) -> Result<(), ContentError> {
                     return bad("options", format!("duplicate option id '{}'", o.id));
                 }
                 check_non_empty(file, &field(&format!("option '{}' text", o.id)), &o.text)?;
-                check_non_empty(file, &field(&format!("option '{}' rationale", o.id)), &o.rationale)?;
+                check_non_empty(
+                    file,
+                    &field(&format!("option '{}' rationale", o.id)),
+                    &o.rationale,
+                )?;
             }
             let correct = q.options.iter().filter(|o| o.correct).count();
             if q.kind == QuestionKind::Single && correct != 1 {
-                return bad("options", format!("a single-choice question needs exactly one correct option, has {correct}"));
+                return bad(
+                    "options",
+                    format!(
+                        "a single-choice question needs exactly one correct option, has {correct}"
+                    ),
+                );
             }
             if q.kind == QuestionKind::Multiple && correct == 0 {
-                return bad("options", "a multiple-select question needs at least one correct option".into());
+                return bad(
+                    "options",
+                    "a multiple-select question needs at least one correct option".into(),
+                );
             }
         }
         QuestionKind::Numeric => {
             if !q.options.is_empty() {
-                return bad("options", "numeric questions take value and tolerance, not options".into());
+                return bad(
+                    "options",
+                    "numeric questions take value and tolerance, not options".into(),
+                );
             }
             match (q.value, q.tolerance) {
                 (Some(v), Some(t)) if v.is_finite() && t.is_finite() && t > 0.0 => {}
                 (None, _) => return bad("value", "a numeric question needs a value".into()),
-                _ => return bad("tolerance", "a numeric question needs a finite tolerance > 0".into()),
+                _ => {
+                    return bad(
+                        "tolerance",
+                        "a numeric question needs a finite tolerance > 0".into(),
+                    )
+                }
             }
             for t in &q.traps {
                 check_non_empty(file, &field("traps.rationale"), &t.rationale)?;

@@ -1,7 +1,7 @@
 //! What a sweep shows: a least-squares line through time-vs-n, and where (if
 //! anywhere) the GPU overtakes the CPU as the batch grows. Pure functions, both sides.
 
-use super::types::{DeviceKind, SweepView};
+use lab_types::{DeviceKind, SweepReport};
 
 /// `time_ms ≈ intercept_ms + slope_ms_per_item · n`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -47,7 +47,7 @@ pub fn linear_fit(points: &[(f64, f64)]) -> Option<LinearFit> {
 }
 
 /// (x, median wall ms) of one device across a sweep.
-pub fn series_ms(sweep: &SweepView, device: DeviceKind) -> Vec<(f64, f64)> {
+pub fn series_ms(sweep: &SweepReport, device: DeviceKind) -> Vec<(f64, f64)> {
     sweep
         .points
         .iter()
@@ -56,7 +56,7 @@ pub fn series_ms(sweep: &SweepView, device: DeviceKind) -> Vec<(f64, f64)> {
 }
 
 /// (x, items/s) of one device across a sweep.
-pub fn series_rate(sweep: &SweepView, device: DeviceKind) -> Vec<(f64, f64)> {
+pub fn series_rate(sweep: &SweepReport, device: DeviceKind) -> Vec<(f64, f64)> {
     sweep
         .points
         .iter()
@@ -76,7 +76,7 @@ pub enum Crossover {
 }
 
 /// `None` unless the sweep measured both devices.
-pub fn crossover(sweep: &SweepView) -> Option<Crossover> {
+pub fn crossover(sweep: &SweepReport) -> Option<Crossover> {
     let ratios: Vec<(usize, f64)> = sweep
         .points
         .iter()

@@ -51,9 +51,8 @@ pub fn tick_label(v: f64) -> String {
     } else {
         (v, "")
     };
-    let s = if x.fract().abs() < 1e-9 {
-        format!("{x:.0}")
-    } else if x.abs() >= 10.0 {
+    // Whole numbers and values ≥ 10 need no decimal.
+    let s = if x.fract().abs() < 1e-9 || x.abs() >= 10.0 {
         format!("{x:.0}")
     } else {
         format!("{x:.1}")

@@ -1,13 +1,13 @@
 //! Human-readable numbers and titles (both sides).
 
-use super::types::{ExperimentRequest, RunParams, SweepKind};
+use lab_types::{ExperimentRequest, RunParams, SweepKind};
 
 /// "1,024" style thousands separators.
 pub fn grouped(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -1,8 +1,6 @@
 //! The panel form's fields → an experiment request, naming the field that is wrong.
 
-use super::types::{
-    DeviceChoice, ExperimentRequest, ModelPreset, RunParams, SweepKind, SweepParams,
-};
+use lab_types::{DeviceChoice, ExperimentRequest, Preset, RunParams, SweepKind, SweepParams};
 
 /// The raw form fields, as submitted.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,7 +28,7 @@ fn number(field: &'static str, value: &str) -> Result<usize, FieldError> {
 
 impl FormInput {
     pub fn request(&self) -> Result<ExperimentRequest, FieldError> {
-        let model = ModelPreset::from_name(self.model.trim()).ok_or((
+        let model = Preset::from_name(self.model.trim()).ok_or((
             "model",
             format!(
                 "unknown model '{}' (expected tiny, medium or large)",

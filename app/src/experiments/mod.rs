@@ -4,6 +4,7 @@ pub mod analysis;
 pub mod chart;
 pub mod demos;
 pub mod describe;
+pub mod device_style;
 #[cfg(any(feature = "ssr", test))]
 mod form;
 mod history;
@@ -13,7 +14,6 @@ mod progress;
 mod query;
 mod results;
 pub mod server;
-pub mod types;
 
 #[cfg(feature = "ssr")]
 pub mod lab;
@@ -22,7 +22,7 @@ pub mod store;
 
 use leptos::prelude::*;
 
-use crate::lessons::types::DemoKind;
+use crate::lesson_body::DemoKind;
 pub use pages::{LabPage, RunPage};
 use panel::{ExperimentPanel, PanelMode};
 use query::PanelSettings;

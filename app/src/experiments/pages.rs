@@ -53,7 +53,7 @@ pub fn RunPage() -> impl IntoView {
             Some(c) if !c.is_empty() => get_run(c).await?,
             _ => None,
         };
-        Ok::<_, ServerFnError>((main, other))
+        Ok::<_, lab_types::LabError>((main, other))
     });
     view! {
         <Title text="Saved run — Inference Lab"/>

@@ -9,8 +9,8 @@ use leptos::task::spawn_local;
 use super::progress::{follow_job, JobStatusLine};
 use super::query::PanelSettings;
 use super::results::SavedRunView;
-use super::server::{cancel_experiment, get_run, StartExperiment, StartReply};
-use super::types::{DeviceChoice, JobStatus, ModelPreset, SavedRun};
+use super::server::{cancel_experiment, get_run, StartExperiment};
+use lab_types::{DeviceChoice, JobStatus, Preset, SavedRun};
 
 /// Which controls and buttons a panel shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,7 +59,7 @@ pub fn ExperimentPanel(
 
     // A started job: follow its progress, then fetch the saved result.
     Effect::new(move |_| {
-        let Some(Ok(StartReply::Started { job_id: id })) = start.value().get() else {
+        let Some(Ok(id)) = start.value().get() else {
             return;
         };
         job_id.set(Some(id.clone()));
@@ -94,11 +94,10 @@ pub fn ExperimentPanel(
     }
 
     let refused = move || match start.value().get() {
-        Some(Ok(StartReply::Refused { field, message })) => Some(match field {
-            Some(f) => format!("{message} (field: {f})"),
-            None => message,
+        Some(Err(e)) => Some(match e.field() {
+            Some(f) => format!("{e} (field: {f})"),
+            None => e.to_string(),
         }),
-        Some(Err(e)) => Some(format!("The experiment could not be started: {e}")),
         _ => None,
     };
     let running = move || {
@@ -126,9 +125,9 @@ pub fn ExperimentPanel(
                         "Model "
                         <select name="model" on:change=move |ev| {
                             let v = event_target_value(&ev);
-                            settings.update(|s| s.model = ModelPreset::from_name(&v).unwrap_or_default());
+                            settings.update(|s| s.model = Preset::from_name(&v).unwrap_or_default());
                         }>
-                            {ModelPreset::ALL.into_iter().map(|m| view! {
+                            {Preset::ALL.into_iter().map(|m| view! {
                                 <option value=m.name() selected=move || settings.with(|s| s.model == m)>
                                     {format!("{} ({})", m.name(), m.shape())}
                                 </option>

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::types::JobStatus;
+use lab_types::JobStatus;
 
 /// Calls `on_status` for every update of the job until it is final (browser only;
 /// on the server there is nothing to follow).

@@ -3,13 +3,13 @@
 
 use leptos_router::params::ParamsMap;
 
-use super::types::{DeviceChoice, ModelPreset, RunParams, SweepKind, SweepParams};
+use lab_types::{DeviceChoice, Preset, RunParams, SweepKind, SweepParams};
 
 /// What the panel's controls hold. Numbers stay text until submitted, so a bad
 /// value is reported by name instead of silently replaced.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PanelSettings {
-    pub model: ModelPreset,
+    pub model: Preset,
     pub n: String,
     pub b: String,
     pub device: DeviceChoice,
@@ -64,7 +64,7 @@ impl PanelSettings {
         PanelSettings {
             model: q
                 .get("model")
-                .and_then(|m| ModelPreset::from_name(&m))
+                .and_then(|m| Preset::from_name(&m))
                 .unwrap_or(d.model),
             n: q.get("n").unwrap_or(d.n),
             b: q.get("b").unwrap_or(d.b),
@@ -113,7 +113,7 @@ mod tests {
         q.insert("n", "100".to_string());
         q.insert("device", "gpu".to_string());
         let s = PanelSettings::from_query(&q);
-        assert_eq!(s.model, ModelPreset::Tiny);
+        assert_eq!(s.model, Preset::Tiny);
         assert_eq!(s.n, "100");
         assert_eq!(s.b, "64");
         assert_eq!(

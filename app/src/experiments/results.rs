@@ -6,9 +6,10 @@ use leptos::prelude::*;
 use super::analysis::{crossover, linear_fit, series_ms, series_rate, Crossover};
 use super::chart::{Axis, Bar, BarChart, LineChart, Series};
 use super::describe::{grouped, ms, request_title, si};
-use super::types::{
-    Agreement, DeviceKind, DeviceResult, ExperimentRequest, ExperimentResult, RunView, SavedRun,
-    Summary, SweepKind, SweepView,
+use super::device_style;
+use lab_types::{
+    Agreement, DeviceKind, DeviceResult, ExperimentRequest, ExperimentResult, RunReport, SavedRun,
+    Summary, SweepKind, SweepReport,
 };
 
 /// A saved experiment with its share link.
@@ -65,7 +66,7 @@ fn spread(s: &Summary) -> String {
 
 /// One run: adapters, table, phase chart, speedup and agreement.
 #[component]
-pub fn RunResult(run: RunView) -> impl IntoView {
+pub fn RunResult(run: RunReport) -> impl IntoView {
     let speedup = run.gpu_speedup();
     let chart = phase_chart(&run);
     view! {
@@ -141,7 +142,7 @@ fn speedup_text(s: f64) -> String {
     }
 }
 
-fn phase_chart(run: &RunView) -> String {
+fn phase_chart(run: &RunReport) -> String {
     let bars = run
         .results
         .iter()
@@ -155,7 +156,7 @@ fn phase_chart(run: &RunView) -> String {
                 ),
                 (
                     "compute".to_string(),
-                    r.device.colour(),
+                    device_style::colour(r.device),
                     r.phases.compute.median_ms,
                 ),
                 (
@@ -199,7 +200,7 @@ fn AgreementView(agreement: Agreement) -> impl IntoView {
 
 /// A sweep: table, chart, and the fit (n) or crossover (batch).
 #[component]
-pub fn SweepResult(sweep: SweepView) -> impl IntoView {
+pub fn SweepResult(sweep: SweepReport) -> impl IntoView {
     let results = sweep
         .points
         .first()
@@ -267,7 +268,7 @@ pub fn SweepResult(sweep: SweepView) -> impl IntoView {
     }
 }
 
-fn fit_summary(sweep: &SweepView, devices: &[DeviceKind]) -> impl IntoView {
+fn fit_summary(sweep: &SweepReport, devices: &[DeviceKind]) -> impl IntoView {
     let lines: Vec<String> = devices
         .iter()
         .filter_map(|&d| {
@@ -289,7 +290,7 @@ fn fit_summary(sweep: &SweepView, devices: &[DeviceKind]) -> impl IntoView {
     }
 }
 
-fn crossover_text(sweep: &SweepView) -> String {
+fn crossover_text(sweep: &SweepReport) -> String {
     match crossover(sweep) {
         Some(Crossover::At { before, at }) => format!(
             "Crossover: the GPU overtakes the CPU between b = {} and b = {} and stays ahead from b = {} on.",
@@ -308,7 +309,7 @@ fn crossover_text(sweep: &SweepView) -> String {
     }
 }
 
-fn sweep_chart(sweep: &SweepView, devices: &[DeviceKind]) -> String {
+fn sweep_chart(sweep: &SweepReport, devices: &[DeviceKind]) -> String {
     let mut series = Vec::new();
     match sweep.params.kind {
         SweepKind::N => {
@@ -326,14 +327,14 @@ fn sweep_chart(sweep: &SweepView, devices: &[DeviceKind]) -> String {
                         .collect();
                     series.push(Series {
                         name: format!("{} fit", d.label()),
-                        colour: d.colour(),
+                        colour: device_style::colour(d),
                         points: line,
                         dashed: true,
                     });
                 }
                 series.push(Series {
                     name: format!("{} measured", d.label()),
-                    colour: d.colour(),
+                    colour: device_style::colour(d),
                     points: pts,
                     dashed: false,
                 });
@@ -356,7 +357,7 @@ fn sweep_chart(sweep: &SweepView, devices: &[DeviceKind]) -> String {
             for &d in devices {
                 series.push(Series {
                     name: d.label().to_string(),
-                    colour: d.colour(),
+                    colour: device_style::colour(d),
                     points: series_rate(sweep, d),
                     dashed: false,
                 });

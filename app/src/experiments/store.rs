@@ -3,7 +3,7 @@
 
 use sqlx::SqlitePool;
 
-use super::types::{ExperimentRequest, ExperimentResult, RunSummary, SavedRun};
+use lab_types::{ExperimentRequest, ExperimentResult, RunSummary, SavedRun};
 
 /// Random bytes of a run id: 96 bits, unguessable, 24 hex characters.
 const ID_BYTES: usize = 12;

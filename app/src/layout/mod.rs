@@ -25,7 +25,11 @@ pub fn SiteHeader() -> impl IntoView {
 pub fn HydrationMarker() -> impl IntoView {
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true)); // effects run only in the browser
-    move || hydrated.get().then(|| view! { <span data-hydrated="" hidden=""></span> })
+    move || {
+        hydrated
+            .get()
+            .then(|| view! { <span data-hydrated="" hidden=""></span> })
+    }
 }
 
 #[component]

@@ -32,11 +32,17 @@ fn copy_to_clipboard(text: String, label: RwSignal<&'static str>) {
     leptos::task::spawn_local(async move {
         let clipboard = web_sys::window().map(|w| w.navigator().clipboard());
         let copied = match clipboard {
-            Some(c) => wasm_bindgen_futures::JsFuture::from(c.write_text(&text)).await.is_ok(),
+            Some(c) => wasm_bindgen_futures::JsFuture::from(c.write_text(&text))
+                .await
+                .is_ok(),
             None => false,
         };
         // Without clipboard permission (e.g. an unfocused tab) say so instead of failing silently.
-        label.set(if copied { "Copied" } else { "Copy blocked: select the code" });
+        label.set(if copied {
+            "Copied"
+        } else {
+            "Copy blocked: select the code"
+        });
     });
 }
 

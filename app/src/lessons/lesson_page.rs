@@ -4,9 +4,10 @@ use leptos_router::hooks::use_params_map;
 
 use super::code_block::CodeBlock;
 use super::server::get_lesson;
-use super::types::{LessonLink, LessonView, Segment};
+use super::types::{LessonLink, LessonView};
 use crate::experiments::DemoSlot;
 use crate::layout::NotFound;
+use crate::lesson_body::{Segment, SourceLink};
 use crate::quiz::QuestionList;
 
 /// `/lessons/:slug`: the lesson text with its live demos, then its practice questions.
@@ -56,7 +57,7 @@ fn render_segment(segment: Segment) -> AnyView {
 }
 
 #[component]
-fn Sources(sources: Vec<super::types::SourceLink>) -> impl IntoView {
+fn Sources(sources: Vec<SourceLink>) -> impl IntoView {
     (!sources.is_empty()).then(|| {
         view! {
             <section class="sources" aria-labelledby="sources-heading">

@@ -1,7 +1,6 @@
 //! Practice questions after each lesson: answer forms that work with and without
 //! JavaScript, instant feedback, every attempt stored for the learner's progress.
 
-pub mod error;
 mod feedback_view;
 mod question_card;
 mod question_list;
@@ -15,10 +14,7 @@ pub mod feedback;
 #[cfg(feature = "ssr")]
 pub mod grade;
 #[cfg(feature = "ssr")]
-pub mod server_support;
-#[cfg(feature = "ssr")]
 pub mod views;
 
-pub use error::QuizError;
 pub use question_list::QuestionList;
 pub use server::{ListQuestions, SubmitAnswer};

@@ -3,25 +3,25 @@
 
 use leptos::prelude::*;
 
-use super::error::QuizError;
 use super::types::{Feedback, QuestionView};
+use crate::request::FormError;
 
 /// The questions of a lesson, each with this learner's latest feedback.
 #[server(prefix = "/api", endpoint = "quiz/questions")]
-pub async fn list_questions(slug: String) -> Result<Vec<QuestionView>, QuizError> {
+pub async fn list_questions(slug: String) -> Result<Vec<QuestionView>, FormError> {
     use std::collections::HashMap;
 
-    use super::{db, feedback, server_support::internal, views};
+    use super::{db, feedback, views};
 
-    let state = crate::state::server_state().map_err(|e| internal("no server state", e))?;
+    let state = crate::state::server_state()?;
     let questions = state.content.questions_for(&slug);
     let learner = crate::learner::current_learner(&state.pool)
         .await
-        .map_err(|e| internal("reading the learner failed", e))?;
+        .map_err(|e| FormError::internal("reading the learner failed", e))?;
     let records = match learner {
         Some(id) => db::question_records(&state.pool, id)
             .await
-            .map_err(|e| internal("reading attempts failed", e))?,
+            .map_err(|e| FormError::internal("reading attempts failed", e))?,
         None => Vec::new(),
     };
     let latest: HashMap<&str, &db::QuestionRecord> = records
@@ -53,9 +53,9 @@ pub async fn submit_answer(
     question_id: Option<String>,
     choices: Option<Vec<String>>,
     value: Option<String>,
-) -> Result<Feedback, QuizError> {
-    use super::server_support::{internal, redirect_back, reject};
+) -> Result<Feedback, FormError> {
     use super::{db, feedback, grade};
+    use crate::request::redirect_back;
 
     let anchor = question_id
         .as_deref()
@@ -68,10 +68,10 @@ pub async fn submit_answer(
         .map(|id| format!("q-{id}"))
         .unwrap_or_else(|| "practice".into());
     let result = async {
-        let state = crate::state::server_state().map_err(|e| internal("no server state", e))?;
+        let state = crate::state::server_state()?;
         let id = question_id.as_deref().unwrap_or("").trim();
         if id.is_empty() {
-            return Err(reject(
+            return Err(FormError::reject(
                 None,
                 "The form did not say which question it answers.",
             ));
@@ -80,21 +80,21 @@ pub async fn submit_answer(
             .then(|| state.content.question(id))
             .flatten()
         else {
-            return Err(reject(
+            return Err(FormError::reject(
                 None,
                 "There is no such question. Reload the page and try again.",
             ));
         };
-        let answer =
-            grade::parse_answer(question, choices, value).map_err(|m| reject(Some(id), m))?;
+        let answer = grade::parse_answer(question, choices, value)
+            .map_err(|m| FormError::reject(Some(id), m))?;
         let correct = grade::is_correct(question, &answer);
         let answer_json = serde_json::to_string(&answer)
-            .map_err(|e| internal("encoding the answer failed", e))?;
+            .map_err(|e| FormError::internal("encoding the answer failed", e))?;
 
         // Only now, with a valid answer, may a learner be created.
         let learner_id = crate::learner::current_or_new_learner(&state.pool)
             .await
-            .map_err(|e| internal("identifying the learner failed", e))?;
+            .map_err(|e| FormError::internal("identifying the learner failed", e))?;
         let attempt = db::NewAttempt {
             learner_id,
             lesson_slug: slug,
@@ -104,7 +104,7 @@ pub async fn submit_answer(
         };
         let first_try = db::insert_attempt(&state.pool, &attempt)
             .await
-            .map_err(|e| internal("storing the attempt failed", e))?;
+            .map_err(|e| FormError::internal("storing the attempt failed", e))?;
         Ok(feedback::build(question, answer, correct, first_try))
     }
     .await;

@@ -11,7 +11,9 @@
 use std::time::Instant;
 
 use clap::Parser;
-use lab_engine::{limits::Limits, DeviceChoice, Engine, EngineConfig, Kernel, Preset, RunParams};
+use lab_engine::{
+    limits::Limits, DeviceChoice, Engine, EngineConfig, Kernel, ModelSpec, Preset, RunParams,
+};
 
 #[derive(Parser)]
 #[command(about = "GFLOP/s table for every preset, CPU and GPU")]
@@ -53,15 +55,28 @@ struct Column {
 fn main() {
     let args = Args::parse();
     let defaults = Limits::default();
-    let max_batch = args.batches.iter().copied().max().unwrap_or(1).max(defaults.max_batch);
-    let widest = args.presets.iter().map(|p| p.spec().max_width()).max().unwrap_or(1);
+    let max_batch = args
+        .batches
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(1)
+        .max(defaults.max_batch);
+    let widest = args
+        .presets
+        .iter()
+        .map(|&p| ModelSpec::of(p).max_width())
+        .max()
+        .unwrap_or(1);
     // Budgets grow with the work asked for; the batch-count limits stay, since
     // they bound the per-batch round trips that dominate small batches.
     let engine = Engine::new(EngineConfig {
         limits: Limits {
             max_n: (defaults.max_n as f64 * args.gpu_scale.max(args.cpu_scale).max(1.0)) as usize,
             max_batch,
-            max_activation_bytes: defaults.max_activation_bytes.max(max_batch as u64 * widest as u64 * 4),
+            max_activation_bytes: defaults
+                .max_activation_bytes
+                .max(max_batch as u64 * widest as u64 * 4),
             max_cpu_flops: defaults.max_cpu_flops * args.cpu_scale.max(1.0),
             max_gpu_flops: defaults.max_gpu_flops * args.gpu_scale.max(1.0),
             max_gpu_naive_flops: defaults.max_gpu_naive_flops * args.gpu_scale.max(1.0),
@@ -71,22 +86,57 @@ fn main() {
     });
     let limits = engine.limits().clone();
     let threads = lab_engine::limits::available_threads();
-    let gpu = engine.devices(None).visible().next().map(|a| format!("{} ({:?})", a.name, a.label));
+    let gpu = engine
+        .devices(None)
+        .visible()
+        .next()
+        .map(|a| format!("{} ({:?})", a.name, a.label));
     let (c, g) = (args.cpu_scale, args.gpu_scale);
     let mut columns = Vec::new();
     if !args.no_cpu {
-        columns.push(Column { name: "CPU 1 thread", device: DeviceChoice::Cpu, threads: 1, kernel: Kernel::Tiled, target_flops: 4e9 * c, max_flops: 20e9 * c });
-        columns.push(Column { name: "CPU all threads", device: DeviceChoice::Cpu, threads: 0, kernel: Kernel::Tiled, target_flops: 4e9 * c, max_flops: 20e9 * c });
+        columns.push(Column {
+            name: "CPU 1 thread",
+            device: DeviceChoice::Cpu,
+            threads: 1,
+            kernel: Kernel::Tiled,
+            target_flops: 4e9 * c,
+            max_flops: 20e9 * c,
+        });
+        columns.push(Column {
+            name: "CPU all threads",
+            device: DeviceChoice::Cpu,
+            threads: 0,
+            kernel: Kernel::Tiled,
+            target_flops: 4e9 * c,
+            max_flops: 20e9 * c,
+        });
     }
     if gpu.is_some() {
-        columns.push(Column { name: "GPU tiled", device: DeviceChoice::Gpu, threads: 0, kernel: Kernel::Tiled, target_flops: 2e9 * g, max_flops: 14e9 * g });
-        columns.push(Column { name: "GPU naive", device: DeviceChoice::Gpu, threads: 0, kernel: Kernel::Naive, target_flops: 0.5e9 * g, max_flops: 4e9 * g });
+        columns.push(Column {
+            name: "GPU tiled",
+            device: DeviceChoice::Gpu,
+            threads: 0,
+            kernel: Kernel::Tiled,
+            target_flops: 2e9 * g,
+            max_flops: 14e9 * g,
+        });
+        columns.push(Column {
+            name: "GPU naive",
+            device: DeviceChoice::Gpu,
+            threads: 0,
+            kernel: Kernel::Naive,
+            target_flops: 0.5e9 * g,
+            max_flops: 4e9 * g,
+        });
     }
     println!("# lab-engine GFLOP/s (median of 3 timed passes after 1 warm-up; upload+compute+readback for the GPU)");
-    println!("# CPU threads available: {threads}; GPU: {}; work scale CPU {c}x, GPU {g}x", gpu.as_deref().unwrap_or("none visible"));
+    println!(
+        "# CPU threads available: {threads}; GPU: {}; work scale CPU {c}x, GPU {g}x",
+        gpu.as_deref().unwrap_or("none visible")
+    );
     let started = Instant::now();
     for &preset in &args.presets {
-        let spec = preset.spec();
+        let spec = ModelSpec::of(preset);
         let fpi = spec.flops_per_item();
         println!();
         let widths: Vec<String> = spec.widths.iter().map(|w| w.to_string()).collect();
@@ -157,5 +207,8 @@ fn main() {
         }
     }
     println!();
-    println!("# total bench time: {:.0} s", started.elapsed().as_secs_f64());
+    println!(
+        "# total bench time: {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
 }

@@ -74,13 +74,24 @@ impl CpuRunner {
             // never alias (distinct Vecs / the caller's input).
             unsafe {
                 gemm::gemm(
-                    m, n, k,
-                    out.as_mut_ptr(), 1, n as isize,
+                    m,
+                    n,
+                    k,
+                    out.as_mut_ptr(),
+                    1,
+                    n as isize,
                     true,
-                    src.as_ptr(), 1, k as isize,
-                    layer.weights.as_ptr(), 1, n as isize,
-                    1.0f32, 1.0f32,
-                    false, false, false,
+                    src.as_ptr(),
+                    1,
+                    k as isize,
+                    layer.weights.as_ptr(),
+                    1,
+                    n as isize,
+                    1.0f32,
+                    1.0f32,
+                    false,
+                    false,
+                    false,
                     par,
                 );
             }

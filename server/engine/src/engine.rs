@@ -2,20 +2,25 @@
 //! adapters, devices, compiled pipelines and uploaded weights are created on
 //! first use and cached for the engine's lifetime.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Instant;
 
+use lab_types::{
+    AdapterEntry, ColdStart, DeviceChoice, DeviceKind, DeviceList, DeviceResult, Kernel, ModelInfo,
+    Preset, RunParams, RunReport, Summary, TimingParams, TimingReport, VisibilitySource,
+    SOFTWARE_LABEL,
+};
+
 use crate::cpu::CpuRunner;
-use crate::devices::{self, DeviceList, VisibilitySource, GPU_BACKENDS};
+use crate::devices::{self, GPU_BACKENDS};
 use crate::error::EngineError;
 use crate::gpu::{GpuContext, GpuModel};
 use crate::limits::{available_threads, Limits, Plan};
 use crate::measure::{compare, measure, CpuBackend, GpuBackend, Measured, INPUT_SEED};
-use crate::model::{fill_inputs, Mlp, Preset};
-use crate::params::{DeviceChoice, InferParams, Kernel, RunParams, TimingDemoParams};
-use crate::report::{ColdStart, DeviceKind, DeviceResult, ModelInfo, RunReport, TimingDemoReport};
-use crate::stats::Summary;
+use crate::model::{fill_inputs, Mlp};
+use crate::params::InferParams;
 
 /// Seed of the model weights (fixed: every run of a preset uses the same model).
 pub const MODEL_SEED: u64 = 42;
@@ -35,6 +40,13 @@ struct GpuSlot {
     models: HashMap<Preset, GpuModel>,
 }
 
+/// The GPU a request runs on: visible index 0 under its visibility setting.
+pub(crate) struct VisibleGpu<'a> {
+    pub physical_index: usize,
+    pub entry: AdapterEntry,
+    pub adapter: &'a wgpu::Adapter,
+}
+
 pub struct Engine {
     config: EngineConfig,
     instance: OnceLock<wgpu::Instance>,
@@ -51,7 +63,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn new_instance() -> wgpu::Instance {
+pub(crate) fn new_instance() -> wgpu::Instance {
     wgpu::Instance::new(&wgpu::InstanceDescriptor {
         backends: GPU_BACKENDS,
         // No validation layers by default (they are slow and rarely installed);
@@ -77,10 +89,14 @@ impl Engine {
     }
 
     fn adapters(&self) -> &[wgpu::Adapter] {
-        self.adapters.get_or_init(|| devices::enumerate(self.instance.get_or_init(new_instance)))
+        self.adapters
+            .get_or_init(|| devices::enumerate(self.instance.get_or_init(new_instance)))
     }
 
-    fn visibility_spec<'a>(&'a self, request: Option<&'a str>) -> (Option<&'a str>, VisibilitySource) {
+    fn visibility_spec<'a>(
+        &'a self,
+        request: Option<&'a str>,
+    ) -> (Option<&'a str>, VisibilitySource) {
         match (request, self.config.visible_devices.as_deref()) {
             (Some(r), _) => (Some(r), VisibilitySource::RequestOverride),
             (None, Some(s)) => (Some(s), VisibilitySource::ServerSetting),
@@ -96,15 +112,28 @@ impl Engine {
     }
 
     /// The GPU a run uses: visible index 0 (like `cuda:0`).
-    fn pick_gpu(&self, visibility_override: Option<&str>) -> Result<(usize, DeviceList), EngineError> {
+    pub(crate) fn visible_gpu(
+        &self,
+        visibility_override: Option<&str>,
+    ) -> Result<VisibleGpu<'_>, EngineError> {
         let list = self.devices(visibility_override);
-        match list.visibility.visible.first() {
-            Some(&p) => Ok((p, list)),
-            None => Err(EngineError::NoGpuVisible(list.no_gpu_message())),
-        }
+        let entry = list.first_visible().cloned().ok_or_else(|| {
+            EngineError::NoGpuVisible(list.no_gpu_message.clone().unwrap_or_default())
+        })?;
+        let adapter = self
+            .adapters()
+            .get(entry.physical_index)
+            .ok_or_else(|| EngineError::Internal("visible adapter missing".into()))?;
+        Ok(VisibleGpu {
+            physical_index: entry.physical_index,
+            entry,
+            adapter,
+        })
     }
 
-    fn model(&self, preset: Preset) -> (Arc<Mlp>, Option<f64>) {
+    /// The host copy of a preset's weights, and how long building it took
+    /// (`None` when it was cached).
+    pub(crate) fn model(&self, preset: Preset) -> (Arc<Mlp>, Option<f64>) {
         let mut models = lock(&self.models);
         if let Some(m) = models.get(&preset) {
             return (m.clone(), None);
@@ -122,14 +151,14 @@ impl Engine {
         let mut kept: Vec<Vec<f32>> = Vec::new();
         let mut notes = vec![
             "Input generation (the data loader) is excluded from all timings.".to_string(),
-            "GFLOP/s count 2·in·out FLOPs per layer per item (bias and ReLU not counted).".to_string(),
+            "GFLOP/s count 2·in·out FLOPs per layer per item (bias and ReLU not counted)."
+                .to_string(),
         ];
         if p.device.uses_gpu() {
             let (result, out) = self.run_gpu(p, &plan)?;
             if result.software {
                 notes.push(format!(
-                    "The GPU here is {}: its numbers measure the CPU running shader code, not GPU hardware.",
-                    devices::SOFTWARE_LABEL
+                    "The GPU here is {SOFTWARE_LABEL}: its numbers measure the CPU running shader code, not GPU hardware."
                 ));
             }
             results.push(result);
@@ -167,65 +196,74 @@ impl Engine {
         let t = Instant::now();
         let runner = CpuRunner::new(mlp, plan.cpu_threads, plan.batch.min(plan.n));
         let buffers_ms = t.elapsed().as_secs_f64() * 1e3;
-        let mut backend =
-            CpuBackend { runner, in_width: plan.spec.input_width(), out_width: plan.spec.output_width() };
+        let mut backend = CpuBackend {
+            runner,
+            in_width: plan.spec.input_width(),
+            out_width: plan.spec.output_width(),
+        };
         let m = measure(&mut backend, plan, p.warmup, p.repeats)?;
-        let cold = cold_start(None, None, weights_ms, buffers_ms, m.first_batch_ms);
         let threads = plan.cpu_threads;
-        let result = device_result(
-            DeviceKind::Cpu,
-            format!("CPU: gemm, {threads} thread{}", if threads == 1 { "" } else { "s" }),
-            None,
-            (None, None),
-            (false, "the host CPU (no GPU involved)".to_string()),
-            None,
-            Some(threads),
-            cold,
+        let who = Identity {
+            device: DeviceKind::Cpu,
+            name: format!(
+                "CPU: gemm, {threads} thread{}",
+                if threads == 1 { "" } else { "s" }
+            ),
+            backend: None,
+            physical_index: None,
+            visible_index: None,
+            software: false,
+            label: "the host CPU (no GPU involved)".to_string(),
+            kernel: None,
+            threads: Some(threads),
+        };
+        let result = who.measured(
+            ColdStart::new(None, None, weights_ms, buffers_ms, m.first_batch_ms),
             &m,
             plan,
-            "wall clock per batch (compute only: the data already lives in host memory)".to_string(),
+            "wall clock per batch (compute only: the data already lives in host memory)",
         );
         Ok((result, m.kept))
     }
 
     fn run_gpu(&self, p: &RunParams, plan: &Plan) -> Result<(DeviceResult, Vec<f32>), EngineError> {
-        let (phys, list) = self.pick_gpu(p.visible_devices.as_deref())?;
-        let entry = list
-            .adapters
-            .get(phys)
-            .cloned()
-            .ok_or_else(|| EngineError::Internal("visible adapter missing from the list".into()))?;
-        let adapter = self
-            .adapters()
-            .get(phys)
-            .ok_or_else(|| EngineError::Internal("visible adapter missing".into()))?;
+        let gpu = self.visible_gpu(p.visible_devices.as_deref())?;
         let (mlp, _) = self.model(p.model);
-        let mut gpus = lock(&self.gpus);
-        let outcome = run_on_slot(&mut gpus, phys, adapter, &mlp, p, plan);
-        if matches!(outcome, Err(EngineError::Gpu(_))) {
-            // A failed device may be lost: open a fresh one next time.
-            gpus.remove(&phys);
-        }
-        let (m, cold, timestamps) = outcome?;
+        let (m, cold, timestamps) =
+            self.with_slot(&gpu, |gpus| run_on_slot(gpus, &gpu, &mlp, p, plan))?;
         let method = if timestamps {
             "GPU timestamp queries for kernel time; wall clock (submit + wait per phase) for upload, compute and readback"
         } else {
             "wall clock (submit + wait per phase); this adapter has no timestamp queries"
         };
-        let result = device_result(
-            DeviceKind::Gpu,
-            entry.name.clone(),
-            Some(entry.backend.clone()),
-            (Some(phys), entry.visible_index),
-            (entry.software, entry.label.clone()),
-            Some(p.kernel),
-            None,
-            cold,
-            &m,
-            plan,
-            method.to_string(),
-        );
-        Ok((result, m.kept))
+        let entry = gpu.entry;
+        let who = Identity {
+            device: DeviceKind::Gpu,
+            name: entry.name,
+            backend: Some(entry.backend),
+            physical_index: Some(entry.physical_index),
+            visible_index: entry.visible_index,
+            software: entry.software,
+            label: entry.label,
+            kernel: Some(p.kernel),
+            threads: None,
+        };
+        Ok((who.measured(cold, &m, plan, method), m.kept))
+    }
+
+    /// Runs `f` with the cached devices locked. A GPU failure may have lost
+    /// the device, so its slot is dropped and the next request opens a fresh one.
+    fn with_slot<T>(
+        &self,
+        gpu: &VisibleGpu<'_>,
+        f: impl FnOnce(&mut HashMap<usize, GpuSlot>) -> Result<T, EngineError>,
+    ) -> Result<T, EngineError> {
+        let mut gpus = lock(&self.gpus);
+        let outcome = f(&mut gpus);
+        if matches!(outcome, Err(EngineError::Gpu(_))) {
+            gpus.remove(&gpu.physical_index);
+        }
+        outcome
     }
 
     /// Runs items `first_item .. first_item + count` as one batch on one
@@ -236,11 +274,17 @@ impl Engine {
         if p.count == 0 || p.count > limits.max_batch {
             return Err(EngineError::invalid(
                 "count",
-                format!("count = {} must be between 1 and {}", p.count, limits.max_batch),
+                format!(
+                    "count = {} must be between 1 and {}",
+                    p.count, limits.max_batch
+                ),
             ));
         }
         if p.first_item > limits.max_n {
-            return Err(EngineError::invalid("first_item", format!("first_item must be at most {}", limits.max_n)));
+            return Err(EngineError::invalid(
+                "first_item",
+                format!("first_item must be at most {}", limits.max_n),
+            ));
         }
         let (mlp, _) = self.model(p.model);
         let in_w = mlp.spec.input_width();
@@ -255,7 +299,10 @@ impl Engine {
                     t => {
                         return Err(EngineError::LimitExceeded {
                             field: "cpu_threads",
-                            message: format!("cpu_threads = {t} exceeds the {} available cores", available_threads()),
+                            message: format!(
+                                "cpu_threads = {t} exceeds the {} available cores",
+                                available_threads()
+                            ),
                         })
                     }
                 };
@@ -263,118 +310,80 @@ impl Engine {
                 out.copy_from_slice(runner.forward(&input, p.count)?);
             }
             DeviceChoice::Gpu => {
-                let (phys, _) = self.pick_gpu(p.visible_devices.as_deref())?;
-                let adapter = self
-                    .adapters()
-                    .get(phys)
-                    .ok_or_else(|| EngineError::Internal("visible adapter missing".into()))?;
-                let mut gpus = lock(&self.gpus);
-                let outcome = prepare_slot(&mut gpus, phys, adapter, &mlp, p.model, p.kernel, p.count).and_then(
-                    |(slot, pipeline, _)| {
-                        let model = slot
-                            .models
-                            .get_mut(&p.model)
-                            .ok_or_else(|| EngineError::Internal("GPU model vanished".into()))?;
-                        model.run_batch(&slot.ctx, &pipeline, p.kernel, &input, p.count, &mut out)
-                    },
-                );
-                if matches!(outcome, Err(EngineError::Gpu(_))) {
-                    gpus.remove(&phys);
-                }
-                outcome?;
+                let gpu = self.visible_gpu(p.visible_devices.as_deref())?;
+                self.with_slot(&gpu, |gpus| {
+                    let (slot, pipeline, _) =
+                        prepare_slot(gpus, &gpu, &mlp, p.model, p.kernel, p.count)?;
+                    let model = slot
+                        .models
+                        .get_mut(&p.model)
+                        .ok_or_else(|| EngineError::Internal("GPU model vanished".into()))?;
+                    model.run_batch(&slot.ctx, &pipeline, p.kernel, &input, p.count, &mut out)
+                })?;
             }
             DeviceChoice::Both => {
-                return Err(EngineError::invalid("device", "infer runs on one device: gpu or cpu"));
+                return Err(EngineError::invalid(
+                    "device",
+                    "infer runs on one device: gpu or cpu",
+                ));
             }
         }
         Ok(out)
     }
 
-    /// The timing lesson: (a) submit without waiting, (b) submit + wait,
-    /// (c) a cold first call on a fresh device, (d) warm calls. Uses its own
-    /// fresh device so (c) is genuinely cold every time.
-    pub fn timing_demo(&self, p: &TimingDemoParams) -> Result<TimingDemoReport, EngineError> {
-        self.config.limits.check_demo(p.batch, p.warm_calls)?;
-        let (phys, list) = self.pick_gpu(p.visible_devices.as_deref())?;
-        let entry = list
-            .adapters
-            .get(phys)
-            .cloned()
-            .ok_or_else(|| EngineError::Internal("visible adapter missing from the list".into()))?;
-        let (mlp, _) = self.model(p.model);
-        // A separate instance: an adapter hands out one device, and the
-        // cached one would not be cold.
-        let fresh = devices::enumerate(&new_instance());
-        let adapter = fresh
-            .get(phys)
-            .ok_or_else(|| EngineError::Gpu("the adapter disappeared between enumerations".into()))?;
+    /// The timing lesson's measurement; see [`crate::timing_demo`].
+    pub fn timing_demo(&self, p: &TimingParams) -> Result<TimingReport, EngineError> {
+        crate::timing_demo::run(self, p)
+    }
+}
 
-        let in_w = mlp.spec.input_width();
-        let mut input = vec![0.0f32; p.batch * in_w];
-        fill_inputs(INPUT_SEED, 0, p.batch, in_w, &mut input);
-        let mut out = vec![0.0f32; p.batch * mlp.spec.output_width()];
+/// Which device produced a result, and how it is described.
+struct Identity {
+    device: DeviceKind,
+    name: String,
+    backend: Option<String>,
+    physical_index: Option<usize>,
+    visible_index: Option<usize>,
+    software: bool,
+    label: String,
+    kernel: Option<Kernel>,
+    threads: Option<usize>,
+}
 
-        // (c) cold: everything a first request pays.
-        let mut ctx = GpuContext::new(adapter)?;
-        let device_ms = ctx.device_ms;
-        let (pipeline, pipeline_ms) = ctx.pipelines.get(&ctx.device, &ctx.limits, p.kernel)?;
-        let mut model = GpuModel::upload(&ctx, &mlp)?;
-        let t = Instant::now();
-        model.ensure_capacity(&ctx, p.batch)?;
-        let buffers_ms = t.elapsed().as_secs_f64() * 1e3;
-        let first = model.run_batch(&ctx, &pipeline, p.kernel, &input, p.batch, &mut out)?;
-        let first_ms = (first.upload + first.compute + first.readback).as_secs_f64() * 1e3;
-        let cold = cold_start(Some(device_ms), pipeline_ms, Some(model.upload_ms), buffers_ms, first_ms);
-
-        // (d) warm calls.
-        let mut warm = Vec::with_capacity(p.warm_calls);
-        for _ in 0..p.warm_calls {
-            let t = model.run_batch(&ctx, &pipeline, p.kernel, &input, p.batch, &mut out)?;
-            warm.push((t.upload + t.compute + t.readback).as_secs_f64() * 1e3);
+impl Identity {
+    /// The device's result: its identity, cold start and measured throughput.
+    fn measured(
+        self,
+        cold_start: ColdStart,
+        m: &Measured,
+        plan: &Plan,
+        timing_method: &str,
+    ) -> DeviceResult {
+        let wall = Summary::from_ms(&m.wall_ms);
+        let phases = m.phases();
+        let total_flops = plan.n as f64 * plan.flops_per_item;
+        let per_s = |ms: f64| if ms > 0.0 { 1e3 / ms } else { 0.0 };
+        DeviceResult {
+            device: self.device,
+            name: self.name,
+            backend: self.backend,
+            physical_index: self.physical_index,
+            visible_index: self.visible_index,
+            software: self.software,
+            label: self.label,
+            kernel: self.kernel,
+            threads: self.threads,
+            cold_start,
+            items_per_s: plan.n as f64 * per_s(wall.median_ms),
+            gflops: total_flops * per_s(wall.median_ms) / 1e9,
+            kernel_gflops: phases
+                .kernel
+                .as_ref()
+                .map(|k| total_flops * per_s(k.median_ms) / 1e9),
+            wall,
+            phases,
+            timing_method: timing_method.to_string(),
         }
-
-        // (a) and (b): the same compute work (inputs already on the device).
-        let (mut submit_only, mut with_wait) = (Vec::new(), Vec::new());
-        for _ in 0..p.warm_calls {
-            let t = Instant::now();
-            let cmd = model.encode_forward(&ctx, &pipeline, p.kernel, p.batch)?;
-            ctx.queue.submit([cmd]);
-            submit_only.push(t.elapsed().as_secs_f64() * 1e3);
-            ctx.wait()?;
-
-            let t = Instant::now();
-            let cmd = model.encode_forward(&ctx, &pipeline, p.kernel, p.batch)?;
-            ctx.queue.submit([cmd]);
-            ctx.wait()?;
-            with_wait.push(t.elapsed().as_secs_f64() * 1e3);
-        }
-        let submit_only_ms = Summary::from_ms(&submit_only).median_ms;
-        let submit_and_wait_ms = Summary::from_ms(&with_wait).median_ms;
-        let warm_call = Summary::from_ms(&warm);
-        // Release the demo device (it is not cached) before building the report.
-        drop(model);
-        drop(ctx);
-
-        let explanation = format!(
-            "queue.submit returns after {submit_only_ms:.3} ms, but the work is only done after \
-             {submit_and_wait_ms:.3} ms: timing without waiting measures the enqueue, not the kernel. \
-             The first call took {:.1} ms (device, shader compile, weight upload) versus a warm median of {:.2} ms.",
-            cold.total_ms, warm_call.median_ms
-        );
-        Ok(TimingDemoReport {
-            adapter: entry.name,
-            software: entry.software,
-            label: entry.label,
-            model: p.model,
-            batch: p.batch,
-            kernel: p.kernel,
-            submit_only_ms,
-            submit_and_wait_ms,
-            cold_first_call_ms: cold.total_ms,
-            cold_breakdown: cold,
-            warm_call,
-            explanation,
-        })
     }
 }
 
@@ -383,114 +392,90 @@ impl Engine {
 /// whether timestamps were used.
 fn run_on_slot(
     gpus: &mut HashMap<usize, GpuSlot>,
-    phys: usize,
-    adapter: &wgpu::Adapter,
+    gpu: &VisibleGpu<'_>,
     mlp: &Arc<Mlp>,
     p: &RunParams,
     plan: &Plan,
 ) -> Result<(Measured, ColdStart, bool), EngineError> {
-    let (slot, pipeline, (device_ms, pipeline_ms, weights_ms, buffers_ms)) =
-        prepare_slot(gpus, phys, adapter, mlp, p.model, p.kernel, plan.batch.min(plan.n))?;
+    let (slot, pipeline, setup) =
+        prepare_slot(gpus, gpu, mlp, p.model, p.kernel, plan.batch.min(plan.n))?;
     let ctx = &slot.ctx;
-    let model = slot.models.get_mut(&p.model).ok_or_else(|| EngineError::Internal("GPU model vanished".into()))?;
+    let model = slot
+        .models
+        .get_mut(&p.model)
+        .ok_or_else(|| EngineError::Internal("GPU model vanished".into()))?;
     let timestamps = ctx.timestamps;
-    let mut backend = GpuBackend { ctx, model, pipeline, kernel: p.kernel, in_width: plan.spec.input_width() };
+    let mut backend = GpuBackend {
+        ctx,
+        model,
+        pipeline,
+        kernel: p.kernel,
+        in_width: plan.spec.input_width(),
+    };
     let m = measure(&mut backend, plan, p.warmup, p.repeats)?;
-    let cold = cold_start(device_ms, pipeline_ms, weights_ms, buffers_ms, m.first_batch_ms);
+    let cold = ColdStart::new(
+        setup.device_ms,
+        setup.pipeline_ms,
+        setup.weights_ms,
+        setup.buffers_ms,
+        m.first_batch_ms,
+    );
     Ok((m, cold, timestamps))
 }
 
-/// Setup costs in ms: (device, pipeline, weights) — `None` when cached — and buffers.
-type SetupMs = (Option<f64>, Option<f64>, Option<f64>, f64);
+/// Setup costs in ms: `None` when cached.
+struct SetupMs {
+    device_ms: Option<f64>,
+    pipeline_ms: Option<f64>,
+    weights_ms: Option<f64>,
+    buffers_ms: f64,
+}
 
 /// Opens/reuses the device, compiles/reuses the kernel, uploads/reuses the
 /// weights and sizes the batch buffers for `rows` items.
 fn prepare_slot<'a>(
     gpus: &'a mut HashMap<usize, GpuSlot>,
-    phys: usize,
-    adapter: &wgpu::Adapter,
+    gpu: &VisibleGpu<'_>,
     mlp: &Arc<Mlp>,
     preset: Preset,
     kernel: Kernel,
     rows: usize,
 ) -> Result<(&'a mut GpuSlot, Arc<wgpu::ComputePipeline>, SetupMs), EngineError> {
-    let device_ms = match gpus.entry(phys) {
-        std::collections::hash_map::Entry::Occupied(_) => None,
-        std::collections::hash_map::Entry::Vacant(v) => {
-            let ctx = GpuContext::new(adapter)?;
+    let (slot, device_ms) = match gpus.entry(gpu.physical_index) {
+        Entry::Occupied(o) => (o.into_mut(), None),
+        Entry::Vacant(v) => {
+            let ctx = GpuContext::new(gpu.adapter)?;
             let ms = ctx.device_ms;
-            v.insert(GpuSlot { ctx, models: HashMap::new() });
-            Some(ms)
+            (
+                v.insert(GpuSlot {
+                    ctx,
+                    models: HashMap::new(),
+                }),
+                Some(ms),
+            )
         }
     };
-    let slot = gpus.get_mut(&phys).ok_or_else(|| EngineError::Internal("GPU slot vanished".into()))?;
     let ctx = &mut slot.ctx;
     let (pipeline, pipeline_ms) = ctx.pipelines.get(&ctx.device, &ctx.limits, kernel)?;
-    let weights_ms = match slot.models.entry(preset) {
-        std::collections::hash_map::Entry::Occupied(_) => None,
-        std::collections::hash_map::Entry::Vacant(v) => {
+    let (model, weights_ms) = match slot.models.entry(preset) {
+        Entry::Occupied(o) => (o.into_mut(), None),
+        Entry::Vacant(v) => {
             let model = GpuModel::upload(ctx, mlp)?;
             let ms = model.upload_ms;
-            v.insert(model);
-            Some(ms)
+            (v.insert(model), Some(ms))
         }
     };
-    let model = slot.models.get_mut(&preset).ok_or_else(|| EngineError::Internal("GPU model vanished".into()))?;
     let t = Instant::now();
     model.ensure_capacity(ctx, rows)?;
     let buffers_ms = t.elapsed().as_secs_f64() * 1e3;
-    Ok((slot, pipeline, (device_ms, pipeline_ms, weights_ms, buffers_ms)))
-}
-
-fn cold_start(
-    device_ms: Option<f64>,
-    pipeline_ms: Option<f64>,
-    weights_ms: Option<f64>,
-    buffers_ms: f64,
-    first_batch_ms: f64,
-) -> ColdStart {
-    let total_ms = device_ms.unwrap_or(0.0)
-        + pipeline_ms.unwrap_or(0.0)
-        + weights_ms.unwrap_or(0.0)
-        + buffers_ms
-        + first_batch_ms;
-    ColdStart { device_ms, pipeline_ms, weights_ms, buffers_ms, first_batch_ms, total_ms }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn device_result(
-    device: DeviceKind,
-    name: String,
-    backend: Option<String>,
-    (physical_index, visible_index): (Option<usize>, Option<usize>),
-    (software, label): (bool, String),
-    kernel: Option<Kernel>,
-    threads: Option<usize>,
-    cold_start: ColdStart,
-    m: &Measured,
-    plan: &Plan,
-    timing_method: String,
-) -> DeviceResult {
-    let wall = Summary::from_ms(&m.wall_ms);
-    let phases = m.phases();
-    let total_flops = plan.n as f64 * plan.flops_per_item;
-    let per_s = |ms: f64| if ms > 0.0 { 1e3 / ms } else { 0.0 };
-    DeviceResult {
-        device,
-        name,
-        backend,
-        physical_index,
-        visible_index,
-        software,
-        label,
-        kernel,
-        threads,
-        cold_start,
-        items_per_s: plan.n as f64 * per_s(wall.median_ms),
-        gflops: total_flops * per_s(wall.median_ms) / 1e9,
-        kernel_gflops: phases.kernel.as_ref().map(|k| total_flops * per_s(k.median_ms) / 1e9),
-        wall,
-        phases,
-        timing_method,
-    }
+    Ok((
+        slot,
+        pipeline,
+        SetupMs {
+            device_ms,
+            pipeline_ms,
+            weights_ms,
+            buffers_ms,
+        },
+    ))
 }

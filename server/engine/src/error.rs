@@ -1,63 +1,50 @@
 //! The engine's single error type.
 //!
-//! Variants are split so the web layer can map them to HTTP status codes:
-//! bad requests (4xx) versus failures of the machine or driver (5xx).
+//! Variants are split by whose fault it is: the request's (a bad or too large
+//! parameter, no visible GPU) or the machine's (driver, device, a broken
+//! invariant). The engine knows nothing about HTTP: `LabError`, which this
+//! converts into, decides how a client is answered.
 
+use lab_types::LabError;
 use thiserror::Error;
 
 /// Everything that can go wrong in the engine.
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum EngineError {
-    /// A parameter is malformed or out of its allowed set (4xx).
+    /// A parameter is malformed or out of its allowed set.
     #[error("invalid {field}: {message}")]
-    InvalidParam { field: &'static str, message: String },
+    InvalidParam {
+        field: &'static str,
+        message: String,
+    },
 
     /// A parameter (or a combination) asks for more work or memory than the
-    /// engine allows per request (4xx). `message` names the limit and by how
-    /// much it is exceeded.
+    /// engine allows per request. `message` names the limit and by how much
+    /// it is exceeded.
     #[error("{message}")]
-    LimitExceeded { field: &'static str, message: String },
+    LimitExceeded {
+        field: &'static str,
+        message: String,
+    },
 
-    /// The GPU path was requested but no adapter is visible (4xx: the CPU
-    /// path still works, the request asked for something this host/setting
+    /// The GPU path was requested but no adapter is visible (the CPU path
+    /// still works; the request asked for something this host or setting
     /// does not offer).
     #[error("{0}")]
     NoGpuVisible(String),
 
     /// wgpu / driver failure: device creation, out of memory, lost device,
-    /// failed buffer mapping (5xx).
+    /// failed buffer mapping.
     #[error("GPU failure: {0}")]
     Gpu(String),
 
-    /// A bug or broken invariant inside the engine (5xx).
+    /// A bug or broken invariant inside the engine.
     #[error("internal engine error: {0}")]
     Internal(String),
 }
 
 impl EngineError {
-    /// True when the request was at fault (map to 4xx); false for 5xx.
-    pub fn is_client_error(&self) -> bool {
-        matches!(
-            self,
-            EngineError::InvalidParam { .. }
-                | EngineError::LimitExceeded { .. }
-                | EngineError::NoGpuVisible(_)
-        )
-    }
-
-    /// Suggested HTTP status: 400 invalid, 422 over a limit, 409 no GPU
-    /// visible (valid request, but this host/setting cannot serve it),
-    /// 500 otherwise.
-    pub fn http_status(&self) -> u16 {
-        match self {
-            EngineError::InvalidParam { .. } => 400,
-            EngineError::LimitExceeded { .. } => 422,
-            EngineError::NoGpuVisible(_) => 409,
-            EngineError::Gpu(_) | EngineError::Internal(_) => 500,
-        }
-    }
-
-    /// The parameter a 4xx error is about, if any (lets a form highlight it).
+    /// The parameter a request error is about, if any.
     pub fn field(&self) -> Option<&'static str> {
         match self {
             EngineError::InvalidParam { field, .. } | EngineError::LimitExceeded { field, .. } => {
@@ -69,6 +56,25 @@ impl EngineError {
     }
 
     pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> Self {
-        EngineError::InvalidParam { field, message: message.into() }
+        EngineError::InvalidParam {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<EngineError> for LabError {
+    fn from(e: EngineError) -> Self {
+        match e {
+            EngineError::InvalidParam { field, message } => LabError::invalid(field, message),
+            EngineError::LimitExceeded { field, message } => LabError::LimitExceeded {
+                field: field.to_string(),
+                message,
+            },
+            EngineError::NoGpuVisible(message) => LabError::NoGpuVisible(message),
+            e @ (EngineError::Gpu(_) | EngineError::Internal(_)) => {
+                LabError::internal(e.to_string())
+            }
+        }
     }
 }

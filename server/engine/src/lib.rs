@@ -2,7 +2,8 @@
 //! (wgpu compute shaders), measured the way a PyTorch inference loop is.
 //!
 //! Entry point: [`Engine`]. All calls block; the web layer runs them in
-//! `spawn_blocking` and shares one `Arc<Engine>`.
+//! `spawn_blocking` and shares one `Arc<Engine>`. Parameters and reports are
+//! the shared vocabulary of `lab_types`.
 //!
 //! ```no_run
 //! use lab_engine::{Engine, EngineConfig, RunParams};
@@ -12,7 +13,6 @@
 //! # Ok::<(), lab_engine::EngineError>(())
 //! ```
 
-pub mod bench_cli;
 pub mod cpu;
 pub mod devices;
 mod engine;
@@ -22,20 +22,19 @@ pub mod limits;
 mod measure;
 pub mod model;
 pub mod params;
-pub mod report;
-pub mod stats;
+pub mod testing;
+mod timing_demo;
 pub mod visibility;
 
-pub use bench_cli::{run_bench_cli, BenchArgs};
-pub use devices::{AdapterEntry, DeviceList, VisibilitySource, SOFTWARE_LABEL};
 pub use engine::{Engine, EngineConfig};
 pub use error::EngineError;
+pub use lab_types::{
+    AdapterEntry, Agreement, ColdStart, DeviceChoice, DeviceKind, DeviceList, DeviceResult, Kernel,
+    ModelInfo, Phases, Preset, RunParams, RunReport, StopReason, StoppedAt, Summary, TimingParams,
+    TimingReport, Visibility, VisibilitySource, SOFTWARE_LABEL,
+};
 pub use limits::{batch_counts, Limits, Plan};
 pub use measure::{AGREEMENT_ITEMS, INPUT_SEED};
-pub use model::{fill_inputs, Mlp, ModelSpec, Preset};
-pub use params::{DeviceChoice, InferParams, Kernel, RunParams, TimingDemoParams};
-pub use report::{
-    Agreement, ColdStart, DeviceKind, DeviceResult, ModelInfo, Phases, RunReport, TimingDemoReport,
-};
-pub use stats::Summary;
-pub use visibility::{parse_visible_devices, StopReason, StoppedAt, Visibility};
+pub use model::{fill_inputs, Mlp, ModelSpec};
+pub use params::InferParams;
+pub use visibility::parse_visible_devices;

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::error::EngineError;
 use crate::model::ModelSpec;
-use crate::params::{Kernel, RunParams};
+use lab_types::{Kernel, RunParams};
 
 /// Per-request limits. `Limits::default()` is what the server uses.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -99,14 +99,25 @@ fn trim_float(v: f64) -> String {
     }
 }
 
-fn range_check(field: &'static str, value: usize, min: usize, max: usize) -> Result<(), EngineError> {
+fn range_check(
+    field: &'static str,
+    value: usize,
+    min: usize,
+    max: usize,
+) -> Result<(), EngineError> {
     if value < min {
-        return Err(EngineError::invalid(field, format!("{field} = {value} is below the minimum of {min}")));
+        return Err(EngineError::invalid(
+            field,
+            format!("{field} = {value} is below the minimum of {min}"),
+        ));
     }
     if value > max {
         return Err(EngineError::LimitExceeded {
             field,
-            message: format!("{field} = {value} exceeds the limit of {max} by {}", value - max),
+            message: format!(
+                "{field} = {value} exceeds the limit of {max} by {}",
+                value - max
+            ),
         });
     }
     Ok(())
@@ -123,7 +134,7 @@ impl Limits {
         if p.device.uses_cpu() {
             range_check("cpu_threads", p.cpu_threads, 0, available_threads)?;
         }
-        let spec = p.model.spec();
+        let spec = ModelSpec::of(p.model);
         // The activation buffers never need more rows than there are items.
         let rows = p.batch.min(p.n);
         let act_bytes = rows as u64 * spec.max_width() as u64 * 4;
@@ -168,7 +179,11 @@ impl Limits {
                 });
             }
             if total_flops > max_flops {
-                let kernel = if dev == "GPU" { format!(", {} kernel", p.kernel.name()) } else { String::new() };
+                let kernel = if dev == "GPU" {
+                    format!(", {} kernel", p.kernel.name())
+                } else {
+                    String::new()
+                };
                 return Err(EngineError::LimitExceeded {
                     field: "n",
                     message: format!(
@@ -184,8 +199,20 @@ impl Limits {
             }
         }
 
-        let cpu_threads = if p.cpu_threads == 0 { available_threads.max(1) } else { p.cpu_threads };
-        Ok(Plan { spec, n: p.n, batch: p.batch, batches, last_batch, flops_per_item, cpu_threads })
+        let cpu_threads = if p.cpu_threads == 0 {
+            available_threads.max(1)
+        } else {
+            p.cpu_threads
+        };
+        Ok(Plan {
+            spec,
+            n: p.n,
+            batch: p.batch,
+            batches,
+            last_batch,
+            flops_per_item,
+            cpu_threads,
+        })
     }
 
     /// Bounds for the timing demo (a single batch, a few calls).
@@ -198,7 +225,9 @@ impl Limits {
 
 /// Number of cores the CPU backend may use.
 pub fn available_threads() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
 }
 
 #[cfg(test)]

@@ -13,9 +13,9 @@ use crate::error::EngineError;
 use crate::gpu::{BatchTimes, GpuContext, GpuModel};
 use crate::limits::Plan;
 use crate::model::fill_inputs;
-use crate::params::Kernel;
-use crate::report::{Agreement, Phases};
-use crate::stats::Summary;
+use lab_types::Kernel;
+use lab_types::Summary;
+use lab_types::{Agreement, Phases};
 
 /// Seed of the synthetic inputs (item i's features depend on it and i only).
 pub const INPUT_SEED: u64 = 0x1AB5_EED5;
@@ -27,7 +27,12 @@ pub(crate) trait Backend {
     fn in_width(&self) -> usize;
     fn out_width(&self) -> usize;
     /// Runs `m` items of `input`, writes `m × out` floats to `out`.
-    fn run_batch(&mut self, input: &[f32], m: usize, out: &mut [f32]) -> Result<BatchTimes, EngineError>;
+    fn run_batch(
+        &mut self,
+        input: &[f32],
+        m: usize,
+        out: &mut [f32],
+    ) -> Result<BatchTimes, EngineError>;
 }
 
 pub(crate) struct CpuBackend {
@@ -43,11 +48,19 @@ impl Backend for CpuBackend {
     fn out_width(&self) -> usize {
         self.out_width
     }
-    fn run_batch(&mut self, input: &[f32], m: usize, out: &mut [f32]) -> Result<BatchTimes, EngineError> {
+    fn run_batch(
+        &mut self,
+        input: &[f32],
+        m: usize,
+        out: &mut [f32],
+    ) -> Result<BatchTimes, EngineError> {
         let t = Instant::now();
         let y = self.runner.forward(input, m)?;
         out[..y.len()].copy_from_slice(y);
-        Ok(BatchTimes { compute: t.elapsed(), ..Default::default() })
+        Ok(BatchTimes {
+            compute: t.elapsed(),
+            ..Default::default()
+        })
     }
 }
 
@@ -66,8 +79,14 @@ impl Backend for GpuBackend<'_> {
     fn out_width(&self) -> usize {
         self.model.out_width()
     }
-    fn run_batch(&mut self, input: &[f32], m: usize, out: &mut [f32]) -> Result<BatchTimes, EngineError> {
-        self.model.run_batch(self.ctx, &self.pipeline, self.kernel, input, m, out)
+    fn run_batch(
+        &mut self,
+        input: &[f32],
+        m: usize,
+        out: &mut [f32],
+    ) -> Result<BatchTimes, EngineError> {
+        self.model
+            .run_batch(self.ctx, &self.pipeline, self.kernel, input, m, out)
     }
 }
 
@@ -175,7 +194,10 @@ pub(crate) fn compare(a: &[f32], b: &[f32], out_w: usize, n: usize) -> Agreement
     let mut max_out = 0.0f64;
     let mut same = 0usize;
     for i in 0..items {
-        let (ra, rb) = (&a[i * out_w..(i + 1) * out_w], &b[i * out_w..(i + 1) * out_w]);
+        let (ra, rb) = (
+            &a[i * out_w..(i + 1) * out_w],
+            &b[i * out_w..(i + 1) * out_w],
+        );
         for (x, y) in ra.iter().zip(rb) {
             max_err = max_err.max((*x as f64 - *y as f64).abs());
             max_out = max_out.max((*x as f64).abs());
@@ -189,7 +211,11 @@ pub(crate) fn compare(a: &[f32], b: &[f32], out_w: usize, n: usize) -> Agreement
         all_items: items == n,
         max_abs_error: max_err,
         max_abs_output: max_out,
-        argmax_agreement: if items == 0 { 0.0 } else { same as f64 / items as f64 },
+        argmax_agreement: if items == 0 {
+            0.0
+        } else {
+            same as f64 / items as f64
+        },
         matches: items > 0 && max_err <= 1e-3 * max_out.max(1.0),
     }
 }

@@ -4,60 +4,8 @@
 //! `X (b × in)` times `W` gives `b × out`), which is the layout both the CPU
 //! GEMM and the WGSL kernels read.
 
-use serde::{Deserialize, Serialize};
-
-/// Named model shapes offered by the lab.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum Preset {
-    /// 64-128-10: launch overhead dominates, the GPU cannot win.
-    Tiny,
-    /// 784-1024-1024-10 (MNIST-shaped).
-    #[default]
-    Medium,
-    /// 1024-4096-4096-1024: enough arithmetic per item for a real GPU to shine.
-    Large,
-}
-
-impl Preset {
-    pub const ALL: [Preset; 3] = [Preset::Tiny, Preset::Medium, Preset::Large];
-
-    /// Layer widths, input first.
-    pub fn widths(self) -> &'static [usize] {
-        match self {
-            Preset::Tiny => &[64, 128, 10],
-            Preset::Medium => &[784, 1024, 1024, 10],
-            Preset::Large => &[1024, 4096, 4096, 1024],
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Preset::Tiny => "tiny",
-            Preset::Medium => "medium",
-            Preset::Large => "large",
-        }
-    }
-
-    pub fn spec(self) -> ModelSpec {
-        ModelSpec { widths: self.widths().to_vec() }
-    }
-}
-
-impl std::str::FromStr for Preset {
-    type Err = crate::EngineError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "tiny" => Ok(Preset::Tiny),
-            "medium" => Ok(Preset::Medium),
-            "large" => Ok(Preset::Large),
-            other => Err(crate::EngineError::invalid(
-                "model",
-                format!("unknown preset '{other}' (expected tiny, medium or large)"),
-            )),
-        }
-    }
-}
+use lab_types::Preset;
+use serde::Serialize;
 
 /// An MLP described by its layer widths (`widths[0]` = input features).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -66,6 +14,12 @@ pub struct ModelSpec {
 }
 
 impl ModelSpec {
+    /// The shape of a preset.
+    pub fn of(preset: Preset) -> ModelSpec {
+        ModelSpec {
+            widths: preset.widths().to_vec(),
+        }
+    }
     pub fn input_width(&self) -> usize {
         self.widths.first().copied().unwrap_or(0)
     }
@@ -121,17 +75,25 @@ impl Mlp {
             .enumerate()
             .map(|(l, (inputs, outputs))| {
                 let scale = (3.0 / inputs as f32).sqrt();
-                let mut rng = SplitMix64::new(seed ^ 0xA076_1D64_78BD_642F_u64.wrapping_mul(l as u64 + 1));
-                let weights = (0..inputs * outputs).map(|_| rng.next_signed_unit() * scale).collect();
+                let mut rng =
+                    SplitMix64::new(seed ^ 0xA076_1D64_78BD_642F_u64.wrapping_mul(l as u64 + 1));
+                let weights = (0..inputs * outputs)
+                    .map(|_| rng.next_signed_unit() * scale)
+                    .collect();
                 let bias = (0..outputs).map(|_| rng.next_signed_unit() * 0.1).collect();
-                Layer { inputs, outputs, weights, bias }
+                Layer {
+                    inputs,
+                    outputs,
+                    weights,
+                    bias,
+                }
             })
             .collect();
         Mlp { spec, layers }
     }
 
     pub fn preset(preset: Preset, seed: u64) -> Mlp {
-        Mlp::new(preset.spec(), seed)
+        Mlp::new(ModelSpec::of(preset), seed)
     }
 }
 
@@ -195,7 +157,10 @@ mod tests {
 
     #[test]
     fn flops_count_two_per_weight() {
-        assert_eq!(Preset::Tiny.spec().flops_per_item(), 2.0 * (64.0 * 128.0 + 128.0 * 10.0));
+        assert_eq!(
+            ModelSpec::of(Preset::Tiny).flops_per_item(),
+            2.0 * (64.0 * 128.0 + 128.0 * 10.0)
+        );
     }
 
     #[test]

@@ -12,50 +12,7 @@
 //!   `AdapterInfo` exposes no UUID or PCI bus id to match them against, so
 //!   they never match and stop enumeration like any other invalid token.
 
-use serde::Serialize;
-
-/// Why parsing stopped before the end of the list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum StopReason {
-    /// Not a non-negative integer (e.g. `abc`, `-1`, `1.5`, an empty token).
-    NotAnIndex,
-    /// Looks like a GPU UUID; cannot be matched (wgpu exposes no UUID).
-    UuidUnsupported,
-    /// An index ≥ the number of physical GPUs.
-    OutOfRange { count: usize },
-    /// The index was already listed.
-    Duplicate,
-}
-
-/// The token that ended enumeration, with its 0-based position in the list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StoppedAt {
-    pub position: usize,
-    pub token: String,
-    pub reason: StopReason,
-}
-
-/// Result of applying a visibility string to `physical_count` GPUs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Visibility {
-    /// The raw setting (`None` = unset).
-    pub spec: Option<String>,
-    /// Physical indices in visible order: `visible[i]` is the physical GPU
-    /// that appears as index `i`.
-    pub visible: Vec<usize>,
-    /// Set when a token ended enumeration early.
-    pub stopped_at: Option<StoppedAt>,
-    /// One-sentence explanation for the lesson UI.
-    pub explanation: String,
-}
-
-impl Visibility {
-    /// Visible index of a physical GPU, if it is visible.
-    pub fn visible_index_of(&self, physical: usize) -> Option<usize> {
-        self.visible.iter().position(|&p| p == physical)
-    }
-}
+pub use lab_types::{StopReason, StoppedAt, Visibility};
 
 /// Applies `spec` to `physical_count` GPUs. Never fails: bad input hides
 /// GPUs (as CUDA does) and the reason is recorded in `stopped_at`.
@@ -65,7 +22,9 @@ pub fn parse_visible_devices(spec: Option<&str>, physical_count: usize) -> Visib
             spec: None,
             visible: (0..physical_count).collect(),
             stopped_at: None,
-            explanation: format!("unset: all {physical_count} GPU(s) are visible in physical order"),
+            explanation: format!(
+                "unset: all {physical_count} GPU(s) are visible in physical order"
+            ),
         };
     };
     if raw.trim().is_empty() {
@@ -83,7 +42,9 @@ pub fn parse_visible_devices(spec: Option<&str>, physical_count: usize) -> Visib
         let t = token.trim();
         let reason = match parse_index(t) {
             Err(reason) => Some(reason),
-            Ok(i) if i >= physical_count => Some(StopReason::OutOfRange { count: physical_count }),
+            Ok(i) if i >= physical_count => Some(StopReason::OutOfRange {
+                count: physical_count,
+            }),
             Ok(i) if visible.contains(&i) => Some(StopReason::Duplicate),
             Ok(i) => {
                 visible.push(i);
@@ -91,7 +52,11 @@ pub fn parse_visible_devices(spec: Option<&str>, physical_count: usize) -> Visib
             }
         };
         if let Some(reason) = reason {
-            stopped_at = Some(StoppedAt { position, token: t.to_string(), reason });
+            stopped_at = Some(StoppedAt {
+                position,
+                token: t.to_string(),
+                reason,
+            });
             break;
         }
     }
@@ -122,7 +87,12 @@ pub fn parse_visible_devices(spec: Option<&str>, physical_count: usize) -> Visib
             }
         ),
     };
-    Visibility { spec: Some(raw.to_string()), visible, stopped_at, explanation }
+    Visibility {
+        spec: Some(raw.to_string()),
+        visible,
+        stopped_at,
+        explanation,
+    }
 }
 
 fn parse_index(t: &str) -> Result<usize, StopReason> {
@@ -180,7 +150,10 @@ mod tests {
         assert_eq!(vis(Some("0,-1,1"), 2), vec![0]);
         let v = parse_visible_devices(Some("0,-1,1"), 2);
         let s = v.stopped_at.unwrap();
-        assert_eq!((s.position, s.token.as_str(), s.reason), (1, "-1", StopReason::NotAnIndex));
+        assert_eq!(
+            (s.position, s.token.as_str(), s.reason),
+            (1, "-1", StopReason::NotAnIndex)
+        );
     }
 
     #[test]
@@ -205,7 +178,13 @@ mod tests {
     fn duplicates_stop_at_the_duplicate() {
         assert_eq!(vis(Some("0,0"), 2), vec![0]);
         assert_eq!(vis(Some("1,0,1"), 2), vec![1, 0]);
-        assert_eq!(parse_visible_devices(Some("0,0"), 2).stopped_at.unwrap().reason, StopReason::Duplicate);
+        assert_eq!(
+            parse_visible_devices(Some("0,0"), 2)
+                .stopped_at
+                .unwrap()
+                .reason,
+            StopReason::Duplicate
+        );
     }
 
     #[test]

@@ -18,7 +18,11 @@ fn check(spec: ModelSpec, batches: &[usize], threads: usize) {
         assert_eq!(got.len(), want.len());
         let max_out = want.iter().fold(1.0f32, |a, v| a.max(v.abs()));
         for (i, (g, w)) in got.iter().zip(&want).enumerate() {
-            assert!((g - w).abs() <= 1e-4 * max_out, "{:?} b={m} t={threads} [{i}]: {g} vs {w}", spec.widths);
+            assert!(
+                (g - w).abs() <= 1e-4 * max_out,
+                "{:?} b={m} t={threads} [{i}]: {g} vs {w}",
+                spec.widths
+            );
         }
     }
 }
@@ -26,19 +30,31 @@ fn check(spec: ModelSpec, batches: &[usize], threads: usize) {
 #[test]
 fn gemm_matches_triple_loop_on_tiny() {
     // Reusing one runner across batch sizes also checks buffer reuse.
-    check(Preset::Tiny.spec(), &[1, 5, 64, 3], 1);
-    check(Preset::Tiny.spec(), &[1, 33], 2);
+    check(ModelSpec::of(Preset::Tiny), &[1, 5, 64, 3], 1);
+    check(ModelSpec::of(Preset::Tiny), &[1, 33], 2);
 }
 
 #[test]
 fn gemm_matches_triple_loop_on_odd_shapes() {
-    check(ModelSpec { widths: vec![3, 17, 1] }, &[1, 2, 9], 1);
-    check(ModelSpec { widths: vec![130, 67, 65, 5] }, &[1, 31, 70], 2);
+    check(
+        ModelSpec {
+            widths: vec![3, 17, 1],
+        },
+        &[1, 2, 9],
+        1,
+    );
+    check(
+        ModelSpec {
+            widths: vec![130, 67, 65, 5],
+        },
+        &[1, 31, 70],
+        2,
+    );
 }
 
 #[test]
 fn gemm_matches_triple_loop_on_medium() {
-    check(Preset::Medium.spec(), &[1, 6], 2);
+    check(ModelSpec::of(Preset::Medium), &[1, 6], 2);
 }
 
 #[test]

@@ -25,7 +25,10 @@ fn unset_lists_every_adapter_as_visible() {
 
 #[test]
 fn override_beats_server_setting() {
-    let e = Engine::new(EngineConfig { visible_devices: Some(String::new()), ..Default::default() });
+    let e = Engine::new(EngineConfig {
+        visible_devices: Some(String::new()),
+        ..Default::default()
+    });
     let server = e.devices(None);
     assert_eq!(server.visibility_source, VisibilitySource::ServerSetting);
     assert!(server.visibility.visible.is_empty());

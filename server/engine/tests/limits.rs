@@ -2,107 +2,238 @@
 
 mod common;
 
-use lab_engine::{batch_counts, DeviceChoice, Engine, EngineConfig, EngineError, Kernel, Preset, RunParams};
+use lab_engine::{
+    batch_counts, DeviceChoice, Engine, EngineConfig, EngineError, Kernel, Preset, RunParams,
+};
+use lab_types::LabError;
+
+/// The HTTP status a client gets for an engine error.
+fn status(e: &EngineError) -> u16 {
+    LabError::from(e.clone()).status().as_u16()
+}
 
 fn refuse(p: RunParams) -> (EngineError, String) {
     // Refusals happen before any device is touched, so no GPU is needed.
-    let engine = Engine::new(EngineConfig { visible_devices: Some(String::new()), ..Default::default() });
+    let engine = Engine::new(EngineConfig {
+        visible_devices: Some(String::new()),
+        ..Default::default()
+    });
     let e = engine.run(&p).expect_err("should be refused");
     let msg = e.to_string();
-    assert!(e.is_client_error(), "{msg}");
+    assert!(
+        LabError::from(e.clone()).status().is_client_error(),
+        "{msg}"
+    );
     (e, msg)
 }
 
 fn cpu(p: RunParams) -> RunParams {
-    RunParams { device: DeviceChoice::Cpu, ..p }
+    RunParams {
+        device: DeviceChoice::Cpu,
+        ..p
+    }
 }
 
 #[test]
 fn n_limits() {
-    let (e, msg) = refuse(cpu(RunParams { n: 5_000_000, ..Default::default() }));
+    let (e, msg) = refuse(cpu(RunParams {
+        n: 5_000_000,
+        ..Default::default()
+    }));
     assert_eq!(e.field(), Some("n"));
     assert_eq!(msg, "n = 5000000 exceeds the limit of 1000000 by 4000000");
-    assert_eq!(e.http_status(), 422);
-    let (e, msg) = refuse(cpu(RunParams { n: 0, ..Default::default() }));
-    assert_eq!((e.field(), e.http_status()), (Some("n"), 400));
+    assert_eq!(status(&e), 422);
+    let (e, msg) = refuse(cpu(RunParams {
+        n: 0,
+        ..Default::default()
+    }));
+    assert_eq!((e.field(), status(&e)), (Some("n"), 400));
     assert!(msg.contains("minimum of 1"), "{msg}");
 }
 
 #[test]
 fn batch_limits() {
-    let (e, msg) = refuse(cpu(RunParams { batch: 2048, ..Default::default() }));
+    let (e, msg) = refuse(cpu(RunParams {
+        batch: 2048,
+        ..Default::default()
+    }));
     assert_eq!(e.field(), Some("batch"));
-    assert!(msg.contains("batch = 2048 exceeds the limit of 1024 by 1024"), "{msg}");
-    let (e, _) = refuse(cpu(RunParams { batch: 0, ..Default::default() }));
+    assert!(
+        msg.contains("batch = 2048 exceeds the limit of 1024 by 1024"),
+        "{msg}"
+    );
+    let (e, _) = refuse(cpu(RunParams {
+        batch: 0,
+        ..Default::default()
+    }));
     assert_eq!(e.field(), Some("batch"));
 }
 
 #[test]
 fn repeats_warmup_threads_limits() {
-    let (e, msg) = refuse(cpu(RunParams { repeats: 21, ..Default::default() }));
-    assert_eq!((e.field(), msg.as_str()), (Some("repeats"), "repeats = 21 exceeds the limit of 20 by 1"));
-    let (e, _) = refuse(cpu(RunParams { repeats: 0, ..Default::default() }));
+    let (e, msg) = refuse(cpu(RunParams {
+        repeats: 21,
+        ..Default::default()
+    }));
+    assert_eq!(
+        (e.field(), msg.as_str()),
+        (Some("repeats"), "repeats = 21 exceeds the limit of 20 by 1")
+    );
+    let (e, _) = refuse(cpu(RunParams {
+        repeats: 0,
+        ..Default::default()
+    }));
     assert_eq!(e.field(), Some("repeats"));
-    let (e, msg) = refuse(cpu(RunParams { warmup: 6, ..Default::default() }));
-    assert_eq!((e.field(), msg.as_str()), (Some("warmup"), "warmup = 6 exceeds the limit of 5 by 1"));
-    let (e, _) = refuse(cpu(RunParams { warmup: 0, ..Default::default() }));
+    let (e, msg) = refuse(cpu(RunParams {
+        warmup: 6,
+        ..Default::default()
+    }));
+    assert_eq!(
+        (e.field(), msg.as_str()),
+        (Some("warmup"), "warmup = 6 exceeds the limit of 5 by 1")
+    );
+    let (e, _) = refuse(cpu(RunParams {
+        warmup: 0,
+        ..Default::default()
+    }));
     assert_eq!(e.field(), Some("warmup"));
-    let (e, msg) = refuse(cpu(RunParams { cpu_threads: 10_000, ..Default::default() }));
+    let (e, msg) = refuse(cpu(RunParams {
+        cpu_threads: 10_000,
+        ..Default::default()
+    }));
     assert_eq!(e.field(), Some("cpu_threads"));
-    assert!(msg.starts_with("cpu_threads = 10000 exceeds the limit of "), "{msg}");
+    assert!(
+        msg.starts_with("cpu_threads = 10000 exceeds the limit of "),
+        "{msg}"
+    );
 }
 
 #[test]
 fn flop_budget_names_the_budget_and_ratio() {
-    let (e, msg) = refuse(cpu(RunParams { model: Preset::Large, n: 100_000, repeats: 20, batch: 1024, ..Default::default() }));
+    let (e, msg) = refuse(cpu(RunParams {
+        model: Preset::Large,
+        n: 100_000,
+        repeats: 20,
+        batch: 1024,
+        ..Default::default()
+    }));
     assert_eq!(e.field(), Some("n"));
-    assert!(msg.starts_with("n × (warmup + repeats) × FLOPs/item = 100000 × 21 × "), "{msg}");
-    assert!(msg.contains("exceeds the per-request CPU budget of"), "{msg}");
+    assert!(
+        msg.starts_with("n × (warmup + repeats) × FLOPs/item = 100000 × 21 × "),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("exceeds the per-request CPU budget of"),
+        "{msg}"
+    );
     assert!(msg.contains("×)"), "{msg}");
     // The GPU budget is smaller (software adapters are slow) and per kernel.
-    let (_, msg) = refuse(RunParams { model: Preset::Large, n: 10_000, batch: 1024, device: DeviceChoice::Gpu, ..Default::default() });
-    assert!(msg.contains("GPU budget") && msg.contains("tiled kernel"), "{msg}");
-    let (_, msg) = refuse(RunParams { model: Preset::Medium, n: 20_000, batch: 1024, device: DeviceChoice::Gpu, kernel: Kernel::Naive, ..Default::default() });
+    let (_, msg) = refuse(RunParams {
+        model: Preset::Large,
+        n: 10_000,
+        batch: 1024,
+        device: DeviceChoice::Gpu,
+        ..Default::default()
+    });
+    assert!(
+        msg.contains("GPU budget") && msg.contains("tiled kernel"),
+        "{msg}"
+    );
+    let (_, msg) = refuse(RunParams {
+        model: Preset::Medium,
+        n: 20_000,
+        batch: 1024,
+        device: DeviceChoice::Gpu,
+        kernel: Kernel::Naive,
+        ..Default::default()
+    });
     assert!(msg.contains("naive kernel"), "{msg}");
 }
 
 #[test]
 fn batch_count_budget() {
-    let (e, msg) = refuse(RunParams { model: Preset::Tiny, n: 1_000_000, batch: 1, device: DeviceChoice::Gpu, ..Default::default() });
+    let (e, msg) = refuse(RunParams {
+        model: Preset::Tiny,
+        n: 1_000_000,
+        batch: 1,
+        device: DeviceChoice::Gpu,
+        ..Default::default()
+    });
     assert_eq!(e.field(), Some("batch"));
-    assert!(msg.contains("ceil(n / batch) × (warmup + repeats) = 1000000 × 6"), "{msg}");
+    assert!(
+        msg.contains("ceil(n / batch) × (warmup + repeats) = 1000000 × 6"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn activation_memory_budget() {
     // A tighter custom budget shows the memory check (the defaults admit
     // every preset at batch 1024).
-    let limits = lab_engine::Limits { max_activation_bytes: 1 << 20, ..Default::default() };
-    let engine = Engine::new(EngineConfig { visible_devices: None, limits });
+    let limits = lab_engine::Limits {
+        max_activation_bytes: 1 << 20,
+        ..Default::default()
+    };
+    let engine = Engine::new(EngineConfig {
+        visible_devices: None,
+        limits,
+    });
     let e = engine
-        .run(&cpu(RunParams { model: Preset::Large, n: 1024, batch: 1024, ..Default::default() }))
+        .run(&cpu(RunParams {
+            model: Preset::Large,
+            n: 1024,
+            batch: 1024,
+            ..Default::default()
+        }))
         .expect_err("over the memory budget");
     assert_eq!(e.field(), Some("batch"));
-    assert!(e.to_string().contains("activation memory budget of 1 MiB"), "{e}");
+    assert!(
+        e.to_string().contains("activation memory budget of 1 MiB"),
+        "{e}"
+    );
 }
 
 #[test]
 fn no_visible_gpu_is_a_clear_client_error_and_cpu_still_works() {
-    let engine = Engine::new(EngineConfig { visible_devices: Some(String::new()), ..Default::default() });
-    let tiny = RunParams { model: Preset::Tiny, n: 16, batch: 8, repeats: 1, ..Default::default() };
-    let e = engine.run(&RunParams { device: DeviceChoice::Gpu, ..tiny.clone() }).expect_err("hidden");
+    let engine = Engine::new(EngineConfig {
+        visible_devices: Some(String::new()),
+        ..Default::default()
+    });
+    let tiny = RunParams {
+        model: Preset::Tiny,
+        n: 16,
+        batch: 8,
+        repeats: 1,
+        ..Default::default()
+    };
+    let e = engine
+        .run(&RunParams {
+            device: DeviceChoice::Gpu,
+            ..tiny.clone()
+        })
+        .expect_err("hidden");
     assert!(matches!(e, EngineError::NoGpuVisible(_)));
     let msg = e.to_string();
     assert!(
-        msg == "no GPU is visible: LAB_VISIBLE_DEVICES='' hides every GPU" || msg.starts_with("no GPU adapter found"),
+        msg == "no GPU is visible: LAB_VISIBLE_DEVICES='' hides every GPU"
+            || msg.starts_with("no GPU adapter found"),
         "{msg}"
     );
     // The per-request override "-1" also hides everything.
     let e = engine
-        .run(&RunParams { device: DeviceChoice::Gpu, visible_devices: Some("-1".into()), ..tiny.clone() })
+        .run(&RunParams {
+            device: DeviceChoice::Gpu,
+            visible_devices: Some("-1".into()),
+            ..tiny.clone()
+        })
         .expect_err("hidden");
     assert!(matches!(e, EngineError::NoGpuVisible(_)), "{e}");
-    let r = engine.run(&RunParams { device: DeviceChoice::Cpu, ..tiny }).expect("CPU still works");
+    let r = engine
+        .run(&RunParams {
+            device: DeviceChoice::Cpu,
+            ..tiny
+        })
+        .expect("CPU still works");
     assert_eq!(r.results.len(), 1);
 }
 
@@ -113,15 +244,25 @@ fn batch_counting() {
     assert_eq!(batch_counts(5, 1024), (1, 5));
     let engine = Engine::new(EngineConfig::default());
     let r = engine
-        .run(&cpu(RunParams { model: Preset::Tiny, n: 100, batch: 64, repeats: 1, ..Default::default() }))
+        .run(&cpu(RunParams {
+            model: Preset::Tiny,
+            n: 100,
+            batch: 64,
+            repeats: 1,
+            ..Default::default()
+        }))
         .expect("run");
     assert_eq!((r.batches, r.last_batch), (2, 36));
 }
 
 #[test]
 fn params_deserialize_with_defaults_and_reject_unknown_fields() {
-    let p: RunParams = serde_json::from_str(r#"{"model":"tiny","n":10,"device":"cpu"}"#).expect("json");
-    assert_eq!((p.model, p.n, p.batch, p.kernel), (Preset::Tiny, 10, 64, Kernel::Tiled));
+    let p: RunParams =
+        serde_json::from_str(r#"{"model":"tiny","n":10,"device":"cpu"}"#).expect("json");
+    assert_eq!(
+        (p.model, p.n, p.batch, p.kernel),
+        (Preset::Tiny, 10, 64, Kernel::Tiled)
+    );
     assert!(serde_json::from_str::<RunParams>(r#"{"model":"huge"}"#).is_err());
     assert!(serde_json::from_str::<RunParams>(r#"{"bogus":1}"#).is_err());
 }

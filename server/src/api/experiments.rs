@@ -10,61 +10,33 @@ use std::convert::Infallible;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::Json;
 use futures::Stream;
 use serde::Serialize;
 
-use app::experiments::lab::{Job, LabError};
-use app::experiments::types::{
-    ExperimentRequest, ExperimentResult, QueueView, RunParams, SavedRun, SweepParams,
-};
+use app::experiments::lab::Job;
+use lab_types::{ExperimentRequest, ExperimentResult, QueueView, RunParams, SavedRun, SweepParams};
 
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A finished experiment: its result and where it can be shared.
 #[derive(Debug, Serialize)]
-pub struct Created {
+pub(crate) struct Created {
     pub id: String,
     /// The run's page (`/lab/runs/{id}`), readable by anyone.
     pub url: String,
     pub result: ExperimentResult,
 }
 
-/// Client errors name their field and status; internal ones are logged, not shown.
-pub fn lab_error(e: LabError) -> ApiError {
-    match e {
-        LabError::Internal(detail) => ApiError::Internal(detail),
-        LabError::QueueFull { retry_after_s, .. } => ApiError::TooManyRequests {
-            message: e.public_message(),
-            retry_after_s,
-        },
-        other => ApiError::Rejected {
-            status: StatusCode::from_u16(other.status()).unwrap_or(StatusCode::BAD_REQUEST),
-            field: other.field().map(str::to_string),
-            message: other.public_message(),
-        },
-    }
-}
-
-/// Malformed JSON (400), a wrong field (422, naming it) or a wrong content type (415).
-fn json_error(rejection: JsonRejection) -> ApiError {
-    ApiError::Rejected {
-        status: rejection.status(),
-        field: None,
-        message: rejection.body_text(),
-    }
-}
-
 async fn submit_and_wait(
     state: &AppState,
     request: ExperimentRequest,
 ) -> Result<Json<Created>, ApiError> {
-    let job = state.server.lab.submit(request, None).map_err(lab_error)?;
+    let job = state.server.lab.submit(request, None)?;
     let id = job.id.clone();
-    let result = job.outcome().await.map_err(lab_error)?;
+    let result = job.outcome().await?;
     Ok(Json(Created {
         url: format!("/lab/runs/{id}"),
         id,
@@ -72,23 +44,23 @@ async fn submit_and_wait(
     }))
 }
 
-pub async fn run(
+pub(crate) async fn run(
     State(state): State<AppState>,
     body: Result<Json<RunParams>, JsonRejection>,
 ) -> Result<Json<Created>, ApiError> {
-    let Json(params) = body.map_err(json_error)?;
+    let Json(params) = body?;
     submit_and_wait(&state, ExperimentRequest::Run(params)).await
 }
 
-pub async fn sweep(
+pub(crate) async fn sweep(
     State(state): State<AppState>,
     body: Result<Json<SweepParams>, JsonRejection>,
 ) -> Result<Json<Created>, ApiError> {
-    let Json(params) = body.map_err(json_error)?;
+    let Json(params) = body?;
     submit_and_wait(&state, ExperimentRequest::Sweep(params)).await
 }
 
-pub async fn saved(
+pub(crate) async fn saved(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<SavedRun>, ApiError> {
@@ -99,12 +71,12 @@ pub async fn saved(
         .ok_or_else(|| ApiError::NotFound(format!("no run with id '{id}'")))
 }
 
-pub async fn queue(State(state): State<AppState>) -> Json<QueueView> {
+pub(crate) async fn queue(State(state): State<AppState>) -> Json<QueueView> {
     Json(state.server.lab.queue())
 }
 
 /// The job's status now, then at every change, ending after the final one.
-pub async fn events(
+pub(crate) async fn events(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {

@@ -3,10 +3,10 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Serialize;
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Serialize)]
-pub struct Health {
+pub(crate) struct Health {
     status: &'static str,
     version: &'static str,
     database: &'static str,
@@ -14,9 +14,13 @@ pub struct Health {
 }
 
 /// `GET /healthz`: 200 when the database answers, 503 when it does not.
-pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+pub(crate) async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     let db_ok = crate::db::is_healthy(&state.server.pool).await;
-    let status = if db_ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if db_ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (
         status,
         Json(Health {

@@ -8,9 +8,9 @@ mod progress;
 use axum::routing::{get, post};
 use axum::Router;
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/api/devices", get(devices::list))

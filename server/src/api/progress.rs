@@ -7,10 +7,10 @@ use axum::response::IntoResponse;
 use axum::Json;
 
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Only the learner of the request's cookie; without one the file is empty.
-pub async fn download(
+pub(crate) async fn download(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<impl IntoResponse, ApiError> {

@@ -18,23 +18,23 @@ struct Entry {
 }
 
 #[derive(Default)]
-pub struct JobRegistry {
+pub(crate) struct JobRegistry {
     jobs: Mutex<HashMap<String, Entry>>,
 }
 
 /// The lab's end of a job: reports progress, reads the cancel flag.
-pub struct JobHandle {
+pub(crate) struct JobHandle {
     pub id: String,
     pub state: watch::Sender<JobState>,
     pub cancel: Arc<AtomicBool>,
 }
 
 impl JobHandle {
-    pub fn report(&self, state: JobState) {
+    pub(crate) fn report(&self, state: JobState) {
         self.state.send_replace(state);
     }
 
-    pub fn is_cancelled(&self) -> bool {
+    pub(crate) fn is_cancelled(&self) -> bool {
         self.cancel.load(Ordering::Relaxed)
     }
 }
@@ -45,7 +45,7 @@ impl JobRegistry {
     }
 
     /// Registers a new job; returns the lab's handle and the caller's view.
-    pub fn create(&self, id: String) -> (JobHandle, Job) {
+    pub(crate) fn create(&self, id: String) -> (JobHandle, Job) {
         let (tx, rx) = watch::channel(JobState::Queued { position: 0 });
         let cancel = Arc::new(AtomicBool::new(false));
         let mut jobs = self.lock();
@@ -71,14 +71,14 @@ impl JobRegistry {
         )
     }
 
-    pub fn get(&self, id: &str) -> Option<Job> {
+    pub(crate) fn get(&self, id: &str) -> Option<Job> {
         self.lock()
             .get(id)
             .map(|e| Job::new(id.to_string(), e.state.clone()))
     }
 
     /// Flags a job that has not finished; `false` if unknown or already finished.
-    pub fn cancel(&self, id: &str) -> bool {
+    pub(crate) fn cancel(&self, id: &str) -> bool {
         match self.lock().get(id) {
             Some(e) if !matches!(*e.state.borrow(), JobState::Finished(_)) => {
                 e.cancel.store(true, Ordering::Relaxed);

@@ -1,36 +1,33 @@
 //! The server's implementation of the app's `Lab`: the engine behind a fair
 //! queue, with each finished experiment saved in the `runs` table.
 
-mod convert;
 mod jobs;
 mod queue;
 mod runner;
 
 use std::sync::Arc;
 
-use app::experiments::lab::{Job, JobState, Lab, LabError, LabFuture};
+use app::experiments::lab::{Job, JobState, Lab, LabFuture};
 use app::experiments::store;
-use app::experiments::types::{
-    DevicesView, ExperimentRequest, LimitsView, QueueView, TimingParams, TimingView,
-};
 use lab_engine::{Engine, EngineConfig};
+use lab_types::{
+    DeviceChoice, DeviceList, ExperimentRequest, ExperimentResult, LabError, LimitsView, QueueView,
+    TimingParams, TimingReport,
+};
 use sqlx::SqlitePool;
 
 use jobs::{JobHandle, JobRegistry};
 use queue::{FairQueue, Needs};
 
-/// How many experiments may wait behind the running ones by default.
-pub const DEFAULT_QUEUE_CAPACITY: usize = 8;
-
 #[derive(Debug, Clone)]
-pub struct LabConfig {
+pub(crate) struct LabConfig {
     /// `LAB_VISIBLE_DEVICES` (`None` = unset: every GPU visible).
     pub visible_devices: Option<String>,
     /// Experiments that may wait; more get `QueueFull` (HTTP 429).
     pub queue_capacity: usize,
 }
 
-pub struct EngineLab {
+pub(crate) struct EngineLab {
     engine: Arc<Engine>,
     queue: Arc<FairQueue>,
     jobs: JobRegistry,
@@ -38,7 +35,7 @@ pub struct EngineLab {
 }
 
 impl EngineLab {
-    pub fn new(config: LabConfig, pool: SqlitePool) -> Arc<Self> {
+    pub(crate) fn new(config: LabConfig, pool: SqlitePool) -> Arc<Self> {
         let engine = Engine::new(EngineConfig {
             visible_devices: config.visible_devices,
             ..Default::default()
@@ -59,7 +56,7 @@ impl EngineLab {
     }
 }
 
-fn needs(device: app::experiments::types::DeviceChoice) -> Needs {
+fn needs(device: DeviceChoice) -> Needs {
     Needs {
         gpu: device.uses_gpu(),
         cpu: device.uses_cpu(),
@@ -67,14 +64,13 @@ fn needs(device: app::experiments::types::DeviceChoice) -> Needs {
 }
 
 impl Lab for EngineLab {
-    fn devices(&self, visibility: Option<String>) -> LabFuture<'_, Result<DevicesView, LabError>> {
+    fn devices(&self, visibility: Option<String>) -> LabFuture<'_, Result<DeviceList, LabError>> {
         let engine = self.engine.clone();
         Box::pin(async move {
             // The first call enumerates adapters (driver start-up): off the async workers.
-            let list = tokio::task::spawn_blocking(move || engine.devices(visibility.as_deref()))
+            tokio::task::spawn_blocking(move || engine.devices(visibility.as_deref()))
                 .await
-                .map_err(|e| LabError::Internal(format!("device enumeration thread: {e}")))?;
-            Ok(convert::devices_view(&list))
+                .map_err(|e| LabError::internal(format!("device enumeration thread: {e}")))
         })
     }
 
@@ -95,7 +91,7 @@ impl Lab for EngineLab {
             .queue
             .admit(needs(request.device()))
             .map_err(Self::queue_full)?;
-        let id = store::new_run_id().map_err(|e| LabError::Internal(e.to_string()))?;
+        let id = store::new_run_id().map_err(|e| LabError::internal(e.to_string()))?;
         let (handle, job) = self.jobs.create(id);
         let (engine, queue, pool) = (self.engine.clone(), self.queue.clone(), self.pool.clone());
         tokio::spawn(async move {
@@ -113,7 +109,7 @@ impl Lab for EngineLab {
                 let result = result?;
                 store::save_run(&pool, &handle.id, learner_id, &request, &result)
                     .await
-                    .map_err(|e| LabError::Internal(format!("saving run {}: {e}", handle.id)))?;
+                    .map_err(|e| LabError::internal(format!("saving run {}: {e}", handle.id)))?;
                 Ok(result)
             }
             .await;
@@ -139,7 +135,7 @@ impl Lab for EngineLab {
         }
     }
 
-    fn timing_demo(&self, params: TimingParams) -> LabFuture<'_, Result<TimingView, LabError>> {
+    fn timing_demo(&self, params: TimingParams) -> LabFuture<'_, Result<TimingReport, LabError>> {
         let place = self
             .queue
             .admit(Needs {
@@ -155,22 +151,17 @@ impl Lab for EngineLab {
                 .wait_turn(&place, |_| {}, || false)
                 .await
                 .map_err(|_| LabError::Cancelled)?;
-            let p = convert::timing_params(&params);
-            let report = tokio::task::spawn_blocking(move || engine.timing_demo(&p))
+            let report = tokio::task::spawn_blocking(move || engine.timing_demo(&params))
                 .await
-                .map_err(|e| LabError::Internal(format!("timing demo thread: {e}")))?
-                .map_err(convert::lab_error)?;
+                .map_err(|e| LabError::internal(format!("timing demo thread: {e}")))??;
             drop(place);
-            Ok(convert::timing_view(&report))
+            Ok(report)
         })
     }
 }
 
-fn finish(
-    handle: &JobHandle,
-    outcome: Result<app::experiments::types::ExperimentResult, LabError>,
-) {
-    if let Err(LabError::Internal(detail)) = &outcome {
+fn finish(handle: &JobHandle, outcome: Result<ExperimentResult, LabError>) {
+    if let Some(detail) = outcome.as_ref().err().and_then(LabError::log_detail) {
         tracing::error!(job = %handle.id, %detail, "experiment failed");
     }
     handle.report(JobState::Finished(Arc::new(outcome)));

@@ -17,7 +17,7 @@ const TYPICAL_JOB_S: u64 = 10;
 
 /// The devices a job occupies while it runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Needs {
+pub(crate) struct Needs {
     pub gpu: bool,
     pub cpu: bool,
 }
@@ -30,7 +30,7 @@ impl Needs {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{waiting} jobs are waiting (capacity {capacity})")]
-pub struct QueueFull {
+pub(crate) struct QueueFull {
     pub waiting: usize,
     pub capacity: usize,
     pub retry_after_s: u64,
@@ -38,7 +38,7 @@ pub struct QueueFull {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("cancelled while waiting")]
-pub struct CancelledWhileWaiting;
+pub(crate) struct CancelledWhileWaiting;
 
 struct Entry {
     seq: u64,
@@ -71,14 +71,14 @@ impl State {
     }
 }
 
-pub struct FairQueue {
+pub(crate) struct FairQueue {
     state: Mutex<State>,
     changed: Notify,
     capacity: usize,
 }
 
 /// A job's place in the queue; leaving (drop) lets the next job run.
-pub struct Place {
+pub(crate) struct Place {
     queue: Arc<FairQueue>,
     seq: u64,
 }
@@ -92,7 +92,7 @@ impl Drop for Place {
 
 impl FairQueue {
     /// `capacity`: how many jobs may wait behind the running ones.
-    pub fn new(capacity: usize) -> Arc<Self> {
+    pub(crate) fn new(capacity: usize) -> Arc<Self> {
         Arc::new(FairQueue {
             state: Mutex::new(State::default()),
             changed: Notify::new(),
@@ -107,7 +107,7 @@ impl FairQueue {
 
     /// Takes a place, or refuses when the job would have to wait and the
     /// waiting line is full.
-    pub fn admit(self: &Arc<Self>, needs: Needs) -> Result<Place, QueueFull> {
+    pub(crate) fn admit(self: &Arc<Self>, needs: Needs) -> Result<Place, QueueFull> {
         let mut state = self.lock();
         let must_wait = state.entries.iter().any(|e| e.needs.overlaps(needs));
         let waiting = state.waiting();
@@ -133,7 +133,7 @@ impl FairQueue {
 
     /// Waits until the place's turn, reporting its position (1 = next) whenever
     /// it changes; gives up when `cancelled()` turns true.
-    pub async fn wait_turn(
+    pub(crate) async fn wait_turn(
         &self,
         place: &Place,
         mut on_position: impl FnMut(usize),
@@ -169,7 +169,7 @@ impl FairQueue {
     }
 
     /// (running, waiting, capacity)
-    pub fn counts(&self) -> (usize, usize, usize) {
+    pub(crate) fn counts(&self) -> (usize, usize, usize) {
         let state = self.lock();
         let waiting = state.waiting();
         (state.entries.len() - waiting, waiting, self.capacity)

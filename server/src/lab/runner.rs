@@ -5,33 +5,26 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use app::experiments::lab::{JobState, LabError};
-use app::experiments::types::{
-    ExperimentRequest, ExperimentResult, RunParams, RunView, SweepParams, SweepPoint, SweepView,
-};
+use app::experiments::lab::JobState;
 use lab_engine::Engine;
+use lab_types::{
+    ExperimentRequest, ExperimentResult, LabError, RunParams, RunReport, SweepParams, SweepPoint,
+    SweepReport,
+};
 
-use super::convert;
 use super::jobs::JobHandle;
 
 /// Checks every run of a request against the limits before any work starts,
 /// so a sweep never fails half-way on a bad point.
-pub fn validate(engine: &Engine, request: &ExperimentRequest) -> Result<(), LabError> {
+pub(crate) fn validate(engine: &Engine, request: &ExperimentRequest) -> Result<(), LabError> {
     let threads = lab_engine::limits::available_threads();
-    let runs: Vec<RunParams> = match request {
-        ExperimentRequest::Run(p) => vec![p.clone()],
-        ExperimentRequest::Sweep(s) => s.kind.points().into_iter().map(|x| s.run_at(x)).collect(),
-    };
-    for p in &runs {
-        engine
-            .limits()
-            .check(&convert::run_params(p), threads)
-            .map_err(convert::lab_error)?;
+    for p in request.runs() {
+        engine.limits().check(&p, threads)?;
     }
     Ok(())
 }
 
-pub async fn execute(
+pub(crate) async fn execute(
     engine: Arc<Engine>,
     request: &ExperimentRequest,
     job: &JobHandle,
@@ -49,20 +42,18 @@ pub async fn execute(
     }
 }
 
-async fn run_one(engine: Arc<Engine>, params: RunParams) -> Result<RunView, LabError> {
-    let engine_params = convert::run_params(&params);
-    let report = tokio::task::spawn_blocking(move || engine.run(&engine_params))
+async fn run_one(engine: Arc<Engine>, params: RunParams) -> Result<RunReport, LabError> {
+    let report = tokio::task::spawn_blocking(move || engine.run(&params))
         .await
-        .map_err(|e| LabError::Internal(format!("measurement thread: {e}")))?
-        .map_err(convert::lab_error)?;
-    Ok(convert::run_view(params, &report))
+        .map_err(|e| LabError::internal(format!("measurement thread: {e}")))??;
+    Ok(report)
 }
 
 async fn sweep(
     engine: Arc<Engine>,
     s: &SweepParams,
     job: &JobHandle,
-) -> Result<SweepView, LabError> {
+) -> Result<SweepReport, LabError> {
     let started = Instant::now();
     let xs = s.kind.points();
     let mut points = Vec::with_capacity(xs.len());
@@ -80,7 +71,7 @@ async fn sweep(
             run: run_one(engine.clone(), s.run_at(x)).await?,
         });
     }
-    Ok(SweepView {
+    Ok(SweepReport {
         params: s.clone(),
         points,
         elapsed_ms: started.elapsed().as_secs_f64() * 1e3,

@@ -5,20 +5,10 @@ use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app, spawn_with, test_settings, TestApp};
 
-/// True when wgpu sees an adapter. On CI (`CI` set) a missing adapter is a failure.
+/// True when wgpu sees an adapter; see `lab_engine::testing::gpu_present_or_skip`.
 async fn gpu_available(app: &TestApp) -> bool {
-    let devices: Value = app.get("/api/devices").await.json().await.unwrap();
-    let found = devices["adapters"]
-        .as_array()
-        .is_some_and(|a| !a.is_empty());
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI is set but wgpu found no GPU adapter (install mesa-vulkan-drivers)"
-        );
-        eprintln!("no GPU adapter: skipping the GPU part of this test");
-    }
-    found
+    let devices: lab_types::DeviceList = app.get("/api/devices").await.json().await.unwrap();
+    lab_engine::testing::gpu_present_or_skip(devices.adapters.len())
 }
 
 async fn post(app: &TestApp, path: &str, body: Value) -> reqwest::Response {
@@ -290,4 +280,80 @@ async fn devices_lists_adapters_and_applies_visibility() {
     assert_eq!(none["visible"], json!([]));
     assert!(none["no_gpu_message"].is_string());
     assert_eq!(app.get("/api/devices?bogus=1").await.status(), 400);
+}
+
+/// Every value of a JSON document with its numbers zeroed: what two measurements
+/// of the same run share (the timings differ, the shape and the labels do not).
+fn without_numbers(v: &Value) -> Value {
+    match v {
+        Value::Number(_) => json!(0),
+        Value::Array(items) => Value::Array(items.iter().map(without_numbers).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), without_numbers(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+#[tokio::test]
+async fn the_cli_json_and_the_api_serialise_the_same_run_identically() {
+    let app = spawn_app().await;
+    let params = json!({
+        "model": "tiny", "n": 100, "batch": 7, "device": "cpu",
+        "cpu_threads": 1, "repeats": 2, "warmup": 1
+    });
+    let response = post(&app, "/api/experiments", params).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    let mut from_api = body["result"].clone();
+    assert_eq!(from_api["kind"], "run");
+    from_api.as_object_mut().unwrap().remove("kind");
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_inference-lab"))
+        .args([
+            "bench",
+            "--device",
+            "cpu",
+            "--model",
+            "tiny",
+            "--n",
+            "100",
+            "--batch",
+            "7",
+            "--threads",
+            "1",
+            "--repeats",
+            "2",
+            "--warmup",
+            "1",
+            "--json",
+        ])
+        .output()
+        .expect("run inference-lab bench");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let from_cli: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+
+    assert_eq!(without_numbers(&from_cli), without_numbers(&from_api));
+    for exact in [
+        "params",
+        "model",
+        "n",
+        "batch",
+        "batches",
+        "last_batch",
+        "notes",
+    ] {
+        assert_eq!(from_cli[exact], from_api[exact], "{exact}");
+    }
+    assert_eq!(from_cli["results"][0]["name"], "CPU: gemm, 1 thread");
+    assert_eq!(
+        from_cli["results"][0]["threads"],
+        from_api["results"][0]["threads"]
+    );
 }

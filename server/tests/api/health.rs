@@ -10,5 +10,8 @@ async fn healthz_reports_version_and_database() {
     assert_eq!(body["database"], "ok");
     assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
     assert!(body["lessons"].as_u64().unwrap() >= 1);
-    assert!(app.db_path.exists(), "the database file is created on first start");
+    assert!(
+        app.db_path.exists(),
+        "the database file is created on first start"
+    );
 }

@@ -18,7 +18,11 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.expect("request failed")
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request failed")
     }
 }
 
@@ -33,7 +37,7 @@ pub fn test_settings(db_path: PathBuf) -> Settings {
         content_dir: workspace_path("content"),
         site_root: workspace_path("target/site"),
         visible_devices: None,
-        queue_capacity: inference_lab::lab::DEFAULT_QUEUE_CAPACITY,
+        queue_capacity: inference_lab::settings::DEFAULT_QUEUE_CAPACITY,
     }
 }
 

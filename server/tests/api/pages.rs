@@ -6,9 +6,15 @@ async fn home_page_lists_lessons_server_rendered() {
     let resp = app.get("/").await;
     assert_eq!(resp.status(), 200);
     let html = resp.text().await.unwrap();
-    assert!(html.contains("Time complexity of a batched inference loop"), "lesson title in the HTML");
+    assert!(
+        html.contains("Time complexity of a batched inference loop"),
+        "lesson title in the HTML"
+    );
     assert!(html.contains("/lessons/batched-inference-complexity"));
-    assert!(html.contains("/pkg/inference-lab.js"), "hydration script is referenced");
+    assert!(
+        html.contains("/pkg/inference-lab.js"),
+        "hydration script is referenced"
+    );
 }
 
 #[tokio::test]
@@ -18,7 +24,10 @@ async fn lesson_page_renders_table_code_and_navigation() {
     assert_eq!(resp.status(), 200);
     let html = resp.text().await.unwrap();
     assert!(html.contains("<table>"), "markdown table rendered");
-    assert!(html.contains("class=\"copy\""), "code block has a copy button");
+    assert!(
+        html.contains("class=\"copy\""),
+        "code block has a copy button"
+    );
     assert!(html.contains("hl-"), "code is highlighted");
     assert!(html.contains("O(n)"));
 }
@@ -46,10 +55,20 @@ async fn broken_content_stops_startup_naming_file_and_field() {
     let lessons = dir.path().join("lessons");
     std::fs::create_dir_all(&lessons).unwrap();
     std::fs::create_dir_all(dir.path().join("questions")).unwrap();
-    std::fs::write(lessons.join("01-broken.md"), "+++\nslug = \"x\"\n+++\nbody\n").unwrap();
+    std::fs::write(
+        lessons.join("01-broken.md"),
+        "+++\nslug = \"x\"\n+++\nbody\n",
+    )
+    .unwrap();
     let mut settings = test_settings(dir.path().join("lab.db"));
     settings.content_dir = dir.path().to_path_buf();
-    let err = inference_lab::startup::Application::build(settings).await.err().expect("start-up must fail");
+    let err = inference_lab::startup::Application::build(settings)
+        .await
+        .err()
+        .expect("start-up must fail");
     let msg = err.to_string();
-    assert!(msg.contains("01-broken.md") && msg.contains("title"), "{msg}");
+    assert!(
+        msg.contains("01-broken.md") && msg.contains("title"),
+        "{msg}"
+    );
 }

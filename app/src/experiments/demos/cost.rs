@@ -31,7 +31,10 @@ pub fn cost_per_million(price_per_hour: f64, items_per_s: f64, utilisation: f64)
 }
 
 fn parse_or(value: Option<String>, default: f64) -> f64 {
-    value.and_then(|v| v.trim().parse::<f64>().ok()).filter(|v| v.is_finite()).unwrap_or(default)
+    value
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|v| v.is_finite())
+        .unwrap_or(default)
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -58,7 +61,10 @@ pub fn CostCalculator() -> impl IntoView {
         let q = query.read();
         (q.get("cost").as_deref() == Some("measure")).then(|| {
             let model = q.get("cost_model").unwrap_or_else(|| "medium".into());
-            let batch = q.get("cost_batch").and_then(|b| b.parse().ok()).unwrap_or(256usize);
+            let batch = q
+                .get("cost_batch")
+                .and_then(|b| b.parse().ok())
+                .unwrap_or(256usize);
             (model, batch)
         })
     };
@@ -126,11 +132,21 @@ fn CostTable(throughput: Throughput, prices: Prices) -> impl IntoView {
             </tr>
         }
     };
-    let gpu_cost = throughput.gpu_items_per_s.and_then(|i| cost_per_million(prices.gpu, i, prices.utilisation));
-    let cpu_cost = throughput.cpu_items_per_s.and_then(|i| cost_per_million(prices.cpu, i, prices.utilisation));
+    let gpu_cost = throughput
+        .gpu_items_per_s
+        .and_then(|i| cost_per_million(prices.gpu, i, prices.utilisation));
+    let cpu_cost = throughput
+        .cpu_items_per_s
+        .and_then(|i| cost_per_million(prices.cpu, i, prices.utilisation));
     let verdict = match (gpu_cost, cpu_cost) {
-        (Some(g), Some(c)) if g < c => format!("At these prices the GPU is cheaper per inference ({:.1}× less).", c / g),
-        (Some(g), Some(c)) if c < g => format!("At these prices the CPU is cheaper per inference ({:.1}× less).", g / c),
+        (Some(g), Some(c)) if g < c => format!(
+            "At these prices the GPU is cheaper per inference ({:.1}× less).",
+            c / g
+        ),
+        (Some(g), Some(c)) if c < g => format!(
+            "At these prices the CPU is cheaper per inference ({:.1}× less).",
+            g / c
+        ),
         (Some(_), Some(_)) => "At these prices both cost the same per inference.".to_string(),
         _ => "Only one device could be measured.".to_string(),
     };

@@ -13,13 +13,10 @@ pub use server::{measure_throughput, timing_demo, Throughput};
 pub use timing::TimingDemo;
 pub use visibility::VisibilityDemo;
 
+use lab_types::LabError;
 use leptos::prelude::*;
 
-/// A server error as one line for the page.
-fn error_line(e: ServerFnError) -> AnyView {
-    let msg = match e {
-        ServerFnError::ServerError(m) => m,
-        other => other.to_string(),
-    };
-    view! { <p class="error" role="alert">{msg}</p> }.into_any()
+/// A lab error as one line for the page.
+fn error_line(e: LabError) -> AnyView {
+    view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any()
 }

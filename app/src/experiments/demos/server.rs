@@ -3,12 +3,15 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::experiments::types::{DevicesView, ModelPreset, TimingView};
+use lab_types::{DeviceList, LabError, Preset, TimingReport};
+
+#[cfg(feature = "ssr")]
+use crate::experiments::server::refuse;
 
 /// Items per second measured on this server, per device.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Throughput {
-    pub model: ModelPreset,
+    pub model: Preset,
     pub batch: usize,
     pub gpu_items_per_s: Option<f64>,
     pub gpu_label: Option<String>,
@@ -19,30 +22,28 @@ pub struct Throughput {
 }
 
 #[cfg(feature = "ssr")]
-fn model_from(name: &str) -> Result<ModelPreset, ServerFnError> {
-    ModelPreset::from_name(name)
-        .ok_or_else(|| ServerFnError::new(format!("unknown model '{name}': use tiny, medium or large")))
+fn model_from(name: &str) -> Result<Preset, LabError> {
+    name.parse::<Preset>()
+        .map_err(|e| refuse(LabError::invalid("model", e.to_string())))
 }
 
 /// The timing lesson's measurement: submit without waiting vs waiting, cold vs warm.
 #[server(prefix = "/api", endpoint = "demos/timing")]
-pub async fn timing_demo(model: String, batch: usize) -> Result<TimingView, ServerFnError> {
-    use crate::experiments::types::TimingParams;
+pub async fn timing_demo(model: String, batch: usize) -> Result<TimingReport, LabError> {
+    use lab_types::TimingParams;
     let params = TimingParams {
         model: model_from(&model)?,
         batch,
         ..TimingParams::default()
     };
-    crate::state::lab()?
-        .timing_demo(params)
-        .await
-        .map_err(|e| ServerFnError::new(e.public_message()))
+    let lab = crate::state::lab().map_err(|e| refuse(e.into()))?;
+    lab.timing_demo(params).await.map_err(refuse)
 }
 
 /// Measures items/s on both devices for the cost calculator (a normal, saved run).
 #[server(prefix = "/api", endpoint = "demos/throughput")]
-pub async fn measure_throughput(model: String, batch: usize) -> Result<Throughput, ServerFnError> {
-    use crate::experiments::types::{DeviceChoice, DeviceKind, RunParams};
+pub async fn measure_throughput(model: String, batch: usize) -> Result<Throughput, LabError> {
+    use lab_types::{DeviceChoice, DeviceKind, RunParams};
     let model = model_from(&model)?;
     let params = RunParams {
         model,
@@ -53,10 +54,8 @@ pub async fn measure_throughput(model: String, batch: usize) -> Result<Throughpu
         repeats: 3,
         ..RunParams::default()
     };
-    let (run_id, view) = crate::state::lab()?
-        .run(params, None)
-        .await
-        .map_err(|e| ServerFnError::new(e.public_message()))?;
+    let lab = crate::state::lab().map_err(|e| refuse(e.into()))?;
+    let (run_id, view) = lab.run(params, None).await.map_err(refuse)?;
     let pick = |kind| view.result(kind).map(|r| (r.items_per_s, r.label.clone()));
     let (gpu, cpu) = (pick(DeviceKind::Gpu), pick(DeviceKind::Cpu));
     Ok(Throughput {
@@ -74,12 +73,13 @@ pub async fn measure_throughput(model: String, batch: usize) -> Result<Throughpu
 /// `set = true` with an empty `visible` means it is the empty string (no GPU). Two
 /// fields, because an empty `Option<String>` does not survive form encoding.
 #[server(prefix = "/api", endpoint = "demos/devices")]
-pub async fn devices_under(set: bool, visible: String) -> Result<DevicesView, ServerFnError> {
+pub async fn devices_under(set: bool, visible: String) -> Result<DeviceList, LabError> {
     if visible.len() > 200 {
-        return Err(ServerFnError::new("the visibility string is longer than 200 characters"));
+        return Err(refuse(LabError::invalid(
+            "visible",
+            "the visibility string is longer than 200 characters",
+        )));
     }
-    crate::state::lab()?
-        .devices(set.then_some(visible))
-        .await
-        .map_err(|e| ServerFnError::new(e.public_message()))
+    let lab = crate::state::lab().map_err(|e| refuse(e.into()))?;
+    lab.devices(set.then_some(visible)).await.map_err(refuse)
 }

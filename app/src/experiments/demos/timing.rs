@@ -8,7 +8,7 @@ use leptos_router::hooks::use_query_map;
 use super::error_line;
 use super::server::timing_demo;
 use crate::experiments::describe::ms;
-use crate::experiments::types::{ModelPreset, TimingView};
+use lab_types::{Preset, TimingReport};
 
 #[component]
 pub fn TimingDemo() -> impl IntoView {
@@ -18,7 +18,10 @@ pub fn TimingDemo() -> impl IntoView {
         let q = query.read();
         (q.get("timing").as_deref() == Some("run")).then(|| {
             let model = q.get("timing_model").unwrap_or_else(|| "medium".into());
-            let batch = q.get("timing_batch").and_then(|b| b.parse().ok()).unwrap_or(256usize);
+            let batch = q
+                .get("timing_batch")
+                .and_then(|b| b.parse().ok())
+                .unwrap_or(256usize);
             (model, batch)
         })
     };
@@ -37,7 +40,7 @@ pub fn TimingDemo() -> impl IntoView {
                 <label>
                     "Model "
                     <select name="timing_model">
-                        {ModelPreset::ALL
+                        {Preset::ALL
                             .into_iter()
                             .map(|m| {
                                 let name = m.name();
@@ -73,7 +76,7 @@ pub fn TimingDemo() -> impl IntoView {
 }
 
 #[component]
-fn TimingTable(timing: TimingView) -> impl IntoView {
+fn TimingTable(timing: TimingReport) -> impl IntoView {
     let ratio = if timing.submit_only_ms > 0.0 {
         format!("{:.0}×", timing.submit_and_wait_ms / timing.submit_only_ms)
     } else {

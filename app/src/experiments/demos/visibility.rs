@@ -7,7 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::error_line;
 use super::server::devices_under;
-use crate::experiments::types::DevicesView;
+use lab_types::DeviceList;
 
 /// Strings worth trying, with what each teaches.
 const PRESETS: [(&str, &str); 6] = [
@@ -27,7 +27,9 @@ pub fn VisibilityDemo() -> impl IntoView {
         let q = query.read();
         (q.get("vis_mode").as_deref() == Some("set")).then(|| q.get("visible").unwrap_or_default())
     };
-    let devices = Resource::new(spec, |spec| devices_under(spec.is_some(), spec.unwrap_or_default()));
+    let devices = Resource::new(spec, |spec| {
+        devices_under(spec.is_some(), spec.unwrap_or_default())
+    });
     view! {
         <section class="demo-card visibility-demo" aria-labelledby="visibility-demo-title">
             <h3 id="visibility-demo-title">"Try it: GPU visibility on this server"</h3>
@@ -77,15 +79,15 @@ pub fn VisibilityDemo() -> impl IntoView {
 }
 
 #[component]
-fn DeviceTable(devices: DevicesView) -> impl IntoView {
-    let setting = match &devices.visibility_spec {
+fn DeviceTable(devices: DeviceList) -> impl IntoView {
+    let setting = match &devices.visibility.spec {
         None => "unset".to_string(),
         Some(s) => format!("'{s}'"),
     };
     view! {
         <p class="explanation" aria-live="polite">
             <strong>{format!("LAB_VISIBLE_DEVICES = {setting}")}</strong>
-            " — " {devices.explanation.clone()}
+            " — " {devices.visibility.explanation.clone()}
         </p>
         <table class="data">
             <thead>

@@ -33,7 +33,11 @@ impl GpuContext {
         let info = adapter.get_info();
         let available = adapter.features();
         let timestamps = available.contains(wgpu::Features::TIMESTAMP_QUERY);
-        let required_features = if timestamps { wgpu::Features::TIMESTAMP_QUERY } else { wgpu::Features::empty() };
+        let required_features = if timestamps {
+            wgpu::Features::TIMESTAMP_QUERY
+        } else {
+            wgpu::Features::empty()
+        };
         let limits = adapter.limits();
         let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
             label: Some("lab-engine"),
@@ -43,7 +47,9 @@ impl GpuContext {
             memory_hints: wgpu::MemoryHints::Performance,
             trace: wgpu::Trace::Off,
         }))
-        .map_err(|e| EngineError::Gpu(format!("could not open a device on '{}': {e}", info.name)))?;
+        .map_err(|e| {
+            EngineError::Gpu(format!("could not open a device on '{}': {e}", info.name))
+        })?;
 
         let errors: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
         let sink = errors.clone();
@@ -84,6 +90,20 @@ impl GpuContext {
             .poll(wgpu::PollType::wait_indefinitely())
             .map_err(|e| EngineError::Gpu(format!("waiting for the GPU failed: {e}")))?;
         self.check_errors()
+    }
+
+    /// Whether every submitted command buffer has finished, without waiting
+    /// (the analogue of `torch.cuda.Event.query()` / `cudaStreamQuery`).
+    pub fn work_done_now(&self) -> Result<bool, EngineError> {
+        let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = done.clone();
+        self.queue
+            .on_submitted_work_done(move || flag.store(true, std::sync::atomic::Ordering::SeqCst));
+        // A non-blocking poll runs the callbacks of work that has completed.
+        self.device
+            .poll(wgpu::PollType::Poll)
+            .map_err(|e| EngineError::Gpu(format!("polling the GPU failed: {e}")))?;
+        Ok(done.load(std::sync::atomic::Ordering::SeqCst))
     }
 
     /// Runs `f` inside validation + out-of-memory error scopes, so allocation

@@ -2,7 +2,7 @@
 
 use bytemuck::{Pod, Zeroable};
 
-use crate::params::Kernel;
+use lab_types::Kernel;
 
 /// Uniform block shared by both kernels (must match `struct Params` in WGSL).
 #[repr(C)]
@@ -15,33 +15,32 @@ pub struct LayerParams {
     pub relu: u32,
 }
 
-impl Kernel {
-    pub(crate) fn wgsl(self) -> &'static str {
-        match self {
-            Kernel::Tiled => include_str!("shaders/tiled.wgsl"),
-            Kernel::Naive => include_str!("shaders/naive.wgsl"),
-        }
+/// The WGSL source of a kernel.
+pub(crate) fn wgsl(kernel: Kernel) -> &'static str {
+    match kernel {
+        Kernel::Tiled => include_str!("shaders/tiled.wgsl"),
+        Kernel::Naive => include_str!("shaders/naive.wgsl"),
     }
+}
 
-    /// Output tile (rows, cols) one workgroup covers.
-    pub(crate) fn tile(self) -> (u32, u32) {
-        match self {
-            Kernel::Tiled => (64, 64),
-            Kernel::Naive => (16, 16),
-        }
+/// Output tile (rows, cols) one workgroup covers.
+pub(crate) fn tile(kernel: Kernel) -> (u32, u32) {
+    match kernel {
+        Kernel::Tiled => (64, 64),
+        Kernel::Naive => (16, 16),
     }
+}
 
-    /// Bytes of workgroup (shared) memory the kernel declares.
-    pub(crate) fn workgroup_storage_bytes(self) -> u32 {
-        match self {
-            Kernel::Tiled => 2 * 256 * 16,
-            Kernel::Naive => 0,
-        }
+/// Bytes of workgroup (shared) memory the kernel declares.
+pub(crate) fn workgroup_storage_bytes(kernel: Kernel) -> u32 {
+    match kernel {
+        Kernel::Tiled => 2 * 256 * 16,
+        Kernel::Naive => 0,
     }
+}
 
-    /// Workgroups to dispatch for an `m × n` output: (x over columns, y over rows).
-    pub(crate) fn workgroups(self, m: u32, n: u32) -> (u32, u32) {
-        let (tm, tn) = self.tile();
-        (n.div_ceil(tn), m.div_ceil(tm))
-    }
+/// Workgroups to dispatch for an `m × n` output: (x over columns, y over rows).
+pub(crate) fn workgroups(kernel: Kernel, m: u32, n: u32) -> (u32, u32) {
+    let (tm, tn) = tile(kernel);
+    (n.div_ceil(tn), m.div_ceil(tm))
 }

@@ -9,9 +9,9 @@ use wgpu::util::DeviceExt;
 
 use crate::error::EngineError;
 use crate::gpu::context::GpuContext;
-use crate::gpu::kernels::LayerParams;
+use crate::gpu::kernels::{self, LayerParams};
 use crate::model::Mlp;
-use crate::params::Kernel;
+use lab_types::Kernel;
 
 struct GpuLayer {
     weights: wgpu::Buffer,
@@ -91,23 +91,34 @@ impl GpuModel {
                 .enumerate()
                 .map(|(i, l)| {
                     let relu = i + 1 < n_layers;
-                    let params = LayerParams { m: 0, k: l.inputs as u32, n: l.outputs as u32, relu: relu as u32 };
+                    let params = LayerParams {
+                        m: 0,
+                        k: l.inputs as u32,
+                        n: l.outputs as u32,
+                        relu: relu as u32,
+                    };
                     GpuLayer {
-                        weights: ctx.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                            label: Some("weights"),
-                            contents: bytemuck::cast_slice(&l.weights),
-                            usage: wgpu::BufferUsages::STORAGE,
-                        }),
-                        bias: ctx.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                            label: Some("bias"),
-                            contents: bytemuck::cast_slice(&l.bias),
-                            usage: wgpu::BufferUsages::STORAGE,
-                        }),
-                        params: ctx.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                            label: Some("layer params"),
-                            contents: bytemuck::bytes_of(&params),
-                            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-                        }),
+                        weights: ctx
+                            .device
+                            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                                label: Some("weights"),
+                                contents: bytemuck::cast_slice(&l.weights),
+                                usage: wgpu::BufferUsages::STORAGE,
+                            }),
+                        bias: ctx
+                            .device
+                            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                                label: Some("bias"),
+                                contents: bytemuck::cast_slice(&l.bias),
+                                usage: wgpu::BufferUsages::STORAGE,
+                            }),
+                        params: ctx
+                            .device
+                            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                                label: Some("layer params"),
+                                contents: bytemuck::bytes_of(&params),
+                                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+                            }),
                         k: l.inputs as u32,
                         n: l.outputs as u32,
                         relu,
@@ -163,7 +174,9 @@ impl GpuModel {
             return Ok(());
         }
         let act_bytes = f32_bytes(batch * self.max_width);
-        if act_bytes > ctx.limits.max_storage_buffer_binding_size as u64 || act_bytes > ctx.limits.max_buffer_size {
+        if act_bytes > ctx.limits.max_storage_buffer_binding_size as u64
+            || act_bytes > ctx.limits.max_buffer_size
+        {
             return Err(EngineError::Gpu(format!(
                 "an activation buffer of {} MiB exceeds the adapter's storage binding limit",
                 act_bytes >> 20
@@ -179,7 +192,9 @@ impl GpuModel {
                 ctx.device.create_buffer(&wgpu::BufferDescriptor {
                     label: Some("activations"),
                     size: act_bytes,
-                    usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC,
+                    usage: wgpu::BufferUsages::STORAGE
+                        | wgpu::BufferUsages::COPY_DST
+                        | wgpu::BufferUsages::COPY_SRC,
                     mapped_at_creation: false,
                 })
             });
@@ -198,16 +213,36 @@ impl GpuModel {
                         label: Some("dense-layer"),
                         layout,
                         entries: &[
-                            wgpu::BindGroupEntry { binding: 0, resource: src.as_entire_binding() },
-                            wgpu::BindGroupEntry { binding: 1, resource: l.weights.as_entire_binding() },
-                            wgpu::BindGroupEntry { binding: 2, resource: l.bias.as_entire_binding() },
-                            wgpu::BindGroupEntry { binding: 3, resource: dst.as_entire_binding() },
-                            wgpu::BindGroupEntry { binding: 4, resource: l.params.as_entire_binding() },
+                            wgpu::BindGroupEntry {
+                                binding: 0,
+                                resource: src.as_entire_binding(),
+                            },
+                            wgpu::BindGroupEntry {
+                                binding: 1,
+                                resource: l.weights.as_entire_binding(),
+                            },
+                            wgpu::BindGroupEntry {
+                                binding: 2,
+                                resource: l.bias.as_entire_binding(),
+                            },
+                            wgpu::BindGroupEntry {
+                                binding: 3,
+                                resource: dst.as_entire_binding(),
+                            },
+                            wgpu::BindGroupEntry {
+                                binding: 4,
+                                resource: l.params.as_entire_binding(),
+                            },
                         ],
                     })
                 })
                 .collect();
-            BatchBuffers { capacity: batch, act, staging, bind_groups }
+            BatchBuffers {
+                capacity: batch,
+                act,
+                staging,
+                bind_groups,
+            }
         })?;
         self.buffers = Some(buffers);
         Ok(())
@@ -216,18 +251,30 @@ impl GpuModel {
     fn buffers(&self, m: usize) -> Result<&BatchBuffers, EngineError> {
         match &self.buffers {
             Some(b) if b.capacity >= m && m > 0 => Ok(b),
-            _ => Err(EngineError::Internal(format!("GPU batch of {m} items without buffers sized for it"))),
+            _ => Err(EngineError::Internal(format!(
+                "GPU batch of {m} items without buffers sized for it"
+            ))),
         }
     }
 
     /// `batch.to(device)`: copies `m` input rows into the device buffer and
     /// waits until the copy has executed.
-    pub fn upload_inputs(&self, ctx: &GpuContext, input: &[f32], m: usize) -> Result<(), EngineError> {
+    pub fn upload_inputs(
+        &self,
+        ctx: &GpuContext,
+        input: &[f32],
+        m: usize,
+    ) -> Result<(), EngineError> {
         let b = self.buffers(m)?;
         let data = input.get(..m * self.in_width).ok_or_else(|| {
-            EngineError::Internal(format!("input holds {} floats, {} needed", input.len(), m * self.in_width))
+            EngineError::Internal(format!(
+                "input holds {} floats, {} needed",
+                input.len(),
+                m * self.in_width
+            ))
         })?;
-        ctx.queue.write_buffer(&b.act[0], 0, bytemuck::cast_slice(data));
+        ctx.queue
+            .write_buffer(&b.act[0], 0, bytemuck::cast_slice(data));
         // An empty submit flushes the queued write; waiting makes the phase
         // boundary exact.
         ctx.queue.submit([]);
@@ -246,26 +293,38 @@ impl GpuModel {
         self.buffers(m)?;
         for l in &mut self.layers {
             if l.m_written != m as u32 {
-                let p = LayerParams { m: m as u32, k: l.k, n: l.n, relu: l.relu as u32 };
+                let p = LayerParams {
+                    m: m as u32,
+                    k: l.k,
+                    n: l.n,
+                    relu: l.relu as u32,
+                };
                 ctx.queue.write_buffer(&l.params, 0, bytemuck::bytes_of(&p));
                 l.m_written = m as u32;
             }
         }
         let b = self.buffers(m)?;
-        let mut encoder = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("forward") });
-        {
-            let timestamp_writes = self.timestamps.as_ref().map(|t| wgpu::ComputePassTimestampWrites {
-                query_set: &t.set,
-                beginning_of_pass_write_index: Some(0),
-                end_of_pass_write_index: Some(1),
+        let mut encoder = ctx
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("forward"),
             });
+        {
+            let timestamp_writes =
+                self.timestamps
+                    .as_ref()
+                    .map(|t| wgpu::ComputePassTimestampWrites {
+                        query_set: &t.set,
+                        beginning_of_pass_write_index: Some(0),
+                        end_of_pass_write_index: Some(1),
+                    });
             let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
                 label: Some("forward"),
                 timestamp_writes,
             });
             pass.set_pipeline(pipeline);
             for (l, bg) in self.layers.iter().zip(&b.bind_groups) {
-                let (x, y) = kernel.workgroups(m as u32, l.n);
+                let (x, y) = kernels::workgroups(kernel, m as u32, l.n);
                 pass.set_bind_group(0, bg, &[]);
                 pass.dispatch_workgroups(x, y, 1);
             }
@@ -279,7 +338,12 @@ impl GpuModel {
 
     /// `outputs.cpu()`: copies the `m` output rows to the staging buffer,
     /// maps it, waits, and copies them into `out`.
-    pub fn read_outputs(&self, ctx: &GpuContext, m: usize, out: &mut [f32]) -> Result<(), EngineError> {
+    pub fn read_outputs(
+        &self,
+        ctx: &GpuContext,
+        m: usize,
+        out: &mut [f32],
+    ) -> Result<(), EngineError> {
         let b = self.buffers(m)?;
         let count = m * self.out_width;
         if out.len() < count {
@@ -288,7 +352,11 @@ impl GpuModel {
         let bytes = f32_bytes(count);
         // The final layer wrote into act[num_layers % 2].
         let result = &b.act[self.layers.len() % 2];
-        let mut encoder = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("readback") });
+        let mut encoder = ctx
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("readback"),
+            });
         encoder.copy_buffer_to_buffer(result, 0, &b.staging, 0, bytes);
         ctx.queue.submit([encoder.finish()]);
         map_and_wait(ctx, &b.staging, bytes)?;
@@ -302,7 +370,9 @@ impl GpuModel {
 
     /// Kernel time of the last forward pass from the GPU timestamps.
     pub fn read_kernel_ns(&self, ctx: &GpuContext) -> Result<Option<f64>, EngineError> {
-        let Some(t) = &self.timestamps else { return Ok(None) };
+        let Some(t) = &self.timestamps else {
+            return Ok(None);
+        };
         map_and_wait(ctx, &t.read, 16)?;
         let ticks: [u64; 2] = {
             let view = t.read.slice(..16).get_mapped_range();
@@ -310,7 +380,9 @@ impl GpuModel {
             [v[0], v[1]]
         };
         t.read.unmap();
-        Ok(Some(ticks[1].saturating_sub(ticks[0]) as f64 * ctx.timestamp_period_ns))
+        Ok(Some(
+            ticks[1].saturating_sub(ticks[0]) as f64 * ctx.timestamp_period_ns,
+        ))
     }
 
     /// One full batch with per-phase wall-clock times (each phase is
@@ -337,7 +409,12 @@ impl GpuModel {
         let t3 = Instant::now();
         self.read_outputs(ctx, m, out)?;
         let t4 = Instant::now();
-        Ok(BatchTimes { upload: t1 - t0, compute: t2 - t1, readback: t4 - t3, kernel_ns })
+        Ok(BatchTimes {
+            upload: t1 - t0,
+            compute: t2 - t1,
+            readback: t4 - t3,
+            kernel_ns,
+        })
     }
 }
 
@@ -350,7 +427,11 @@ fn map_and_wait(ctx: &GpuContext, buffer: &wgpu::Buffer, bytes: u64) -> Result<(
     ctx.wait()?;
     match rx.recv() {
         Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => Err(EngineError::Gpu(format!("mapping a readback buffer failed: {e}"))),
-        Err(_) => Err(EngineError::Gpu("the GPU never finished mapping a readback buffer".into())),
+        Ok(Err(e)) => Err(EngineError::Gpu(format!(
+            "mapping a readback buffer failed: {e}"
+        ))),
+        Err(_) => Err(EngineError::Gpu(
+            "the GPU never finished mapping a readback buffer".into(),
+        )),
     }
 }

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::error::EngineError;
-use crate::params::Kernel;
+use crate::gpu::kernels;
+use lab_types::Kernel;
 
 pub struct Pipelines {
     pub layout: wgpu::BindGroupLayout,
@@ -54,7 +55,11 @@ impl Pipelines {
             bind_group_layouts: &[&layout],
             push_constant_ranges: &[],
         });
-        Pipelines { layout, pipeline_layout, compiled: HashMap::new() }
+        Pipelines {
+            layout,
+            pipeline_layout,
+            compiled: HashMap::new(),
+        }
     }
 
     /// The pipeline for `kernel`, plus the milliseconds spent compiling it
@@ -68,7 +73,7 @@ impl Pipelines {
         if let Some(p) = self.compiled.get(&kernel) {
             return Ok((p.clone(), None));
         }
-        if kernel.workgroup_storage_bytes() > limits.max_compute_workgroup_storage_size
+        if kernels::workgroup_storage_bytes(kernel) > limits.max_compute_workgroup_storage_size
             || limits.max_compute_invocations_per_workgroup < 256
             || limits.max_compute_workgroup_size_x < 16
             || limits.max_compute_workgroup_size_y < 16
@@ -76,7 +81,7 @@ impl Pipelines {
             return Err(EngineError::Gpu(format!(
                 "the adapter's compute limits are too small for the {} kernel (needs 16×16 workgroups, {} B shared memory)",
                 kernel.name(),
-                kernel.workgroup_storage_bytes()
+                kernels::workgroup_storage_bytes(kernel)
             )));
         }
         let start = Instant::now();
@@ -85,7 +90,7 @@ impl Pipelines {
         // on lavapipe) both happen here: this is the "cold start" cost.
         let module = ctx_device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some(kernel.name()),
-            source: wgpu::ShaderSource::Wgsl(kernel.wgsl().into()),
+            source: wgpu::ShaderSource::Wgsl(kernels::wgsl(kernel).into()),
         });
         let pipeline = ctx_device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
             label: Some(kernel.name()),
@@ -96,7 +101,10 @@ impl Pipelines {
             cache: None,
         });
         if let Some(e) = pollster::block_on(ctx_device.pop_error_scope()) {
-            return Err(EngineError::Internal(format!("the {} kernel failed to compile: {e}", kernel.name())));
+            return Err(EngineError::Internal(format!(
+                "the {} kernel failed to compile: {e}",
+                kernel.name()
+            )));
         }
         let pipeline = Arc::new(pipeline);
         self.compiled.insert(kernel, pipeline.clone());

@@ -1,13 +1,11 @@
-//! Request plumbing shared by the practice server functions (server only): how to
-//! refuse a request, report a failure, and send a plain form post back to its page.
+//! Plain form posts (no JavaScript) on the server: telling them apart, setting
+//! a response status, and sending the browser back to the page it came from.
 
 use axum::http::header::{ACCEPT, REFERER};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use leptos::prelude::use_context;
-use leptos::server_fn::error::ServerFnUrlError;
-
-use super::error::{set_status, QuizError};
+use leptos::server_fn::error::{FromServerFnError, ServerFnUrlError};
 
 /// A form posted by the browser itself (no JavaScript): it expects a page back, so
 /// leptos redirects it to the page it came from.
@@ -22,24 +20,31 @@ pub fn is_plain_form_post() -> bool {
         .unwrap_or(false)
 }
 
-/// Refuses the request with HTTP 400 and a message for the learner.
-pub fn reject(question_id: Option<&str>, message: impl Into<String>) -> QuizError {
-    let err = QuizError::invalid(question_id, message);
-    tracing::debug!(error = %err, "request refused");
-    set_status(StatusCode::BAD_REQUEST);
-    err
+/// Sets the HTTP status of a server function's response. A plain form post
+/// keeps leptos' redirect back to its page instead, where the error is shown.
+pub fn set_status(status: StatusCode) {
+    if is_plain_form_post() {
+        return;
+    }
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(status);
+    }
 }
 
-/// Logs the detail and answers a generic error (HTTP 500).
-pub fn internal(context: &str, detail: impl std::fmt::Display) -> QuizError {
-    tracing::error!(%detail, "{context}");
-    QuizError::Internal
+/// For plain form posts: redirects to `url` (a path of this site).
+pub fn redirect(url: &str) {
+    if is_plain_form_post() {
+        leptos_axum::redirect(url);
+    }
 }
 
 /// For plain form posts: back to the page the form was on, scrolled to `anchor`,
 /// carrying `error` the way leptos shows it (its `__path`/`__err` parameters).
 /// Only the path of the Referer is kept, so this never redirects to another site.
-pub fn redirect_back(server_fn_path: &str, anchor: &str, error: Option<&QuizError>) {
+pub fn redirect_back<E>(server_fn_path: &str, anchor: &str, error: Option<&E>)
+where
+    E: FromServerFnError + Clone,
+{
     if !is_plain_form_post() {
         return;
     }
@@ -53,7 +58,7 @@ pub fn redirect_back(server_fn_path: &str, anchor: &str, error: Option<&QuizErro
         .unwrap_or_default();
     // A throwaway origin only so that the URL helpers can parse a path.
     let mut url = format!("http://local{}", same_site_path(&referer));
-    ServerFnUrlError::<QuizError>::strip_error_info(&mut url);
+    ServerFnUrlError::<E>::strip_error_info(&mut url);
     let (path, query) =
         match error.map(|e| ServerFnUrlError::new(server_fn_path, e.clone()).to_url(&url)) {
             Some(Ok(with_error)) => (

@@ -9,7 +9,7 @@ use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
-pub enum QuizError {
+pub enum FormError {
     /// The request was wrong (HTTP 400); the message says how to fix it.
     /// `question_id` lets the page show it under the right question.
     #[error("{message}")]
@@ -25,7 +25,7 @@ pub enum QuizError {
     Transport(ServerFnErrorErr),
 }
 
-impl QuizError {
+impl FormError {
     pub fn invalid(question_id: Option<&str>, message: impl Into<String>) -> Self {
         Self::Invalid {
             question_id: question_id.map(str::to_string),
@@ -37,12 +37,29 @@ impl QuizError {
     /// question (all forms share one server function) are not.
     pub fn concerns(&self, question_id: &str) -> bool {
         match self {
-            QuizError::Invalid {
+            FormError::Invalid {
                 question_id: Some(id),
                 ..
             } => id == question_id,
             _ => true,
         }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl FormError {
+    /// Refuses the request with HTTP 400 and a message for the learner.
+    pub fn reject(question_id: Option<&str>, message: impl Into<String>) -> Self {
+        let err = FormError::invalid(question_id, message);
+        tracing::debug!(error = %err, "request refused");
+        super::set_status(axum::http::StatusCode::BAD_REQUEST);
+        err
+    }
+
+    /// Logs the detail and answers a generic error (HTTP 500).
+    pub fn internal(context: &str, detail: impl std::fmt::Display) -> Self {
+        tracing::error!(%detail, "{context}");
+        FormError::Internal
     }
 }
 
@@ -58,7 +75,7 @@ fn transport_message(err: &ServerFnErrorErr) -> &'static str {
     }
 }
 
-impl FromServerFnError for QuizError {
+impl FromServerFnError for FormError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
@@ -70,22 +87,8 @@ impl FromServerFnError for QuizError {
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_)
         ) {
             tracing::info!(error = %value, "unreadable server function arguments");
-            set_status(axum::http::StatusCode::BAD_REQUEST);
+            super::set_status(axum::http::StatusCode::BAD_REQUEST);
         }
-        QuizError::Transport(value)
-    }
-}
-
-/// Sets the HTTP status of the server function's response. A plain form post
-/// (no JavaScript) keeps leptos' redirect back to the page instead, where the error
-/// is shown from the redirect URL.
-#[cfg(feature = "ssr")]
-pub(crate) fn set_status(status: axum::http::StatusCode) {
-    use leptos::prelude::use_context;
-    if crate::quiz::server_support::is_plain_form_post() {
-        return;
-    }
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(status);
+        FormError::Transport(value)
     }
 }

@@ -1,11 +1,11 @@
 //! Summary statistics over repeated measurements.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Median and spread of a sample, in milliseconds. Like
 /// `torch.utils.benchmark`, the median is the headline (robust to the odd
 /// preempted repeat); p10/p90 and min/max show the spread.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
 pub struct Summary {
     pub samples: usize,
     pub median_ms: f64,

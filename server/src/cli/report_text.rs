@@ -1,85 +1,10 @@
-//! `inference-lab bench ...`: the CLI front end (args + human/JSON output).
+//! How `inference-lab bench` prints a report for a person (`--json` prints the
+//! report itself, the same JSON the HTTP API answers).
 
 use std::fmt::Write as _;
 
-use clap::Args;
-
-use crate::engine::{Engine, EngineConfig};
-use crate::error::EngineError;
-use crate::limits::fmt_flops;
-use crate::model::Preset;
-use crate::params::{DeviceChoice, Kernel, RunParams};
-use crate::report::{DeviceResult, RunReport};
-
-/// Arguments of `bench`. Defaults match [`RunParams::default`].
-#[derive(Debug, Clone, Args)]
-pub struct BenchArgs {
-    /// Which backend(s) to run.
-    #[arg(long, value_enum, default_value = "both")]
-    pub device: DeviceChoice,
-    /// Model preset: tiny (64-128-10), medium (784-1024-1024-10), large (1024-4096-4096-1024).
-    #[arg(long, value_parser = parse_preset, default_value = "medium")]
-    pub model: Preset,
-    /// Items to run through the model per pass.
-    #[arg(long, default_value_t = 4096)]
-    pub n: usize,
-    /// Items per batch (the last batch may be partial).
-    #[arg(long, default_value_t = 64)]
-    pub batch: usize,
-    /// Timed passes over all n items.
-    #[arg(long, default_value_t = 5)]
-    pub repeats: usize,
-    /// Untimed passes first.
-    #[arg(long, default_value_t = 1)]
-    pub warmup: usize,
-    /// CPU threads (0 = all cores).
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
-    /// GPU kernel.
-    #[arg(long, value_enum, default_value = "tiled")]
-    pub kernel: Kernel,
-    /// Overrides LAB_VISIBLE_DEVICES for this run (CUDA_VISIBLE_DEVICES syntax).
-    #[arg(long)]
-    pub visible_devices: Option<String>,
-    /// Print the report as JSON instead of a table.
-    #[arg(long)]
-    pub json: bool,
-}
-
-fn parse_preset(s: &str) -> Result<Preset, String> {
-    s.parse::<Preset>().map_err(|e| e.to_string())
-}
-
-impl BenchArgs {
-    pub fn to_params(&self) -> RunParams {
-        RunParams {
-            model: self.model,
-            n: self.n,
-            batch: self.batch,
-            device: self.device,
-            cpu_threads: self.threads,
-            repeats: self.repeats,
-            warmup: self.warmup,
-            kernel: self.kernel,
-            visible_devices: self.visible_devices.clone(),
-        }
-    }
-}
-
-/// Runs the benchmark and returns the text to print. The server-wide
-/// visibility comes from the `LAB_VISIBLE_DEVICES` environment variable.
-pub fn run_bench_cli(args: BenchArgs) -> Result<String, EngineError> {
-    let engine = Engine::new(EngineConfig {
-        visible_devices: std::env::var("LAB_VISIBLE_DEVICES").ok(),
-        ..Default::default()
-    });
-    let report = engine.run(&args.to_params())?;
-    if args.json {
-        serde_json::to_string_pretty(&report).map_err(|e| EngineError::Internal(e.to_string()))
-    } else {
-        Ok(format_report(&report))
-    }
-}
+use lab_engine::limits::fmt_flops;
+use lab_types::{DeviceResult, RunReport};
 
 /// Human-readable rendering of a report.
 pub fn format_report(r: &RunReport) -> String {
@@ -134,7 +59,9 @@ fn opt_ms(label: &str, v: Option<f64>) -> String {
 fn format_device(s: &mut String, d: &DeviceResult) {
     match (&d.backend, d.visible_index) {
         (Some(backend), vis) => {
-            let idx = vis.map(|v| format!("GPU {v}")).unwrap_or_else(|| "GPU".into());
+            let idx = vis
+                .map(|v| format!("GPU {v}"))
+                .unwrap_or_else(|| "GPU".into());
             let _ = writeln!(s, "{idx}: {} [{backend}] - {}", d.name, d.label);
         }
         _ => {
@@ -182,6 +109,10 @@ fn format_device(s: &mut String, d: &DeviceResult) {
             d.kernel_gflops.unwrap_or(0.0)
         );
     }
-    let _ = writeln!(s, "  throughput   {:.0} items/s, {:.1} GFLOP/s", d.items_per_s, d.gflops);
+    let _ = writeln!(
+        s,
+        "  throughput   {:.0} items/s, {:.1} GFLOP/s",
+        d.items_per_s, d.gflops
+    );
     let _ = writeln!(s, "  timing       {}", d.timing_method);
 }

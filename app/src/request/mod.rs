@@ -1,0 +1,11 @@
+//! Request plumbing every feature's server functions share: the error a form
+//! shows, and (on the server) how a plain form post without JavaScript is told
+//! apart, answered with a status, or sent back to its page.
+
+mod form_error;
+#[cfg(feature = "ssr")]
+mod plain_form;
+
+pub use form_error::FormError;
+#[cfg(feature = "ssr")]
+pub use plain_form::{is_plain_form_post, redirect, redirect_back, set_status};

@@ -1,0 +1,151 @@
+//! The lab's error, as every client sees it.
+//!
+//! One type from the engine to the browser: the engine converts its own error
+//! into it (`From<EngineError>`), the JSON API turns it into a response, and it
+//! is the error type of the experiment server functions. Client errors carry a
+//! message meant for the learner; an internal failure carries its detail for
+//! the server log only: the detail is never serialised, and the message shown
+//! is generic.
+
+use http::StatusCode;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
+pub enum LabError {
+    /// A malformed parameter (400).
+    #[error("invalid {field}: {message}")]
+    InvalidParam { field: String, message: String },
+    /// More work or memory than a request may ask for (422).
+    #[error("{message}")]
+    LimitExceeded { field: String, message: String },
+    /// A GPU run was asked for but no GPU is visible (409).
+    #[error("{0}")]
+    NoGpuVisible(String),
+    /// Too many experiments are waiting (429).
+    #[error("the lab is busy: {waiting} experiments are already waiting; try again in about {retry_after_s} s")]
+    QueueFull { waiting: usize, retry_after_s: u64 },
+    /// The learner cancelled it (409).
+    #[error("the experiment was cancelled")]
+    Cancelled,
+    /// No such job or run (404).
+    #[error("no such experiment")]
+    NotFound,
+    /// The request never reached the lab: unreadable arguments (400) or a
+    /// failed connection (seen by the browser only).
+    #[error("{0}")]
+    Request(String),
+    /// A failure of the machine, driver or database (500). `detail` is for
+    /// the log: it is not serialised, so it never reaches a client.
+    #[error("the experiment failed on the server; the details are in the server log")]
+    Internal {
+        #[serde(skip)]
+        detail: String,
+    },
+}
+
+impl LabError {
+    pub fn internal(detail: impl Into<String>) -> Self {
+        LabError::Internal {
+            detail: detail.into(),
+        }
+    }
+
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        LabError::InvalidParam {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The HTTP status this error is answered with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            LabError::InvalidParam { .. } | LabError::Request(_) => StatusCode::BAD_REQUEST,
+            LabError::LimitExceeded { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            LabError::NoGpuVisible(_) | LabError::Cancelled => StatusCode::CONFLICT,
+            LabError::QueueFull { .. } => StatusCode::TOO_MANY_REQUESTS,
+            LabError::NotFound => StatusCode::NOT_FOUND,
+            LabError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The parameter a client error is about (lets a form highlight it).
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            LabError::InvalidParam { field, .. } | LabError::LimitExceeded { field, .. } => {
+                Some(field)
+            }
+            LabError::NoGpuVisible(_) => Some("visible_devices"),
+            _ => None,
+        }
+    }
+
+    pub fn retry_after_s(&self) -> Option<u64> {
+        match self {
+            LabError::QueueFull { retry_after_s, .. } => Some(*retry_after_s),
+            _ => None,
+        }
+    }
+
+    /// What the server log needs: the detail of an internal failure.
+    pub fn log_detail(&self) -> Option<&str> {
+        match self {
+            LabError::Internal { detail } => Some(detail),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(feature = "server-fn")]
+mod server_fn_error {
+    use server_fn::codec::JsonEncoding;
+    use server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+    use super::LabError;
+
+    impl FromServerFnError for LabError {
+        type Encoder = JsonEncoding;
+
+        fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+            match value {
+                ServerFnErrorErr::Args(m) | ServerFnErrorErr::MissingArg(m) => {
+                    LabError::Request(format!("the request could not be read: {m}"))
+                }
+                ServerFnErrorErr::Request(_) => LabError::Request(
+                    "the server could not be reached; check your connection and try again".into(),
+                ),
+                other => LabError::internal(other.to_string()),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_detail_never_leaves_the_server() {
+        let e = LabError::internal("vkQueueSubmit: device lost at 0xdeadbeef");
+        let json = serde_json::to_string(&e).unwrap();
+        assert!(!json.contains("deadbeef"), "{json}");
+        assert!(!e.to_string().contains("deadbeef"));
+        assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            e.log_detail(),
+            Some("vkQueueSubmit: device lost at 0xdeadbeef")
+        );
+    }
+
+    #[test]
+    fn client_errors_keep_their_message_and_field() {
+        let e = LabError::LimitExceeded {
+            field: "n".into(),
+            message: "n = 2000000 exceeds the limit of 1000000".into(),
+        };
+        let back: LabError = serde_json::from_str(&serde_json::to_string(&e).unwrap()).unwrap();
+        assert_eq!(back, e);
+        assert_eq!(back.field(), Some("n"));
+        assert_eq!(back.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+}

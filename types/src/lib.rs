@@ -1,0 +1,29 @@
+//! The vocabulary Inference Lab's engine, server and pages share.
+//!
+//! Everything that crosses a wire (the JSON API, server functions, the command
+//! line's `--json`, a saved run in SQLite) is defined here once. The crate is
+//! plain serde so that it builds for `wasm32-unknown-unknown`: the engine
+//! (wgpu, gemm) and the database (sqlx) stay on the server.
+
+mod devices;
+mod error;
+mod jobs;
+mod model;
+mod params;
+mod report;
+mod stats;
+
+pub use devices::{
+    AdapterEntry, DeviceList, StopReason, StoppedAt, Visibility, VisibilitySource, SOFTWARE_LABEL,
+};
+pub use error::LabError;
+pub use jobs::{JobStatus, LimitsView, QueueView, RunSummary, SavedRun};
+pub use model::{ModelInfo, Preset, UnknownName};
+pub use params::{
+    DeviceChoice, ExperimentRequest, Kernel, RunParams, SweepKind, SweepParams, TimingParams,
+};
+pub use report::{
+    Agreement, ColdStart, DeviceKind, DeviceResult, ExperimentResult, Phases, RunReport,
+    SweepPoint, SweepReport, TimingReport,
+};
+pub use stats::{percentile_sorted, Summary};

@@ -1,0 +1,292 @@
+//! What a learner, a script or the command line asks the lab to measure.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Preset, UnknownName};
+
+/// Which backend(s) a run uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[serde(rename_all = "lowercase")]
+pub enum DeviceChoice {
+    Gpu,
+    Cpu,
+    /// Both, and compare their outputs.
+    #[default]
+    Both,
+}
+
+impl DeviceChoice {
+    pub const ALL: [DeviceChoice; 3] = [DeviceChoice::Gpu, DeviceChoice::Cpu, DeviceChoice::Both];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            DeviceChoice::Gpu => "gpu",
+            DeviceChoice::Cpu => "cpu",
+            DeviceChoice::Both => "both",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.name() == name)
+    }
+
+    pub fn uses_gpu(self) -> bool {
+        matches!(self, DeviceChoice::Gpu | DeviceChoice::Both)
+    }
+
+    pub fn uses_cpu(self) -> bool {
+        matches!(self, DeviceChoice::Cpu | DeviceChoice::Both)
+    }
+}
+
+impl std::str::FromStr for DeviceChoice {
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        DeviceChoice::from_name(&s.trim().to_ascii_lowercase()).ok_or_else(|| UnknownName {
+            what: "device",
+            name: s.trim().to_string(),
+            expected: "gpu, cpu or both",
+        })
+    }
+}
+
+/// Which WGSL matmul kernel the GPU backend uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[serde(rename_all = "lowercase")]
+pub enum Kernel {
+    /// Shared-memory tiles, 4×4 outputs per thread.
+    #[default]
+    Tiled,
+    /// One thread per output, every operand read from global memory.
+    Naive,
+}
+
+impl Kernel {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kernel::Tiled => "tiled",
+            Kernel::Naive => "naive",
+        }
+    }
+}
+
+/// One measured run: `n` items in `ceil(n / batch)` batches, `warmup` untimed
+/// passes then `repeats` timed passes over all n items.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RunParams {
+    pub model: Preset,
+    pub n: usize,
+    pub batch: usize,
+    pub device: DeviceChoice,
+    /// CPU threads; 0 = all cores.
+    pub cpu_threads: usize,
+    pub repeats: usize,
+    pub warmup: usize,
+    pub kernel: Kernel,
+    /// Per-request override of the server's `LAB_VISIBLE_DEVICES`
+    /// (`None` = use the server setting; `Some("")` = hide every GPU).
+    pub visible_devices: Option<String>,
+}
+
+impl Default for RunParams {
+    fn default() -> Self {
+        RunParams {
+            model: Preset::Medium,
+            n: 4096,
+            batch: 64,
+            device: DeviceChoice::Both,
+            cpu_threads: 0,
+            repeats: 5,
+            warmup: 1,
+            kernel: Kernel::Tiled,
+            visible_devices: None,
+        }
+    }
+}
+
+/// What a sweep varies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SweepKind {
+    /// Items n = 10 … 100,000 at a fixed batch size: time grows linearly in n.
+    #[default]
+    N,
+    /// Batch size b = 1 … 1,024 at a fixed n: where the GPU overtakes the CPU.
+    Batch,
+}
+
+impl SweepKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            SweepKind::N => "n-sweep",
+            SweepKind::Batch => "batch-sweep",
+        }
+    }
+
+    /// The values the sweep visits.
+    pub fn points(self) -> Vec<usize> {
+        match self {
+            SweepKind::N => vec![10, 100, 1_000, 10_000, 100_000],
+            SweepKind::Batch => (0..=10).map(|p| 1usize << p).collect(),
+        }
+    }
+
+    pub fn axis(self) -> &'static str {
+        match self {
+            SweepKind::N => "n",
+            SweepKind::Batch => "b",
+        }
+    }
+}
+
+/// A sweep: the fixed settings; the swept one comes from `kind.points()`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SweepParams {
+    pub kind: SweepKind,
+    pub model: Preset,
+    pub device: DeviceChoice,
+    /// Items per point of a batch sweep (ignored by an n sweep).
+    pub n: usize,
+    /// Batch size of an n sweep (ignored by a batch sweep).
+    pub batch: usize,
+    pub cpu_threads: usize,
+    pub repeats: usize,
+    pub warmup: usize,
+    pub kernel: Kernel,
+    pub visible_devices: Option<String>,
+}
+
+impl Default for SweepParams {
+    /// Modest by default: a sweep should finish in well under a minute on a
+    /// 2-core machine whose "GPU" is software emulation.
+    fn default() -> Self {
+        SweepParams {
+            kind: SweepKind::N,
+            model: Preset::Tiny,
+            device: DeviceChoice::Both,
+            n: 1024,
+            batch: 256,
+            cpu_threads: 0,
+            repeats: 3,
+            warmup: 1,
+            kernel: Kernel::Tiled,
+            visible_devices: None,
+        }
+    }
+}
+
+impl SweepParams {
+    /// The single run measured at sweep value `x`.
+    pub fn run_at(&self, x: usize) -> RunParams {
+        let (n, batch) = match self.kind {
+            SweepKind::N => (x, self.batch),
+            SweepKind::Batch => (self.n, x),
+        };
+        RunParams {
+            model: self.model,
+            n,
+            batch,
+            device: self.device,
+            cpu_threads: self.cpu_threads,
+            repeats: self.repeats,
+            warmup: self.warmup,
+            kernel: self.kernel,
+            visible_devices: self.visible_devices.clone(),
+        }
+    }
+
+    /// Every run of the sweep, in order.
+    pub fn runs(&self) -> impl Iterator<Item = RunParams> + '_ {
+        self.kind.points().into_iter().map(|x| self.run_at(x))
+    }
+}
+
+/// What a learner or script asks the lab to do. (Tagged `type`: a sweep's own
+/// parameters already have a `kind`.)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum ExperimentRequest {
+    Run(RunParams),
+    Sweep(SweepParams),
+}
+
+impl ExperimentRequest {
+    pub fn device(&self) -> DeviceChoice {
+        match self {
+            ExperimentRequest::Run(p) => p.device,
+            ExperimentRequest::Sweep(p) => p.device,
+        }
+    }
+
+    /// Stored in the `runs.kind` column.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            ExperimentRequest::Run(_) => "run",
+            ExperimentRequest::Sweep(s) => s.kind.name(),
+        }
+    }
+
+    /// Every single run the request stands for (one, or a sweep's points).
+    pub fn runs(&self) -> Vec<RunParams> {
+        match self {
+            ExperimentRequest::Run(p) => vec![p.clone()],
+            ExperimentRequest::Sweep(s) => s.runs().collect(),
+        }
+    }
+}
+
+/// The timing lesson's measurement: submit without waiting vs waiting, cold vs warm.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TimingParams {
+    pub model: Preset,
+    pub batch: usize,
+    pub kernel: Kernel,
+    /// Warm calls to time after the cold one (median reported).
+    pub warm_calls: usize,
+    pub visible_devices: Option<String>,
+}
+
+impl Default for TimingParams {
+    fn default() -> Self {
+        TimingParams {
+            model: Preset::Medium,
+            batch: 256,
+            kernel: Kernel::Tiled,
+            warm_calls: 5,
+            visible_devices: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sweep_varies_only_its_axis() {
+        let s = SweepParams {
+            kind: SweepKind::Batch,
+            n: 512,
+            ..SweepParams::default()
+        };
+        let runs: Vec<RunParams> = s.runs().collect();
+        assert_eq!(runs.len(), 11);
+        assert!(runs.iter().all(|r| r.n == 512 && r.model == s.model));
+        assert_eq!(runs.last().map(|r| r.batch), Some(1024));
+        assert_eq!(ExperimentRequest::Sweep(s).runs().len(), 11);
+    }
+
+    #[test]
+    fn requests_are_tagged_by_type() {
+        let json = serde_json::to_value(ExperimentRequest::Run(RunParams::default())).unwrap();
+        assert_eq!(json["type"], "run");
+        assert_eq!(json["model"], "medium");
+        let bad = serde_json::from_str::<RunParams>(r#"{"n": 10, "colour": "red"}"#);
+        assert!(bad.is_err(), "unknown fields are refused");
+    }
+}
