@@ -239,7 +239,13 @@ mod tests {
     /// relative fit finds a fixed cost close to the 1.2 ms measured at n = 10.
     #[test]
     fn the_fixed_cost_matches_the_smallest_n() {
-        let pts = [(10.0, 1.2), (100.0, 1.3), (1000.0, 3.0), (10000.0, 25.0), (100000.0, 400.0)];
+        let pts = [
+            (10.0, 1.2),
+            (100.0, 1.3),
+            (1000.0, 3.0),
+            (10000.0, 25.0),
+            (100000.0, 400.0),
+        ];
         let fit = linear_fit(&pts).unwrap();
         assert!((0.8..=1.3).contains(&fit.intercept_ms), "{fit:?}");
         assert!((fit.at(10.0) / 1.2 - 1.0).abs() < 0.15, "{fit:?}");
@@ -279,6 +285,9 @@ mod tests {
     fn non_positive_times_are_ignored_and_per_item_time_is_time_over_n() {
         let fit = linear_fit(&[(10.0, 0.0), (100.0, 10.0), (1000.0, 100.0)]).unwrap();
         assert!((fit.slope_ms_per_item - 0.1).abs() < 1e-12);
-        assert_eq!(per_item_ms(&[(10.0, 5.0), (100.0, 20.0)]), vec![(10.0, 0.5), (100.0, 0.2)]);
+        assert_eq!(
+            per_item_ms(&[(10.0, 5.0), (100.0, 20.0)]),
+            vec![(10.0, 0.5), (100.0, 0.2)]
+        );
     }
 }

@@ -239,7 +239,13 @@ pub fn SweepResult(sweep: SweepView) -> impl IntoView {
     let is_n = kind == SweepKind::N;
     let fits: Vec<Option<LinearFit>> = devices
         .iter()
-        .map(|&d| if is_n { linear_fit(&series_ms(&sweep, d)) } else { None })
+        .map(|&d| {
+            if is_n {
+                linear_fit(&series_ms(&sweep, d))
+            } else {
+                None
+            }
+        })
         .collect();
     view! {
         <AdapterLabels results/>

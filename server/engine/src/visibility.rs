@@ -72,7 +72,9 @@ pub fn parse_visible_devices(spec: Option<&str>, physical_count: usize) -> Visib
             spec: None,
             visible: (0..physical_count).collect(),
             stopped_at: None,
-            explanation: format!("unset: all {physical_count} GPU(s) are visible in physical order"),
+            explanation: format!(
+                "unset: all {physical_count} GPU(s) are visible in physical order"
+            ),
         };
     };
     if raw.trim().is_empty() {
@@ -93,12 +95,20 @@ pub fn parse_visible_devices(spec: Option<&str>, physical_count: usize) -> Visib
         let t = token.trim();
         match parse_index(t) {
             Err(reason) => {
-                stopped_at = Some(StoppedAt { position, token: t.to_string(), reason });
+                stopped_at = Some(StoppedAt {
+                    position,
+                    token: t.to_string(),
+                    reason,
+                });
                 break;
             }
             // A repeated index voids the whole list.
             Ok(i) if parsed.iter().any(|p| p.2 == i) => {
-                let stop = StoppedAt { position, token: t.to_string(), reason: StopReason::Duplicate };
+                let stop = StoppedAt {
+                    position,
+                    token: t.to_string(),
+                    reason: StopReason::Duplicate,
+                };
                 return Visibility {
                     spec: Some(raw.to_string()),
                     visible: Vec::new(),
@@ -120,7 +130,9 @@ pub fn parse_visible_devices(spec: Option<&str>, physical_count: usize) -> Visib
         stopped_at = Some(StoppedAt {
             position,
             token: token.to_string(),
-            reason: StopReason::OutOfRange { count: physical_count },
+            reason: StopReason::OutOfRange {
+                count: physical_count,
+            },
         });
     }
     let visible: Vec<usize> = parsed
@@ -142,7 +154,10 @@ pub fn parse_visible_devices(spec: Option<&str>, physical_count: usize) -> Visib
     let shown = if read_as.is_empty() {
         shown
     } else {
-        format!("{shown} ({}: only the leading digits count, as with C's strtoul)", read_as.join(", "))
+        format!(
+            "{shown} ({}: only the leading digits count, as with C's strtoul)",
+            read_as.join(", ")
+        )
     };
     let explanation = match &stopped_at {
         None => shown,
@@ -153,21 +168,28 @@ pub fn parse_visible_devices(spec: Option<&str>, physical_count: usize) -> Visib
             match &s.reason {
                 StopReason::NotAnIndex => "no leading digits, or negative".to_string(),
                 StopReason::UuidUnsupported =>
-                    "GPU UUIDs cannot be matched: wgpu exposes no UUID".to_string(),
+                    "GPU and MIG UUIDs cannot be matched: wgpu exposes no UUID".to_string(),
                 StopReason::OutOfRange { count } =>
                     format!("out of range: this machine has {count} GPU(s)"),
                 StopReason::Duplicate => "duplicate index".to_string(),
             }
         ),
     };
-    Visibility { spec: Some(raw.to_string()), visible, stopped_at, explanation }
+    Visibility {
+        spec: Some(raw.to_string()),
+        visible,
+        stopped_at,
+        explanation,
+    }
 }
 
 /// Reads a token like C's `strtoul`: an optional sign, then the leading digits;
 /// whatever follows them is ignored (`"1gpu2"` → 1). A negative number or a token
 /// without leading digits is not an index.
 fn parse_index(t: &str) -> Result<usize, StopReason> {
-    if t.len() > 4 && (t[..4].eq_ignore_ascii_case("GPU-") || t[..4].eq_ignore_ascii_case("MIG-")) {
+    // `get` rather than slicing: byte 4 may fall inside a multi-byte character.
+    let prefix = t.get(..4).filter(|_| t.len() > 4);
+    if prefix.is_some_and(|p| p.eq_ignore_ascii_case("GPU-") || p.eq_ignore_ascii_case("MIG-")) {
         return Err(StopReason::UuidUnsupported);
     }
     let (negative, rest) = match t.as_bytes().first() {
@@ -231,7 +253,10 @@ mod tests {
         assert_eq!(vis(Some("0,-1,1"), 2), vec![0]);
         let v = parse_visible_devices(Some("0,-1,1"), 2);
         let s = v.stopped_at.unwrap();
-        assert_eq!((s.position, s.token.as_str(), s.reason), (1, "-1", StopReason::NotAnIndex));
+        assert_eq!(
+            (s.position, s.token.as_str(), s.reason),
+            (1, "-1", StopReason::NotAnIndex)
+        );
     }
 
     #[test]
@@ -271,6 +296,8 @@ mod tests {
         // A sign alone, or a sign before a non-digit, is not an index.
         assert!(vis(Some("+"), 2).is_empty());
         assert!(vis(Some("-x"), 2).is_empty());
+        // Non-ASCII input must not panic (byte 4 inside a character).
+        assert!(vis(Some("abcé"), 2).is_empty());
     }
 
     #[test]

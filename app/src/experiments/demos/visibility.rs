@@ -29,7 +29,9 @@ pub fn VisibilityDemo() -> impl IntoView {
         let q = query.read();
         (q.get("vis_mode").as_deref() == Some("set")).then(|| q.get("visible").unwrap_or_default())
     };
-    let devices = Resource::new(spec, |spec| devices_under(spec.is_some(), spec.unwrap_or_default()));
+    let devices = Resource::new(spec, |spec| {
+        devices_under(spec.is_some(), spec.unwrap_or_default())
+    });
     view! {
         <section class="demo-card visibility-demo" aria-labelledby="visibility-demo-title">
             <h3 id="visibility-demo-title">"Try it: GPU visibility on this server"</h3>
