@@ -83,7 +83,9 @@ fn load(lessons: &[(&str, &str)], questions: &[(&str, &str)]) -> Result<Content,
 }
 
 fn error_text(lessons: &[(&str, &str)], questions: &[(&str, &str)]) -> String {
-    load(lessons, questions).expect_err("content should be refused").to_string()
+    load(lessons, questions)
+        .expect_err("content should be refused")
+        .to_string()
 }
 
 #[test]
@@ -109,7 +111,10 @@ fn loads_a_valid_lesson_with_table_code_and_demo() {
     let (lang, code_html, raw) = code.expect("a code segment");
     assert_eq!(lang, "python");
     assert!(raw.contains("for batch in data_loader:"));
-    assert!(code_html.contains("hl-"), "code is highlighted with classes: {code_html}");
+    assert!(
+        code_html.contains("hl-"),
+        "code is highlighted with classes: {code_html}"
+    );
     assert!(lesson.body.contains(&Segment::Demo(DemoKind::NSweep)));
     assert_eq!(content.questions_for("alpha").len(), 2);
     let (slug, q) = content.question("alpha-num").unwrap();
@@ -119,7 +124,9 @@ fn loads_a_valid_lesson_with_table_code_and_demo() {
 
 #[test]
 fn lessons_are_ordered_and_linked() {
-    let second = LESSON.replace("slug = \"alpha\"", "slug = \"beta\"").replace("order = 1", "order = 2");
+    let second = LESSON
+        .replace("slug = \"alpha\"", "slug = \"beta\"")
+        .replace("order = 1", "order = 2");
     let content = load(&[("b.md", &second), ("a.md", LESSON)], &[]).unwrap();
     let slugs: Vec<_> = content.lessons().iter().map(|l| l.slug.as_str()).collect();
     assert_eq!(slugs, ["alpha", "beta"]);
@@ -131,14 +138,20 @@ fn lessons_are_ordered_and_linked() {
 #[test]
 fn missing_front_matter_names_the_file() {
     let err = error_text(&[("01-bad.md", "# No front matter\n")], &[]);
-    assert!(err.contains("01-bad.md") && err.contains("front matter"), "{err}");
+    assert!(
+        err.contains("01-bad.md") && err.contains("front matter"),
+        "{err}"
+    );
 }
 
 #[test]
 fn missing_field_is_named() {
     let text = LESSON.replace("summary = \"A lesson.\"\n", "");
     let err = error_text(&[("01-alpha.md", &text)], &[]);
-    assert!(err.contains("01-alpha.md") && err.contains("summary"), "{err}");
+    assert!(
+        err.contains("01-alpha.md") && err.contains("summary"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -152,15 +165,27 @@ fn unknown_field_is_refused() {
 fn duplicate_slug_names_both_files() {
     let other = LESSON.replace("order = 1", "order = 2");
     let err = error_text(&[("01-alpha.md", LESSON), ("02-copy.md", &other)], &[]);
-    assert!(err.contains("02-copy.md") && err.contains("slug") && err.contains("01-alpha.md"), "{err}");
+    assert!(
+        err.contains("02-copy.md") && err.contains("slug") && err.contains("01-alpha.md"),
+        "{err}"
+    );
 }
 
 #[test]
 fn bad_slug_and_unknown_demo_are_refused() {
-    let err = error_text(&[("x.md", &LESSON.replace("\"alpha\"", "\"Alpha Beta\""))], &[]);
+    let err = error_text(
+        &[("x.md", &LESSON.replace("\"alpha\"", "\"Alpha Beta\""))],
+        &[],
+    );
     assert!(err.contains("slug"), "{err}");
-    let err = error_text(&[("x.md", &LESSON.replace("demo n-sweep", "demo warp-drive"))], &[]);
-    assert!(err.contains("warp-drive") && err.contains("n-sweep"), "{err}");
+    let err = error_text(
+        &[("x.md", &LESSON.replace("demo n-sweep", "demo warp-drive"))],
+        &[],
+    );
+    assert!(
+        err.contains("warp-drive") && err.contains("n-sweep"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -168,7 +193,10 @@ fn question_rules_name_the_question_and_field() {
     let lessons = [("01-alpha.md", LESSON)];
     let two_correct = QUESTIONS.replacen("correct = false", "correct = true", 1);
     let err = error_text(&lessons, &[("alpha.toml", &two_correct)]);
-    assert!(err.contains("alpha.toml") && err.contains("alpha-one") && err.contains("exactly one"), "{err}");
+    assert!(
+        err.contains("alpha.toml") && err.contains("alpha-one") && err.contains("exactly one"),
+        "{err}"
+    );
 
     let no_rationale = QUESTIONS.replacen("rationale = \"Not A.\"", "rationale = \" \"", 1);
     let err = error_text(&lessons, &[("alpha.toml", &no_rationale)]);
@@ -176,14 +204,20 @@ fn question_rules_name_the_question_and_field() {
 
     let zero_tolerance = QUESTIONS.replace("tolerance = 0.5", "tolerance = 0.0");
     let err = error_text(&lessons, &[("alpha.toml", &zero_tolerance)]);
-    assert!(err.contains("alpha-num") && err.contains("tolerance"), "{err}");
+    assert!(
+        err.contains("alpha-num") && err.contains("tolerance"),
+        "{err}"
+    );
 
     let duplicate = QUESTIONS.replace("id = \"alpha-num\"", "id = \"alpha-one\"");
     let err = error_text(&lessons, &[("alpha.toml", &duplicate)]);
     assert!(err.contains("duplicate id"), "{err}");
 
     let err = error_text(&lessons, &[("nobody.toml", QUESTIONS)]);
-    assert!(err.contains("nobody.toml") && err.contains("no lesson"), "{err}");
+    assert!(
+        err.contains("nobody.toml") && err.contains("no lesson"),
+        "{err}"
+    );
 }
 
 /// The product's promise for `content/`: five lessons, each with sources, a live demo
@@ -196,17 +230,55 @@ fn the_shipped_content_keeps_its_promises() {
     let mut total = 0;
     for lesson in content.lessons() {
         let slug = &lesson.slug;
-        assert!(lesson.sources.len() >= 2, "{slug}: at least two primary sources");
+        assert!(
+            lesson.sources.len() >= 2,
+            "{slug}: at least two primary sources"
+        );
         assert!(
             lesson.body.iter().any(|s| matches!(s, Segment::Demo(_))),
             "{slug}: embeds a live demo"
         );
         let questions = content.questions_for(slug);
         assert!(questions.len() >= 3, "{slug}: at least three questions");
-        for kind in [QuestionKind::Single, QuestionKind::Multiple, QuestionKind::Numeric] {
-            assert!(questions.iter().any(|q| q.kind == kind), "{slug}: has a {kind:?} question");
+        for kind in [
+            QuestionKind::Single,
+            QuestionKind::Multiple,
+            QuestionKind::Numeric,
+        ] {
+            assert!(
+                questions.iter().any(|q| q.kind == kind),
+                "{slug}: has a {kind:?} question"
+            );
         }
         total += questions.len();
     }
     assert!(total >= 15, "at least 15 questions in total, found {total}");
+}
+
+/// The production reference rows quoted by lesson 4 keep their provenance
+/// (regenerated by `server/engine/benches/onnx_compare.py --toml`).
+#[test]
+fn the_reference_rows_keep_their_provenance() {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../content/references/onnxruntime-cpu.toml");
+    let text = std::fs::read_to_string(&path).expect("content/references/onnxruntime-cpu.toml");
+    let doc: toml::Table = toml::from_str(&text).expect("valid TOML");
+    let prov = doc["provenance"].as_table().expect("[provenance]");
+    for key in ["measured_at", "machine", "library", "method"] {
+        let value = prov.get(key).and_then(|v| v.as_str());
+        assert!(value.is_some_and(|s| !s.is_empty()), "provenance.{key}");
+    }
+    assert!(
+        prov["load_average_before"].as_array().is_some(),
+        "load average recorded"
+    );
+    let rows = doc["rows"].as_array().expect("[[rows]]");
+    assert!(!rows.is_empty());
+    for row in rows {
+        assert!(row["preset"].as_str().is_some() && row["batch"].as_integer().is_some());
+        let rate = row["items_per_s"].as_integer().map(|i| i as f64);
+        assert!(rate
+            .or(row["items_per_s"].as_float())
+            .is_some_and(|v| v > 0.0));
+    }
 }
