@@ -224,14 +224,14 @@ mod tests {
     }
 
     /// Ordinary least squares gives these points an intercept of −3.56 ms (the
-    /// largest n decides the line); the relative fit keeps every point within 16 %.
+    /// largest n decides the line); the relative fit keeps every point within 20 %.
     #[test]
     fn small_n_points_count_and_the_intercept_is_not_negative() {
         let pts = [(10.0, 0.5), (100.0, 4.0), (1000.0, 40.0), (10000.0, 500.0)];
         let fit = linear_fit(&pts).unwrap();
         assert!(fit.intercept_ms >= 0.0, "{fit:?}");
         for &(x, y) in &pts {
-            assert!(fit.relative_residual(x, y).abs() < 0.16, "n = {x}: {fit:?}");
+            assert!(fit.relative_residual(x, y).abs() < 0.2, "n = {x}: {fit:?}");
         }
     }
 
