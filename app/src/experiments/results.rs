@@ -332,7 +332,7 @@ fn fit_summary(sweep: &SweepView, devices: &[DeviceKind]) -> impl IntoView {
         <div class="fit">
             <p>"A line through the measured times, fitted on relative errors so that every n counts, not just the largest (weighted least squares, weights 1/time²), and the slope of log time against log n (± its standard error):"</p>
             <ul>{lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
-            <p class="fit-note">"R² close to 1 is consistent with a straight line but does not prove one. Check that the log-log slope is close to 1 at large n, that the time per item levels off, and that no point strays far from the fit (the \"vs fit\" column)."</p>
+            <p class="fit-note">"R² close to 1 is consistent with a straight line but does not prove one. Check the log-log slope too (1 when time is proportional to n, lower while a fixed cost dominates the smaller n), that the time per item levels off as n grows, and that no point strays far from the fit (the \"vs fit\" column)."</p>
         </div>
     }
 }
