@@ -51,13 +51,13 @@ impl VisibilitySource {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum StopReason {
-    /// Not a non-negative integer (e.g. `abc`, `-1`, `1.5`, an empty token).
+    /// No leading digits, or a negative number (e.g. `abc`, `all`, `-1`, an empty token).
     NotAnIndex,
     /// Looks like a GPU UUID; cannot be matched (wgpu exposes no UUID).
     UuidUnsupported,
     /// An index ≥ the number of physical GPUs.
     OutOfRange { count: usize },
-    /// The index was already listed.
+    /// The index was already listed: the whole list is void, no GPU is visible.
     Duplicate,
 }
 

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::analysis::{crossover, linear_fit, series_ms, series_rate, Crossover};
+use super::analysis::{crossover, linear_fit, series_ms, series_rate, Crossover, LinearFit};
 use super::chart::{Axis, Bar, BarChart, LineChart, Series};
 use super::describe::{grouped, ms, request_title, si};
 use super::device_style;
@@ -62,6 +62,18 @@ pub fn AdapterLabels(results: Vec<DeviceResult>) -> impl IntoView {
 
 fn spread(s: &Summary) -> String {
     format!("{} ({}–{})", ms(s.median_ms), ms(s.p10_ms), ms(s.p90_ms))
+}
+
+/// A time per item, which can be far below a microsecond.
+fn per_item(v_ms: f64) -> String {
+    let ns = v_ms * 1e6;
+    if !ns.is_finite() || ns >= 1e3 {
+        ms(v_ms)
+    } else if ns >= 10.0 {
+        format!("{ns:.0} ns")
+    } else {
+        format!("{ns:.2} ns")
+    }
 }
 
 /// One run: adapters, table, phase chart, speedup and agreement.
@@ -224,6 +236,18 @@ pub fn SweepResult(sweep: SweepReport) -> impl IntoView {
         ),
     };
     let axis = kind.axis();
+    // n sweeps also show the time per item and each point's distance from the fit.
+    let is_n = kind == SweepKind::N;
+    let fits: Vec<Option<LinearFit>> = devices
+        .iter()
+        .map(|&d| {
+            if is_n {
+                linear_fit(&series_ms(&sweep, d))
+            } else {
+                None
+            }
+        })
+        .collect();
     view! {
         <AdapterLabels results/>
         <p class="sweep-duration">{format!("The whole sweep took {:.1} s of measurement.", sweep.elapsed_ms / 1e3)}</p>
@@ -241,17 +265,30 @@ pub fn SweepResult(sweep: SweepReport) -> impl IntoView {
                         {devices.iter().map(|d| view! {
                             <th scope="col">{format!("{} time", d.label())}</th>
                             <th scope="col">{format!("{} items/s", d.label())}</th>
+                            {is_n.then(|| view! {
+                                <th scope="col">{format!("{} time per item", d.label())}</th>
+                                <th scope="col">{format!("{} vs fit", d.label())}</th>
+                            })}
                         }).collect_view()}
                         {(devices.len() == 2).then(|| view! { <th scope="col">"GPU/CPU speedup"</th> })}
                     </tr>
                 </thead>
                 <tbody>
                     {sweep.points.iter().map(|p| {
-                        let cells = devices.iter().map(|&d| {
+                        let cells = devices.iter().zip(&fits).map(|(&d, fit)| {
                             let r = p.run.result(d);
+                            let x = p.x as f64;
+                            let per = r.filter(|_| p.x > 0).map(|r| per_item(r.wall.median_ms / x));
+                            let residual = r.zip(fit.as_ref()).map(|(r, f)| {
+                                format!("{:+.0} %", f.relative_residual(x, r.wall.median_ms) * 100.0)
+                            });
                             view! {
                                 <td>{r.map(|r| spread(&r.wall)).unwrap_or_default()}</td>
                                 <td>{r.map(|r| si(r.items_per_s)).unwrap_or_default()}</td>
+                                {is_n.then(|| view! {
+                                    <td>{per.unwrap_or_default()}</td>
+                                    <td>{residual.unwrap_or_default()}</td>
+                                })}
                             }
                         }).collect_view();
                         view! {
@@ -273,19 +310,30 @@ fn fit_summary(sweep: &SweepReport, devices: &[DeviceKind]) -> impl IntoView {
         .iter()
         .filter_map(|&d| {
             let fit = linear_fit(&series_ms(sweep, d))?;
+            let loglog = match fit.loglog_slope_se {
+                Some(se) => format!("{:.2} ± {:.2}", fit.loglog_slope, se),
+                None => format!("{:.2}", fit.loglog_slope),
+            };
             Some(format!(
-                "{}: time ≈ {} + {} per item × n (R² = {:.4})",
+                "{}: time ≈ {} + {} per item × n (R² = {:.4}{}); log-log slope {} (1 = time in proportion to n)",
                 d.label(),
                 ms(fit.intercept_ms),
-                ms(fit.slope_ms_per_item),
-                fit.r2
+                per_item(fit.slope_ms_per_item),
+                fit.r2,
+                if fit.intercept_clamped {
+                    "; fixed cost held at 0, as the best line had a negative intercept"
+                } else {
+                    ""
+                },
+                loglog
             ))
         })
         .collect();
     view! {
         <div class="fit">
-            <p>"Least-squares line through the measured times:"</p>
+            <p>"A line through the measured times, fitted on relative errors so that every n counts, not just the largest (weighted least squares, weights 1/time²), and the slope of log time against log n (± its standard error):"</p>
             <ul>{lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
+            <p class="fit-note">"R² close to 1 is consistent with a straight line but does not prove one. Check the log-log slope too (1 when time is proportional to n, lower while a fixed cost dominates the smaller n), that the time per item levels off as n grows, and that no point strays far from the fit (the \"vs fit\" column)."</p>
         </div>
     }
 }

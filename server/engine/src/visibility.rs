@@ -1,14 +1,21 @@
 //! `CUDA_VISIBLE_DEVICES`-style GPU visibility, as a pure parser.
 //!
-//! Semantics (mirroring CUDA):
+//! Semantics (mirroring CUDA as PyTorch's `torch.cuda._parse_visible_devices`
+//! reproduces it, see its tests in `test/test_cuda.py`):
 //! - unset (`None`) → every GPU, in physical order;
 //! - empty or whitespace-only → no GPU;
 //! - a comma list selects *and orders*: `"1,0"` makes physical GPU 1 appear
 //!   as visible index 0;
-//! - parsing stops at the first invalid token (not a non-negative integer,
-//!   out of range, or a duplicate); the tokens before it still apply, so
-//!   `"-1"` hides everything and `"0,-1,1"` shows only GPU 0.
-//! - UUID tokens (`GPU-8932f937-...`) are recognised but wgpu 27's
+//! - each token is read like C's `strtoul`: an optional sign, then the
+//!   leading digits; the rest is ignored, so `"1gpu2"` means GPU 1 and
+//!   `"+1"` and `"-0"` are 1 and 0;
+//! - parsing stops at the first invalid token (no leading digits, such as
+//!   `abc`, `all` or an empty token; a negative number; or an index out of
+//!   range); the tokens before it still apply, so `"-1"` and `"all"` hide
+//!   everything and `"0,-1,1"` shows only GPU 0;
+//! - an index listed twice (before the stop) voids the whole list: `"0,0"`
+//!   and `"0,1,0"` show no GPU at all;
+//! - UUID tokens (`GPU-8932f937-...`, `MIG-...`) are recognised but wgpu 27's
 //!   `AdapterInfo` exposes no UUID or PCI bus id to match them against, so
 //!   they never match and stop enumeration like any other invalid token.
 
@@ -36,30 +43,60 @@ pub fn parse_visible_devices(spec: Option<&str>, physical_count: usize) -> Visib
         };
     }
 
-    let mut visible = Vec::new();
+    // Read tokens up to the first one that is not an index (as PyTorch does), then
+    // stop at the first index out of range (as `device_count` then does).
+    let mut parsed: Vec<(usize, &str, usize)> = Vec::new();
     let mut stopped_at = None;
+    let mut read_as = Vec::new();
     for (position, token) in raw.split(',').enumerate() {
         let t = token.trim();
-        let reason = match parse_index(t) {
-            Err(reason) => Some(reason),
-            Ok(i) if i >= physical_count => Some(StopReason::OutOfRange {
-                count: physical_count,
-            }),
-            Ok(i) if visible.contains(&i) => Some(StopReason::Duplicate),
-            Ok(i) => {
-                visible.push(i);
-                None
+        match parse_index(t) {
+            Err(reason) => {
+                stopped_at = Some(StoppedAt {
+                    position,
+                    token: t.to_string(),
+                    reason,
+                });
+                break;
             }
-        };
-        if let Some(reason) = reason {
-            stopped_at = Some(StoppedAt {
-                position,
-                token: t.to_string(),
-                reason,
-            });
-            break;
+            // A repeated index voids the whole list.
+            Ok(i) if parsed.iter().any(|p| p.2 == i) => {
+                let stop = StoppedAt {
+                    position,
+                    token: t.to_string(),
+                    reason: StopReason::Duplicate,
+                };
+                return Visibility {
+                    spec: Some(raw.to_string()),
+                    visible: Vec::new(),
+                    explanation: format!(
+                        "no GPU is visible: token #{position} '{t}' repeats an index already listed, and a repeated index voids the whole list"
+                    ),
+                    stopped_at: Some(stop),
+                };
+            }
+            Ok(i) => {
+                if t.parse::<usize>().ok() != Some(i) {
+                    read_as.push(format!("'{t}' is read as {i}"));
+                }
+                parsed.push((position, t, i));
+            }
         }
     }
+    if let Some(&(position, token, _)) = parsed.iter().find(|p| p.2 >= physical_count) {
+        stopped_at = Some(StoppedAt {
+            position,
+            token: token.to_string(),
+            reason: StopReason::OutOfRange {
+                count: physical_count,
+            },
+        });
+    }
+    let visible: Vec<usize> = parsed
+        .iter()
+        .take_while(|p| p.2 < physical_count)
+        .map(|p| p.2)
+        .collect();
 
     let shown = if visible.is_empty() {
         "no GPU is visible".to_string()
@@ -71,6 +108,14 @@ pub fn parse_visible_devices(spec: Option<&str>, physical_count: usize) -> Visib
             .collect();
         list.join(", ")
     };
+    let shown = if read_as.is_empty() {
+        shown
+    } else {
+        format!(
+            "{shown} ({}: only the leading digits count, as with C's strtoul)",
+            read_as.join(", ")
+        )
+    };
     let explanation = match &stopped_at {
         None => shown,
         Some(s) => format!(
@@ -78,9 +123,9 @@ pub fn parse_visible_devices(spec: Option<&str>, physical_count: usize) -> Visib
             s.position,
             s.token,
             match &s.reason {
-                StopReason::NotAnIndex => "not a non-negative integer".to_string(),
+                StopReason::NotAnIndex => "no leading digits, or negative".to_string(),
                 StopReason::UuidUnsupported =>
-                    "GPU UUIDs cannot be matched: wgpu exposes no UUID".to_string(),
+                    "GPU and MIG UUIDs cannot be matched: wgpu exposes no UUID".to_string(),
                 StopReason::OutOfRange { count } =>
                     format!("out of range: this machine has {count} GPU(s)"),
                 StopReason::Duplicate => "duplicate index".to_string(),
@@ -95,16 +140,31 @@ pub fn parse_visible_devices(spec: Option<&str>, physical_count: usize) -> Visib
     }
 }
 
+/// Reads a token like C's `strtoul`: an optional sign, then the leading digits;
+/// whatever follows them is ignored (`"1gpu2"` → 1). A negative number or a token
+/// without leading digits is not an index.
 fn parse_index(t: &str) -> Result<usize, StopReason> {
-    if t.len() > 4 && t[..4].eq_ignore_ascii_case("GPU-") {
+    // `get` rather than slicing: byte 4 may fall inside a multi-byte character.
+    let prefix = t.get(..4).filter(|_| t.len() > 4);
+    if prefix.is_some_and(|p| p.eq_ignore_ascii_case("GPU-") || p.eq_ignore_ascii_case("MIG-")) {
         return Err(StopReason::UuidUnsupported);
     }
-    // Digits only: rejects "-1", "+1", "1.0", "" and "0x1".
-    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+    let (negative, rest) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 {
         return Err(StopReason::NotAnIndex);
     }
     // Absurdly long digit strings overflow usize: they are out of range anyway.
-    Ok(t.parse::<usize>().unwrap_or(usize::MAX))
+    let value = rest[..digits].parse::<usize>().unwrap_or(usize::MAX);
+    match (negative, value) {
+        (true, 0) => Ok(0),
+        (true, _) => Err(StopReason::NotAnIndex),
+        (false, v) => Ok(v),
+    }
 }
 
 #[cfg(test)]
@@ -161,8 +221,40 @@ mod tests {
         assert!(vis(Some("abc"), 2).is_empty());
         assert_eq!(vis(Some("1,abc,0"), 2), vec![1]);
         assert_eq!(vis(Some("0,,1"), 2), vec![0]);
-        assert_eq!(vis(Some("0,1.5"), 2), vec![0]);
         assert_eq!(vis(Some("99999999999999999999999"), 2), Vec::<usize>::new());
+        // PyTorch's test cases: "one,two,3,4" → none, "4,3,two,one" → 4, 3.
+        assert!(vis(Some("one,two,3,4"), 5).is_empty());
+        assert_eq!(vis(Some("4,3,two,one"), 5), vec![4, 3]);
+        assert_eq!(vis(Some("0, 1, 2, -1, 3"), 4), vec![0, 1, 2]);
+    }
+
+    #[test]
+    fn all_is_not_a_keyword() {
+        // `all` works for NVIDIA_VISIBLE_DEVICES (the container runtime), not here:
+        // it is an invalid first entry, so every GPU is hidden.
+        let v = parse_visible_devices(Some("all"), 2);
+        assert!(v.visible.is_empty());
+        let s = v.stopped_at.unwrap();
+        assert_eq!((s.position, s.reason), (0, StopReason::NotAnIndex));
+        assert!(vis(Some("ALL"), 2).is_empty());
+    }
+
+    #[test]
+    fn tokens_are_read_like_strtoul() {
+        // PyTorch: "1gpu2,2ampere" → [1, 2]; "2, +3, -0, 5" → [2, 3, 0, 5].
+        assert_eq!(vis(Some("1gpu2,2ampere"), 3), vec![1, 2]);
+        assert_eq!(vis(Some("2, +3, -0, 5"), 6), vec![2, 3, 0, 5]);
+        assert_eq!(vis(Some("1gpu2"), 3), vec![1]);
+        assert_eq!(vis(Some("0,1.5"), 2), vec![0, 1]);
+        assert_eq!(vis(Some("0x1"), 2), vec![0]);
+        let v = parse_visible_devices(Some("1gpu2"), 3);
+        assert!(v.stopped_at.is_none());
+        assert!(v.explanation.contains("read as 1"), "{}", v.explanation);
+        // A sign alone, or a sign before a non-digit, is not an index.
+        assert!(vis(Some("+"), 2).is_empty());
+        assert!(vis(Some("-x"), 2).is_empty());
+        // Non-ASCII input must not panic (byte 4 inside a character).
+        assert!(vis(Some("abcé"), 2).is_empty());
     }
 
     #[test]
@@ -175,16 +267,19 @@ mod tests {
     }
 
     #[test]
-    fn duplicates_stop_at_the_duplicate() {
-        assert_eq!(vis(Some("0,0"), 2), vec![0]);
-        assert_eq!(vis(Some("1,0,1"), 2), vec![1, 0]);
-        assert_eq!(
-            parse_visible_devices(Some("0,0"), 2)
-                .stopped_at
-                .unwrap()
-                .reason,
-            StopReason::Duplicate
-        );
+    fn a_duplicate_voids_the_whole_list() {
+        // PyTorch: "0, 1, 2, 1" → [] ("Double mention of ordinal returns empty set").
+        assert!(vis(Some("0,0"), 2).is_empty());
+        assert!(vis(Some("1,0,1"), 2).is_empty());
+        assert!(vis(Some("0, 1, 2, 1"), 4).is_empty());
+        // "01" is index 1, so it repeats "1".
+        assert!(vis(Some("1,01"), 2).is_empty());
+        let v = parse_visible_devices(Some("0,0"), 2);
+        let s = v.stopped_at.unwrap();
+        assert_eq!((s.position, s.reason), (1, StopReason::Duplicate));
+        assert!(v.explanation.contains("repeat"), "{}", v.explanation);
+        // A repeat after the stop is never read.
+        assert_eq!(vis(Some("0,-1,0"), 2), vec![0]);
     }
 
     #[test]
@@ -193,6 +288,8 @@ mod tests {
         assert!(v.visible.is_empty());
         assert_eq!(v.stopped_at.unwrap().reason, StopReason::UuidUnsupported);
         assert_eq!(vis(Some("1,GPU-8932f937"), 2), vec![1]);
+        let mig = parse_visible_devices(Some("MIG-8932f937-d72c-4106-c12f-20bd9faed9f6"), 2);
+        assert_eq!(mig.stopped_at.unwrap().reason, StopReason::UuidUnsupported);
     }
 
     #[test]

@@ -10,12 +10,14 @@ use super::server::devices_under;
 use lab_types::DeviceList;
 
 /// Strings worth trying, with what each teaches.
-const PRESETS: [(&str, &str); 6] = [
+const PRESETS: [(&str, &str); 8] = [
     ("", "empty: no GPU"),
     ("0", "only GPU 0"),
     ("1,0", "reordered"),
     ("-1", "invalid first index"),
+    ("all", "not a keyword: invalid, no GPU"),
     ("0,-1,1", "stops at -1"),
+    ("0,0", "repeated index: no GPU"),
     ("GPU-00000000", "unknown UUID"),
 ];
 
