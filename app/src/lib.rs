@@ -13,6 +13,8 @@ pub mod request;
 #[cfg(feature = "ssr")]
 pub mod content;
 #[cfg(feature = "ssr")]
+pub mod lab;
+#[cfg(feature = "ssr")]
 pub mod state;
 
 use leptos::prelude::*;

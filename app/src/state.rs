@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use sqlx::SqlitePool;
 
 use crate::content::Content;
-use crate::experiments::lab::Lab;
+use crate::lab::Lab;
 use crate::request::FormError;
 
 /// Shared state, provided to every request by the server binary.

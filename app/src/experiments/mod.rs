@@ -16,8 +16,6 @@ mod results;
 pub mod server;
 
 #[cfg(feature = "ssr")]
-pub mod lab;
-#[cfg(feature = "ssr")]
 pub mod store;
 
 use leptos::prelude::*;

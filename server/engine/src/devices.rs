@@ -14,6 +14,17 @@ pub(crate) const GPU_BACKENDS: wgpu::Backends = wgpu::Backends::VULKAN
     .union(wgpu::Backends::METAL)
     .union(wgpu::Backends::DX12);
 
+/// A wgpu instance over the GPU backends.
+pub(crate) fn new_instance() -> wgpu::Instance {
+    wgpu::Instance::new(&wgpu::InstanceDescriptor {
+        backends: GPU_BACKENDS,
+        // No validation layers by default (they are slow and rarely installed);
+        // WGPU_DEBUG / WGPU_VALIDATION still switch them on.
+        flags: wgpu::InstanceFlags::empty().with_env(),
+        ..Default::default()
+    })
+}
+
 /// True for adapters that emulate a GPU on the CPU.
 pub fn is_software(info: &wgpu::AdapterInfo) -> bool {
     let name = info.name.to_ascii_lowercase();

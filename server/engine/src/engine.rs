@@ -9,12 +9,11 @@ use std::time::Instant;
 
 use lab_types::{
     AdapterEntry, ColdStart, DeviceChoice, DeviceKind, DeviceList, DeviceResult, Kernel, ModelInfo,
-    Preset, RunParams, RunReport, Summary, TimingParams, TimingReport, VisibilitySource,
-    SOFTWARE_LABEL,
+    Preset, RunParams, RunReport, Summary, VisibilitySource, SOFTWARE_LABEL,
 };
 
 use crate::cpu::CpuRunner;
-use crate::devices::{self, GPU_BACKENDS};
+use crate::devices;
 use crate::error::EngineError;
 use crate::gpu::{GpuContext, GpuModel};
 use crate::limits::{available_threads, Limits, Plan};
@@ -63,16 +62,6 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-pub(crate) fn new_instance() -> wgpu::Instance {
-    wgpu::Instance::new(&wgpu::InstanceDescriptor {
-        backends: GPU_BACKENDS,
-        // No validation layers by default (they are slow and rarely installed);
-        // WGPU_DEBUG / WGPU_VALIDATION still switch them on.
-        flags: wgpu::InstanceFlags::empty().with_env(),
-        ..Default::default()
-    })
-}
-
 impl Engine {
     pub fn new(config: EngineConfig) -> Engine {
         Engine {
@@ -90,7 +79,7 @@ impl Engine {
 
     fn adapters(&self) -> &[wgpu::Adapter] {
         self.adapters
-            .get_or_init(|| devices::enumerate(self.instance.get_or_init(new_instance)))
+            .get_or_init(|| devices::enumerate(self.instance.get_or_init(devices::new_instance)))
     }
 
     fn visibility_spec<'a>(
@@ -329,11 +318,6 @@ impl Engine {
             }
         }
         Ok(out)
-    }
-
-    /// The timing lesson's measurement; see [`crate::timing_demo`].
-    pub fn timing_demo(&self, p: &TimingParams) -> Result<TimingReport, EngineError> {
-        crate::timing_demo::run(self, p)
     }
 }
 

@@ -9,19 +9,26 @@ use std::time::Instant;
 use lab_types::{ColdStart, Summary, TimingParams, TimingReport};
 
 use crate::devices;
-use crate::engine::{new_instance, Engine};
+use crate::engine::Engine;
 use crate::error::EngineError;
 use crate::gpu::{GpuContext, GpuModel};
 use crate::measure::INPUT_SEED;
 use crate::model::fill_inputs;
 
-pub(crate) fn run(engine: &Engine, p: &TimingParams) -> Result<TimingReport, EngineError> {
+impl Engine {
+    /// The timing lesson's four numbers on the first visible GPU.
+    pub fn timing_demo(&self, p: &TimingParams) -> Result<TimingReport, EngineError> {
+        run(self, p)
+    }
+}
+
+fn run(engine: &Engine, p: &TimingParams) -> Result<TimingReport, EngineError> {
     engine.limits().check_demo(p.batch, p.warm_calls)?;
     let entry = engine.visible_gpu(p.visible_devices.as_deref())?.entry;
     let (mlp, _) = engine.model(p.model);
     // A separate instance: an adapter hands out one device, and the cached one
     // would not be cold.
-    let fresh = devices::enumerate(&new_instance());
+    let fresh = devices::enumerate(&devices::new_instance());
     let adapter = fresh
         .get(entry.physical_index)
         .ok_or_else(|| EngineError::Gpu("the adapter disappeared between enumerations".into()))?;

@@ -15,7 +15,7 @@ use axum::Json;
 use futures::Stream;
 use serde::Serialize;
 
-use app::experiments::lab::Job;
+use app::lab::Job;
 use lab_types::{ExperimentRequest, ExperimentResult, QueueView, RunParams, SavedRun, SweepParams};
 
 use crate::error::ApiError;

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use app::experiments::lab::{Job, JobState};
+use app::lab::{Job, JobState};
 use tokio::sync::watch;
 
 /// Finished jobs are forgotten after this long (their runs stay in the database).

@@ -7,8 +7,8 @@ mod runner;
 
 use std::sync::Arc;
 
-use app::experiments::lab::{Job, JobState, Lab, LabFuture};
 use app::experiments::store;
+use app::lab::{Job, JobState, Lab, LabFuture};
 use lab_engine::{Engine, EngineConfig};
 use lab_types::{
     DeviceChoice, DeviceList, ExperimentRequest, ExperimentResult, LabError, LimitsView, QueueView,

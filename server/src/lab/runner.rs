@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use app::experiments::lab::JobState;
+use app::lab::JobState;
 use lab_engine::Engine;
 use lab_types::{
     ExperimentRequest, ExperimentResult, LabError, RunParams, RunReport, SweepParams, SweepPoint,
