@@ -8,11 +8,13 @@ mod error;
 mod lesson_file;
 mod markdown;
 mod question_file;
+mod reference_file;
 
 pub use error::ContentError;
 pub use lesson_file::{Lesson, Source};
 pub use markdown::{highlight_css, render_inline_html};
 pub use question_file::{NumericAnswer, Question, QuestionKind, QuestionOption, Trap};
+pub use reference_file::{Provenance, ReferenceRow, ReferenceSet};
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -24,10 +26,13 @@ pub struct Content {
     lessons: Vec<Lesson>,
     /// Questions per lesson slug, in file order.
     questions: HashMap<String, Vec<Question>>,
+    /// Production libraries measured on the lab's shapes.
+    references: Vec<ReferenceSet>,
 }
 
 impl Content {
-    /// Loads `dir/lessons/*.md` and `dir/questions/*.toml` and checks them together.
+    /// Loads `dir/lessons/*.md`, `dir/questions/*.toml` and `dir/references/*.toml`
+    /// and checks them together.
     pub fn load(dir: &Path) -> Result<Self, ContentError> {
         let mut lessons = lesson_file::load_dir(&dir.join("lessons"))?;
         lessons.sort_by_key(|l| l.order);
@@ -35,7 +40,12 @@ impl Content {
 
         let slugs: HashSet<&str> = lessons.iter().map(|l| l.slug.as_str()).collect();
         let questions = question_file::load_dir(&dir.join("questions"), &slugs)?;
-        Ok(Self { lessons, questions })
+        let references = reference_file::load_dir(&dir.join("references"))?;
+        Ok(Self {
+            lessons,
+            questions,
+            references,
+        })
     }
 
     pub fn lessons(&self) -> &[Lesson] {
@@ -53,6 +63,10 @@ impl Content {
         };
         let prev = i.checked_sub(1).and_then(|p| self.lessons.get(p));
         (prev, self.lessons.get(i + 1))
+    }
+
+    pub fn references(&self) -> &[ReferenceSet] {
+        &self.references
     }
 
     pub fn questions_for(&self, slug: &str) -> &[Question] {

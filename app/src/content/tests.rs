@@ -282,3 +282,57 @@ fn the_reference_rows_keep_their_provenance() {
             .is_some_and(|v| v > 0.0));
     }
 }
+
+#[test]
+fn the_shipped_references_cover_both_devices_and_every_preset() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content");
+    let content = Content::load(&dir).expect("the shipped content loads");
+    let sets = content.references();
+    assert!(
+        sets.len() >= 3,
+        "onnxruntime here and on the H200 host, cuBLAS"
+    );
+    for device in [lab_types::DeviceKind::Cpu, lab_types::DeviceKind::Gpu] {
+        assert!(
+            sets.iter().any(|s| s.provenance.device == device),
+            "{device:?}"
+        );
+    }
+    for set in sets {
+        for preset in lab_types::Preset::ALL {
+            assert!(
+                set.nearest(preset, 64).is_some(),
+                "{}: {preset:?}",
+                set.file.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn a_broken_reference_file_names_the_file_and_the_row() {
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(
+        dir.path(),
+        &[("01-alpha.md", LESSON)],
+        &[("alpha.toml", QUESTIONS)],
+    );
+    fs::create_dir_all(dir.path().join("references")).unwrap();
+    let file = r#"
+[provenance]
+device = "cpu"
+measured_at = "2026-11-26"
+machine = "test"
+library = "onnxruntime"
+method = "timed"
+
+[[rows]]
+preset = "tiny"
+batch = 64
+gflops = 169.0
+items_per_s = 892064
+"#;
+    fs::write(dir.path().join("references/bad.toml"), file).unwrap();
+    let err = Content::load(dir.path()).expect_err("refused").to_string();
+    assert!(err.contains("bad.toml") && err.contains("rows[0]"), "{err}");
+}

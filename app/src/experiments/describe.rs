@@ -81,6 +81,18 @@ pub fn request_title(r: &ExperimentRequest) -> String {
     }
 }
 
+/// A ratio with two significant digits however small: "3.2×", "0.0038×".
+pub fn ratio(r: f64) -> String {
+    if !r.is_finite() || r <= 0.0 {
+        return "—".into();
+    }
+    if r >= 10.0 {
+        return format!("{r:.0}×");
+    }
+    let decimals = (1 - r.log10().floor() as i32).max(1) as usize;
+    format!("{r:.decimals$}×")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,5 +105,14 @@ mod tests {
         assert_eq!(ms(12.345), "12.3 ms");
         assert_eq!(si(12_345.0), "12.3 k");
         assert_eq!(si(5.0), "5.00");
+    }
+
+    #[test]
+    fn small_ratios_keep_two_significant_digits() {
+        assert_eq!(super::ratio(262.4), "262×");
+        assert_eq!(super::ratio(3.21), "3.2×");
+        assert_eq!(super::ratio(0.0038), "0.0038×");
+        assert_eq!(super::ratio(0.42), "0.42×");
+        assert_eq!(super::ratio(0.0), "—");
     }
 }

@@ -12,6 +12,7 @@ mod pages;
 mod panel;
 mod progress;
 mod query;
+mod references;
 mod results;
 pub mod server;
 

@@ -5,8 +5,9 @@ use leptos::prelude::*;
 
 use super::analysis::{crossover, linear_fit, series_ms, series_rate, Crossover, LinearFit};
 use super::chart::{Axis, Bar, BarChart, LineChart, Series};
-use super::describe::{grouped, ms, request_title, si};
+use super::describe::{grouped, ms, ratio, request_title, si};
 use super::device_style;
+use super::references::ProductionReferences;
 use lab_types::{
     Agreement, DeviceKind, DeviceResult, ExperimentRequest, ExperimentResult, RunReport, SavedRun,
     Summary, SweepKind, SweepReport,
@@ -128,6 +129,7 @@ pub fn RunResult(run: RunReport) -> impl IntoView {
             </table>
         </div>
         {speedup.map(|s| view! { <p class="speedup">{speedup_text(s)}</p> })}
+        <ProductionReferences run=run.clone()/>
         <figure class="chart-figure">
             <div class="chart-box" inner_html=chart></div>
             <figcaption>"Median time of each phase per pass over all n items."</figcaption>
@@ -145,11 +147,16 @@ pub fn RunResult(run: RunReport) -> impl IntoView {
 
 fn speedup_text(s: f64) -> String {
     if s >= 1.0 {
-        format!("GPU/CPU speedup: {s:.2}× — the GPU was {s:.2}× faster.")
+        format!(
+            "GPU/CPU speedup: {} — the GPU was {} faster.",
+            ratio(s),
+            ratio(s)
+        )
     } else {
         format!(
-            "GPU/CPU speedup: {s:.2}× — the CPU was {:.2}× faster.",
-            1.0 / s
+            "GPU/CPU speedup: {} — the CPU was {} faster.",
+            ratio(s),
+            ratio(1.0 / s)
         )
     }
 }

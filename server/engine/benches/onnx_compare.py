@@ -100,6 +100,7 @@ def write_toml(path, args, started, load_before, load_after, rows):
         f"#   python server/engine/benches/onnx_compare.py --threads {args.threads} --toml {path}",
         "",
         "[provenance]",
+        'device = "cpu"',
         f"measured_at = {toml_str(started)}",
         f"machine = {toml_str(f'{cpu_model()}, {os.cpu_count()} logical CPU(s), {mem_gib:.0f} GiB RAM, {platform.system()} {platform.release()}')}",
         f"library = {toml_str('onnxruntime ' + ort.__version__ + ' (PyPI), CPUExecutionProvider')}",

@@ -357,3 +357,26 @@ async fn the_cli_json_and_the_api_serialise_the_same_run_identically() {
         from_api["results"][0]["threads"]
     );
 }
+
+#[tokio::test]
+async fn a_run_page_shows_production_libraries_on_the_same_shape() {
+    let app = spawn_app().await;
+    let params = json!({ "model": "tiny", "n": 64, "batch": 60, "device": "cpu", "repeats": 1 });
+    let response = post(&app, "/api/experiments", params).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    let page = app
+        .get(body["url"].as_str().unwrap())
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Production libraries on the same shape"),
+        "{page}"
+    );
+    // The nearest measured batch to 60 is 64; both devices' libraries are listed.
+    for expected in ["onnxruntime", "cuBLAS", "NVIDIA H200", "× the lab"] {
+        assert!(page.contains(expected), "missing {expected}");
+    }
+}
