@@ -6,6 +6,7 @@ pub mod demos;
 pub mod describe;
 pub mod device_style;
 #[cfg(any(feature = "ssr", test))]
+mod error_code;
 mod form;
 mod history;
 mod pages;

@@ -17,7 +17,10 @@ pub fn LabPage() -> impl IntoView {
     let query = use_query_map();
     // Read once: afterwards the panel owns the settings and writes them back to the URL.
     let settings = PanelSettings::from_query(&query.get_untracked());
-    let error = query.get_untracked().get("error");
+    // A code, never text from the URL: unknown codes show nothing.
+    let error = query.get_untracked().get("error").and_then(|code| {
+        super::error_code::message(&code, query.get_untracked().get("field").as_deref())
+    });
     let (version, set_version) = signal(0u32);
     let on_saved = Callback::new(move |_id: String| set_version.update(|v| *v += 1));
     view! {

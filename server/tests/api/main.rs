@@ -3,6 +3,7 @@
 mod experiments;
 mod health;
 mod helpers;
+mod hostile;
 mod pages;
 mod progress;
 mod quiz;
