@@ -75,8 +75,9 @@ pub struct EdgeSettings {
 pub const DEFAULT_REQUEST_TIMEOUT_S: u64 = 120;
 pub const DEFAULT_HEADER_READ_TIMEOUT_S: u64 = 10;
 /// The largest real request (a sweep as JSON, a quiz answer with every option
-/// ticked) is well under 1 KiB; 8 KiB leaves room without inviting abuse.
-pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024;
+/// ticked) is well under 1 KiB. 16 KiB leaves room for the app's own checks to
+/// answer an over-long field (10 000 characters) with a message naming it.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024;
 pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
 
 impl Default for EdgeSettings {

@@ -5,8 +5,8 @@ pub mod chart;
 pub mod demos;
 pub mod describe;
 pub mod device_style;
-#[cfg(any(feature = "ssr", test))]
 mod error_code;
+#[cfg(any(feature = "ssr", test))]
 mod form;
 mod history;
 mod pages;

@@ -26,11 +26,13 @@ where
                 "the body must be a JSON object, e.g. {\"n\": 300}".into(),
             ));
         }
-        T::deserialize(value).map(JsonObject).map_err(|e| {
-            unprocessable(format!(
-                "Failed to deserialize the JSON body into the target type: {e}"
-            ))
-        })
+        serde_path_to_error::deserialize(value)
+            .map(JsonObject)
+            .map_err(|e| {
+                unprocessable(format!(
+                    "Failed to deserialize the JSON body into the target type: {e}"
+                ))
+            })
     }
 }
 

@@ -72,7 +72,7 @@ fn is_json_api(path: &str) -> bool {
 fn cases() -> Vec<Case> {
     let big = "9".repeat(40);
     let long = "a".repeat(5000);
-    let huge_body = format!("{{\"model\": \"{}\"}}", "x".repeat(12_000));
+    let huge_body = format!("{{\"model\": \"{}\"}}", "x".repeat(20_000));
     let unknown_run = "0123456789abcdef0123456789abcdef";
     let mut c = vec![
         // --- POST /api/experiments: malformed, truncated, wrong types and values.
@@ -186,7 +186,7 @@ fn cases() -> Vec<Case> {
         ),
         form(
             "/api/quiz/answer",
-            &format!("question_id={NUMERIC}&value={}", "1".repeat(12_000)),
+            &format!("question_id={NUMERIC}&value={}", "1".repeat(20_000)),
         ),
         get("/api/quiz/answer"),
         form(
