@@ -42,7 +42,7 @@ async fn pages_send_the_security_headers_and_hydrate_under_the_csp() {
         }
         assert!(!csp.contains("'unsafe-eval'"), "{path}: {csp}");
         assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
-        assert_eq!(header("referrer-policy"), "no-referrer", "{path}");
+        assert_eq!(header("referrer-policy"), "same-origin", "{path}");
         let nonce = csp
             .split("'nonce-")
             .nth(1)

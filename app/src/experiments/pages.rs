@@ -42,6 +42,14 @@ pub fn LabPage() -> impl IntoView {
 
 #[component]
 pub fn RunPage() -> impl IntoView {
+    // The page's URL is the capability to read the run: never send it on.
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.insert_header(
+            axum::http::header::REFERRER_POLICY,
+            axum::http::HeaderValue::from_static("no-referrer"),
+        );
+    }
     let params = use_params_map();
     let query = use_query_map();
     let ids = move || {

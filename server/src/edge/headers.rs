@@ -1,6 +1,12 @@
 //! Security headers on every response. Pages carry their own
 //! Content-Security-Policy with the request's script nonce (set by the app's
 //! shell, see `app::request::csp`); every other response gets the strict one.
+//!
+//! `Referrer-Policy: same-origin` by default: no URL of this site leaks to
+//! another, while plain form posts still carry the `Referer` they are sent back
+//! to (and a normal `Origin`: under `no-referrer` browsers send `Origin: null`,
+//! which the cross-site check refuses). Run pages, capability URLs, set
+//! `no-referrer` themselves.
 
 use axum::http::header::{CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS};
 use axum::http::HeaderValue;
@@ -26,8 +32,8 @@ pub fn layers() -> ServiceBuilder<Layers> {
             X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
-        .layer(SetResponseHeaderLayer::overriding(
+        .layer(SetResponseHeaderLayer::if_not_present(
             REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
+            HeaderValue::from_static("same-origin"),
         ))
 }

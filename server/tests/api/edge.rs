@@ -23,7 +23,7 @@ async fn every_response_carries_the_security_headers() {
                 .to_string()
         };
         assert_eq!(h("x-content-type-options"), "nosniff", "{path}");
-        assert_eq!(h("referrer-policy"), "no-referrer", "{path}");
+        assert_eq!(h("referrer-policy"), "same-origin", "{path}");
         let csp = h("content-security-policy");
         assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
         let html = resp.text().await.unwrap();
@@ -41,6 +41,13 @@ async fn every_response_carries_the_security_headers() {
             assert!(csp.starts_with("default-src 'none'"), "{path}: {csp}");
         }
     }
+}
+
+#[tokio::test]
+async fn run_pages_send_no_referrer() {
+    let app = spawn_app().await;
+    let resp = app.get("/lab/runs/0123456789abcdef0123456789abcdef").await;
+    assert_eq!(resp.headers()["referrer-policy"], "no-referrer");
 }
 
 #[tokio::test]
