@@ -97,6 +97,11 @@ pub trait Lab: Send + Sync + 'static {
 
     fn limits(&self) -> LimitsView;
 
+    /// Checks a request as `submit` would (parameters, limits, visible devices,
+    /// room in the queue) without queuing it, so that callers can refuse
+    /// before writing anything (e.g. creating a learner).
+    fn validate(&self, request: &ExperimentRequest) -> Result<(), LabError>;
+
     /// Queues an experiment for `learner_id` and returns at once; refuses with
     /// `QueueFull` when too many are waiting, or with a parameter error. The
     /// result is saved as run `job.id` before the job reports `Finished`.

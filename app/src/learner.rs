@@ -11,6 +11,20 @@
 /// Name of the cookie that carries the learner's token.
 pub const COOKIE_NAME: &str = "lab_learner";
 
+/// Its name when the site is served over https: browsers accept a `__Host-`
+/// cookie only with `Secure`, `Path=/` and no `Domain`, so no other host
+/// (a sibling subdomain, a plain-http page) can plant or overwrite it.
+pub const SECURE_COOKIE_NAME: &str = "__Host-lab_learner";
+
+/// The cookie's name under the `secure` setting.
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure {
+        SECURE_COOKIE_NAME
+    } else {
+        COOKIE_NAME
+    }
+}
+
 #[cfg(feature = "ssr")]
 pub use server::*;
 
@@ -22,7 +36,7 @@ mod server {
     use sha2::{Digest, Sha256};
     use sqlx::SqlitePool;
 
-    use super::COOKIE_NAME;
+    use super::{cookie_name, COOKIE_NAME};
 
     /// About a year: progress should outlive a browser restart, not last forever.
     const COOKIE_MAX_AGE_S: u64 = 365 * 24 * 60 * 60;
@@ -86,17 +100,42 @@ mod server {
                 self.to_hex()
             )
         }
+
+        /// The `Set-Cookie` value under the `secure` setting: over https the
+        /// cookie is `Secure` and `__Host-` prefixed.
+        pub fn set_cookie_value_for(&self, secure: bool) -> String {
+            if !secure {
+                return self.set_cookie_value();
+            }
+            format!(
+                "{}={}; Secure; HttpOnly; SameSite=Lax; Path=/; Max-Age={COOKIE_MAX_AGE_S}",
+                cookie_name(true),
+                self.to_hex()
+            )
+        }
+    }
+
+    /// Whether this server sets `Secure` `__Host-` cookies (the https setting).
+    fn secure_cookies() -> bool {
+        crate::state::server_state()
+            .map(|s| s.secure_cookies)
+            .unwrap_or(false)
     }
 
     /// The first well-formed `lab_learner` token in the request's `Cookie` headers.
     pub fn token_from_headers(headers: &HeaderMap) -> Option<LearnerToken> {
+        token_named(headers, COOKIE_NAME)
+    }
+
+    /// The first well-formed token in the cookie called `name`.
+    pub fn token_named(headers: &HeaderMap, name: &str) -> Option<LearnerToken> {
         headers
             .get_all(COOKIE)
             .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(';'))
             .filter_map(|pair| pair.trim().split_once('='))
-            .filter(|(name, _)| *name == COOKIE_NAME)
+            .filter(|(n, _)| *n == name)
             .find_map(|(_, value)| LearnerToken::parse(value.trim()))
     }
 
@@ -105,8 +144,9 @@ mod server {
     pub async fn learner_from_headers(
         pool: &SqlitePool,
         headers: &HeaderMap,
+        secure: bool,
     ) -> Result<Option<i64>, LearnerError> {
-        match token_from_headers(headers) {
+        match token_named(headers, cookie_name(secure)) {
             Some(token) => find_learner(pool, &token).await,
             None => Ok(None),
         }
@@ -144,7 +184,7 @@ mod server {
 
     /// The learner of the current request (server functions and page rendering), if any.
     pub async fn current_learner(pool: &SqlitePool) -> Result<Option<i64>, LearnerError> {
-        learner_from_headers(pool, &request_headers().await?).await
+        learner_from_headers(pool, &request_headers().await?, secure_cookies()).await
     }
 
     /// The learner of the current request, created (and its cookie set on the
@@ -158,10 +198,29 @@ mod server {
             use_context::<leptos_axum::ResponseOptions>().ok_or(LearnerError::NoRequest)?;
         let token = LearnerToken::generate()?;
         let id = create_learner(pool, &token).await?;
-        let cookie = HeaderValue::from_str(&token.set_cookie_value())
-            .expect("hex and ASCII flags make a valid header value");
-        response.append_header(SET_COOKIE, cookie);
+        hand_out(&response, &token);
         Ok(id)
+    }
+
+    /// Gives learner `id` a new token (its old one stops working) and hands it
+    /// to the browser: a reset makes a leaked old cookie worthless.
+    pub async fn rotate_token(pool: &SqlitePool, id: i64) -> Result<(), LearnerError> {
+        let response =
+            use_context::<leptos_axum::ResponseOptions>().ok_or(LearnerError::NoRequest)?;
+        let token = LearnerToken::generate()?;
+        sqlx::query("UPDATE learners SET token_hash = ? WHERE id = ?")
+            .bind(token.hash())
+            .bind(id)
+            .execute(pool)
+            .await?;
+        hand_out(&response, &token);
+        Ok(())
+    }
+
+    fn hand_out(response: &leptos_axum::ResponseOptions, token: &LearnerToken) {
+        if let Ok(cookie) = HeaderValue::from_str(&token.set_cookie_value_for(secure_cookies())) {
+            response.append_header(SET_COOKIE, cookie);
+        }
     }
 
     #[cfg(test)]
@@ -209,6 +268,16 @@ mod server {
                 .unwrap(),
             );
             assert_eq!(token_from_headers(&headers), Some(token));
+        }
+
+        #[test]
+        fn secure_cookie_is_host_prefixed() {
+            let value = LearnerToken::generate().unwrap().set_cookie_value_for(true);
+            assert!(value.starts_with("__Host-lab_learner="), "{value}");
+            for flag in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
+                assert!(value.contains(flag), "{value}");
+            }
+            assert!(!value.contains("Domain"), "{value}");
         }
 
         #[test]

@@ -24,6 +24,7 @@ use leptos_router::{path, SsrMode};
 
 use layout::{HydrationMarker, NotFound, SiteFooter, SiteHeader};
 use lessons::{HomePage, LessonPage};
+use request::csp::ContentSecurityPolicy;
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -37,6 +38,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // No favicon request: a 404 would show up as a console error.
                 <link rel="icon" href="data:,"/>
                 <link rel="stylesheet" href="/highlight.css"/>
+                <ContentSecurityPolicy/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>

@@ -17,6 +17,8 @@ pub struct ServerState {
     pub content: Arc<Content>,
     /// The experiments engine behind its trait (implemented by the server).
     pub lab: Arc<dyn Lab>,
+    /// Served over https: the learner cookie is `Secure` and `__Host-` prefixed.
+    pub secure_cookies: bool,
 }
 
 /// The server did not provide its state: a wiring bug, never the client's fault.

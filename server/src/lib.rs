@@ -4,6 +4,7 @@
 mod api;
 pub mod cli;
 mod db;
+mod edge;
 pub mod error;
 mod lab;
 pub mod settings;

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use clap::Args;
 
@@ -35,6 +36,70 @@ pub struct Settings {
     /// Experiments that may wait for a device; more are refused with 429.
     #[arg(long, env = "LAB_QUEUE_CAPACITY", default_value_t = DEFAULT_QUEUE_CAPACITY)]
     pub queue_capacity: usize,
+
+    /// Limits and protections of the HTTP edge.
+    #[command(flatten)]
+    pub edge: EdgeSettings,
+}
+
+/// The HTTP edge: timeouts, sizes and whether the site is served over https.
+/// The defaults suit `make run`; see `docs/api.md` for what clients see.
+#[derive(Debug, Clone, Args)]
+pub struct EdgeSettings {
+    /// Seconds a request may take before it is answered 408 (progress streams
+    /// are exempt). Long enough for the largest run a plain form waits for.
+    #[arg(long, env = "LAB_REQUEST_TIMEOUT_S", default_value_t = DEFAULT_REQUEST_TIMEOUT_S)]
+    pub request_timeout_s: u64,
+
+    /// Seconds a client has to send a request's headers (also the idle time of
+    /// a kept-alive connection) before the connection is closed.
+    #[arg(long, env = "LAB_HEADER_READ_TIMEOUT_S", default_value_t = DEFAULT_HEADER_READ_TIMEOUT_S)]
+    pub header_read_timeout_s: u64,
+
+    /// Largest request body in bytes; larger ones are answered 413.
+    #[arg(long, env = "LAB_MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
+    pub max_body_bytes: usize,
+
+    /// Connections served at once; further ones wait in the listen backlog.
+    #[arg(long, env = "LAB_MAX_CONNECTIONS", default_value_t = DEFAULT_MAX_CONNECTIONS)]
+    pub max_connections: usize,
+
+    /// Set when clients reach the site over https (e.g. behind a TLS proxy):
+    /// the learner cookie gets `Secure` and the `__Host-` prefix, and only
+    /// https origins count as this site.
+    #[arg(long, env = "LAB_HTTPS", default_value_t = false)]
+    pub https: bool,
+}
+
+/// 2 minutes: a plain form post waits for its run, and runs are bounded well below.
+pub const DEFAULT_REQUEST_TIMEOUT_S: u64 = 120;
+pub const DEFAULT_HEADER_READ_TIMEOUT_S: u64 = 10;
+/// The largest real request (a sweep as JSON, a quiz answer with every option
+/// ticked) is well under 1 KiB. 16 KiB leaves room for the app's own checks to
+/// answer an over-long field (10 000 characters) with a message naming it.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024;
+pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
+
+impl Default for EdgeSettings {
+    fn default() -> Self {
+        EdgeSettings {
+            request_timeout_s: DEFAULT_REQUEST_TIMEOUT_S,
+            header_read_timeout_s: DEFAULT_HEADER_READ_TIMEOUT_S,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            https: false,
+        }
+    }
+}
+
+impl EdgeSettings {
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_s.max(1))
+    }
+
+    pub fn header_read_timeout(&self) -> Duration {
+        Duration::from_secs(self.header_read_timeout_s.max(1))
+    }
 }
 
 impl Settings {

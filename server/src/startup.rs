@@ -15,12 +15,13 @@ use app::state::ServerState;
 use app::{shell, App};
 
 use crate::error::StartupError;
-use crate::settings::Settings;
+use crate::settings::{EdgeSettings, Settings};
 use crate::state::AppState;
 
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    edge: EdgeSettings,
 }
 
 impl Application {
@@ -49,12 +50,17 @@ impl Application {
             pool,
             content: Arc::new(content),
             lab,
+            secure_cookies: settings.edge.https,
         };
         let state = AppState {
             leptos_options: leptos_options.clone(),
             server: server.clone(),
         };
-        let router = router(state, server, leptos_options);
+        let router = crate::edge::apply(
+            router(state.clone(), server, leptos_options),
+            crate::api::stream_routes().with_state(state),
+            &settings.edge,
+        );
         let listener =
             TcpListener::bind(settings.addr)
                 .await
@@ -62,7 +68,11 @@ impl Application {
                     addr: settings.addr,
                     source,
                 })?;
-        Ok(Self { listener, router })
+        Ok(Self {
+            listener,
+            router,
+            edge: settings.edge,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -73,8 +83,7 @@ impl Application {
 
     /// Serves until Ctrl-C / SIGTERM, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> Result<(), StartupError> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown_signal())
+        crate::edge::serve::serve(self.listener, self.router, &self.edge, shutdown_signal())
             .await?;
         Ok(())
     }

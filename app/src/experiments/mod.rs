@@ -5,6 +5,7 @@ pub mod chart;
 pub mod demos;
 pub mod describe;
 pub mod device_style;
+mod error_code;
 #[cfg(any(feature = "ssr", test))]
 mod form;
 mod history;

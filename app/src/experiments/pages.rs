@@ -17,7 +17,10 @@ pub fn LabPage() -> impl IntoView {
     let query = use_query_map();
     // Read once: afterwards the panel owns the settings and writes them back to the URL.
     let settings = PanelSettings::from_query(&query.get_untracked());
-    let error = query.get_untracked().get("error");
+    // A code, never text from the URL: unknown codes show nothing.
+    let error = query.get_untracked().get("error").and_then(|code| {
+        super::error_code::message(&code, query.get_untracked().get("field").as_deref())
+    });
     let (version, set_version) = signal(0u32);
     let on_saved = Callback::new(move |_id: String| set_version.update(|v| *v += 1));
     view! {
@@ -39,6 +42,14 @@ pub fn LabPage() -> impl IntoView {
 
 #[component]
 pub fn RunPage() -> impl IntoView {
+    // The page's URL is the capability to read the run: never send it on.
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.insert_header(
+            axum::http::header::REFERRER_POLICY,
+            axum::http::HeaderValue::from_static("no-referrer"),
+        );
+    }
     let params = use_params_map();
     let query = use_query_map();
     let ids = move || {

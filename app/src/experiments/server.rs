@@ -33,7 +33,7 @@ pub async fn start_experiment(
     threads: String,
     repeats: String,
 ) -> Result<String, LabError> {
-    use super::query::{encode, PanelSettings};
+    use super::query::PanelSettings;
     use crate::request::{is_plain_form_post, redirect};
     use lab_types::{DeviceChoice, Preset};
 
@@ -56,9 +56,9 @@ pub async fn start_experiment(
     };
     let back_to_lab = |e: LabError| {
         redirect(&format!(
-            "/lab?{}&error={}",
+            "/lab?{}&{}",
             settings.to_query(),
-            encode(&e.to_string())
+            super::error_code::to_query(&e)
         ));
         refuse(e)
     };
@@ -66,6 +66,9 @@ pub async fn start_experiment(
         .request()
         .map_err(|(field, message)| back_to_lab(LabError::invalid(field, message)))?;
     let state = crate::state::server_state().map_err(|e| refuse(e.into()))?;
+    // Every check the lab makes comes before the learner is created, so a
+    // refused request writes nothing and sets no cookie.
+    state.lab.validate(&request).map_err(back_to_lab)?;
     let learner = crate::learner::current_or_new_learner(&state.pool)
         .await
         .map_err(|e| refuse(LabError::internal(format!("learner for a lab run: {e}"))))?;

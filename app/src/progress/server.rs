@@ -37,12 +37,17 @@ pub async fn reset_progress(confirm: Option<String>) -> Result<u64, FormError> {
         let learner = crate::learner::current_learner(&state.pool)
             .await
             .map_err(|e| FormError::internal("reading the learner failed", e))?;
-        match learner {
-            Some(id) => crate::quiz::db::delete_attempts(&state.pool, id)
-                .await
-                .map_err(|e| FormError::internal("deleting attempts failed", e)),
-            None => Ok(0),
-        }
+        let Some(id) = learner else {
+            return Ok(0);
+        };
+        let deleted = crate::quiz::db::delete_attempts(&state.pool, id)
+            .await
+            .map_err(|e| FormError::internal("deleting attempts failed", e))?;
+        // A fresh start gets a fresh token: whoever held the old one loses access.
+        crate::learner::rotate_token(&state.pool, id)
+            .await
+            .map_err(|e| FormError::internal("rotating the learner token failed", e))?;
+        Ok(deleted)
     }
     .await;
     match &result {

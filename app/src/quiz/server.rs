@@ -14,6 +14,9 @@ pub async fn list_questions(slug: String) -> Result<Vec<QuestionView>, FormError
     use super::{db, feedback, views};
 
     let state = crate::state::server_state()?;
+    if state.content.lesson(&slug).is_none() {
+        return Err(FormError::reject(None, "There is no such lesson."));
+    }
     let questions = state.content.questions_for(&slug);
     let learner = crate::learner::current_learner(&state.pool)
         .await

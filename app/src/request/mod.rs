@@ -2,6 +2,7 @@
 //! shows, and (on the server) how a plain form post without JavaScript is told
 //! apart, answered with a status, or sent back to its page.
 
+pub mod csp;
 mod form_error;
 #[cfg(feature = "ssr")]
 mod plain_form;

@@ -8,7 +8,6 @@
 
 use std::convert::Infallible;
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::Json;
@@ -18,6 +17,7 @@ use serde::Serialize;
 use app::lab::Job;
 use lab_types::{ExperimentRequest, ExperimentResult, QueueView, RunParams, SavedRun, SweepParams};
 
+use super::json_object::JsonObject;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -46,17 +46,15 @@ async fn submit_and_wait(
 
 pub(crate) async fn run(
     State(state): State<AppState>,
-    body: Result<Json<RunParams>, JsonRejection>,
+    JsonObject(params): JsonObject<RunParams>,
 ) -> Result<Json<Created>, ApiError> {
-    let Json(params) = body?;
     submit_and_wait(&state, ExperimentRequest::Run(params)).await
 }
 
 pub(crate) async fn sweep(
     State(state): State<AppState>,
-    body: Result<Json<SweepParams>, JsonRejection>,
+    JsonObject(params): JsonObject<SweepParams>,
 ) -> Result<Json<Created>, ApiError> {
-    let Json(params) = body?;
     submit_and_wait(&state, ExperimentRequest::Sweep(params)).await
 }
 

@@ -3,6 +3,7 @@
 mod devices;
 mod experiments;
 mod health;
+mod json_object;
 mod progress;
 
 use axum::routing::{get, post};
@@ -18,6 +19,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/experiments/sweeps", post(experiments::sweep))
         .route("/api/experiments/{id}", get(experiments::saved))
         .route("/api/lab/queue", get(experiments::queue))
-        .route("/api/lab/jobs/{id}/events", get(experiments::events))
         .route("/progress.json", get(progress::download))
+}
+
+/// Progress streams: open as long as their job runs, so no request timeout.
+pub(crate) fn stream_routes() -> Router<AppState> {
+    Router::new().route("/api/lab/jobs/{id}/events", get(experiments::events))
 }

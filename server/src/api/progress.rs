@@ -15,7 +15,7 @@ pub(crate) async fn download(
     headers: HeaderMap,
 ) -> Result<impl IntoResponse, ApiError> {
     let pool = &state.server.pool;
-    let learner = app::learner::learner_from_headers(pool, &headers)
+    let learner = app::learner::learner_from_headers(pool, &headers, state.server.secure_cookies)
         .await
         .map_err(|e| ApiError::Internal(format!("reading the learner: {e}")))?;
     let export = app::progress::report::export(pool, &state.server.content, learner)

@@ -85,6 +85,13 @@ impl Lab for EngineLab {
         }
     }
 
+    fn validate(&self, request: &ExperimentRequest) -> Result<(), LabError> {
+        runner::validate(&self.engine, request)?;
+        self.queue
+            .has_room(needs(request.device()))
+            .map_err(Self::queue_full)
+    }
+
     fn submit(&self, request: ExperimentRequest, learner_id: Option<i64>) -> Result<Job, LabError> {
         runner::validate(&self.engine, &request)?;
         let place = self

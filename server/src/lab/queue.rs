@@ -107,8 +107,12 @@ impl FairQueue {
 
     /// Takes a place, or refuses when the job would have to wait and the
     /// waiting line is full.
-    pub(crate) fn admit(self: &Arc<Self>, needs: Needs) -> Result<Place, QueueFull> {
-        let mut state = self.lock();
+    /// Whether a job with these needs would be admitted now (`admit` decides).
+    pub(crate) fn has_room(&self, needs: Needs) -> Result<(), QueueFull> {
+        self.check_room(&self.lock(), needs)
+    }
+
+    fn check_room(&self, state: &State, needs: Needs) -> Result<(), QueueFull> {
         let must_wait = state.entries.iter().any(|e| e.needs.overlaps(needs));
         let waiting = state.waiting();
         if must_wait && waiting >= self.capacity {
@@ -118,6 +122,12 @@ impl FairQueue {
                 retry_after_s: (TYPICAL_JOB_S * (waiting as u64 + 1)).min(120),
             });
         }
+        Ok(())
+    }
+
+    pub(crate) fn admit(self: &Arc<Self>, needs: Needs) -> Result<Place, QueueFull> {
+        let mut state = self.lock();
+        self.check_room(&state, needs)?;
         let seq = state.next_seq;
         state.next_seq += 1;
         state.entries.push(Entry {

@@ -38,6 +38,7 @@ pub fn test_settings(db_path: PathBuf) -> Settings {
         site_root: workspace_path("target/site"),
         visible_devices: None,
         queue_capacity: inference_lab::settings::DEFAULT_QUEUE_CAPACITY,
+        edge: inference_lab::settings::EdgeSettings::default(),
     }
 }
 
@@ -62,6 +63,7 @@ pub async fn spawn_with(settings: Settings) -> TestApp {
         client: reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(120))
             .build()
             .unwrap(),
         db_path,

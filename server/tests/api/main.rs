@@ -1,8 +1,10 @@
 //! HTTP tests: the real app on port 0 with a fresh temporary SQLite database.
 
+mod edge;
 mod experiments;
 mod health;
 mod helpers;
+mod hostile;
 mod pages;
 mod progress;
 mod quiz;
