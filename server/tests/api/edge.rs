@@ -8,7 +8,7 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::helpers::{spawn_app, spawn_with, test_settings};
-use crate::quiz::{answer_ok, count_rows, learner_cookie, NUMERIC};
+use crate::quiz::{answer, answer_ok, count_rows, learner_cookie, NUMERIC};
 
 #[tokio::test]
 async fn every_response_carries_the_security_headers() {
@@ -102,14 +102,7 @@ async fn a_refused_lab_form_creates_no_learner_and_redirects_with_a_code() {
 #[tokio::test]
 async fn a_reset_rotates_the_token() {
     let app = spawn_app().await;
-    let first = app
-        .client
-        .post(app.url("/api/quiz/answer"))
-        .header(ACCEPT, "application/json")
-        .form(&[("question_id", NUMERIC), ("value", "16")])
-        .send()
-        .await
-        .unwrap();
+    let first = answer(&app, &app.client, NUMERIC, &[("value", "16")]).await;
     let (old, _) = learner_cookie(&first).unwrap();
     let reset = app
         .client
@@ -147,14 +140,7 @@ async fn over_https_the_cookie_is_secure_and_host_prefixed() {
     let mut settings = test_settings(dir.path().join("lab.db"));
     settings.edge.https = true;
     let app = spawn_with(settings).await;
-    let resp = app
-        .client
-        .post(app.url("/api/quiz/answer"))
-        .header(ACCEPT, "application/json")
-        .form(&[("question_id", NUMERIC), ("value", "16")])
-        .send()
-        .await
-        .unwrap();
+    let resp = answer(&app, &app.client, NUMERIC, &[("value", "16")]).await;
     assert_eq!(resp.status(), 200);
     let cookie = resp.headers()[SET_COOKIE].to_str().unwrap().to_string();
     assert!(cookie.starts_with("__Host-lab_learner="), "{cookie}");

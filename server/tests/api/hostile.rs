@@ -11,7 +11,7 @@ use reqwest::Method;
 use serde_json::Value;
 
 use crate::helpers::{spawn_app, TestApp};
-use crate::quiz::{answer_ok, NUMERIC, SINGLE};
+use crate::quiz::{answer, answer_ok, NUMERIC, SINGLE};
 
 const FORM: &str = "application/x-www-form-urlencoded";
 const JSON: &str = "application/json";
@@ -384,14 +384,7 @@ async fn hostile_requests_get_a_4xx_with_a_message_and_change_nothing() {
 #[tokio::test]
 async fn a_cross_site_reset_with_the_learners_cookie_deletes_nothing() {
     let app = spawn_app().await;
-    let first = app
-        .client
-        .post(app.url("/api/quiz/answer"))
-        .header(ACCEPT, "application/json")
-        .form(&[("question_id", NUMERIC), ("value", "16")])
-        .send()
-        .await
-        .unwrap();
+    let first = answer(&app, &app.client, NUMERIC, &[("value", "16")]).await;
     let token = crate::quiz::learner_cookie(&first)
         .expect("a learner cookie")
         .0;
