@@ -20,7 +20,8 @@ pub use error::LabError;
 pub use jobs::{JobStatus, LimitsView, QueueView, RunSummary, SavedRun};
 pub use model::{ModelInfo, Preset, UnknownName};
 pub use params::{
-    DeviceChoice, ExperimentRequest, Kernel, RunParams, SweepKind, SweepParams, TimingParams,
+    DeviceChoice, ExperimentRequest, Kernel, LoopStyle, RunParams, SweepKind, SweepParams,
+    TimingParams,
 };
 pub use report::{
     Agreement, ColdStart, DeviceKind, DeviceResult, ExperimentResult, Phases, RunReport,

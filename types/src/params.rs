@@ -72,6 +72,41 @@ impl Kernel {
     }
 }
 
+/// How the GPU loop hands each batch to the device: the fixed cost per batch
+/// the lab shows side by side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[serde(rename_all = "kebab-case")]
+pub enum LoopStyle {
+    /// Upload, compute and readback each submitted and waited for: three
+    /// round trips per batch, like a synchronous PyTorch loop (and the only
+    /// style whose phases can be timed one by one).
+    #[default]
+    RoundTrips,
+    /// Upload, every layer, the output copy and the timestamps in one
+    /// command buffer with one wait.
+    OneSubmit,
+    /// One submit per batch with up to three batches in flight: the next
+    /// batch is submitted before the previous one is read back.
+    Pipelined,
+}
+
+impl LoopStyle {
+    pub const ALL: [LoopStyle; 3] = [
+        LoopStyle::RoundTrips,
+        LoopStyle::OneSubmit,
+        LoopStyle::Pipelined,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            LoopStyle::RoundTrips => "round-trips",
+            LoopStyle::OneSubmit => "one-submit",
+            LoopStyle::Pipelined => "pipelined",
+        }
+    }
+}
+
 /// One measured run: `n` items in `ceil(n / batch)` batches, `warmup` untimed
 /// passes then `repeats` timed passes over all n items.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -89,6 +124,8 @@ pub struct RunParams {
     /// Per-request override of the server's `LAB_VISIBLE_DEVICES`
     /// (`None` = use the server setting; `Some("")` = hide every GPU).
     pub visible_devices: Option<String>,
+    /// How the GPU loop submits batches (absent in older requests: round trips).
+    pub loop_style: LoopStyle,
 }
 
 impl Default for RunParams {
@@ -103,6 +140,7 @@ impl Default for RunParams {
             warmup: 1,
             kernel: Kernel::Tiled,
             visible_devices: None,
+            loop_style: LoopStyle::RoundTrips,
         }
     }
 }
@@ -158,6 +196,7 @@ pub struct SweepParams {
     pub warmup: usize,
     pub kernel: Kernel,
     pub visible_devices: Option<String>,
+    pub loop_style: LoopStyle,
 }
 
 impl Default for SweepParams {
@@ -175,6 +214,7 @@ impl Default for SweepParams {
             warmup: 1,
             kernel: Kernel::Tiled,
             visible_devices: None,
+            loop_style: LoopStyle::RoundTrips,
         }
     }
 }
@@ -196,6 +236,7 @@ impl SweepParams {
             warmup: self.warmup,
             kernel: self.kernel,
             visible_devices: self.visible_devices.clone(),
+            loop_style: self.loop_style,
         }
     }
 
@@ -288,5 +329,15 @@ mod tests {
         assert_eq!(json["model"], "medium");
         let bad = serde_json::from_str::<RunParams>(r#"{"n": 10, "colour": "red"}"#);
         assert!(bad.is_err(), "unknown fields are refused");
+    }
+
+    #[test]
+    fn loop_style_is_optional_and_kebab_case() {
+        let old: RunParams = serde_json::from_str(r#"{"n": 10}"#).unwrap();
+        assert_eq!(old.loop_style, LoopStyle::RoundTrips);
+        let new: RunParams = serde_json::from_str(r#"{"loop_style": "one-submit"}"#).unwrap();
+        assert_eq!(new.loop_style, LoopStyle::OneSubmit);
+        let json = serde_json::to_value(LoopStyle::Pipelined).unwrap();
+        assert_eq!(json, LoopStyle::Pipelined.name());
     }
 }

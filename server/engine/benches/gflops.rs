@@ -12,7 +12,8 @@ use std::time::Instant;
 
 use clap::Parser;
 use lab_engine::{
-    limits::Limits, DeviceChoice, Engine, EngineConfig, Kernel, ModelSpec, Preset, RunParams,
+    limits::Limits, DeviceChoice, Engine, EngineConfig, Kernel, LoopStyle, ModelSpec, Preset,
+    RunParams,
 };
 
 #[derive(Parser)]
@@ -47,6 +48,7 @@ struct Column {
     device: DeviceChoice,
     threads: usize,
     kernel: Kernel,
+    loop_style: LoopStyle,
     /// FLOPs one timed pass aims for, and the most one pass may take.
     target_flops: f64,
     max_flops: f64,
@@ -99,6 +101,7 @@ fn main() {
             device: DeviceChoice::Cpu,
             threads: 1,
             kernel: Kernel::Tiled,
+            loop_style: LoopStyle::RoundTrips,
             target_flops: 4e9 * c,
             max_flops: 20e9 * c,
         });
@@ -107,6 +110,7 @@ fn main() {
             device: DeviceChoice::Cpu,
             threads: 0,
             kernel: Kernel::Tiled,
+            loop_style: LoopStyle::RoundTrips,
             target_flops: 4e9 * c,
             max_flops: 20e9 * c,
         });
@@ -117,6 +121,7 @@ fn main() {
             device: DeviceChoice::Gpu,
             threads: 0,
             kernel: Kernel::Tiled,
+            loop_style: LoopStyle::RoundTrips,
             target_flops: 2e9 * g,
             max_flops: 14e9 * g,
         });
@@ -125,6 +130,7 @@ fn main() {
             device: DeviceChoice::Gpu,
             threads: 0,
             kernel: Kernel::Naive,
+            loop_style: LoopStyle::RoundTrips,
             target_flops: 0.5e9 * g,
             max_flops: 4e9 * g,
         });
@@ -178,6 +184,7 @@ fn main() {
                     warmup: 1,
                     kernel: c.kernel,
                     visible_devices: None,
+                    loop_style: c.loop_style,
                 };
                 match engine.run(&p) {
                     Ok(r) => {

@@ -15,7 +15,7 @@ pub(crate) const GPU_BACKENDS: wgpu::Backends = wgpu::Backends::VULKAN
     .union(wgpu::Backends::DX12);
 
 /// A wgpu instance over the GPU backends.
-pub(crate) fn new_instance() -> wgpu::Instance {
+pub fn new_instance() -> wgpu::Instance {
     wgpu::Instance::new(&wgpu::InstanceDescriptor {
         backends: GPU_BACKENDS,
         // No validation layers by default (they are slow and rarely installed);
@@ -56,7 +56,7 @@ pub(crate) fn label_for(info: &wgpu::AdapterInfo) -> String {
 }
 
 /// Enumerates physical adapters, deduplicating one adapter seen on two backends.
-pub(crate) fn enumerate(instance: &wgpu::Instance) -> Vec<wgpu::Adapter> {
+pub fn enumerate(instance: &wgpu::Instance) -> Vec<wgpu::Adapter> {
     let mut out: Vec<wgpu::Adapter> = Vec::new();
     let mut seen: Vec<(String, u32, u32, wgpu::DeviceType)> = Vec::new();
     for adapter in instance.enumerate_adapters(GPU_BACKENDS) {

@@ -8,15 +8,15 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Instant;
 
 use lab_types::{
-    AdapterEntry, ColdStart, DeviceChoice, DeviceKind, DeviceList, DeviceResult, Kernel, ModelInfo,
-    Preset, RunParams, RunReport, Summary, VisibilitySource, SOFTWARE_LABEL,
+    AdapterEntry, ColdStart, DeviceChoice, DeviceKind, DeviceList, DeviceResult, Kernel, LoopStyle,
+    ModelInfo, Preset, RunParams, RunReport, Summary, VisibilitySource, SOFTWARE_LABEL,
 };
 
 use crate::cpu::CpuRunner;
 use crate::devices;
 use crate::error::EngineError;
-use crate::gpu::{GpuContext, GpuModel};
-use crate::limits::{available_threads, Limits, Plan};
+use crate::gpu::{GpuContext, GpuModel, PIPELINE_DEPTH};
+use crate::limits::{available_threads, default_threads, Limits, Plan};
 use crate::measure::{compare, measure, CpuBackend, GpuBackend, Measured, INPUT_SEED};
 use crate::model::{fill_inputs, Mlp};
 use crate::params::InferParams;
@@ -220,11 +220,7 @@ impl Engine {
         let (mlp, _) = self.model(p.model);
         let (m, cold, timestamps) =
             self.with_slot(&gpu, |gpus| run_on_slot(gpus, &gpu, &mlp, p, plan))?;
-        let method = if timestamps {
-            "GPU timestamp queries for kernel time; wall clock (submit + wait per phase) for upload, compute and readback"
-        } else {
-            "wall clock (submit + wait per phase); this adapter has no timestamp queries"
-        };
+        let method = timing_method(p.loop_style, timestamps);
         let entry = gpu.entry;
         let who = Identity {
             device: DeviceKind::Gpu,
@@ -237,7 +233,7 @@ impl Engine {
             kernel: Some(p.kernel),
             threads: None,
         };
-        Ok((who.measured(cold, &m, plan, method), m.kept))
+        Ok((who.measured(cold, &m, plan, &method), m.kept))
     }
 
     /// Runs `f` with the cached devices locked. A GPU failure may have lost
@@ -283,7 +279,7 @@ impl Engine {
         match p.device {
             DeviceChoice::Cpu => {
                 let threads = match p.cpu_threads {
-                    0 => available_threads(),
+                    0 => default_threads(available_threads()),
                     t if t <= available_threads() => t,
                     t => {
                         return Err(EngineError::LimitExceeded {
@@ -302,12 +298,20 @@ impl Engine {
                 let gpu = self.visible_gpu(p.visible_devices.as_deref())?;
                 self.with_slot(&gpu, |gpus| {
                     let (slot, pipeline, _) =
-                        prepare_slot(gpus, &gpu, &mlp, p.model, p.kernel, p.count)?;
+                        prepare_slot(gpus, &gpu, &mlp, p.model, p.kernel, p.count, 1)?;
                     let model = slot
                         .models
                         .get_mut(&p.model)
                         .ok_or_else(|| EngineError::Internal("GPU model vanished".into()))?;
-                    model.run_batch(&slot.ctx, &pipeline, p.kernel, &input, p.count, &mut out)
+                    let (ctx, k, n) = (&slot.ctx, p.kernel, p.count);
+                    match p.loop_style {
+                        LoopStyle::RoundTrips => {
+                            model.run_batch(ctx, &pipeline, k, &input, n, &mut out)
+                        }
+                        LoopStyle::OneSubmit | LoopStyle::Pipelined => {
+                            model.run_one_submit(ctx, &pipeline, k, &input, n, &mut out)
+                        }
+                    }
                 })?;
             }
             DeviceChoice::Both => {
@@ -318,6 +322,28 @@ impl Engine {
             }
         }
         Ok(out)
+    }
+}
+
+/// How a GPU run was timed, in the words the report shows.
+fn timing_method(style: LoopStyle, timestamps: bool) -> String {
+    let host = match style {
+        LoopStyle::RoundTrips => {
+            "round-trips: wall clock per phase (upload, compute and readback each submitted and waited for)"
+        }
+        LoopStyle::OneSubmit => {
+            "one-submit: upload, kernels and readback in one command buffer and one wait, \
+             so the whole round trip is shown as compute (upload and readback read 0)"
+        }
+        LoopStyle::Pipelined => {
+            "pipelined: one submit per batch with up to 3 batches in flight; wall clock of the \
+             submit and collect calls, shown as compute (upload and readback read 0)"
+        }
+    };
+    if timestamps {
+        format!("{host}; GPU timestamp queries for kernel time")
+    } else {
+        format!("{host}; this adapter has no timestamp queries")
     }
 }
 
@@ -381,8 +407,19 @@ fn run_on_slot(
     p: &RunParams,
     plan: &Plan,
 ) -> Result<(Measured, ColdStart, bool), EngineError> {
-    let (slot, pipeline, setup) =
-        prepare_slot(gpus, gpu, mlp, p.model, p.kernel, plan.batch.min(plan.n))?;
+    let depth = match p.loop_style {
+        LoopStyle::Pipelined => PIPELINE_DEPTH,
+        _ => 1,
+    };
+    let (slot, pipeline, setup) = prepare_slot(
+        gpus,
+        gpu,
+        mlp,
+        p.model,
+        p.kernel,
+        plan.batch.min(plan.n),
+        depth,
+    )?;
     let ctx = &slot.ctx;
     let model = slot
         .models
@@ -394,6 +431,7 @@ fn run_on_slot(
         model,
         pipeline,
         kernel: p.kernel,
+        loop_style: p.loop_style,
         in_width: plan.spec.input_width(),
     };
     let m = measure(&mut backend, plan, p.warmup, p.repeats)?;
@@ -416,7 +454,7 @@ struct SetupMs {
 }
 
 /// Opens/reuses the device, compiles/reuses the kernel, uploads/reuses the
-/// weights and sizes the batch buffers for `rows` items.
+/// weights and sizes `depth` sets of batch buffers for `rows` items.
 fn prepare_slot<'a>(
     gpus: &'a mut HashMap<usize, GpuSlot>,
     gpu: &VisibleGpu<'_>,
@@ -424,6 +462,7 @@ fn prepare_slot<'a>(
     preset: Preset,
     kernel: Kernel,
     rows: usize,
+    depth: usize,
 ) -> Result<(&'a mut GpuSlot, Arc<wgpu::ComputePipeline>, SetupMs), EngineError> {
     let (slot, device_ms) = match gpus.entry(gpu.physical_index) {
         Entry::Occupied(o) => (o.into_mut(), None),
@@ -450,7 +489,7 @@ fn prepare_slot<'a>(
         }
     };
     let t = Instant::now();
-    model.ensure_capacity(ctx, rows)?;
+    model.ensure_capacity(ctx, rows, depth)?;
     let buffers_ms = t.elapsed().as_secs_f64() * 1e3;
     Ok((
         slot,

@@ -30,8 +30,8 @@ pub use engine::{Engine, EngineConfig};
 pub use error::EngineError;
 pub use lab_types::{
     AdapterEntry, Agreement, ColdStart, DeviceChoice, DeviceKind, DeviceList, DeviceResult, Kernel,
-    ModelInfo, Phases, Preset, RunParams, RunReport, StopReason, StoppedAt, Summary, TimingParams,
-    TimingReport, Visibility, VisibilitySource, SOFTWARE_LABEL,
+    LoopStyle, ModelInfo, Phases, Preset, RunParams, RunReport, StopReason, StoppedAt, Summary,
+    TimingParams, TimingReport, Visibility, VisibilitySource, SOFTWARE_LABEL,
 };
 pub use limits::{batch_counts, Limits, Plan};
 pub use measure::{AGREEMENT_ITEMS, INPUT_SEED};

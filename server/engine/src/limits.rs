@@ -200,7 +200,7 @@ impl Limits {
         }
 
         let cpu_threads = if p.cpu_threads == 0 {
-            available_threads.max(1)
+            default_threads(available_threads)
         } else {
             p.cpu_threads
         };
@@ -221,6 +221,34 @@ impl Limits {
         range_check("warm_calls", warm_calls, 1, self.max_repeats)?;
         Ok(())
     }
+}
+
+/// Threads a run uses when it does not say (`cpu_threads = 0`): one per
+/// physical core, as onnxruntime does: a second hyperthread on a core shares
+/// its FMA units, so it adds contention, not throughput, to a GEMM.
+pub fn default_threads(available_threads: usize) -> usize {
+    physical_cores()
+        .unwrap_or(available_threads)
+        .clamp(1, available_threads.max(1))
+}
+
+/// Distinct (package, core) pairs in `/proc/cpuinfo`; `None` where that
+/// file is missing or says nothing about cores (non-Linux, some VMs).
+fn physical_cores() -> Option<usize> {
+    let text = std::fs::read_to_string("/proc/cpuinfo").ok()?;
+    let mut cores = std::collections::HashSet::new();
+    let mut package = "";
+    for line in text.lines() {
+        let (key, value) = line.split_once(':').unwrap_or((line, ""));
+        match key.trim() {
+            "physical id" => package = value.trim(),
+            "core id" => {
+                cores.insert((package, value.trim()));
+            }
+            _ => {}
+        }
+    }
+    (!cores.is_empty()).then_some(cores.len())
 }
 
 /// Number of cores the CPU backend may use.

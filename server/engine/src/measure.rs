@@ -13,9 +13,9 @@ use crate::error::EngineError;
 use crate::gpu::{BatchTimes, GpuContext, GpuModel};
 use crate::limits::Plan;
 use crate::model::fill_inputs;
-use lab_types::Kernel;
 use lab_types::Summary;
 use lab_types::{Agreement, Phases};
+use lab_types::{Kernel, LoopStyle};
 
 /// Seed of the synthetic inputs (item i's features depend on it and i only).
 pub const INPUT_SEED: u64 = 0x1AB5_EED5;
@@ -33,6 +33,28 @@ pub(crate) trait Backend {
         m: usize,
         out: &mut [f32],
     ) -> Result<BatchTimes, EngineError>;
+    /// Batches kept in flight; above 1, `measure` drives the backend with
+    /// `submit` / `collect` instead of `run_batch`.
+    fn depth(&self) -> usize {
+        1
+    }
+    /// Starts a batch without waiting for it.
+    fn submit(&mut self, _input: &[f32], _m: usize) -> Result<(), EngineError> {
+        Err(EngineError::Internal(
+            "this backend does not pipeline".into(),
+        ))
+    }
+    /// Finishes the oldest batch in flight: writes its outputs to `out` and
+    /// returns its item count and kernel time (when the device measured one).
+    fn collect(&mut self, _out: &mut [f32]) -> Result<(usize, Option<f64>), EngineError> {
+        Err(EngineError::Internal(
+            "this backend does not pipeline".into(),
+        ))
+    }
+    /// Batches submitted and not yet collected.
+    fn in_flight(&self) -> usize {
+        0
+    }
 }
 
 pub(crate) struct CpuBackend {
@@ -69,6 +91,7 @@ pub(crate) struct GpuBackend<'a> {
     pub model: &'a mut GpuModel,
     pub pipeline: Arc<wgpu::ComputePipeline>,
     pub kernel: Kernel,
+    pub loop_style: LoopStyle,
     pub in_width: usize,
 }
 
@@ -85,8 +108,30 @@ impl Backend for GpuBackend<'_> {
         m: usize,
         out: &mut [f32],
     ) -> Result<BatchTimes, EngineError> {
+        let (ctx, pipeline, kernel) = (self.ctx, &self.pipeline, self.kernel);
+        match self.loop_style {
+            LoopStyle::RoundTrips => self.model.run_batch(ctx, pipeline, kernel, input, m, out),
+            // A lone pipelined batch is a one-submit batch.
+            LoopStyle::OneSubmit | LoopStyle::Pipelined => self
+                .model
+                .run_one_submit(ctx, pipeline, kernel, input, m, out),
+        }
+    }
+    fn depth(&self) -> usize {
+        match self.loop_style {
+            LoopStyle::Pipelined => self.model.depth(),
+            _ => 1,
+        }
+    }
+    fn submit(&mut self, input: &[f32], m: usize) -> Result<(), EngineError> {
         self.model
-            .run_batch(self.ctx, &self.pipeline, self.kernel, input, m, out)
+            .submit(self.ctx, &self.pipeline, self.kernel, input, m)
+    }
+    fn collect(&mut self, out: &mut [f32]) -> Result<(usize, Option<f64>), EngineError> {
+        self.model.collect(self.ctx, out)
+    }
+    fn in_flight(&self) -> usize {
+        self.model.in_flight()
     }
 }
 
@@ -104,6 +149,42 @@ pub(crate) struct Measured {
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
+}
+
+/// Host-clock totals of one pass.
+#[derive(Default)]
+struct PassTimes {
+    upload: Duration,
+    compute: Duration,
+    readback: Duration,
+    kernel_ns: f64,
+    /// Every batch of the pass had a kernel time.
+    all_kernel: bool,
+}
+
+impl PassTimes {
+    fn new() -> PassTimes {
+        PassTimes {
+            all_kernel: true,
+            ..PassTimes::default()
+        }
+    }
+    fn add_kernel(&mut self, k: Option<f64>) {
+        match k {
+            Some(k) => self.kernel_ns += k,
+            None => self.all_kernel = false,
+        }
+    }
+}
+
+impl Measured {
+    /// Keeps the outputs of the first pass's leading items for the comparison.
+    fn keep(&mut self, pass: usize, keep: usize, out: &[f32]) {
+        if pass == 0 && self.kept.len() < keep {
+            let take = (keep - self.kept.len()).min(out.len());
+            self.kept.extend_from_slice(&out[..take]);
+        }
+    }
 }
 
 /// `warmup` untimed passes, then `repeats` timed passes over all n items.
@@ -128,41 +209,85 @@ pub(crate) fn measure(
         kernel_ms: Vec::with_capacity(repeats),
         kept: Vec::with_capacity(keep),
     };
+    let depth = backend.depth();
     for pass in 0..warmup + repeats {
-        let (mut up, mut comp, mut rb) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
-        let mut kernel_ns = 0.0;
-        let mut have_kernel = true;
+        let mut t = PassTimes::new();
         for b in 0..plan.batches {
             let first = b * plan.batch;
             let count = plan.batch.min(plan.n - first);
             fill_inputs(INPUT_SEED, first, count, in_w, &mut input);
-            let t = backend.run_batch(&input, count, &mut out)?;
+            if depth > 1 && !(pass == 0 && b == 0) {
+                pipelined_step(backend, &mut m, &mut t, pass, keep, &input, count, &mut out)?;
+                continue;
+            }
+            // Synchronous (and the first batch of a pipelined run, so that
+            // the cold first batch is timed alone in every loop style).
+            let bt = backend.run_batch(&input, count, &mut out)?;
             if pass == 0 && b == 0 {
-                m.first_batch_ms = ms(t.upload + t.compute + t.readback);
+                m.first_batch_ms = ms(bt.upload + bt.compute + bt.readback);
             }
-            if pass == 0 && m.kept.len() < keep {
-                let take = (keep - m.kept.len()).min(count * out_w);
-                m.kept.extend_from_slice(&out[..take]);
-            }
-            up += t.upload;
-            comp += t.compute;
-            rb += t.readback;
-            match t.kernel_ns {
-                Some(k) => kernel_ns += k,
-                None => have_kernel = false,
-            }
+            m.keep(pass, keep, &out[..count * out_w]);
+            t.upload += bt.upload;
+            t.compute += bt.compute;
+            t.readback += bt.readback;
+            t.add_kernel(bt.kernel_ns);
         }
+        // Drain the pipeline: the pass ends when its last output is on the host.
+        let drain = Instant::now();
+        while backend.in_flight() > 0 {
+            collect_one(backend, &mut m, &mut t, pass, keep, &mut out)?;
+        }
+        t.compute += drain.elapsed();
         if pass >= warmup {
-            m.wall_ms.push(ms(up + comp + rb));
-            m.upload_ms.push(ms(up));
-            m.compute_ms.push(ms(comp));
-            m.readback_ms.push(ms(rb));
-            if have_kernel {
-                m.kernel_ms.push(kernel_ns / 1e6);
+            m.wall_ms.push(ms(t.upload + t.compute + t.readback));
+            m.upload_ms.push(ms(t.upload));
+            m.compute_ms.push(ms(t.compute));
+            m.readback_ms.push(ms(t.readback));
+            if t.all_kernel {
+                m.kernel_ms.push(t.kernel_ns / 1e6);
             }
         }
     }
     Ok(m)
+}
+
+/// One batch of a pipelined pass: when every slot is busy, collect the
+/// oldest batch, then submit this one. Only these calls are timed; the
+/// input generation before them is not (the data loader is excluded in
+/// every style), though here the GPU keeps running earlier batches meanwhile,
+/// as it would behind loader workers.
+#[allow(clippy::too_many_arguments)]
+fn pipelined_step(
+    backend: &mut dyn Backend,
+    m: &mut Measured,
+    t: &mut PassTimes,
+    pass: usize,
+    keep: usize,
+    input: &[f32],
+    count: usize,
+    out: &mut [f32],
+) -> Result<(), EngineError> {
+    let start = Instant::now();
+    if backend.in_flight() >= backend.depth() {
+        collect_one(backend, m, t, pass, keep, out)?;
+    }
+    backend.submit(input, count)?;
+    t.compute += start.elapsed();
+    Ok(())
+}
+
+fn collect_one(
+    backend: &mut dyn Backend,
+    m: &mut Measured,
+    t: &mut PassTimes,
+    pass: usize,
+    keep: usize,
+    out: &mut [f32],
+) -> Result<(), EngineError> {
+    let (count, kernel_ns) = backend.collect(out)?;
+    t.add_kernel(kernel_ns);
+    m.keep(pass, keep, &out[..count * backend.out_width()]);
+    Ok(())
 }
 
 impl Measured {

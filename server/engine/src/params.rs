@@ -1,7 +1,7 @@
 //! Parameters of calls that are not on the wire ([`crate::Engine::infer`]);
 //! the wire's own (runs, sweeps, the timing demo) live in `lab_types`.
 
-use lab_types::{DeviceChoice, Kernel, Preset};
+use lab_types::{DeviceChoice, Kernel, LoopStyle, Preset};
 use serde::{Deserialize, Serialize};
 
 /// Parameters of [`crate::Engine::infer`]: one batch of items, outputs returned.
@@ -18,6 +18,8 @@ pub struct InferParams {
     /// Items to run (1..=max batch).
     pub count: usize,
     pub visible_devices: Option<String>,
+    /// GPU only: how the one batch is submitted (pipelined = one submit here).
+    pub loop_style: LoopStyle,
 }
 
 impl Default for InferParams {
@@ -30,6 +32,7 @@ impl Default for InferParams {
             first_item: 0,
             count: 1,
             visible_devices: None,
+            loop_style: LoopStyle::RoundTrips,
         }
     }
 }

@@ -44,7 +44,7 @@ fn run(engine: &Engine, p: &TimingParams) -> Result<TimingReport, EngineError> {
     let (pipeline, pipeline_ms) = ctx.pipelines.get(&ctx.device, &ctx.limits, p.kernel)?;
     let mut model = GpuModel::upload(&ctx, &mlp)?;
     let t = Instant::now();
-    model.ensure_capacity(&ctx, p.batch)?;
+    model.ensure_capacity(&ctx, p.batch, 1)?;
     let buffers_ms = t.elapsed().as_secs_f64() * 1e3;
     let first = model.run_batch(&ctx, &pipeline, p.kernel, &input, p.batch, &mut out)?;
     let first_ms = (first.upload + first.compute + first.readback).as_secs_f64() * 1e3;

@@ -52,6 +52,18 @@ fn gemm_matches_triple_loop_on_odd_shapes() {
     );
 }
 
+/// Shapes big enough that `cpu::split` really hands out several blocks:
+/// column strips (one ragged), and rows split for the narrow last layers.
+#[test]
+fn split_blocks_match_triple_loop() {
+    let spec = ModelSpec {
+        widths: vec![100, 700, 37, 10],
+    };
+    for threads in [2, 3, 4] {
+        check(spec.clone(), &[1, 3, 1000], threads);
+    }
+}
+
 #[test]
 fn gemm_matches_triple_loop_on_medium() {
     check(ModelSpec::of(Preset::Medium), &[1, 6], 2);

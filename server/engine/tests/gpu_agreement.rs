@@ -3,7 +3,7 @@
 mod common;
 
 use common::{engine, gpu_available};
-use lab_engine::{DeviceChoice, InferParams, Kernel, Preset, RunParams};
+use lab_engine::{DeviceChoice, InferParams, Kernel, LoopStyle, Preset, RunParams};
 
 /// Same tolerance the engine's own agreement check uses.
 fn assert_close(a: &[f32], b: &[f32], what: &str) {
@@ -42,11 +42,17 @@ fn infer(
 /// Full measured runs (device = both) at batch sizes including 1 and sizes
 /// that are not multiples of the 64×64 tile; the engine compares outputs.
 fn run_both(model: Preset, n: usize, batch: usize, kernel: Kernel) {
+    run_styled(model, n, batch, kernel, LoopStyle::RoundTrips);
+}
+
+/// [`run_both`] in a given loop style; checks what each style reports.
+fn run_styled(model: Preset, n: usize, batch: usize, kernel: Kernel, loop_style: LoopStyle) {
     let p = RunParams {
         model,
         n,
         batch,
         kernel,
+        loop_style,
         device: DeviceChoice::Both,
         repeats: 1,
         warmup: 1,
@@ -62,6 +68,29 @@ fn run_both(model: Preset, n: usize, batch: usize, kernel: Kernel) {
     assert_eq!(r.batches, n.div_ceil(batch));
     let gpu = &r.results[0];
     assert!(gpu.wall.samples == 1 && gpu.items_per_s > 0.0);
+    assert!(gpu.timing_method.starts_with(loop_style.name()));
+    if loop_style != LoopStyle::RoundTrips {
+        assert_eq!(
+            gpu.phases.upload.median_ms, 0.0,
+            "one round trip: no upload phase"
+        );
+        assert!(gpu.phases.compute.median_ms > 0.0);
+    }
+}
+
+#[test]
+fn one_submit_and_pipelined_runs_match_cpu() {
+    if !gpu_available() {
+        return;
+    }
+    // Many batches with a partial last one: the pipelined loop reuses its
+    // slots and must keep the outputs in order.
+    for style in [LoopStyle::OneSubmit, LoopStyle::Pipelined] {
+        run_styled(Preset::Tiny, 130, 7, Kernel::Tiled, style);
+        run_styled(Preset::Tiny, 50, 17, Kernel::Naive, style);
+        run_styled(Preset::Medium, 70, 13, Kernel::Tiled, style);
+        run_styled(Preset::Medium, 1, 1, Kernel::Tiled, style);
+    }
 }
 
 #[test]

@@ -92,6 +92,19 @@ impl GpuContext {
         self.check_errors()
     }
 
+    /// Blocks until submission `index` (and everything before it) has
+    /// finished and its callbacks have run, leaving later submissions in
+    /// flight: the pipelined loop's wait.
+    pub fn wait_for(&self, index: wgpu::SubmissionIndex) -> Result<(), EngineError> {
+        self.device
+            .poll(wgpu::PollType::Wait {
+                submission_index: Some(index),
+                timeout: None,
+            })
+            .map_err(|e| EngineError::Gpu(format!("waiting for the GPU failed: {e}")))?;
+        self.check_errors()
+    }
+
     /// Whether every submitted command buffer has finished, without waiting
     /// (the analogue of `torch.cuda.Event.query()` / `cudaStreamQuery`).
     pub fn work_done_now(&self) -> Result<bool, EngineError> {

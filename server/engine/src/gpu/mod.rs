@@ -4,6 +4,7 @@ pub mod context;
 pub mod kernels;
 pub mod model;
 pub mod pipeline;
+mod slot;
 
 pub use context::GpuContext;
-pub use model::{BatchTimes, GpuModel};
+pub use model::{BatchTimes, GpuModel, PIPELINE_DEPTH};

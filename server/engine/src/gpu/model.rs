@@ -1,7 +1,12 @@
-//! A model resident on one GPU: weights uploaded once, activation and
-//! staging buffers sized for the largest batch seen and reused, and the
-//! three phases of a batch (upload, compute, readback).
+//! A model resident on one GPU: weights uploaded once, per-batch buffers
+//! ([`Slot`]s) sized for the largest batch seen and reused, and the three
+//! loop styles a batch can go through:
+//! - round trips: upload, compute and readback each submitted and waited for;
+//! - one submit: all of it in one command buffer, one wait;
+//! - pipelined: one submit per batch, several slots in flight
+//!   ([`GpuModel::submit`] / [`GpuModel::collect`]).
 
+use std::collections::VecDeque;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -9,38 +14,13 @@ use wgpu::util::DeviceExt;
 
 use crate::error::EngineError;
 use crate::gpu::context::GpuContext;
-use crate::gpu::kernels::{self, LayerParams};
+use crate::gpu::slot::{f32_bytes, receive_mapping, GpuLayer, Slot};
 use crate::model::Mlp;
 use lab_types::Kernel;
 
-struct GpuLayer {
-    weights: wgpu::Buffer,
-    bias: wgpu::Buffer,
-    params: wgpu::Buffer,
-    k: u32,
-    n: u32,
-    relu: bool,
-    /// Batch size `params` currently holds (rewritten only when it changes,
-    /// i.e. for a partial last batch).
-    m_written: u32,
-}
-
-/// Buffers that depend on the batch capacity.
-struct BatchBuffers {
-    capacity: usize,
-    /// Ping-pong activations; the input is written into `act[0]`.
-    act: [wgpu::Buffer; 2],
-    /// MAP_READ copy target for the outputs (`outputs.cpu()`).
-    staging: wgpu::Buffer,
-    bind_groups: Vec<wgpu::BindGroup>,
-}
-
-/// Two timestamps (start/end of the compute pass) and their readback.
-struct Timestamps {
-    set: wgpu::QuerySet,
-    resolve: wgpu::Buffer,
-    read: wgpu::Buffer,
-}
+/// Batches the pipelined loop keeps in flight: one being read back, one
+/// running, one being recorded.
+pub const PIPELINE_DEPTH: usize = 3;
 
 /// Phase durations of one batch.
 #[derive(Debug, Clone, Copy, Default)]
@@ -57,14 +37,13 @@ pub struct GpuModel {
     in_width: usize,
     out_width: usize,
     max_width: usize,
-    buffers: Option<BatchBuffers>,
-    timestamps: Option<Timestamps>,
+    /// Items each slot holds (0 before the first `ensure_capacity`).
+    capacity: usize,
+    slots: Vec<Slot>,
+    /// Slot indices of submitted batches, oldest first.
+    in_flight: VecDeque<usize>,
     /// Milliseconds the weight upload took.
     pub upload_ms: f64,
-}
-
-fn f32_bytes(n: usize) -> u64 {
-    n as u64 * 4
 }
 
 impl GpuModel {
@@ -85,80 +64,37 @@ impl GpuModel {
             }
         }
         let n_layers = mlp.layers.len();
+        let init = |label, data: &[f32]| {
+            ctx.device
+                .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                    label: Some(label),
+                    contents: bytemuck::cast_slice(data),
+                    usage: wgpu::BufferUsages::STORAGE,
+                })
+        };
         let layers = ctx.scoped("uploading weights", || {
             mlp.layers
                 .iter()
                 .enumerate()
-                .map(|(i, l)| {
-                    let relu = i + 1 < n_layers;
-                    let params = LayerParams {
-                        m: 0,
-                        k: l.inputs as u32,
-                        n: l.outputs as u32,
-                        relu: relu as u32,
-                    };
-                    GpuLayer {
-                        weights: ctx
-                            .device
-                            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                                label: Some("weights"),
-                                contents: bytemuck::cast_slice(&l.weights),
-                                usage: wgpu::BufferUsages::STORAGE,
-                            }),
-                        bias: ctx
-                            .device
-                            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                                label: Some("bias"),
-                                contents: bytemuck::cast_slice(&l.bias),
-                                usage: wgpu::BufferUsages::STORAGE,
-                            }),
-                        params: ctx
-                            .device
-                            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                                label: Some("layer params"),
-                                contents: bytemuck::bytes_of(&params),
-                                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-                            }),
-                        k: l.inputs as u32,
-                        n: l.outputs as u32,
-                        relu,
-                        m_written: 0,
-                    }
+                .map(|(i, l)| GpuLayer {
+                    weights: init("weights", &l.weights),
+                    bias: init("bias", &l.bias),
+                    k: l.inputs as u32,
+                    n: l.outputs as u32,
+                    relu: i + 1 < n_layers,
                 })
                 .collect::<Vec<_>>()
         })?;
         ctx.queue.submit([]);
         ctx.wait()?;
-        let timestamps = if ctx.timestamps {
-            Some(ctx.scoped("creating timestamp queries", || Timestamps {
-                set: ctx.device.create_query_set(&wgpu::QuerySetDescriptor {
-                    label: Some("compute pass"),
-                    ty: wgpu::QueryType::Timestamp,
-                    count: 2,
-                }),
-                resolve: ctx.device.create_buffer(&wgpu::BufferDescriptor {
-                    label: Some("timestamp resolve"),
-                    size: 16,
-                    usage: wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC,
-                    mapped_at_creation: false,
-                }),
-                read: ctx.device.create_buffer(&wgpu::BufferDescriptor {
-                    label: Some("timestamp read"),
-                    size: 16,
-                    usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-                    mapped_at_creation: false,
-                }),
-            })?)
-        } else {
-            None
-        };
         Ok(GpuModel {
             layers,
             in_width: mlp.spec.input_width(),
             out_width: mlp.spec.output_width(),
             max_width: mlp.spec.max_width(),
-            buffers: None,
-            timestamps,
+            capacity: 0,
+            slots: Vec::new(),
+            in_flight: VecDeque::new(),
             upload_ms: start.elapsed().as_secs_f64() * 1e3,
         })
     }
@@ -167,12 +103,28 @@ impl GpuModel {
         self.out_width
     }
 
-    /// Makes sure the activation/staging buffers hold `batch` items; they
+    /// Batches that can be in flight at once (slots allocated).
+    pub fn depth(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Makes sure there are `depth` slots holding `batch` items each; they
     /// only ever grow, so a run allocates at most once.
-    pub fn ensure_capacity(&mut self, ctx: &GpuContext, batch: usize) -> Result<(), EngineError> {
-        if self.buffers.as_ref().is_some_and(|b| b.capacity >= batch) {
+    pub fn ensure_capacity(
+        &mut self,
+        ctx: &GpuContext,
+        batch: usize,
+        depth: usize,
+    ) -> Result<(), EngineError> {
+        if self.capacity >= batch && self.slots.len() >= depth {
             return Ok(());
         }
+        if !self.in_flight.is_empty() {
+            return Err(EngineError::Internal(
+                "GPU buffers resized with batches in flight".into(),
+            ));
+        }
+        let (batch, depth) = (batch.max(self.capacity), depth.max(self.slots.len()));
         let act_bytes = f32_bytes(batch * self.max_width);
         if act_bytes > ctx.limits.max_storage_buffer_binding_size as u64
             || act_bytes > ctx.limits.max_buffer_size
@@ -183,78 +135,35 @@ impl GpuModel {
             )));
         }
         // Drop the old buffers first so peak memory is not old + new.
-        self.buffers = None;
-        let layout = &ctx.pipelines.layout;
-        let layers = &self.layers;
-        let out_bytes = f32_bytes(batch * self.out_width);
-        let buffers = ctx.scoped("allocating activation buffers", || {
-            let act = [0, 1].map(|_| {
-                ctx.device.create_buffer(&wgpu::BufferDescriptor {
-                    label: Some("activations"),
-                    size: act_bytes,
-                    usage: wgpu::BufferUsages::STORAGE
-                        | wgpu::BufferUsages::COPY_DST
-                        | wgpu::BufferUsages::COPY_SRC,
-                    mapped_at_creation: false,
-                })
-            });
-            let staging = ctx.device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("readback staging"),
-                size: out_bytes,
-                usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-                mapped_at_creation: false,
-            });
-            let bind_groups = layers
-                .iter()
-                .enumerate()
-                .map(|(i, l)| {
-                    let (src, dst) = (&act[i % 2], &act[(i + 1) % 2]);
-                    ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
-                        label: Some("dense-layer"),
-                        layout,
-                        entries: &[
-                            wgpu::BindGroupEntry {
-                                binding: 0,
-                                resource: src.as_entire_binding(),
-                            },
-                            wgpu::BindGroupEntry {
-                                binding: 1,
-                                resource: l.weights.as_entire_binding(),
-                            },
-                            wgpu::BindGroupEntry {
-                                binding: 2,
-                                resource: l.bias.as_entire_binding(),
-                            },
-                            wgpu::BindGroupEntry {
-                                binding: 3,
-                                resource: dst.as_entire_binding(),
-                            },
-                            wgpu::BindGroupEntry {
-                                binding: 4,
-                                resource: l.params.as_entire_binding(),
-                            },
-                        ],
-                    })
-                })
-                .collect();
-            BatchBuffers {
-                capacity: batch,
-                act,
-                staging,
-                bind_groups,
-            }
+        self.slots.clear();
+        self.capacity = 0;
+        let (layers, max_w, out_w) = (&self.layers, self.max_width, self.out_width);
+        self.slots = ctx.scoped("allocating activation buffers", || {
+            (0..depth)
+                .map(|_| Slot::new(ctx, layers, batch, max_w, out_w))
+                .collect()
         })?;
-        self.buffers = Some(buffers);
+        self.capacity = batch;
         Ok(())
     }
 
-    fn buffers(&self, m: usize) -> Result<&BatchBuffers, EngineError> {
-        match &self.buffers {
-            Some(b) if b.capacity >= m && m > 0 => Ok(b),
-            _ => Err(EngineError::Internal(format!(
+    fn check_batch(&self, m: usize) -> Result<(), EngineError> {
+        if m == 0 || m > self.capacity || self.slots.is_empty() {
+            return Err(EngineError::Internal(format!(
                 "GPU batch of {m} items without buffers sized for it"
-            ))),
+            )));
         }
+        Ok(())
+    }
+
+    fn inputs<'a>(&self, input: &'a [f32], m: usize) -> Result<&'a [f32], EngineError> {
+        input.get(..m * self.in_width).ok_or_else(|| {
+            EngineError::Internal(format!(
+                "input holds {} floats, {} needed",
+                input.len(),
+                m * self.in_width
+            ))
+        })
     }
 
     /// `batch.to(device)`: copies `m` input rows into the device buffer and
@@ -265,24 +174,18 @@ impl GpuModel {
         input: &[f32],
         m: usize,
     ) -> Result<(), EngineError> {
-        let b = self.buffers(m)?;
-        let data = input.get(..m * self.in_width).ok_or_else(|| {
-            EngineError::Internal(format!(
-                "input holds {} floats, {} needed",
-                input.len(),
-                m * self.in_width
-            ))
-        })?;
+        self.check_batch(m)?;
+        let data = self.inputs(input, m)?;
         ctx.queue
-            .write_buffer(&b.act[0], 0, bytemuck::cast_slice(data));
+            .write_buffer(&self.slots[0].act[0], 0, bytemuck::cast_slice(data));
         // An empty submit flushes the queued write; waiting makes the phase
         // boundary exact.
         ctx.queue.submit([]);
         ctx.wait()
     }
 
-    /// Records the forward pass for `m` items: one dispatch per layer in one
-    /// compute pass (wgpu inserts the barriers between dependent dispatches).
+    /// Records the forward pass for `m` items on the first slot (the
+    /// synchronous loops and the timing demo use only that one).
     pub fn encode_forward(
         &mut self,
         ctx: &GpuContext,
@@ -290,49 +193,13 @@ impl GpuModel {
         kernel: Kernel,
         m: usize,
     ) -> Result<wgpu::CommandBuffer, EngineError> {
-        self.buffers(m)?;
-        for l in &mut self.layers {
-            if l.m_written != m as u32 {
-                let p = LayerParams {
-                    m: m as u32,
-                    k: l.k,
-                    n: l.n,
-                    relu: l.relu as u32,
-                };
-                ctx.queue.write_buffer(&l.params, 0, bytemuck::bytes_of(&p));
-                l.m_written = m as u32;
-            }
-        }
-        let b = self.buffers(m)?;
+        self.check_batch(m)?;
         let mut encoder = ctx
             .device
             .create_command_encoder(&wgpu::CommandEncoderDescriptor {
                 label: Some("forward"),
             });
-        {
-            let timestamp_writes =
-                self.timestamps
-                    .as_ref()
-                    .map(|t| wgpu::ComputePassTimestampWrites {
-                        query_set: &t.set,
-                        beginning_of_pass_write_index: Some(0),
-                        end_of_pass_write_index: Some(1),
-                    });
-            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                label: Some("forward"),
-                timestamp_writes,
-            });
-            pass.set_pipeline(pipeline);
-            for (l, bg) in self.layers.iter().zip(&b.bind_groups) {
-                let (x, y) = kernels::workgroups(kernel, m as u32, l.n);
-                pass.set_bind_group(0, bg, &[]);
-                pass.dispatch_workgroups(x, y, 1);
-            }
-        }
-        if let Some(t) = &self.timestamps {
-            encoder.resolve_query_set(&t.set, 0..2, &t.resolve, 0);
-            encoder.copy_buffer_to_buffer(&t.resolve, 0, &t.read, 0, 16);
-        }
+        self.slots[0].encode_forward(ctx, &mut encoder, pipeline, kernel, &self.layers, m);
         Ok(encoder.finish())
     }
 
@@ -344,50 +211,55 @@ impl GpuModel {
         m: usize,
         out: &mut [f32],
     ) -> Result<(), EngineError> {
-        let b = self.buffers(m)?;
+        self.check_batch(m)?;
         let count = m * self.out_width;
         if out.len() < count {
             return Err(EngineError::Internal("output slice too small".into()));
         }
-        let bytes = f32_bytes(count);
-        // The final layer wrote into act[num_layers % 2].
-        let result = &b.act[self.layers.len() % 2];
+        let slot = &self.slots[0];
         let mut encoder = ctx
             .device
             .create_command_encoder(&wgpu::CommandEncoderDescriptor {
                 label: Some("readback"),
             });
-        encoder.copy_buffer_to_buffer(result, 0, &b.staging, 0, bytes);
+        slot.encode_output_copy(&mut encoder, self.layers.len(), m, self.out_width);
         ctx.queue.submit([encoder.finish()]);
-        map_and_wait(ctx, &b.staging, bytes)?;
+        let bytes = f32_bytes(count);
+        map_and_wait(ctx, &slot.staging, 0..bytes)?;
         {
-            let view = b.staging.slice(..bytes).get_mapped_range();
+            let view = slot.staging.slice(..bytes).get_mapped_range();
             out[..count].copy_from_slice(bytemuck::cast_slice(&view));
         }
-        b.staging.unmap();
+        slot.staging.unmap();
         Ok(())
     }
 
-    /// Kernel time of the last forward pass from the GPU timestamps.
+    /// Kernel time of the last synchronous forward pass from the GPU
+    /// timestamps (which `encode_forward` copied to the staging tail).
     pub fn read_kernel_ns(&self, ctx: &GpuContext) -> Result<Option<f64>, EngineError> {
-        let Some(t) = &self.timestamps else {
+        if !ctx.timestamps {
             return Ok(None);
-        };
-        map_and_wait(ctx, &t.read, 16)?;
+        }
+        let slot = self
+            .slots
+            .first()
+            .ok_or_else(|| EngineError::Internal("no GPU buffers".into()))?;
+        let range = slot.ts_offset..slot.ts_offset + 16;
+        map_and_wait(ctx, &slot.staging, range.clone())?;
         let ticks: [u64; 2] = {
-            let view = t.read.slice(..16).get_mapped_range();
+            let view = slot.staging.slice(range).get_mapped_range();
             let v: &[u64] = bytemuck::cast_slice(&view);
             [v[0], v[1]]
         };
-        t.read.unmap();
+        slot.staging.unmap();
         Ok(Some(
             ticks[1].saturating_sub(ticks[0]) as f64 * ctx.timestamp_period_ns,
         ))
     }
 
-    /// One full batch with per-phase wall-clock times (each phase is
-    /// submitted and waited for, like a synchronous PyTorch loop with
-    /// pageable memory), plus the timestamp kernel time when available.
+    /// One full batch in three round trips, with per-phase wall-clock times
+    /// (each phase is submitted and waited for, like a synchronous PyTorch
+    /// loop with pageable memory), plus the timestamp kernel time.
     pub fn run_batch(
         &mut self,
         ctx: &GpuContext,
@@ -416,22 +288,103 @@ impl GpuModel {
             kernel_ns,
         })
     }
+
+    /// One full batch as one submit and one wait. Its phases cannot be told
+    /// apart by the host clock, so the whole round trip is reported as compute.
+    pub fn run_one_submit(
+        &mut self,
+        ctx: &GpuContext,
+        pipeline: &wgpu::ComputePipeline,
+        kernel: Kernel,
+        input: &[f32],
+        m: usize,
+        out: &mut [f32],
+    ) -> Result<BatchTimes, EngineError> {
+        let t0 = Instant::now();
+        self.submit(ctx, pipeline, kernel, input, m)?;
+        let (_, kernel_ns) = self.collect(ctx, out)?;
+        Ok(BatchTimes {
+            compute: t0.elapsed(),
+            kernel_ns,
+            ..BatchTimes::default()
+        })
+    }
+
+    /// Records and submits one batch on the next free slot, without waiting:
+    /// the input write, every layer, the output copy and the timestamp
+    /// resolve go in one command buffer. Fails when every slot is in flight
+    /// (call [`GpuModel::collect`] first).
+    pub fn submit(
+        &mut self,
+        ctx: &GpuContext,
+        pipeline: &wgpu::ComputePipeline,
+        kernel: Kernel,
+        input: &[f32],
+        m: usize,
+    ) -> Result<(), EngineError> {
+        self.check_batch(m)?;
+        let data = self.inputs(input, m)?;
+        // Slots are used round-robin, so the next one is the oldest's successor.
+        let next = match self.in_flight.back() {
+            Some(&last) => (last + 1) % self.slots.len(),
+            None => 0,
+        };
+        let (layers, out_w) = (&self.layers, self.out_width);
+        let slot = &mut self.slots[next];
+        if slot.busy() {
+            return Err(EngineError::Internal(
+                "every GPU slot is in flight: collect a batch first".into(),
+            ));
+        }
+        // Staged by wgpu and executed at the start of this submit, after
+        // earlier submits in queue order, so in-flight batches are unaffected.
+        ctx.queue
+            .write_buffer(&slot.act[0], 0, bytemuck::cast_slice(data));
+        let mut encoder = ctx
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("batch"),
+            });
+        slot.encode_forward(ctx, &mut encoder, pipeline, kernel, layers, m);
+        slot.encode_output_copy(&mut encoder, layers.len(), m, out_w);
+        let index = ctx.queue.submit([encoder.finish()]);
+        slot.start_map(m, index);
+        self.in_flight.push_back(next);
+        Ok(())
+    }
+
+    /// Batches submitted and not yet collected.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.len()
+    }
+
+    /// Waits for the oldest batch in flight, copies its outputs into `out`
+    /// and returns its item count and kernel time.
+    pub fn collect(
+        &mut self,
+        ctx: &GpuContext,
+        out: &mut [f32],
+    ) -> Result<(usize, Option<f64>), EngineError> {
+        let i = self
+            .in_flight
+            .pop_front()
+            .ok_or_else(|| EngineError::Internal("no GPU batch in flight".into()))?;
+        self.slots[i].finish(ctx, self.out_width, ctx.timestamp_period_ns, out)
+    }
 }
 
-/// Maps `buffer[..bytes]` for reading and blocks until it is mapped.
-fn map_and_wait(ctx: &GpuContext, buffer: &wgpu::Buffer, bytes: u64) -> Result<(), EngineError> {
+/// Maps `buffer[range]` for reading and blocks until it is mapped.
+fn map_and_wait(
+    ctx: &GpuContext,
+    buffer: &wgpu::Buffer,
+    range: std::ops::Range<u64>,
+) -> Result<(), EngineError> {
     let (tx, rx) = mpsc::channel();
-    buffer.map_async(wgpu::MapMode::Read, ..bytes, move |r| {
-        let _ = tx.send(r);
-    });
+    buffer
+        .slice(range)
+        .map_async(wgpu::MapMode::Read, move |r| {
+            let _ = tx.send(r);
+        });
     ctx.wait()?;
-    match rx.recv() {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => Err(EngineError::Gpu(format!(
-            "mapping a readback buffer failed: {e}"
-        ))),
-        Err(_) => Err(EngineError::Gpu(
-            "the GPU never finished mapping a readback buffer".into(),
-        )),
-    }
+    receive_mapping(&rx)
 }

@@ -1,0 +1,187 @@
+//! Every kernel × loop style on the real adapter (lavapipe in CI) against the
+//! CPU triple-loop reference, on shapes that are multiples of no tile:
+//! odd widths, b = 1, 3 and 1000, and batch sizes changing between batches
+//! that share a slot.
+
+mod common;
+
+use std::sync::{Arc, Mutex, OnceLock};
+
+use common::gpu_available;
+use lab_engine::cpu::reference_forward;
+use lab_engine::gpu::{GpuContext, GpuModel, PIPELINE_DEPTH};
+use lab_engine::{fill_inputs, Kernel, LoopStyle, Mlp, ModelSpec};
+
+const KERNELS: [Kernel; 2] = [Kernel::Tiled, Kernel::Naive];
+
+/// One device for the whole binary (opening one on lavapipe takes a while).
+fn ctx() -> &'static Mutex<GpuContext> {
+    static CTX: OnceLock<Mutex<GpuContext>> = OnceLock::new();
+    CTX.get_or_init(|| {
+        let instance = lab_engine::devices::new_instance();
+        let adapters = lab_engine::devices::enumerate(&instance);
+        let adapter = adapters.first().expect("gpu_available() said yes");
+        Mutex::new(GpuContext::new(adapter).expect("open the device"))
+    })
+}
+
+/// Odd widths everywhere, including a 1-wide hidden layer and a width just
+/// past a 64-column tile.
+fn odd_mlp() -> Arc<Mlp> {
+    Arc::new(Mlp::new(
+        ModelSpec {
+            widths: vec![37, 129, 1, 65, 3],
+        },
+        11,
+    ))
+}
+
+fn inputs(mlp: &Mlp, first: usize, m: usize) -> Vec<f32> {
+    let w = mlp.spec.input_width();
+    let mut x = vec![0.0; m * w];
+    fill_inputs(5, first, m, w, &mut x);
+    x
+}
+
+fn assert_close(got: &[f32], want: &[f32], what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}: lengths differ");
+    let max_out = want.iter().fold(1.0f32, |m, v| m.max(v.abs()));
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!(
+            (g - w).abs() <= 1e-4 * max_out,
+            "{what} [{i}]: {g} vs {w} (outputs up to {max_out})"
+        );
+    }
+}
+
+/// Runs `batches` (item counts) through one model in `style`, checking every
+/// batch's outputs against the reference.
+fn check(kernel: Kernel, style: LoopStyle, batches: &[usize]) {
+    let mlp = odd_mlp();
+    let out_w = mlp.spec.output_width();
+    let mut guard = ctx().lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = &mut *guard;
+    let (pipeline, _) = ctx
+        .pipelines
+        .get(&ctx.device, &ctx.limits, kernel)
+        .expect("compile");
+    let mut model = GpuModel::upload(ctx, &mlp).expect("upload");
+    let max = batches.iter().copied().max().unwrap_or(1);
+    let depth = if style == LoopStyle::Pipelined {
+        PIPELINE_DEPTH
+    } else {
+        1
+    };
+    model.ensure_capacity(ctx, max, depth).expect("buffers");
+    let mut out = vec![0.0f32; max * out_w];
+    let starts: Vec<usize> = batches
+        .iter()
+        .scan(0, |s, &m| {
+            let first = *s;
+            *s += m;
+            Some(first)
+        })
+        .collect();
+    let what = |i: usize| format!("{kernel:?} {style:?} batch {i} (b = {})", batches[i]);
+    let want = |i: usize| reference_forward(&mlp, &inputs(&mlp, starts[i], batches[i]), batches[i]);
+    match style {
+        LoopStyle::Pipelined => {
+            // Keep every slot busy: collect the oldest only when all are in flight.
+            let mut collected = 0;
+            for (i, &m) in batches.iter().enumerate() {
+                if model.in_flight() == PIPELINE_DEPTH {
+                    let (got_m, _) = model.collect(ctx, &mut out).expect("collect");
+                    assert_eq!(got_m, batches[collected]);
+                    assert_close(&out[..got_m * out_w], &want(collected), &what(collected));
+                    collected += 1;
+                }
+                let x = inputs(&mlp, starts[i], m);
+                model.submit(ctx, &pipeline, kernel, &x, m).expect("submit");
+            }
+            while model.in_flight() > 0 {
+                let (got_m, _) = model.collect(ctx, &mut out).expect("collect");
+                assert_close(&out[..got_m * out_w], &want(collected), &what(collected));
+                collected += 1;
+            }
+            assert_eq!(collected, batches.len());
+        }
+        _ => {
+            for (i, &m) in batches.iter().enumerate() {
+                let x = inputs(&mlp, starts[i], m);
+                let t = if style == LoopStyle::RoundTrips {
+                    model.run_batch(ctx, &pipeline, kernel, &x, m, &mut out)
+                } else {
+                    model.run_one_submit(ctx, &pipeline, kernel, &x, m, &mut out)
+                }
+                .expect("batch");
+                assert_eq!(t.kernel_ns.is_some(), ctx.timestamps);
+                assert_close(&out[..m * out_w], &want(i), &what(i));
+            }
+        }
+    }
+}
+
+#[test]
+fn round_trips_match_the_reference() {
+    if !gpu_available() {
+        return;
+    }
+    for kernel in KERNELS {
+        check(kernel, LoopStyle::RoundTrips, &[1, 3, 1000, 2]);
+    }
+}
+
+#[test]
+fn one_submit_matches_the_reference() {
+    if !gpu_available() {
+        return;
+    }
+    for kernel in KERNELS {
+        check(kernel, LoopStyle::OneSubmit, &[1000, 1, 3, 65]);
+    }
+}
+
+#[test]
+fn pipelined_matches_the_reference_in_order() {
+    if !gpu_available() {
+        return;
+    }
+    // More batches than slots, sizes changing while slots are reused.
+    for kernel in KERNELS {
+        check(
+            kernel,
+            LoopStyle::Pipelined,
+            &[1000, 3, 1, 1000, 7, 64, 3, 1],
+        );
+    }
+}
+
+#[test]
+fn submitting_past_the_depth_is_refused() {
+    if !gpu_available() {
+        return;
+    }
+    let mlp = odd_mlp();
+    let mut guard = ctx().lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = &mut *guard;
+    let (pipeline, _) = ctx
+        .pipelines
+        .get(&ctx.device, &ctx.limits, Kernel::Tiled)
+        .expect("compile");
+    let mut model = GpuModel::upload(ctx, &mlp).expect("upload");
+    model.ensure_capacity(ctx, 4, 2).expect("buffers");
+    let x = inputs(&mlp, 0, 4);
+    for _ in 0..2 {
+        model
+            .submit(ctx, &pipeline, Kernel::Tiled, &x, 4)
+            .expect("submit");
+    }
+    assert!(model.submit(ctx, &pipeline, Kernel::Tiled, &x, 4).is_err());
+    let mut out = vec![0.0; 4 * mlp.spec.output_width()];
+    model.collect(ctx, &mut out).expect("collect");
+    model.collect(ctx, &mut out).expect("collect");
+    assert!(
+        model.collect(ctx, &mut out).is_err(),
+        "nothing left in flight"
+    );
+}
