@@ -1,5 +1,9 @@
-//! GFLOP/s table: CPU (1 thread, all threads), tiled GPU and naive GPU for
-//! every preset at batch sizes 1, 8, 64, 256, 1024.
+//! GFLOP/s table: CPU (1 thread, one per physical core), the tiled GPU kernel
+//! in each loop style (round trips, one submit, pipelined) and the naive one,
+//! for every preset at batch sizes 1, 8, 64, 256, 1024; then the tiled
+//! kernel's time inside the kernels, its % of the adapter's fp32 peak (from
+//! `lab_engine::peak`, "peak unknown" otherwise) and each loop style's fixed
+//! cost per batch (wall time minus kernel time, per batch).
 //!
 //! `cargo bench -p lab-engine --bench gflops` (add `-- --json` for JSON lines).
 //! Not a test: it asserts nothing. Work per measurement is capped so the
@@ -12,7 +16,7 @@ use std::time::Instant;
 
 use clap::Parser;
 use lab_engine::{
-    limits::Limits, DeviceChoice, Engine, EngineConfig, Kernel, LoopStyle, ModelSpec, Preset,
+    limits::Limits, peak, DeviceChoice, Engine, EngineConfig, Kernel, LoopStyle, ModelSpec, Preset,
     RunParams,
 };
 
@@ -37,6 +41,9 @@ struct Args {
     /// Leave out the CPU columns (e.g. when another tool measures the CPU).
     #[arg(long)]
     no_cpu: bool,
+    /// Leave out the GPU columns.
+    #[arg(long)]
+    no_gpu: bool,
     /// `cargo bench` passes `--bench`; accepted and ignored.
     #[arg(long, hide = true)]
     bench: bool,
@@ -88,11 +95,11 @@ fn main() {
     });
     let limits = engine.limits().clone();
     let threads = lab_engine::limits::available_threads();
-    let gpu = engine
-        .devices(None)
-        .visible()
-        .next()
+    let adapter = engine.devices(None).visible().next().cloned();
+    let gpu = adapter
+        .as_ref()
         .map(|a| format!("{} ({:?})", a.name, a.label));
+    let peak = adapter.as_ref().and_then(|a| peak::fp32_peak(&a.name));
     let (c, g) = (args.cpu_scale, args.gpu_scale);
     let mut columns = Vec::new();
     if !args.no_cpu {
@@ -106,7 +113,7 @@ fn main() {
             max_flops: 20e9 * c,
         });
         columns.push(Column {
-            name: "CPU all threads",
+            name: "CPU physical cores",
             device: DeviceChoice::Cpu,
             threads: 0,
             kernel: Kernel::Tiled,
@@ -115,16 +122,22 @@ fn main() {
             max_flops: 20e9 * c,
         });
     }
-    if gpu.is_some() {
-        columns.push(Column {
-            name: "GPU tiled",
-            device: DeviceChoice::Gpu,
-            threads: 0,
-            kernel: Kernel::Tiled,
-            loop_style: LoopStyle::RoundTrips,
-            target_flops: 2e9 * g,
-            max_flops: 14e9 * g,
-        });
+    if gpu.is_some() && !args.no_gpu {
+        for (name, loop_style) in [
+            ("GPU tiled", LoopStyle::RoundTrips),
+            ("GPU tiled one-submit", LoopStyle::OneSubmit),
+            ("GPU tiled pipelined", LoopStyle::Pipelined),
+        ] {
+            columns.push(Column {
+                name,
+                device: DeviceChoice::Gpu,
+                threads: 0,
+                kernel: Kernel::Tiled,
+                loop_style,
+                target_flops: 2e9 * g,
+                max_flops: 14e9 * g,
+            });
+        }
         columns.push(Column {
             name: "GPU naive",
             device: DeviceChoice::Gpu,
@@ -140,6 +153,18 @@ fn main() {
         "# CPU threads available: {threads}; GPU: {}; work scale CPU {c}x, GPU {g}x",
         gpu.as_deref().unwrap_or("none visible")
     );
+    match (&adapter, peak) {
+        (Some(a), Some(p)) => println!(
+            "# fp32 peak of {}: {} TFLOP/s ({}), from lab_engine::peak's table",
+            a.name, p.tflops, p.basis
+        ),
+        (Some(a), None) => println!(
+            "# fp32 peak of {}: unknown (not in lab_engine::peak's table), so no % of peak",
+            a.name
+        ),
+        (None, _) => {}
+    }
+    println!("# fixed µs/batch = (median wall − median kernel time) / batches, per loop style");
     let started = Instant::now();
     for &preset in &args.presets {
         let spec = ModelSpec::of(preset);
@@ -151,15 +176,22 @@ fn main() {
         for c in &columns {
             print!(" {} |", c.name);
         }
-        println!(" GPU tiled kernel-only |");
+        let gpu_cols = columns.iter().any(|c| c.device == DeviceChoice::Gpu);
+        let extra = if gpu_cols {
+            " GPU tiled kernel-only | % of fp32 peak | fixed µs/batch (round trips / one submit / pipelined) |"
+        } else {
+            ""
+        };
+        println!("{extra}");
         print!("|---:|");
-        for _ in 0..=columns.len() {
+        for _ in 0..columns.len() + if gpu_cols { 3 } else { 0 } {
             print!("---:|");
         }
         println!();
         for &batch in &args.batches {
             print!("| {batch} |");
             let mut kernel_only = None;
+            let mut fixed_us: Vec<String> = Vec::new();
             for c in &columns {
                 // n: enough items to reach the target work, a multiple of the batch.
                 let items = ((c.target_flops / fpi).ceil() as usize).max(batch);
@@ -191,14 +223,21 @@ fn main() {
                         let d = &r.results[0];
                         print!(" {:.1} |", d.gflops);
                         if c.device == DeviceChoice::Gpu && c.kernel == Kernel::Tiled {
-                            kernel_only = d.kernel_gflops;
+                            kernel_only = kernel_only.or(d.kernel_gflops);
+                            let fixed =
+                                d.phases.kernel.as_ref().map(|k| {
+                                    (d.wall.median_ms - k.median_ms) * 1e3 / r.batches as f64
+                                });
+                            fixed_us.push(fixed.map_or("-".into(), |f| format!("{f:.0}")));
                         }
                         if args.json {
                             eprintln!(
                                 "{}",
                                 serde_json::json!({"preset": preset.name(), "batch": batch, "column": c.name,
                                     "n": n, "gflops": d.gflops, "kernel_gflops": d.kernel_gflops,
-                                    "median_ms": d.wall.median_ms})
+                                    "median_ms": d.wall.median_ms, "loop_style": c.loop_style.name(),
+                                    "kernel_median_ms": d.phases.kernel.as_ref().map(|k| k.median_ms),
+                                    "batches": r.batches})
                             );
                         }
                     }
@@ -207,9 +246,16 @@ fn main() {
                 use std::io::Write as _;
                 let _ = std::io::stdout().flush();
             }
-            match kernel_only {
-                Some(k) => println!(" {k:.1} |"),
-                None => println!(" - |"),
+            if gpu_cols {
+                let pct = match (kernel_only, peak) {
+                    (Some(k), Some(p)) => format!("{:.1} %", k / (p.tflops * 1e3) * 100.0),
+                    (Some(_), None) => "peak unknown".into(),
+                    (None, _) => "-".into(),
+                };
+                let k = kernel_only.map_or("-".into(), |k| format!("{k:.1}"));
+                println!(" {k} | {pct} | {} |", fixed_us.join(" / "));
+            } else {
+                println!();
             }
         }
     }

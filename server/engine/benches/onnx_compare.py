@@ -134,13 +134,17 @@ def main():
     ap.add_argument("--scale", type=float, default=1.0, help="work per cell, like gflops --cpu-scale")
     ap.add_argument("--toml", metavar="PATH", help="also write the results and their provenance as TOML")
     ap.add_argument("--note", default="", help="free text for the TOML provenance (e.g. what else was running)")
+    ap.add_argument("--presets", default=",".join(PRESETS), help="comma-separated presets (default: all)")
+    ap.add_argument("--batches", default=",".join(map(str, BATCHES)), help="comma-separated batch sizes")
     args = ap.parse_args()
     started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     load_before = load_average()
     rows = []
     print(f"# onnxruntime {ort.__version__}, CPUExecutionProvider, {args.threads} intra-op thread(s)")
     print(f"# {started}, load average before: {load_before}")
-    for name, widths in PRESETS.items():
+    batches = [int(b) for b in args.batches.split(",")]
+    for name in args.presets.split(","):
+        widths = PRESETS[name]
         fpi = sum(2.0 * k * n for k, n in zip(widths, widths[1:]))
         so = ort.SessionOptions()
         so.intra_op_num_threads = args.threads
@@ -148,7 +152,7 @@ def main():
         so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         sess = ort.InferenceSession(build_model(widths), so, providers=["CPUExecutionProvider"])
         print(f"\n## {name} ({'-'.join(map(str, widths))})\n| batch | onnxruntime GFLOP/s | items/s |\n|---:|---:|---:|")
-        for batch in BATCHES:
+        for batch in batches:
             items = max(math.ceil(TARGET_FLOPS * args.scale / fpi), batch)
             n = math.ceil(items / batch) * batch
             rng = np.random.default_rng(1)

@@ -15,6 +15,7 @@ use lab_types::{
 use crate::cpu::CpuRunner;
 use crate::devices;
 use crate::error::EngineError;
+use crate::gpu::pipeline::KernelSet;
 use crate::gpu::{GpuContext, GpuModel, PIPELINE_DEPTH};
 use crate::limits::{available_threads, default_threads, Limits, Plan};
 use crate::measure::{compare, measure, CpuBackend, GpuBackend, Measured, INPUT_SEED};
@@ -303,13 +304,13 @@ impl Engine {
                         .models
                         .get_mut(&p.model)
                         .ok_or_else(|| EngineError::Internal("GPU model vanished".into()))?;
-                    let (ctx, k, n) = (&slot.ctx, p.kernel, p.count);
+                    let (ctx, n) = (&slot.ctx, p.count);
                     match p.loop_style {
                         LoopStyle::RoundTrips => {
-                            model.run_batch(ctx, &pipeline, k, &input, n, &mut out)
+                            model.run_batch(ctx, &pipeline, &input, n, &mut out)
                         }
                         LoopStyle::OneSubmit | LoopStyle::Pipelined => {
-                            model.run_one_submit(ctx, &pipeline, k, &input, n, &mut out)
+                            model.run_one_submit(ctx, &pipeline, &input, n, &mut out)
                         }
                     }
                 })?;
@@ -430,7 +431,6 @@ fn run_on_slot(
         ctx,
         model,
         pipeline,
-        kernel: p.kernel,
         loop_style: p.loop_style,
         in_width: plan.spec.input_width(),
     };
@@ -463,7 +463,7 @@ fn prepare_slot<'a>(
     kernel: Kernel,
     rows: usize,
     depth: usize,
-) -> Result<(&'a mut GpuSlot, Arc<wgpu::ComputePipeline>, SetupMs), EngineError> {
+) -> Result<(&'a mut GpuSlot, Arc<KernelSet>, SetupMs), EngineError> {
     let (slot, device_ms) = match gpus.entry(gpu.physical_index) {
         Entry::Occupied(o) => (o.into_mut(), None),
         Entry::Vacant(v) => {

@@ -22,6 +22,7 @@ pub mod limits;
 mod measure;
 pub mod model;
 pub mod params;
+pub mod peak;
 pub mod testing;
 mod timing_demo;
 pub mod visibility;

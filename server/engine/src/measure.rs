@@ -10,12 +10,13 @@ use std::time::{Duration, Instant};
 
 use crate::cpu::CpuRunner;
 use crate::error::EngineError;
+use crate::gpu::pipeline::KernelSet;
 use crate::gpu::{BatchTimes, GpuContext, GpuModel};
 use crate::limits::Plan;
 use crate::model::fill_inputs;
+use lab_types::LoopStyle;
 use lab_types::Summary;
 use lab_types::{Agreement, Phases};
-use lab_types::{Kernel, LoopStyle};
 
 /// Seed of the synthetic inputs (item i's features depend on it and i only).
 pub const INPUT_SEED: u64 = 0x1AB5_EED5;
@@ -89,8 +90,7 @@ impl Backend for CpuBackend {
 pub(crate) struct GpuBackend<'a> {
     pub ctx: &'a GpuContext,
     pub model: &'a mut GpuModel,
-    pub pipeline: Arc<wgpu::ComputePipeline>,
-    pub kernel: Kernel,
+    pub pipeline: Arc<KernelSet>,
     pub loop_style: LoopStyle,
     pub in_width: usize,
 }
@@ -108,13 +108,13 @@ impl Backend for GpuBackend<'_> {
         m: usize,
         out: &mut [f32],
     ) -> Result<BatchTimes, EngineError> {
-        let (ctx, pipeline, kernel) = (self.ctx, &self.pipeline, self.kernel);
+        let (ctx, pipeline) = (self.ctx, &self.pipeline);
         match self.loop_style {
-            LoopStyle::RoundTrips => self.model.run_batch(ctx, pipeline, kernel, input, m, out),
+            LoopStyle::RoundTrips => self.model.run_batch(ctx, pipeline, input, m, out),
             // A lone pipelined batch is a one-submit batch.
-            LoopStyle::OneSubmit | LoopStyle::Pipelined => self
-                .model
-                .run_one_submit(ctx, pipeline, kernel, input, m, out),
+            LoopStyle::OneSubmit | LoopStyle::Pipelined => {
+                self.model.run_one_submit(ctx, pipeline, input, m, out)
+            }
         }
     }
     fn depth(&self) -> usize {
@@ -124,8 +124,7 @@ impl Backend for GpuBackend<'_> {
         }
     }
     fn submit(&mut self, input: &[f32], m: usize) -> Result<(), EngineError> {
-        self.model
-            .submit(self.ctx, &self.pipeline, self.kernel, input, m)
+        self.model.submit(self.ctx, &self.pipeline, input, m)
     }
     fn collect(&mut self, out: &mut [f32]) -> Result<(usize, Option<f64>), EngineError> {
         self.model.collect(self.ctx, out)

@@ -46,7 +46,7 @@ fn run(engine: &Engine, p: &TimingParams) -> Result<TimingReport, EngineError> {
     let t = Instant::now();
     model.ensure_capacity(&ctx, p.batch, 1)?;
     let buffers_ms = t.elapsed().as_secs_f64() * 1e3;
-    let first = model.run_batch(&ctx, &pipeline, p.kernel, &input, p.batch, &mut out)?;
+    let first = model.run_batch(&ctx, &pipeline, &input, p.batch, &mut out)?;
     let first_ms = (first.upload + first.compute + first.readback).as_secs_f64() * 1e3;
     let cold = ColdStart::new(
         Some(device_ms),
@@ -59,7 +59,7 @@ fn run(engine: &Engine, p: &TimingParams) -> Result<TimingReport, EngineError> {
     // (d) warm calls.
     let mut warm = Vec::with_capacity(p.warm_calls);
     for _ in 0..p.warm_calls {
-        let t = model.run_batch(&ctx, &pipeline, p.kernel, &input, p.batch, &mut out)?;
+        let t = model.run_batch(&ctx, &pipeline, &input, p.batch, &mut out)?;
         warm.push((t.upload + t.compute + t.readback).as_secs_f64() * 1e3);
     }
 
@@ -69,7 +69,7 @@ fn run(engine: &Engine, p: &TimingParams) -> Result<TimingReport, EngineError> {
     let mut still_running = 0;
     for _ in 0..p.warm_calls {
         let t = Instant::now();
-        let cmd = model.encode_forward(&ctx, &pipeline, p.kernel, p.batch)?;
+        let cmd = model.encode_forward(&ctx, &pipeline, p.batch)?;
         ctx.queue.submit([cmd]);
         submit_only.push(t.elapsed().as_secs_f64() * 1e3);
         if !ctx.work_done_now()? {
@@ -78,7 +78,7 @@ fn run(engine: &Engine, p: &TimingParams) -> Result<TimingReport, EngineError> {
         ctx.wait()?;
 
         let t = Instant::now();
-        let cmd = model.encode_forward(&ctx, &pipeline, p.kernel, p.batch)?;
+        let cmd = model.encode_forward(&ctx, &pipeline, p.batch)?;
         ctx.queue.submit([cmd]);
         ctx.wait()?;
         with_wait.push(t.elapsed().as_secs_f64() * 1e3);

@@ -1,7 +1,7 @@
-//! Every kernel × loop style on the real adapter (lavapipe in CI) against the
-//! CPU triple-loop reference, on shapes that are multiples of no tile:
-//! odd widths, b = 1, 3 and 1000, and batch sizes changing between batches
-//! that share a slot.
+//! Every kernel configuration × loop style on the real adapter (lavapipe in
+//! CI) against the CPU triple-loop reference, on shapes that are multiples of
+//! no tile: odd widths, b = 1, 3 and 1000, and batch sizes changing between
+//! batches that share a slot.
 
 mod common;
 
@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use common::gpu_available;
 use lab_engine::cpu::reference_forward;
+use lab_engine::gpu::kernels::Config;
 use lab_engine::gpu::{GpuContext, GpuModel, PIPELINE_DEPTH};
 use lab_engine::{fill_inputs, Kernel, LoopStyle, Mlp, ModelSpec};
 
@@ -26,13 +27,25 @@ fn ctx() -> &'static Mutex<GpuContext> {
 }
 
 /// Odd widths everywhere, including a 1-wide hidden layer and a width just
-/// past a 64-column tile.
+/// past a 64-column tile: naive, gemv and 64×64 tiles.
 fn odd_mlp() -> Arc<Mlp> {
     Arc::new(Mlp::new(
         ModelSpec {
             widths: vec![37, 129, 1, 65, 3],
         },
         11,
+    ))
+}
+
+/// Widths that are multiples of 4 (the vec4 kernel's condition) but of no
+/// tile, one wide enough that b = 1000 gives the 128×128 kernel its minimum
+/// number of workgroups; the narrow layers stay on 64×64 tiles.
+fn vec4_mlp() -> Arc<Mlp> {
+    Arc::new(Mlp::new(
+        ModelSpec {
+            widths: vec![12, 2052, 20, 4],
+        },
+        12,
     ))
 }
 
@@ -56,8 +69,7 @@ fn assert_close(got: &[f32], want: &[f32], what: &str) {
 
 /// Runs `batches` (item counts) through one model in `style`, checking every
 /// batch's outputs against the reference.
-fn check(kernel: Kernel, style: LoopStyle, batches: &[usize]) {
-    let mlp = odd_mlp();
+fn check(mlp: &Mlp, kernel: Kernel, style: LoopStyle, batches: &[usize]) {
     let out_w = mlp.spec.output_width();
     let mut guard = ctx().lock().unwrap_or_else(|e| e.into_inner());
     let ctx = &mut *guard;
@@ -65,7 +77,7 @@ fn check(kernel: Kernel, style: LoopStyle, batches: &[usize]) {
         .pipelines
         .get(&ctx.device, &ctx.limits, kernel)
         .expect("compile");
-    let mut model = GpuModel::upload(ctx, &mlp).expect("upload");
+    let mut model = GpuModel::upload(ctx, mlp).expect("upload");
     let max = batches.iter().copied().max().unwrap_or(1);
     let depth = if style == LoopStyle::Pipelined {
         PIPELINE_DEPTH
@@ -83,7 +95,7 @@ fn check(kernel: Kernel, style: LoopStyle, batches: &[usize]) {
         })
         .collect();
     let what = |i: usize| format!("{kernel:?} {style:?} batch {i} (b = {})", batches[i]);
-    let want = |i: usize| reference_forward(&mlp, &inputs(&mlp, starts[i], batches[i]), batches[i]);
+    let want = |i: usize| reference_forward(mlp, &inputs(mlp, starts[i], batches[i]), batches[i]);
     match style {
         LoopStyle::Pipelined => {
             // Keep every slot busy: collect the oldest only when all are in flight.
@@ -95,8 +107,8 @@ fn check(kernel: Kernel, style: LoopStyle, batches: &[usize]) {
                     assert_close(&out[..got_m * out_w], &want(collected), &what(collected));
                     collected += 1;
                 }
-                let x = inputs(&mlp, starts[i], m);
-                model.submit(ctx, &pipeline, kernel, &x, m).expect("submit");
+                let x = inputs(mlp, starts[i], m);
+                model.submit(ctx, &pipeline, &x, m).expect("submit");
             }
             while model.in_flight() > 0 {
                 let (got_m, _) = model.collect(ctx, &mut out).expect("collect");
@@ -107,11 +119,11 @@ fn check(kernel: Kernel, style: LoopStyle, batches: &[usize]) {
         }
         _ => {
             for (i, &m) in batches.iter().enumerate() {
-                let x = inputs(&mlp, starts[i], m);
+                let x = inputs(mlp, starts[i], m);
                 let t = if style == LoopStyle::RoundTrips {
-                    model.run_batch(ctx, &pipeline, kernel, &x, m, &mut out)
+                    model.run_batch(ctx, &pipeline, &x, m, &mut out)
                 } else {
-                    model.run_one_submit(ctx, &pipeline, kernel, &x, m, &mut out)
+                    model.run_one_submit(ctx, &pipeline, &x, m, &mut out)
                 }
                 .expect("batch");
                 assert_eq!(t.kernel_ns.is_some(), ctx.timestamps);
@@ -127,7 +139,8 @@ fn round_trips_match_the_reference() {
         return;
     }
     for kernel in KERNELS {
-        check(kernel, LoopStyle::RoundTrips, &[1, 3, 1000, 2]);
+        check(&odd_mlp(), kernel, LoopStyle::RoundTrips, &[1, 3, 1000, 2]);
+        check(&vec4_mlp(), kernel, LoopStyle::RoundTrips, &[1000, 3, 65]);
     }
 }
 
@@ -137,7 +150,8 @@ fn one_submit_matches_the_reference() {
         return;
     }
     for kernel in KERNELS {
-        check(kernel, LoopStyle::OneSubmit, &[1000, 1, 3, 65]);
+        check(&odd_mlp(), kernel, LoopStyle::OneSubmit, &[1000, 1, 3, 65]);
+        check(&vec4_mlp(), kernel, LoopStyle::OneSubmit, &[1, 1000, 9]);
     }
 }
 
@@ -149,9 +163,16 @@ fn pipelined_matches_the_reference_in_order() {
     // More batches than slots, sizes changing while slots are reused.
     for kernel in KERNELS {
         check(
+            &odd_mlp(),
             kernel,
             LoopStyle::Pipelined,
             &[1000, 3, 1, 1000, 7, 64, 3, 1],
+        );
+        check(
+            &vec4_mlp(),
+            kernel,
+            LoopStyle::Pipelined,
+            &[1000, 8, 1000, 999, 1],
         );
     }
 }
@@ -172,11 +193,9 @@ fn submitting_past_the_depth_is_refused() {
     model.ensure_capacity(ctx, 4, 2).expect("buffers");
     let x = inputs(&mlp, 0, 4);
     for _ in 0..2 {
-        model
-            .submit(ctx, &pipeline, Kernel::Tiled, &x, 4)
-            .expect("submit");
+        model.submit(ctx, &pipeline, &x, 4).expect("submit");
     }
-    assert!(model.submit(ctx, &pipeline, Kernel::Tiled, &x, 4).is_err());
+    assert!(model.submit(ctx, &pipeline, &x, 4).is_err());
     let mut out = vec![0.0; 4 * mlp.spec.output_width()];
     model.collect(ctx, &mut out).expect("collect");
     model.collect(ctx, &mut out).expect("collect");
@@ -184,4 +203,34 @@ fn submitting_past_the_depth_is_refused() {
         model.collect(ctx, &mut out).is_err(),
         "nothing left in flight"
     );
+}
+
+/// The shapes above really reach every configuration (so the agreement
+/// tests cover each compiled kernel, not just the default one).
+#[test]
+fn the_test_shapes_reach_every_configuration() {
+    if !gpu_available() {
+        return;
+    }
+    let mut guard = ctx().lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = &mut *guard;
+    let (tiled, _) = ctx
+        .pipelines
+        .get(&ctx.device, &ctx.limits, Kernel::Tiled)
+        .expect("compile");
+    let (naive, _) = ctx
+        .pipelines
+        .get(&ctx.device, &ctx.limits, Kernel::Naive)
+        .expect("compile");
+    assert_eq!(naive.for_layer(1000, 37, 129).0, Config::Naive);
+    assert_eq!(tiled.for_layer(3, 37, 129).0, Config::Gemv);
+    assert_eq!(tiled.for_layer(1000, 37, 129).0, Config::Tiled64);
+    assert_eq!(tiled.for_layer(65, 12, 2052).0, Config::Tiled64);
+    let big = tiled.for_layer(1000, 12, 2052).0;
+    if ctx.limits.max_compute_workgroup_storage_size >= Config::Tiled128.workgroup_storage_bytes() {
+        assert_eq!(big, Config::Tiled128);
+    } else {
+        eprintln!("this adapter has too little shared memory for 128×128 tiles");
+        assert_eq!(big, Config::Tiled64);
+    }
 }

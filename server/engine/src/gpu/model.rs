@@ -14,9 +14,9 @@ use wgpu::util::DeviceExt;
 
 use crate::error::EngineError;
 use crate::gpu::context::GpuContext;
+use crate::gpu::pipeline::KernelSet;
 use crate::gpu::slot::{f32_bytes, receive_mapping, GpuLayer, Slot};
 use crate::model::Mlp;
-use lab_types::Kernel;
 
 /// Batches the pipelined loop keeps in flight: one being read back, one
 /// running, one being recorded.
@@ -189,8 +189,7 @@ impl GpuModel {
     pub fn encode_forward(
         &mut self,
         ctx: &GpuContext,
-        pipeline: &wgpu::ComputePipeline,
-        kernel: Kernel,
+        pipeline: &KernelSet,
         m: usize,
     ) -> Result<wgpu::CommandBuffer, EngineError> {
         self.check_batch(m)?;
@@ -199,7 +198,7 @@ impl GpuModel {
             .create_command_encoder(&wgpu::CommandEncoderDescriptor {
                 label: Some("forward"),
             });
-        self.slots[0].encode_forward(ctx, &mut encoder, pipeline, kernel, &self.layers, m);
+        self.slots[0].encode_forward(ctx, &mut encoder, pipeline, &self.layers, m);
         Ok(encoder.finish())
     }
 
@@ -263,8 +262,7 @@ impl GpuModel {
     pub fn run_batch(
         &mut self,
         ctx: &GpuContext,
-        pipeline: &wgpu::ComputePipeline,
-        kernel: Kernel,
+        pipeline: &KernelSet,
         input: &[f32],
         m: usize,
         out: &mut [f32],
@@ -272,7 +270,7 @@ impl GpuModel {
         let t0 = Instant::now();
         self.upload_inputs(ctx, input, m)?;
         let t1 = Instant::now();
-        let cmd = self.encode_forward(ctx, pipeline, kernel, m)?;
+        let cmd = self.encode_forward(ctx, pipeline, m)?;
         ctx.queue.submit([cmd]);
         ctx.wait()?;
         let t2 = Instant::now();
@@ -294,14 +292,13 @@ impl GpuModel {
     pub fn run_one_submit(
         &mut self,
         ctx: &GpuContext,
-        pipeline: &wgpu::ComputePipeline,
-        kernel: Kernel,
+        pipeline: &KernelSet,
         input: &[f32],
         m: usize,
         out: &mut [f32],
     ) -> Result<BatchTimes, EngineError> {
         let t0 = Instant::now();
-        self.submit(ctx, pipeline, kernel, input, m)?;
+        self.submit(ctx, pipeline, input, m)?;
         let (_, kernel_ns) = self.collect(ctx, out)?;
         Ok(BatchTimes {
             compute: t0.elapsed(),
@@ -317,8 +314,7 @@ impl GpuModel {
     pub fn submit(
         &mut self,
         ctx: &GpuContext,
-        pipeline: &wgpu::ComputePipeline,
-        kernel: Kernel,
+        pipeline: &KernelSet,
         input: &[f32],
         m: usize,
     ) -> Result<(), EngineError> {
@@ -345,7 +341,7 @@ impl GpuModel {
             .create_command_encoder(&wgpu::CommandEncoderDescriptor {
                 label: Some("batch"),
             });
-        slot.encode_forward(ctx, &mut encoder, pipeline, kernel, layers, m);
+        slot.encode_forward(ctx, &mut encoder, pipeline, layers, m);
         slot.encode_output_copy(&mut encoder, layers.len(), m, out_w);
         let index = ctx.queue.submit([encoder.finish()]);
         slot.start_map(m, index);

@@ -10,8 +10,8 @@ use wgpu::util::DeviceExt;
 
 use crate::error::EngineError;
 use crate::gpu::context::GpuContext;
-use crate::gpu::kernels::{self, LayerParams};
-use lab_types::Kernel;
+use crate::gpu::kernels::LayerParams;
+use crate::gpu::pipeline::KernelSet;
 
 /// A layer's weights on the device (shared by every slot).
 pub(crate) struct GpuLayer {
@@ -71,7 +71,8 @@ impl Slot {
         let act = [0, 1].map(|_| {
             ctx.device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("activations"),
-                size: f32_bytes(capacity * max_width),
+                // Whole vec4s: the 128×128 kernel binds activations as array<vec4<f32>>.
+                size: f32_bytes(capacity * max_width).next_multiple_of(16),
                 usage: wgpu::BufferUsages::STORAGE
                     | wgpu::BufferUsages::COPY_DST
                     | wgpu::BufferUsages::COPY_SRC,
@@ -160,8 +161,7 @@ impl Slot {
         &mut self,
         ctx: &GpuContext,
         encoder: &mut wgpu::CommandEncoder,
-        pipeline: &wgpu::ComputePipeline,
-        kernel: Kernel,
+        kernels: &KernelSet,
         layers: &[GpuLayer],
         m: usize,
     ) {
@@ -191,9 +191,11 @@ impl Slot {
                 label: Some("forward"),
                 timestamp_writes,
             });
-            pass.set_pipeline(pipeline);
             for (l, bg) in layers.iter().zip(&self.bind_groups) {
-                let (x, y) = kernels::workgroups(kernel, m as u32, l.n);
+                // Each layer gets the configuration that suits its shape.
+                let (config, pipeline) = kernels.for_layer(m as u32, l.k, l.n);
+                let (x, y) = config.workgroups(m as u32, l.n);
+                pass.set_pipeline(pipeline);
                 pass.set_bind_group(0, bg, &[]);
                 pass.dispatch_workgroups(x, y, 1);
             }
