@@ -425,12 +425,15 @@ fn map_and_wait(ctx: &GpuContext, buffer: &wgpu::Buffer, bytes: u64) -> Result<(
         let _ = tx.send(r);
     });
     ctx.wait()?;
-    match rx.recv() {
+    // The wait above ran the callback; a short grace covers a driver that
+    // signals the mapping late, and nothing waits forever.
+    match rx.recv_timeout(ctx.wait_limit.min(std::time::Duration::from_secs(1))) {
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => Err(EngineError::Gpu(format!(
             "mapping a readback buffer failed: {e}"
         ))),
-        Err(_) => Err(EngineError::Gpu(
+        Err(mpsc::RecvTimeoutError::Timeout) => Err(ctx.timed_out("mapping a readback buffer")),
+        Err(mpsc::RecvTimeoutError::Disconnected) => Err(EngineError::Gpu(
             "the GPU never finished mapping a readback buffer".into(),
         )),
     }
