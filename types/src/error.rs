@@ -24,6 +24,21 @@ pub enum LabError {
     /// Too many experiments are waiting (429).
     #[error("the lab is busy: {waiting} experiments are already waiting; try again in about {retry_after_s} s")]
     QueueFull { waiting: usize, retry_after_s: u64 },
+    /// The learner already has an experiment running and one waiting (429).
+    #[error("you already have an experiment running and one waiting; try again in about {retry_after_s} s, once one has finished")]
+    TooManyJobs { retry_after_s: u64 },
+    /// Waited in the queue longer than the server allows (503).
+    #[error("the experiment waited {waited_s} s for a device without getting one; the lab is overloaded, try again later")]
+    QueueTimeout { waited_s: u64 },
+    /// The GPU stopped answering (503); it is reset for the next experiment.
+    #[error("the GPU did not answer within {limit_s} s, so this experiment was stopped; the device is reset and the next experiment opens it afresh")]
+    DeviceTimeout { limit_s: u64 },
+    /// The server is shutting down (503).
+    #[error("the server is shutting down; try again in a minute")]
+    ShuttingDown,
+    /// Too many answers in a short time (429).
+    #[error("too many answers in a short time; wait {retry_after_s} s and try again")]
+    TooManyAnswers { retry_after_s: u64 },
     /// The learner cancelled it (409).
     #[error("the experiment was cancelled")]
     Cancelled,
@@ -63,7 +78,12 @@ impl LabError {
             LabError::InvalidParam { .. } | LabError::Request(_) => StatusCode::BAD_REQUEST,
             LabError::LimitExceeded { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             LabError::NoGpuVisible(_) | LabError::Cancelled => StatusCode::CONFLICT,
-            LabError::QueueFull { .. } => StatusCode::TOO_MANY_REQUESTS,
+            LabError::QueueFull { .. }
+            | LabError::TooManyJobs { .. }
+            | LabError::TooManyAnswers { .. } => StatusCode::TOO_MANY_REQUESTS,
+            LabError::QueueTimeout { .. }
+            | LabError::DeviceTimeout { .. }
+            | LabError::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
             LabError::NotFound => StatusCode::NOT_FOUND,
             LabError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -82,7 +102,10 @@ impl LabError {
 
     pub fn retry_after_s(&self) -> Option<u64> {
         match self {
-            LabError::QueueFull { retry_after_s, .. } => Some(*retry_after_s),
+            LabError::QueueFull { retry_after_s, .. }
+            | LabError::TooManyJobs { retry_after_s }
+            | LabError::TooManyAnswers { retry_after_s } => Some(*retry_after_s),
+            LabError::ShuttingDown => Some(60),
             _ => None,
         }
     }

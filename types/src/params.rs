@@ -56,7 +56,8 @@ impl std::str::FromStr for DeviceChoice {
 #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Kernel {
-    /// Shared-memory tiles, 4×4 outputs per thread.
+    /// Shared-memory tiles, chosen per layer shape: a split-K GEMV for
+    /// b ≤ 8, 64×64 tiles (4×4 per thread), or 128×128 tiles (8×8 per thread).
     #[default]
     Tiled,
     /// One thread per output, every operand read from global memory.

@@ -4,8 +4,9 @@
 
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use lab_types::{
     AdapterEntry, ColdStart, DeviceChoice, DeviceKind, DeviceList, DeviceResult, Kernel, LoopStyle,
@@ -25,13 +26,30 @@ use crate::params::InferParams;
 /// Seed of the model weights (fixed: every run of a preset uses the same model).
 pub const MODEL_SEED: u64 = 42;
 
+/// The longest one wait for the GPU may take by default. Every accepted
+/// request's single batch finishes far sooner, even on a software GPU.
+pub const DEFAULT_GPU_WAIT_LIMIT: Duration = Duration::from_secs(60);
+
 /// Server-wide settings.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct EngineConfig {
     /// The lab's `LAB_VISIBLE_DEVICES` (`None` = unset: all GPUs visible).
     pub visible_devices: Option<String>,
     /// Per-request bounds (`Limits::default()` unless a test wants others).
     pub limits: Limits,
+    /// How long one wait for the GPU may take before the job fails and the
+    /// device is dropped.
+    pub gpu_wait_limit: Duration,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            visible_devices: None,
+            limits: Limits::default(),
+            gpu_wait_limit: DEFAULT_GPU_WAIT_LIMIT,
+        }
+    }
 }
 
 /// A device with the models uploaded to it.
@@ -45,6 +63,8 @@ pub(crate) struct VisibleGpu<'a> {
     pub physical_index: usize,
     pub entry: AdapterEntry,
     pub adapter: &'a wgpu::Adapter,
+    /// The wait limit a device opened for this request gets.
+    pub wait_limit: Duration,
 }
 
 pub struct Engine {
@@ -56,6 +76,8 @@ pub struct Engine {
     gpus: Mutex<HashMap<usize, GpuSlot>>,
     /// Host copies of the weights, built once per preset.
     models: Mutex<HashMap<Preset, Arc<Mlp>>>,
+    /// `gpu_wait_limit` in µs; devices opened later use the current value.
+    gpu_wait_limit_us: AtomicU64,
 }
 
 /// A poisoned lock only means an earlier run panicked; the data is still usable.
@@ -66,12 +88,23 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Engine {
     pub fn new(config: EngineConfig) -> Engine {
         Engine {
-            config,
             instance: OnceLock::new(),
             adapters: OnceLock::new(),
             gpus: Mutex::new(HashMap::new()),
             models: Mutex::new(HashMap::new()),
+            gpu_wait_limit_us: AtomicU64::new(config.gpu_wait_limit.as_micros() as u64),
+            config,
         }
+    }
+
+    /// How long one wait for the GPU may take (for devices opened from now on).
+    pub fn set_gpu_wait_limit(&self, limit: Duration) {
+        self.gpu_wait_limit_us
+            .store(limit.as_micros() as u64, Ordering::Relaxed);
+    }
+
+    pub fn gpu_wait_limit(&self) -> Duration {
+        Duration::from_micros(self.gpu_wait_limit_us.load(Ordering::Relaxed))
     }
 
     pub fn limits(&self) -> &Limits {
@@ -98,6 +131,12 @@ impl Engine {
     /// visibility override or else the server setting.
     pub fn devices(&self, visibility_override: Option<&str>) -> DeviceList {
         let (spec, source) = self.visibility_spec(visibility_override);
+        // An over-long string hides every GPU (requests carrying one are
+        // refused by `check` before they get here; this keeps the bound).
+        let spec = match spec {
+            Some(s) if s.chars().count() > crate::limits::MAX_VISIBILITY_LEN => Some(""),
+            other => other,
+        };
         devices::build_list(self.adapters(), spec, source, available_threads())
     }
 
@@ -118,6 +157,7 @@ impl Engine {
             physical_index: entry.physical_index,
             entry,
             adapter,
+            wait_limit: self.gpu_wait_limit(),
         })
     }
 
@@ -134,9 +174,50 @@ impl Engine {
         (m, Some(t.elapsed().as_secs_f64() * 1e3))
     }
 
+    /// The limits for requests under `visibility`: sized to the GPU they would
+    /// run on (a hardware GPU gets larger GPU budgets than a software one).
+    pub fn limits_for(&self, visibility: Option<&str>) -> Limits {
+        match self.visible_gpu(visibility) {
+            Ok(gpu) => self
+                .config
+                .limits
+                .for_adapter(&gpu.entry.device_type, gpu.entry.software),
+            Err(_) => self.config.limits.clone(),
+        }
+    }
+
+    /// Whether a GPU request under `visibility` would run on a software adapter,
+    /// i.e. on the same CPU cores a CPU run uses.
+    pub fn gpu_is_software(&self, visibility: Option<&str>) -> bool {
+        self.visible_gpu(visibility)
+            .map(|g| g.entry.software)
+            .unwrap_or(false)
+    }
+
+    /// Validates one run against the limits of the device it would run on.
+    pub fn check(&self, p: &RunParams) -> Result<Plan, EngineError> {
+        crate::limits::check_visibility(p.visible_devices.as_deref())?;
+        self.limits_for(p.visible_devices.as_deref())
+            .check(p, available_threads())
+    }
+
+    /// Validates every run of a request, then their total (a sweep is one
+    /// request: its points share one budget).
+    pub fn check_all(&self, runs: &[RunParams]) -> Result<(), EngineError> {
+        let mut plans = Vec::with_capacity(runs.len());
+        for p in runs {
+            plans.push((p.clone(), self.check(p)?));
+        }
+        let limits = runs
+            .first()
+            .map(|p| self.limits_for(p.visible_devices.as_deref()))
+            .unwrap_or_else(|| self.config.limits.clone());
+        limits.check_total(&plans)
+    }
+
     /// Runs one measured comparison. Validates everything before allocating.
     pub fn run(&self, p: &RunParams) -> Result<RunReport, EngineError> {
-        let plan = self.config.limits.check(p, available_threads())?;
+        let plan = self.check(p)?;
         let mut results = Vec::new();
         let mut kept: Vec<Vec<f32>> = Vec::new();
         let mut notes = vec![
@@ -246,8 +327,21 @@ impl Engine {
     ) -> Result<T, EngineError> {
         let mut gpus = lock(&self.gpus);
         let outcome = f(&mut gpus);
-        if matches!(outcome, Err(EngineError::Gpu(_))) {
-            gpus.remove(&gpu.physical_index);
+        match outcome {
+            Err(EngineError::Gpu(_)) => {
+                gpus.remove(&gpu.physical_index);
+            }
+            Err(EngineError::GpuTimeout { .. }) => {
+                // A device that stopped answering may block in its destructor
+                // (it waits for its queue): leak it rather than hang this
+                // thread, the lock and every later job. Timeouts are rare and
+                // each leaks one device.
+                if let Some(slot) = gpus.remove(&gpu.physical_index) {
+                    tracing::error!(adapter = %slot.ctx.info.name, "GPU wait timed out; the device is abandoned and reopened on the next job");
+                    std::mem::forget(slot);
+                }
+            }
+            _ => {}
         }
         outcome
     }
@@ -467,7 +561,7 @@ fn prepare_slot<'a>(
     let (slot, device_ms) = match gpus.entry(gpu.physical_index) {
         Entry::Occupied(o) => (o.into_mut(), None),
         Entry::Vacant(v) => {
-            let ctx = GpuContext::new(gpu.adapter)?;
+            let ctx = GpuContext::new(gpu.adapter, gpu.wait_limit)?;
             let ms = ctx.device_ms;
             (
                 v.insert(GpuSlot {

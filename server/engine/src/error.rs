@@ -38,6 +38,11 @@ pub enum EngineError {
     #[error("GPU failure: {0}")]
     Gpu(String),
 
+    /// The GPU did not finish within the engine's wait limit. The device is
+    /// dropped; the next job opens a fresh one.
+    #[error("the GPU did not finish {what} within {limit_s} s")]
+    GpuTimeout { what: &'static str, limit_s: f64 },
+
     /// A bug or broken invariant inside the engine.
     #[error("internal engine error: {0}")]
     Internal(String),
@@ -72,6 +77,9 @@ impl From<EngineError> for LabError {
                 message,
             },
             EngineError::NoGpuVisible(message) => LabError::NoGpuVisible(message),
+            EngineError::GpuTimeout { limit_s, .. } => LabError::DeviceTimeout {
+                limit_s: limit_s.ceil() as u64,
+            },
             e @ (EngineError::Gpu(_) | EngineError::Internal(_)) => {
                 LabError::internal(e.to_string())
             }

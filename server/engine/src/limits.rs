@@ -9,7 +9,28 @@ use serde::Serialize;
 
 use crate::error::EngineError;
 use crate::model::ModelSpec;
-use lab_types::{Kernel, RunParams};
+use lab_types::{Kernel, RunParams, TimingParams};
+
+/// Longest `visible_devices` string accepted (a real one is a few characters;
+/// every stored copy of a request stays small).
+pub const MAX_VISIBILITY_LEN: usize = 200;
+
+/// How many times today's (software-GPU-sized) GPU budgets a hardware adapter
+/// gets, by wgpu device type. Sized so that one request takes a few seconds at
+/// most: an H100/H200 runs the tiled kernel at several TFLOP/s, so a discrete
+/// GPU's 20 TFLOP admits `large` at n in the tens of thousands; an integrated
+/// GPU is roughly a tenth of that. Unknown types keep the software budget.
+fn gpu_budget_scale(device_type: &str, software: bool) -> f64 {
+    if software {
+        return 1.0;
+    }
+    match device_type {
+        "DiscreteGpu" => 200.0,
+        "IntegratedGpu" => 20.0,
+        "VirtualGpu" => 5.0,
+        _ => 1.0,
+    }
+}
 
 /// Per-request limits. `Limits::default()` is what the server uses.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -124,9 +145,21 @@ fn range_check(
 }
 
 impl Limits {
+    /// The limits for requests whose GPU is an adapter of `device_type`
+    /// (wgpu's name for it); `software` adapters keep these limits.
+    pub fn for_adapter(&self, device_type: &str, software: bool) -> Limits {
+        let scale = gpu_budget_scale(device_type, software);
+        Limits {
+            max_gpu_flops: self.max_gpu_flops * scale,
+            max_gpu_naive_flops: self.max_gpu_naive_flops * scale,
+            ..self.clone()
+        }
+    }
+
     /// Validates `p` against the limits; `available_threads` is the machine's
     /// core count (for `cpu_threads`).
     pub fn check(&self, p: &RunParams, available_threads: usize) -> Result<Plan, EngineError> {
+        check_visibility(p.visible_devices.as_deref())?;
         range_check("n", p.n, 1, self.max_n)?;
         range_check("batch", p.batch, 1, self.max_batch)?;
         range_check("repeats", p.repeats, 1, self.max_repeats)?;
@@ -215,11 +248,111 @@ impl Limits {
         })
     }
 
-    /// Bounds for the timing demo (a single batch, a few calls).
-    pub fn check_demo(&self, batch: usize, warm_calls: usize) -> Result<(), EngineError> {
-        range_check("batch", batch, 1, self.max_batch)?;
-        range_check("warm_calls", warm_calls, 1, self.max_repeats)?;
+    /// A sweep's budget is the total over its points: each point passed
+    /// `check` on its own; together they may not spend more than one request.
+    pub fn check_total(&self, runs: &[(RunParams, Plan)]) -> Result<(), EngineError> {
+        let flops = |p: &RunParams, plan: &Plan| {
+            plan.n as f64 * (p.warmup + p.repeats) as f64 * plan.flops_per_item
+        };
+        let batches =
+            |p: &RunParams, plan: &Plan| plan.batches as u64 * (p.warmup + p.repeats) as u64;
+        let mut gpu = (0.0, 0.0, 0u64); // (tiled FLOPs, naive FLOPs, batches)
+        let mut cpu = (0.0, 0u64);
+        for (p, plan) in runs {
+            if p.device.uses_gpu() {
+                match p.kernel {
+                    Kernel::Tiled => gpu.0 += flops(p, plan),
+                    Kernel::Naive => gpu.1 += flops(p, plan),
+                }
+                gpu.2 += batches(p, plan);
+            }
+            if p.device.uses_cpu() {
+                cpu.0 += flops(p, plan);
+                cpu.1 += batches(p, plan);
+            }
+        }
+        let points = runs.len();
+        let over = |dev: &str, what: String, total: f64, max: f64| {
+            (total > max).then(|| EngineError::LimitExceeded {
+                field: "n",
+                message: format!(
+                    "the {points} points together need {what} on the {dev}, over the per-request \
+                     budget of {} ({:.1}×); use a smaller n or fewer repeats",
+                    fmt_flops(max),
+                    total / max
+                ),
+            })
+        };
+        // The naive kernel's FLOPs count against its own, smaller budget; a
+        // mix is charged as a fraction of each.
+        let gpu_share = gpu.0 / self.max_gpu_flops + gpu.1 / self.max_gpu_naive_flops;
+        let checks = [
+            over("GPU", fmt_flops(gpu.0 + gpu.1), gpu_share, 1.0),
+            over("CPU", fmt_flops(cpu.0), cpu.0, self.max_cpu_flops),
+        ];
+        if let Some(e) = checks.into_iter().flatten().next() {
+            return Err(e);
+        }
+        for (dev, total, max) in [
+            ("GPU", gpu.2, self.max_gpu_batches),
+            ("CPU", cpu.1, self.max_cpu_batches),
+        ] {
+            if total > max {
+                return Err(EngineError::LimitExceeded {
+                    field: "batch",
+                    message: format!(
+                        "the {points} points together run {total} {dev} batches, over the limit of {max}; \
+                         use a smaller n or fewer repeats"
+                    ),
+                });
+            }
+        }
         Ok(())
+    }
+
+    /// Bounds for the timing demo, checked like a run: its batch, its calls and
+    /// the GPU FLOPs of all of them (one cold call, the warm calls, then two
+    /// calls per warm call for the submit-only / submit-and-wait pairs).
+    pub fn check_demo(&self, p: &TimingParams) -> Result<(), EngineError> {
+        check_visibility(p.visible_devices.as_deref())?;
+        range_check("batch", p.batch, 1, self.max_batch)?;
+        range_check("warm_calls", p.warm_calls, 1, self.max_repeats)?;
+        let spec = ModelSpec::of(p.model);
+        let calls = 1 + 3 * p.warm_calls;
+        let total = (p.batch * calls) as f64 * spec.flops_per_item();
+        let max = match p.kernel {
+            Kernel::Tiled => self.max_gpu_flops,
+            Kernel::Naive => self.max_gpu_naive_flops,
+        };
+        if total > max {
+            return Err(EngineError::LimitExceeded {
+                field: "batch",
+                message: format!(
+                    "batch × calls × FLOPs/item = {} × {calls} × {} = {} exceeds the per-request GPU \
+                     budget of {} ({:.1}×); use a smaller batch or model",
+                    p.batch,
+                    fmt_flops(spec.flops_per_item()),
+                    fmt_flops(total),
+                    fmt_flops(max),
+                    total / max
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// A visibility string longer than any real one is refused before it is used or stored.
+pub fn check_visibility(visible: Option<&str>) -> Result<(), EngineError> {
+    match visible {
+        Some(v) if v.chars().count() > MAX_VISIBILITY_LEN => Err(EngineError::invalid(
+            "visible_devices",
+            format!(
+                "visible_devices is {} characters long; at most {MAX_VISIBILITY_LEN} are accepted",
+                v.chars().count()
+            ),
+        )),
+        _ => Ok(()),
     }
 }
 

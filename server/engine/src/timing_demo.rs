@@ -23,8 +23,13 @@ impl Engine {
 }
 
 fn run(engine: &Engine, p: &TimingParams) -> Result<TimingReport, EngineError> {
-    engine.limits().check_demo(p.batch, p.warm_calls)?;
-    let entry = engine.visible_gpu(p.visible_devices.as_deref())?.entry;
+    crate::limits::check_visibility(p.visible_devices.as_deref())?;
+    let gpu = engine.visible_gpu(p.visible_devices.as_deref())?;
+    let (entry, wait_limit) = (gpu.entry, gpu.wait_limit);
+    engine
+        .limits()
+        .for_adapter(&entry.device_type, entry.software)
+        .check_demo(p)?;
     let (mlp, _) = engine.model(p.model);
     // A separate instance: an adapter hands out one device, and the cached one
     // would not be cold.
@@ -39,7 +44,7 @@ fn run(engine: &Engine, p: &TimingParams) -> Result<TimingReport, EngineError> {
     let mut out = vec![0.0f32; p.batch * mlp.spec.output_width()];
 
     // (c) cold: everything a first request pays.
-    let mut ctx = GpuContext::new(adapter)?;
+    let mut ctx = GpuContext::new(adapter, wait_limit)?;
     let device_ms = ctx.device_ms;
     let (pipeline, pipeline_ms) = ctx.pipelines.get(&ctx.device, &ctx.limits, p.kernel)?;
     let mut model = GpuModel::upload(&ctx, &mlp)?;

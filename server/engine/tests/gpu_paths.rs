@@ -6,6 +6,7 @@
 mod common;
 
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use common::gpu_available;
 use lab_engine::cpu::reference_forward;
@@ -22,7 +23,7 @@ fn ctx() -> &'static Mutex<GpuContext> {
         let instance = lab_engine::devices::new_instance();
         let adapters = lab_engine::devices::enumerate(&instance);
         let adapter = adapters.first().expect("gpu_available() said yes");
-        Mutex::new(GpuContext::new(adapter).expect("open the device"))
+        Mutex::new(GpuContext::new(adapter, Duration::from_secs(60)).expect("open the device"))
     })
 }
 

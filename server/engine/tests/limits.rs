@@ -177,6 +177,7 @@ fn activation_memory_budget() {
     let engine = Engine::new(EngineConfig {
         visible_devices: None,
         limits,
+        ..Default::default()
     });
     let e = engine
         .run(&cpu(RunParams {
@@ -265,4 +266,83 @@ fn params_deserialize_with_defaults_and_reject_unknown_fields() {
     );
     assert!(serde_json::from_str::<RunParams>(r#"{"model":"huge"}"#).is_err());
     assert!(serde_json::from_str::<RunParams>(r#"{"bogus":1}"#).is_err());
+}
+
+#[test]
+fn a_visibility_string_over_200_characters_is_refused_before_anything_runs() {
+    let long = "0,".repeat(101);
+    let (e, msg) = refuse(cpu(RunParams {
+        visible_devices: Some(long.clone()),
+        ..Default::default()
+    }));
+    assert_eq!(e.field(), Some("visible_devices"));
+    assert!(msg.contains("at most 200"), "{msg}");
+    let demo = Engine::new(EngineConfig::default())
+        .timing_demo(&lab_types::TimingParams {
+            visible_devices: Some(long),
+            ..Default::default()
+        })
+        .expect_err("refused");
+    assert_eq!(demo.field(), Some("visible_devices"));
+}
+
+#[test]
+fn a_sweeps_budget_is_the_total_over_its_points() {
+    let engine = Engine::new(EngineConfig {
+        visible_devices: Some(String::new()),
+        ..Default::default()
+    });
+    // Each point alone fits the CPU budget (1 TFLOP); eleven of them do not.
+    let point = cpu(RunParams {
+        model: Preset::Large,
+        n: 3_000,
+        batch: 256,
+        warmup: 1,
+        repeats: 5,
+        ..Default::default()
+    });
+    engine.check(&point).expect("one point fits");
+    let points = vec![point; 11];
+    let e = engine.check_all(&points).expect_err("the total is over");
+    assert_eq!(status(&e), 422);
+    assert!(e.to_string().contains("11 points together"), "{e}");
+    engine.check_all(&points[..1]).expect("one point is a run");
+}
+
+#[test]
+fn the_timing_demo_is_checked_against_the_gpu_budget_like_a_run() {
+    let limits = lab_engine::Limits::default();
+    // large at batch 1024: 16 calls × 1024 × 50.3 MFLOP ≈ 824 GFLOP, 8× the budget.
+    let e = limits
+        .check_demo(&lab_types::TimingParams {
+            model: Preset::Large,
+            batch: 1024,
+            ..Default::default()
+        })
+        .expect_err("over the GPU budget");
+    assert_eq!(e.field(), Some("batch"));
+    assert!(e.to_string().contains("GPU budget"), "{e}");
+    limits
+        .check_demo(&lab_types::TimingParams::default())
+        .expect("the lesson's default fits");
+}
+
+#[test]
+fn hardware_gpus_get_larger_budgets_than_software_ones() {
+    let base = lab_engine::Limits::default();
+    assert_eq!(base.for_adapter("Cpu", true), base);
+    assert_eq!(base.for_adapter("DiscreteGpu", true), base);
+    let discrete = base.for_adapter("DiscreteGpu", false);
+    assert!(discrete.max_gpu_flops >= 100.0 * base.max_gpu_flops);
+    // `large` at n = 50 000, 1 + 5 passes, fits a discrete GPU's budget only.
+    let big = RunParams {
+        model: Preset::Large,
+        n: 50_000,
+        batch: 1024,
+        device: DeviceChoice::Gpu,
+        ..Default::default()
+    };
+    assert!(base.check(&big, 2).is_err());
+    discrete.check(&big, 2).expect("a real GPU may run it");
+    assert_eq!(discrete.max_cpu_flops, base.max_cpu_flops);
 }

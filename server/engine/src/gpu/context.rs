@@ -1,7 +1,7 @@
 //! One wgpu device on one adapter: creation, error capture and waiting.
 
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::error::EngineError;
 use crate::gpu::pipeline::Pipelines;
@@ -19,6 +19,9 @@ pub struct GpuContext {
     pub pipelines: Pipelines,
     /// Milliseconds `request_device` took (part of the first cold start).
     pub device_ms: f64,
+    /// The longest any one wait for the GPU may take (a wedged driver call
+    /// must not hold the device, the queue and shutdown forever).
+    pub wait_limit: Duration,
     /// wgpu reports some errors asynchronously; they land here instead of
     /// panicking (wgpu's default handler) and are turned into `EngineError::Gpu`.
     errors: Arc<Mutex<Option<String>>>,
@@ -28,7 +31,7 @@ impl GpuContext {
     /// Opens a device on `adapter`, asking for the adapter's own limits (the
     /// defaults are too small for `large` at batch 1024 on some adapters)
     /// and for timestamp queries when the adapter has them.
-    pub fn new(adapter: &wgpu::Adapter) -> Result<GpuContext, EngineError> {
+    pub fn new(adapter: &wgpu::Adapter, wait_limit: Duration) -> Result<GpuContext, EngineError> {
         let start = Instant::now();
         let info = adapter.get_info();
         let available = adapter.features();
@@ -70,6 +73,7 @@ impl GpuContext {
             timestamp_period_ns,
             pipelines,
             device_ms: start.elapsed().as_secs_f64() * 1e3,
+            wait_limit,
             errors,
         })
     }
@@ -85,24 +89,41 @@ impl GpuContext {
 
     /// Blocks until all submitted work has finished (the analogue of
     /// `torch.cuda.synchronize()`), then surfaces any pending error.
+    /// Gives up after `wait_limit` with `GpuTimeout`.
     pub fn wait(&self) -> Result<(), EngineError> {
-        self.device
-            .poll(wgpu::PollType::wait_indefinitely())
-            .map_err(|e| EngineError::Gpu(format!("waiting for the GPU failed: {e}")))?;
+        let wait = wgpu::PollType::Wait {
+            submission_index: None,
+            timeout: Some(self.wait_limit),
+        };
+        match self.device.poll(wait) {
+            Ok(_) => {}
+            Err(wgpu::PollError::Timeout) => return Err(self.timed_out("its work")),
+            Err(e) => return Err(EngineError::Gpu(format!("waiting for the GPU failed: {e}"))),
+        }
         self.check_errors()
     }
 
     /// Blocks until submission `index` (and everything before it) has
     /// finished and its callbacks have run, leaving later submissions in
-    /// flight: the pipelined loop's wait.
+    /// flight: the pipelined loop's wait. Bounded by `wait_limit` like `wait`.
     pub fn wait_for(&self, index: wgpu::SubmissionIndex) -> Result<(), EngineError> {
-        self.device
-            .poll(wgpu::PollType::Wait {
-                submission_index: Some(index),
-                timeout: None,
-            })
-            .map_err(|e| EngineError::Gpu(format!("waiting for the GPU failed: {e}")))?;
+        let wait = wgpu::PollType::Wait {
+            submission_index: Some(index),
+            timeout: Some(self.wait_limit),
+        };
+        match self.device.poll(wait) {
+            Ok(_) => {}
+            Err(wgpu::PollError::Timeout) => return Err(self.timed_out("a batch in flight")),
+            Err(e) => return Err(EngineError::Gpu(format!("waiting for the GPU failed: {e}"))),
+        }
         self.check_errors()
+    }
+
+    pub fn timed_out(&self, what: &'static str) -> EngineError {
+        EngineError::GpuTimeout {
+            what,
+            limit_s: self.wait_limit.as_secs_f64(),
+        }
     }
 
     /// Whether every submitted command buffer has finished, without waiting

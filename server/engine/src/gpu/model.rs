@@ -116,13 +116,13 @@ impl GpuModel {
         batch: usize,
         depth: usize,
     ) -> Result<(), EngineError> {
+        // A run that failed halfway may have left batches in flight; their
+        // outputs are nobody's now.
+        for i in std::mem::take(&mut self.in_flight) {
+            self.slots[i].abandon();
+        }
         if self.capacity >= batch && self.slots.len() >= depth {
             return Ok(());
-        }
-        if !self.in_flight.is_empty() {
-            return Err(EngineError::Internal(
-                "GPU buffers resized with batches in flight".into(),
-            ));
         }
         let (batch, depth) = (batch.max(self.capacity), depth.max(self.slots.len()));
         let act_bytes = f32_bytes(batch * self.max_width);
@@ -382,5 +382,5 @@ fn map_and_wait(
             let _ = tx.send(r);
         });
     ctx.wait()?;
-    receive_mapping(&rx)
+    receive_mapping(ctx, &rx)
 }

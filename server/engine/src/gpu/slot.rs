@@ -46,7 +46,7 @@ pub(crate) struct Slot {
 
 /// How long a mapping may lag behind the wait that completed its submission
 /// (wgpu runs the callback inside that wait, so this is only a safety net).
-const MAP_GRACE: Duration = Duration::from_secs(2);
+const MAP_GRACE: Duration = Duration::from_secs(1);
 
 pub(crate) fn f32_bytes(n: usize) -> u64 {
     n as u64 * 4
@@ -234,6 +234,13 @@ impl Slot {
         });
     }
 
+    /// Forgets the pending batch (unmapping cancels a mapping still pending).
+    pub fn abandon(&mut self) {
+        if self.pending.take().is_some() {
+            self.staging.unmap();
+        }
+    }
+
     /// Waits for the pending batch, copies its outputs into `out` and
     /// returns its item count and kernel time (when timestamps exist).
     pub fn finish(
@@ -248,7 +255,7 @@ impl Slot {
             .take()
             .ok_or_else(|| EngineError::Internal("no batch in flight in this slot".into()))?;
         ctx.wait_for(p.index)?;
-        receive_mapping(&p.mapped)?;
+        receive_mapping(ctx, &p.mapped)?;
         let count = p.m * out_width;
         let kernel_ns = {
             let view = self.staging.slice(..).get_mapped_range();
@@ -269,14 +276,18 @@ impl Slot {
 
 /// The mapping's outcome, once the wait that ran its callback has returned.
 pub(crate) fn receive_mapping(
+    ctx: &GpuContext,
     rx: &mpsc::Receiver<Result<(), wgpu::BufferAsyncError>>,
 ) -> Result<(), EngineError> {
-    match rx.recv_timeout(MAP_GRACE) {
+    // The wait ran the callback; a short grace covers a driver that signals
+    // the mapping late, and nothing waits forever.
+    match rx.recv_timeout(ctx.wait_limit.min(MAP_GRACE)) {
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => Err(EngineError::Gpu(format!(
             "mapping a readback buffer failed: {e}"
         ))),
-        Err(_) => Err(EngineError::Gpu(
+        Err(mpsc::RecvTimeoutError::Timeout) => Err(ctx.timed_out("mapping a readback buffer")),
+        Err(mpsc::RecvTimeoutError::Disconnected) => Err(EngineError::Gpu(
             "the GPU never finished mapping a readback buffer".into(),
         )),
     }
