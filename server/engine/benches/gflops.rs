@@ -99,7 +99,15 @@ fn main() {
     let gpu = adapter
         .as_ref()
         .map(|a| format!("{} ({:?})", a.name, a.label));
-    let peak = adapter.as_ref().and_then(|a| peak::fp32_peak(&a.name));
+    let known_peak = adapter.as_ref().and_then(|a| peak::fp32_peak(&a.name));
+    // Not in the table: measure what an FMA-only kernel reaches instead.
+    let measured_peak = match (&adapter, known_peak, args.no_gpu) {
+        (Some(a), None, false) => measure_peak(a.physical_index),
+        _ => None,
+    };
+    let peak_gflops = known_peak
+        .map(|p| p.tflops * 1e3)
+        .or(measured_peak.map(|m| m.gflops));
     let (c, g) = (args.cpu_scale, args.gpu_scale);
     let mut columns = Vec::new();
     if !args.no_cpu {
@@ -153,15 +161,24 @@ fn main() {
         "# CPU threads available: {threads}; GPU: {}; work scale CPU {c}x, GPU {g}x",
         gpu.as_deref().unwrap_or("none visible")
     );
-    match (&adapter, peak) {
+    match (&adapter, known_peak) {
         (Some(a), Some(p)) => println!(
             "# fp32 peak of {}: {} TFLOP/s ({}), from lab_engine::peak's table",
             a.name, p.tflops, p.basis
         ),
-        (Some(a), None) => println!(
-            "# fp32 peak of {}: unknown (not in lab_engine::peak's table), so no % of peak",
-            a.name
-        ),
+        (Some(a), None) => match &measured_peak {
+            Some(m) => println!(
+                "# fp32 peak of {}: not in lab_engine::peak's table; % below is of the measured FMA \
+                 peak, {:.1} GFLOP/s (fma_peak.wgsl, timed by {})",
+                a.name,
+                m.gflops,
+                if m.by_timestamps { "GPU timestamps" } else { "the host clock" }
+            ),
+            None => println!(
+                "# fp32 peak of {}: unknown (not in lab_engine::peak's table, FMA probe failed)",
+                a.name
+            ),
+        },
         (None, _) => {}
     }
     println!("# fixed µs/batch = (median wall − median kernel time) / batches, per loop style");
@@ -247,8 +264,8 @@ fn main() {
                 let _ = std::io::stdout().flush();
             }
             if gpu_cols {
-                let pct = match (kernel_only, peak) {
-                    (Some(k), Some(p)) => format!("{:.1} %", k / (p.tflops * 1e3) * 100.0),
+                let pct = match (kernel_only, peak_gflops) {
+                    (Some(k), Some(p)) => format!("{:.1} %", k / p * 100.0),
                     (Some(_), None) => "peak unknown".into(),
                     (None, _) => "-".into(),
                 };
@@ -264,4 +281,18 @@ fn main() {
         "# total bench time: {:.0} s",
         started.elapsed().as_secs_f64()
     );
+}
+
+/// The FMA probe on the adapter at `physical_index` (on a device of its own).
+fn measure_peak(physical_index: usize) -> Option<lab_engine::gpu::fma_probe::FmaPeak> {
+    let instance = lab_engine::devices::new_instance();
+    let adapters = lab_engine::devices::enumerate(&instance);
+    let ctx = lab_engine::gpu::GpuContext::new(
+        adapters.get(physical_index)?,
+        std::time::Duration::from_secs(60),
+    )
+    .ok()?;
+    lab_engine::gpu::fma_probe::measure_fma_peak(&ctx)
+        .map_err(|e| eprintln!("FMA probe failed: {e}"))
+        .ok()
 }

@@ -235,3 +235,17 @@ fn the_test_shapes_reach_every_configuration() {
         assert_eq!(big, Config::Tiled64);
     }
 }
+
+#[test]
+fn fma_probe_measures_a_finite_rate() {
+    if !gpu_available() {
+        return;
+    }
+    let guard = ctx().lock().unwrap_or_else(|e| e.into_inner());
+    let peak = lab_engine::gpu::fma_probe::measure_fma_peak(&guard).expect("probe");
+    assert!(
+        peak.gflops.is_finite() && peak.gflops > 0.01,
+        "FMA probe: {peak:?}"
+    );
+    assert_eq!(peak.by_timestamps, guard.timestamps);
+}

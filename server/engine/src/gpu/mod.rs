@@ -1,10 +1,11 @@
 //! GPU backend on wgpu compute shaders.
 
 pub mod context;
+pub mod fma_probe;
 pub mod kernels;
 pub mod model;
 pub mod pipeline;
-mod slot;
+pub(crate) mod slot;
 
 pub use context::GpuContext;
 pub use model::{BatchTimes, GpuModel, PIPELINE_DEPTH};
