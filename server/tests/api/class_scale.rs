@@ -175,7 +175,7 @@ async fn a_learner_gets_one_running_and_one_waiting_job_and_only_they_may_cancel
     // Bob may neither cancel Alice's jobs...
     for id in [&first, &second] {
         let r = post_form(&app, &bob, "/api/lab/cancel", &[("job_id", id)]).await;
-        assert_eq!(r.json::<bool>().await.unwrap(), false, "Bob cancelled {id}");
+        assert!(!r.json::<bool>().await.unwrap(), "Bob cancelled {id}");
     }
     // ...nor is he held back by them beyond the queue.
     let bobs = post_form(&app, &bob, "/api/lab/start", SLOW_CPU_RUN).await;
@@ -184,7 +184,7 @@ async fn a_learner_gets_one_running_and_one_waiting_job_and_only_they_may_cancel
     let r = post_form(&app, &alice, "/api/lab/cancel", &[("job_id", &second)]).await;
     assert!(r.json::<bool>().await.unwrap());
     let r = post_form(&app, &alice, "/api/lab/cancel", &[("job_id", &second)]).await;
-    assert_eq!(r.json::<bool>().await.unwrap(), false, "already cancelled");
+    assert!(!r.json::<bool>().await.unwrap(), "already cancelled");
 }
 
 #[tokio::test]
