@@ -89,11 +89,11 @@ async fn everyone_presses_run(base: &str) {
     } else {
         "cpu"
     };
-    println!("adapter: {adapter}; each run: medium, n = 1024, b = 64, on {device}");
+    println!("adapter: {adapter}; each run: medium, n = 256, b = 64, on {device}");
     let form = [
         ("action", device),
         ("model", "medium"),
-        ("n", "1024"),
+        ("n", "256"),
         ("b", "64"),
         ("device", device),
         ("threads", "0"),
@@ -169,8 +169,10 @@ async fn everyone_presses_run(base: &str) {
     waits.sort();
     page.sort();
     let mut by_status: HashMap<u16, usize> = HashMap::new();
-    for (s, _) in &answers {
+    let mut outcomes: HashMap<String, usize> = HashMap::new();
+    for (s, _, ended) in &answers {
         *by_status.entry(*s).or_default() += 1;
+        *outcomes.entry(ended.clone()).or_default() += 1;
     }
     let queue: serde_json::Value = client()
         .get(format!("{base}/api/lab/queue"))
@@ -180,7 +182,7 @@ async fn everyone_presses_run(base: &str) {
         .json()
         .await
         .unwrap();
-    println!("answers by status: {by_status:?}");
+    println!("answers by status: {by_status:?}; how the jobs ended: {outcomes:?}");
     println!(
         "time to be told queued/busy: median {}, p99 {}, max {}",
         ms(percentile(&waits, 0.5)),
