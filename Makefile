@@ -29,17 +29,18 @@ HYDRATE := -p app --lib --target wasm32-unknown-unknown --no-default-features --
 run: setup build
 	./target/debug/inference-lab
 
-# Style gates first (they fail fast), then the tests. Tests run one at a time:
-# browser tests each start a server and a Chromium, and on two cores several at
-# once only make each slower. The HTTP tests start one app (and one wgpu
-# instance) per test inside a single process; run concurrently there, a lesson
-# render sometimes never finished (about 1 run in 6 at 4 threads, never at 1).
-# `timeout` turns any future hang into a failure instead of a stuck CI.
+# Style gates first (they fail fast), then the tests, at cargo's default thread
+# count: test binaries run one after another, the tests inside one in parallel
+# (the HTTP tests start one app per test in a single process; that once hung
+# because every app regenerated leptos' route list, see
+# server/tests/route_list_window.rs; now it is generated once per process).
+# Every test client has its own timeout, and `timeout` turns any hang that
+# still slipped through into a failure instead of a stuck CI.
 # Every cargo command here selects the whole workspace, so features unify the same
 # way each time and dependencies compile once, not once per selection.
 TEST_TIMEOUT := timeout -k 30 3600
 test: setup lint build
-	$(TEST_TIMEOUT) cargo test --workspace --no-fail-fast -- --test-threads=1
+	$(TEST_TIMEOUT) cargo test --workspace --no-fail-fast
 
 # rustfmt, then clippy on both builds of the app: the server's and the browser's.
 lint:

@@ -2,6 +2,7 @@
 //! the server implements it with the engine, a fair queue and the runs table.
 
 use std::future::Future;
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 
@@ -14,6 +15,25 @@ use lab_types::{
 
 /// A boxed future, so that `Lab` stays object-safe (`Arc<dyn Lab>`).
 pub type LabFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Who a job belongs to: shares of the lab and the right to cancel are per
+/// owner. A learner (cookie) when there is one, else the client's address
+/// (cookieless API calls).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Owner {
+    Learner(i64),
+    Address(IpAddr),
+}
+
+impl Owner {
+    /// The learner a saved run belongs to.
+    pub fn learner(self) -> Option<i64> {
+        match self {
+            Owner::Learner(id) => Some(id),
+            Owner::Address(_) => None,
+        }
+    }
+}
 
 /// Where a job is, as the lab sees it: progress, then its saved outcome.
 #[derive(Debug, Clone)]
@@ -55,15 +75,24 @@ impl JobState {
 }
 
 /// A submitted experiment. Its id is also the id of the saved run.
+///
+/// Holding a `Job` is what tells the lab that a client still wants it: once
+/// every copy (the waiting form post, the API request, the progress stream)
+/// is dropped, the lab cancels the job after a short grace period.
 #[derive(Debug, Clone)]
 pub struct Job {
     pub id: String,
     state: watch::Receiver<JobState>,
+    _interest: Arc<()>,
 }
 
 impl Job {
-    pub fn new(id: String, state: watch::Receiver<JobState>) -> Self {
-        Job { id, state }
+    pub fn new(id: String, state: watch::Receiver<JobState>, interest: Arc<()>) -> Self {
+        Job {
+            id,
+            state,
+            _interest: interest,
+        }
     }
 
     /// The current state, marked as seen (so `changed` waits for a newer one).
@@ -98,34 +127,48 @@ pub trait Lab: Send + Sync + 'static {
     fn limits(&self) -> LimitsView;
 
     /// Checks a request as `submit` would (parameters, limits, visible devices,
-    /// room in the queue) without queuing it, so that callers can refuse
-    /// before writing anything (e.g. creating a learner).
-    fn validate(&self, request: &ExperimentRequest) -> Result<(), LabError>;
+    /// the owner's share, room in the queue) without queuing it, so that
+    /// callers can refuse before writing anything (e.g. creating a learner).
+    fn validate(&self, request: &ExperimentRequest, owner: Option<Owner>) -> Result<(), LabError>;
 
-    /// Queues an experiment for `learner_id` and returns at once; refuses with
+    /// Queues an experiment for `owner` and returns at once; refuses with
+    /// `TooManyJobs` when the owner already has one running and one waiting,
     /// `QueueFull` when too many are waiting, or with a parameter error. The
-    /// result is saved as run `job.id` before the job reports `Finished`.
-    fn submit(&self, request: ExperimentRequest, learner_id: Option<i64>) -> Result<Job, LabError>;
+    /// result is saved as run `job.id` (for the owner's learner, if any)
+    /// before the job reports `Finished`.
+    fn submit(&self, request: ExperimentRequest, owner: Owner) -> Result<Job, LabError>;
 
     /// A job submitted earlier (for progress streams), while the lab keeps it.
     fn job(&self, id: &str) -> Option<Job>;
 
-    /// Asks a job to stop: a queued job leaves the queue; a sweep stops between
-    /// points. `false` when there is no such running job.
-    fn cancel(&self, id: &str) -> bool;
+    /// Asks `owner`'s job to stop: a queued job leaves the queue; a sweep stops
+    /// between points. `false` when there is no such unfinished job of theirs.
+    fn cancel(&self, id: &str, owner: Owner) -> bool;
 
     fn queue(&self) -> QueueView;
 
-    /// The timing lesson's measurement (queued on the GPU like any run; not saved).
-    fn timing_demo(&self, params: TimingParams) -> LabFuture<'_, Result<TimingReport, LabError>>;
+    /// The timing lesson's measurement (queued on the GPU like any run, and
+    /// counted in the owner's share). The report is kept for a while, not
+    /// saved: `(its id, the report)`.
+    fn timing_demo(
+        &self,
+        params: TimingParams,
+        owner: Owner,
+    ) -> LabFuture<'_, Result<(String, TimingReport), LabError>>;
+
+    /// A timing report kept from `timing_demo`, by id.
+    fn timing_result(&self, id: &str) -> Option<TimingReport>;
+
+    /// Turns true once the server is shutting down (progress streams end).
+    fn stopping(&self) -> watch::Receiver<bool>;
 
     /// Submits a single run and waits for it: `(run id, result)`.
     fn run(
         &self,
         params: RunParams,
-        learner_id: Option<i64>,
+        owner: Owner,
     ) -> LabFuture<'_, Result<(String, RunReport), LabError>> {
-        let job = self.submit(ExperimentRequest::Run(params), learner_id);
+        let job = self.submit(ExperimentRequest::Run(params), owner);
         Box::pin(async move {
             let job = job?;
             let id = job.id.clone();

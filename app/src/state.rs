@@ -19,6 +19,8 @@ pub struct ServerState {
     pub lab: Arc<dyn Lab>,
     /// Served over https: the learner cookie is `Secure` and `__Host-` prefixed.
     pub secure_cookies: bool,
+    /// Answers per minute per learner.
+    pub answer_limit: Arc<crate::quiz::AnswerLimit>,
 }
 
 /// The server did not provide its state: a wiring bug, never the client's fault.

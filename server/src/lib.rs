@@ -7,6 +7,7 @@ mod db;
 mod edge;
 pub mod error;
 mod lab;
+mod retention;
 pub mod settings;
 pub mod startup;
 mod state;

@@ -5,14 +5,29 @@ use inference_lab::settings::Settings;
 use inference_lab::startup::Application;
 use inference_lab::telemetry;
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+/// A measurement still running on a blocking thread when serving has ended
+/// is not waited for longer than this (it cannot be interrupted mid-batch).
+const EXIT_DEADLINE: std::time::Duration = std::time::Duration::from_secs(2);
+
+fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    telemetry::init();
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(cli.settings.resolved()).await,
-        Command::Bench(args) => bench(args).await,
-    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("inference-lab: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let code = runtime.block_on(async {
+        telemetry::init();
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => serve(cli.settings.resolved()).await,
+            Command::Bench(args) => bench(args).await,
+        }
+    });
+    // Dropping a runtime waits for every blocking task; shutdown must not.
+    runtime.shutdown_timeout(EXIT_DEADLINE);
+    code
 }
 
 async fn bench(args: BenchArgs) -> std::process::ExitCode {

@@ -40,6 +40,54 @@ pub struct Settings {
     /// Limits and protections of the HTTP edge.
     #[command(flatten)]
     pub edge: EdgeSettings,
+
+    /// Waits, shares and retention of a lab shared by a class.
+    #[command(flatten)]
+    pub lab: LabSettings,
+}
+
+/// How one server stays usable by a whole class: every wait has a limit,
+/// every stored thing an end. The defaults suit a class of about 30.
+#[derive(Debug, Clone, Args)]
+pub struct LabSettings {
+    /// Seconds an experiment may wait for a device before it fails.
+    #[arg(long, env = "LAB_QUEUE_WAIT_S", default_value_t = 300)]
+    pub queue_wait_s: u64,
+
+    /// Seconds a job is kept after its last client left (the page closed, the
+    /// request dropped) before it is cancelled.
+    #[arg(long, env = "LAB_ABANDONED_JOB_GRACE_S", default_value_t = 10)]
+    pub abandoned_job_grace_s: u64,
+
+    /// Seconds one wait for the GPU may take before the job fails and the
+    /// device is reopened for the next one.
+    #[arg(long, env = "LAB_GPU_WAIT_S", default_value_t = 60)]
+    pub gpu_wait_s: u64,
+
+    /// Days a saved run is kept (its page and JSON disappear afterwards).
+    #[arg(long, env = "LAB_RUN_RETENTION_DAYS", default_value_t = 30)]
+    pub run_retention_days: u32,
+
+    /// Days a learner (progress, answers, runs) is kept after their last answer or run.
+    #[arg(long, env = "LAB_LEARNER_RETENTION_DAYS", default_value_t = 180)]
+    pub learner_retention_days: u32,
+
+    /// Answers one learner may send per minute; more get 429.
+    #[arg(long, env = "LAB_ANSWERS_PER_MINUTE", default_value_t = 30)]
+    pub answers_per_minute: u32,
+}
+
+impl Default for LabSettings {
+    fn default() -> Self {
+        LabSettings {
+            queue_wait_s: 300,
+            abandoned_job_grace_s: 10,
+            gpu_wait_s: 60,
+            run_retention_days: 30,
+            learner_retention_days: 180,
+            answers_per_minute: 30,
+        }
+    }
 }
 
 /// The HTTP edge: timeouts, sizes and whether the site is served over https.

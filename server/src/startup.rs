@@ -1,13 +1,14 @@
 //! Builds the application (content, database, router) and serves it.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use axum::http::header;
 use axum::routing::get;
 use axum::Router;
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tokio::net::TcpListener;
 
 use app::content::Content;
@@ -22,6 +23,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     edge: EdgeSettings,
+    lab: Arc<crate::lab::EngineLab>,
 }
 
 impl Application {
@@ -39,18 +41,29 @@ impl Application {
             .site_pkg_dir("pkg")
             .site_addr(settings.addr)
             .build();
+        let secs = std::time::Duration::from_secs;
         let lab = crate::lab::EngineLab::new(
             crate::lab::LabConfig {
                 visible_devices: settings.visible_devices.clone(),
                 queue_capacity: settings.queue_capacity,
+                queue_wait_limit: secs(settings.lab.queue_wait_s),
+                abandon_grace: secs(settings.lab.abandoned_job_grace_s),
+                gpu_wait_limit: secs(settings.lab.gpu_wait_s.max(1)),
             },
             pool.clone(),
+        );
+        crate::retention::spawn(
+            pool.clone(),
+            crate::retention::Retention::from(&settings.lab),
         );
         let server = ServerState {
             pool,
             content: Arc::new(content),
-            lab,
+            lab: lab.clone(),
             secure_cookies: settings.edge.https,
+            answer_limit: Arc::new(app::quiz::AnswerLimit::per_minute(
+                settings.lab.answers_per_minute,
+            )),
         };
         let state = AppState {
             leptos_options: leptos_options.clone(),
@@ -72,6 +85,7 @@ impl Application {
             listener,
             router,
             edge: settings.edge,
+            lab,
         })
     }
 
@@ -81,17 +95,24 @@ impl Application {
             .expect("a bound listener has an address")
     }
 
-    /// Serves until Ctrl-C / SIGTERM, then finishes the requests in flight.
+    /// Serves until Ctrl-C / SIGTERM, then stops the lab (queued jobs are
+    /// cancelled, progress streams end) and finishes the requests in flight
+    /// within the shutdown deadline.
     pub async fn run_until_stopped(self) -> Result<(), StartupError> {
-        crate::edge::serve::serve(self.listener, self.router, &self.edge, shutdown_signal())
-            .await?;
+        let lab = self.lab;
+        let stop = async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down");
+            lab.shut_down();
+        };
+        crate::edge::serve::serve(self.listener, self.router, &self.edge, stop).await?;
         Ok(())
     }
 }
 
 fn router(state: AppState, server: ServerState, leptos_options: LeptosOptions) -> Router {
     let highlight_css = Arc::new(app::content::highlight_css());
-    let routes = generate_route_list(App);
+    let routes = route_list();
     Router::new()
         .merge(crate::api::routes())
         .route(
@@ -109,6 +130,30 @@ fn router(state: AppState, server: ServerState, leptos_options: LeptosOptions) -
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state)
+}
+
+static ROUTE_LIST: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+static ROUTE_LIST_GENERATIONS: AtomicUsize = AtomicUsize::new(0);
+
+/// The app's routes, generated once per process.
+///
+/// `generate_route_list` renders the app with leptos' process-wide
+/// `SuppressResourceLoad` flag set: a resource first polled anywhere in the
+/// process meanwhile awaits `pending()` forever, so a page another app in the
+/// same process (a test, a second listener) was rendering never finished.
+/// Generating the list once, before any app serves, keeps that window closed.
+fn route_list() -> Vec<AxumRouteListing> {
+    ROUTE_LIST
+        .get_or_init(|| {
+            ROUTE_LIST_GENERATIONS.fetch_add(1, Ordering::SeqCst);
+            generate_route_list(App)
+        })
+        .clone()
+}
+
+/// How often this process has generated the route list (once, after the first build).
+pub fn route_list_generations() -> usize {
+    ROUTE_LIST_GENERATIONS.load(Ordering::SeqCst)
 }
 
 async fn shutdown_signal() {

@@ -69,9 +69,7 @@ async fn each_lessons_demo_works_once() {
 
     // 3. Timing: waiting for the GPU vs not waiting, cold vs warm.
     open_lesson(&server, &browser, "timing-inference").await;
-    let batch = browser
-        .wait_css(".timing-demo input[name='timing_batch']")
-        .await;
+    let batch = browser.wait_css(".timing-demo input[name='batch']").await;
     batch.clear().await.unwrap();
     batch.send_keys("64").await.unwrap();
     browser

@@ -36,9 +36,6 @@ pub enum LabError {
     /// The server is shutting down (503).
     #[error("the server is shutting down; try again in a minute")]
     ShuttingDown,
-    /// Too many answers in a short time (429).
-    #[error("too many answers in a short time; wait {retry_after_s} s and try again")]
-    TooManyAnswers { retry_after_s: u64 },
     /// The learner cancelled it (409).
     #[error("the experiment was cancelled")]
     Cancelled,
@@ -78,9 +75,9 @@ impl LabError {
             LabError::InvalidParam { .. } | LabError::Request(_) => StatusCode::BAD_REQUEST,
             LabError::LimitExceeded { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             LabError::NoGpuVisible(_) | LabError::Cancelled => StatusCode::CONFLICT,
-            LabError::QueueFull { .. }
-            | LabError::TooManyJobs { .. }
-            | LabError::TooManyAnswers { .. } => StatusCode::TOO_MANY_REQUESTS,
+            LabError::QueueFull { .. } | LabError::TooManyJobs { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             LabError::QueueTimeout { .. }
             | LabError::DeviceTimeout { .. }
             | LabError::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
@@ -102,9 +99,9 @@ impl LabError {
 
     pub fn retry_after_s(&self) -> Option<u64> {
         match self {
-            LabError::QueueFull { retry_after_s, .. }
-            | LabError::TooManyJobs { retry_after_s }
-            | LabError::TooManyAnswers { retry_after_s } => Some(*retry_after_s),
+            LabError::QueueFull { retry_after_s, .. } | LabError::TooManyJobs { retry_after_s } => {
+                Some(*retry_after_s)
+            }
             LabError::ShuttingDown => Some(60),
             _ => None,
         }

@@ -43,6 +43,16 @@ pub struct QueueView {
     pub running: usize,
     pub waiting: usize,
     pub capacity: usize,
+    /// Measurements started since the server started.
+    #[serde(default)]
+    pub started: u64,
+    /// The most measurements ever seen running at once on the GPU, and on the
+    /// CPU (counted where the work runs, not by the queue): 1 proves that no
+    /// two measurements ever overlapped on a device.
+    #[serde(default)]
+    pub peak_on_gpu: usize,
+    #[serde(default)]
+    pub peak_on_cpu: usize,
 }
 
 /// Per-request bounds, for form hints.

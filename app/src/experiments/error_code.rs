@@ -6,17 +6,27 @@
 #[cfg(feature = "ssr")]
 use lab_types::LabError;
 
-/// The query (`error=…[&field=…]`) that stands for this refusal.
+/// The code that stands for this refusal in a URL.
 #[cfg(feature = "ssr")]
-pub fn to_query(e: &LabError) -> String {
-    let code = match e {
+pub fn code(e: &LabError) -> &'static str {
+    match e {
         LabError::InvalidParam { .. } | LabError::Request(_) => "invalid",
         LabError::LimitExceeded { .. } => "limit",
         LabError::NoGpuVisible(_) => "no-gpu",
-        LabError::QueueFull { .. } => "busy",
+        LabError::QueueFull { .. } | LabError::QueueTimeout { .. } | LabError::ShuttingDown => {
+            "busy"
+        }
+        LabError::TooManyJobs { .. } => "yours-busy",
         LabError::Cancelled => "cancelled",
+        LabError::DeviceTimeout { .. } => "device-timeout",
         LabError::NotFound | LabError::Internal { .. } => "failed",
-    };
+    }
+}
+
+/// The query (`error=…[&field=…]`) that stands for this refusal.
+#[cfg(feature = "ssr")]
+pub fn to_query(e: &LabError) -> String {
+    let code = code(e);
     match e.field().and_then(label) {
         Some(_) => format!("error={code}&field={}", e.field().unwrap_or_default()),
         None => format!("error={code}"),
@@ -58,6 +68,10 @@ pub fn message(code: &str, field: Option<&str>) -> Option<String> {
         "no-gpu" => "No GPU is visible on this server; run it on the CPU.".into(),
         "busy" => {
             "The lab is busy: too many experiments are waiting. Try again in a minute.".into()
+        }
+        "yours-busy" => "You already have an experiment running and one waiting: let one finish first.".into(),
+        "device-timeout" => {
+            "The GPU stopped answering, so the experiment was stopped; the next one opens the device afresh.".into()
         }
         "cancelled" => "The experiment was cancelled.".into(),
         "failed" => {

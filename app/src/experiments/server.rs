@@ -14,6 +14,9 @@ pub(crate) fn refuse(e: LabError) -> LabError {
         None => tracing::debug!(error = %e, "lab request refused"),
     }
     crate::request::set_status(e.status());
+    if let Some(seconds) = e.retry_after_s() {
+        crate::request::set_retry_after(seconds);
+    }
     e
 }
 
@@ -68,13 +71,19 @@ pub async fn start_experiment(
     let state = crate::state::server_state().map_err(|e| refuse(e.into()))?;
     // Every check the lab makes comes before the learner is created, so a
     // refused request writes nothing and sets no cookie.
-    state.lab.validate(&request).map_err(back_to_lab)?;
+    let known = crate::learner::current_learner(&state.pool)
+        .await
+        .map_err(|e| refuse(LabError::internal(format!("learner for a lab run: {e}"))))?;
+    state
+        .lab
+        .validate(&request, known.map(crate::lab::Owner::Learner))
+        .map_err(back_to_lab)?;
     let learner = crate::learner::current_or_new_learner(&state.pool)
         .await
         .map_err(|e| refuse(LabError::internal(format!("learner for a lab run: {e}"))))?;
     let job = state
         .lab
-        .submit(request, Some(learner))
+        .submit(request, crate::lab::Owner::Learner(learner))
         .map_err(back_to_lab)?;
     if !is_plain_form_post() {
         return Ok(job.id);
@@ -85,12 +94,18 @@ pub async fn start_experiment(
     Ok(id)
 }
 
-/// Asks a queued or running experiment to stop; `false` when it already finished.
+/// Asks one of this learner's queued or running experiments to stop; `false`
+/// when it already finished or is not theirs (only who started it may stop it).
 #[server(prefix = "/api", endpoint = "lab/cancel")]
 pub async fn cancel_experiment(job_id: String) -> Result<bool, LabError> {
-    Ok(crate::state::lab()
-        .map_err(|e| refuse(e.into()))?
-        .cancel(&job_id))
+    let state = crate::state::server_state().map_err(|e| refuse(e.into()))?;
+    let learner = crate::learner::current_learner(&state.pool)
+        .await
+        .map_err(|e| refuse(LabError::internal(format!("learner for a cancel: {e}"))))?;
+    Ok(match learner {
+        Some(id) => state.lab.cancel(&job_id, crate::lab::Owner::Learner(id)),
+        None => false,
+    })
 }
 
 /// A saved run by id (anyone with the link may read it).

@@ -8,6 +8,7 @@ use lab_types::{ExperimentRequest, ExperimentResult, RunSummary, SavedRun};
 /// Random bytes of a run id: 96 bits, unguessable, 24 hex characters.
 const ID_BYTES: usize = 12;
 const HISTORY_LENGTH: i64 = 20;
+const MAX_TITLE_CHARS: usize = 120;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -38,15 +39,22 @@ pub async fn save_run(
     request: &ExperimentRequest,
     result: &ExperimentResult,
 ) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO runs (id, learner_id, kind, params, adapter, result) VALUES (?, ?, ?, ?, ?, ?)")
-        .bind(id)
-        .bind(learner_id)
-        .bind(request.kind_name())
-        .bind(serde_json::to_string(request)?)
-        .bind(result.adapter())
-        .bind(serde_json::to_string(result)?)
-        .execute(pool)
-        .await?;
+    // The parameters live once, inside the result; the title is a short line.
+    let title: String = super::describe::request_title(request)
+        .chars()
+        .take(MAX_TITLE_CHARS)
+        .collect();
+    sqlx::query(
+        "INSERT INTO runs (id, learner_id, kind, title, adapter, result) VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(id)
+    .bind(learner_id)
+    .bind(request.kind_name())
+    .bind(title)
+    .bind(result.adapter())
+    .bind(serde_json::to_string(result)?)
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
@@ -74,7 +82,7 @@ pub async fn load_run(pool: &SqlitePool, id: &str) -> Result<Option<SavedRun>, S
 /// A learner's latest runs, newest first.
 pub async fn history(pool: &SqlitePool, learner_id: i64) -> Result<Vec<RunSummary>, StoreError> {
     let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
-        "SELECT id, kind, adapter, created_at, params FROM runs WHERE learner_id = ? \
+        "SELECT id, kind, adapter, created_at, title FROM runs WHERE learner_id = ? \
          ORDER BY created_at DESC, rowid DESC LIMIT ?",
     )
     .bind(learner_id)
@@ -83,10 +91,12 @@ pub async fn history(pool: &SqlitePool, learner_id: i64) -> Result<Vec<RunSummar
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, kind, adapter, created_at, params)| {
-            let title = serde_json::from_str::<ExperimentRequest>(&params)
-                .map(|r| super::describe::request_title(&r))
-                .unwrap_or_else(|_| kind.clone());
+        .map(|(id, kind, adapter, created_at, title)| {
+            let title = if title.is_empty() {
+                kind.clone()
+            } else {
+                title
+            };
             RunSummary {
                 id,
                 kind,

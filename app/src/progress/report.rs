@@ -61,7 +61,10 @@ pub fn summarise(content: &Content, records: &[QuestionRecord]) -> ProgressView 
     }
 }
 
-/// The downloadable record: the summary and every attempt.
+/// Attempts in one export at most (the newest); older ones are counted.
+pub const MAX_EXPORTED_ATTEMPTS: i64 = 5_000;
+
+/// The downloadable record: the summary and the latest attempts.
 #[derive(Debug, Serialize)]
 pub struct ProgressExport {
     pub format: &'static str,
@@ -69,6 +72,9 @@ pub struct ProgressExport {
     pub percent_correct: u32,
     pub lessons: Vec<LessonProgress>,
     pub attempts: Vec<ExportedAttempt>,
+    /// Older attempts not in this file (only the newest
+    /// `MAX_EXPORTED_ATTEMPTS` are exported; the summary counts them all).
+    pub older_attempts_left_out: i64,
     /// Attempts on questions that have since been removed from the content.
     pub unknown_question_attempts: usize,
 }
@@ -89,12 +95,12 @@ pub async fn export(
     content: &Content,
     learner: Option<i64>,
 ) -> Result<ProgressExport, sqlx::Error> {
-    let (records, attempts) = match learner {
+    let (records, (attempts, older_attempts_left_out)) = match learner {
         Some(id) => (
             db::question_records(pool, id).await?,
-            db::all_attempts(pool, id).await?,
+            db::latest_attempts(pool, id, MAX_EXPORTED_ATTEMPTS).await?,
         ),
-        None => (Vec::new(), Vec::new()),
+        None => (Vec::new(), (Vec::new(), 0)),
     };
     let view = summarise(content, &records);
     let attempts: Vec<ExportedAttempt> = attempts
@@ -116,5 +122,6 @@ pub async fn export(
         lessons: view.lessons,
         unknown_question_attempts: attempts.iter().filter(|a| !a.question_in_content).count(),
         attempts,
+        older_attempts_left_out,
     })
 }

@@ -77,17 +77,28 @@ pub struct AttemptRow {
     pub created_at: String,
 }
 
-pub async fn all_attempts(
+/// The learner's latest `limit` attempts, oldest first, and how many older
+/// ones were left out (the export is bounded, whatever the history).
+pub async fn latest_attempts(
     pool: &SqlitePool,
     learner_id: i64,
-) -> Result<Vec<AttemptRow>, sqlx::Error> {
-    sqlx::query_as::<_, AttemptRow>(
+    limit: i64,
+) -> Result<(Vec<AttemptRow>, i64), sqlx::Error> {
+    let mut rows = sqlx::query_as::<_, AttemptRow>(
         "SELECT lesson_slug, question_id, answer, correct, first_try, created_at
-         FROM attempts WHERE learner_id = ? ORDER BY id",
+         FROM attempts WHERE learner_id = ? ORDER BY id DESC LIMIT ?",
     )
     .bind(learner_id)
+    .bind(limit)
     .fetch_all(pool)
-    .await
+    .await?;
+    rows.reverse();
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attempts WHERE learner_id = ?")
+        .bind(learner_id)
+        .fetch_one(pool)
+        .await?;
+    let left_out = (total - rows.len() as i64).max(0);
+    Ok((rows, left_out))
 }
 
 /// Deletes the learner's attempts; returns how many there were.

@@ -8,6 +8,8 @@ pub mod server;
 pub mod types;
 
 #[cfg(feature = "ssr")]
+mod answer_limit;
+#[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
 pub mod feedback;
@@ -16,5 +18,7 @@ pub mod grade;
 #[cfg(feature = "ssr")]
 pub mod views;
 
+#[cfg(feature = "ssr")]
+pub use answer_limit::AnswerLimit;
 pub use question_list::QuestionList;
 pub use server::{ListQuestions, SubmitAnswer};

@@ -94,10 +94,25 @@ pub async fn submit_answer(
         let answer_json = serde_json::to_string(&answer)
             .map_err(|e| FormError::internal("encoding the answer failed", e))?;
 
+        // A bounded rate per learner (per address before one exists), checked
+        // before anything is written.
+        let known = crate::learner::current_learner(&state.pool)
+            .await
+            .map_err(|e| FormError::internal("identifying the learner failed", e))?;
+        state
+            .answer_limit
+            .check(crate::request::client::owner(known))
+            .map_err(FormError::too_fast)?;
         // Only now, with a valid answer, may a learner be created.
         let learner_id = crate::learner::current_or_new_learner(&state.pool)
             .await
             .map_err(|e| FormError::internal("identifying the learner failed", e))?;
+        if known.is_none() {
+            // A new learner's first answer counts toward their own allowance too.
+            let _ = state
+                .answer_limit
+                .check(crate::lab::Owner::Learner(learner_id));
+        }
         let attempt = db::NewAttempt {
             learner_id,
             lesson_slug: slug,

@@ -17,6 +17,9 @@ pub enum FormError {
         question_id: Option<String>,
         message: String,
     },
+    /// Too many answers in a short time (HTTP 429).
+    #[error("You are answering very fast: wait {retry_after_s} s, then try again.")]
+    TooFast { retry_after_s: u64 },
     /// A server-side failure (HTTP 500), already logged.
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
@@ -54,6 +57,15 @@ impl FormError {
         tracing::debug!(error = %err, "request refused");
         super::set_status(axum::http::StatusCode::BAD_REQUEST);
         err
+    }
+
+    /// Refuses with HTTP 429 and `Retry-After` (a plain form keeps its redirect).
+    pub fn too_fast(retry_after_s: u64) -> Self {
+        if !super::is_plain_form_post() {
+            super::set_status(axum::http::StatusCode::TOO_MANY_REQUESTS);
+            super::set_retry_after(retry_after_s);
+        }
+        FormError::TooFast { retry_after_s }
     }
 
     /// Logs the detail and answers a generic error (HTTP 500).

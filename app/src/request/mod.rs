@@ -2,6 +2,8 @@
 //! shows, and (on the server) how a plain form post without JavaScript is told
 //! apart, answered with a status, or sent back to its page.
 
+#[cfg(feature = "ssr")]
+pub mod client;
 pub mod csp;
 mod form_error;
 #[cfg(feature = "ssr")]
@@ -9,4 +11,6 @@ mod plain_form;
 
 pub use form_error::FormError;
 #[cfg(feature = "ssr")]
-pub use plain_form::{is_plain_form_post, redirect, redirect_back, set_status};
+pub use plain_form::{
+    is_plain_form_post, redirect, redirect_back, redirect_to_page, set_retry_after, set_status,
+};

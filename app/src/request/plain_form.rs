@@ -74,6 +74,35 @@ where
     leptos_axum::redirect(&format!("{path}{query}#{anchor}"));
 }
 
+/// Tells the client when to try again (with a 429 or 503).
+pub fn set_retry_after(seconds: u64) {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.insert_header(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from(seconds),
+        );
+    }
+}
+
+/// For plain form posts: to the page the form was on (its path only), with
+/// `query` and scrolled to `anchor`: how a demo shows its result without JavaScript.
+pub fn redirect_to_page(query: &str, anchor: &str) {
+    if !is_plain_form_post() {
+        return;
+    }
+    let referer = use_context::<Parts>()
+        .and_then(|p| {
+            p.headers
+                .get(REFERER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        })
+        .unwrap_or_default();
+    let page = same_site_path(&referer);
+    let path = page.split('?').next().unwrap_or("/");
+    leptos_axum::redirect(&format!("{path}?{query}#{anchor}"));
+}
+
 /// The path and query of a Referer, or `/` for anything that is not a plain URL.
 fn same_site_path(referer: &str) -> String {
     let rest = referer

@@ -194,11 +194,16 @@ impl Engine {
             .unwrap_or(false)
     }
 
-    /// Validates one run against the limits of the device it would run on.
+    /// Validates one run against the limits of the device it would run on
+    /// (a CPU-only run never looks at the adapters).
     pub fn check(&self, p: &RunParams) -> Result<Plan, EngineError> {
         crate::limits::check_visibility(p.visible_devices.as_deref())?;
-        self.limits_for(p.visible_devices.as_deref())
-            .check(p, available_threads())
+        let limits = if p.device.uses_gpu() {
+            self.limits_for(p.visible_devices.as_deref())
+        } else {
+            self.config.limits.clone()
+        };
+        limits.check(p, available_threads())
     }
 
     /// Validates every run of a request, then their total (a sweep is one
@@ -208,10 +213,10 @@ impl Engine {
         for p in runs {
             plans.push((p.clone(), self.check(p)?));
         }
-        let limits = runs
-            .first()
-            .map(|p| self.limits_for(p.visible_devices.as_deref()))
-            .unwrap_or_else(|| self.config.limits.clone());
+        let limits = match runs.first() {
+            Some(p) if p.device.uses_gpu() => self.limits_for(p.visible_devices.as_deref()),
+            _ => self.config.limits.clone(),
+        };
         limits.check_total(&plans)
     }
 

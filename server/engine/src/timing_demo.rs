@@ -20,16 +20,22 @@ impl Engine {
     pub fn timing_demo(&self, p: &TimingParams) -> Result<TimingReport, EngineError> {
         run(self, p)
     }
+
+    /// Checks the demo's parameters, the visible GPU and its budget without
+    /// running anything (so a refused demo never takes a place in the queue).
+    pub fn check_timing_demo(&self, p: &TimingParams) -> Result<(), EngineError> {
+        crate::limits::check_visibility(p.visible_devices.as_deref())?;
+        let entry = self.visible_gpu(p.visible_devices.as_deref())?.entry;
+        self.limits()
+            .for_adapter(&entry.device_type, entry.software)
+            .check_demo(p)
+    }
 }
 
 fn run(engine: &Engine, p: &TimingParams) -> Result<TimingReport, EngineError> {
-    crate::limits::check_visibility(p.visible_devices.as_deref())?;
+    engine.check_timing_demo(p)?;
     let gpu = engine.visible_gpu(p.visible_devices.as_deref())?;
     let (entry, wait_limit) = (gpu.entry, gpu.wait_limit);
-    engine
-        .limits()
-        .for_adapter(&entry.device_type, entry.software)
-        .check_demo(p)?;
     let (mlp, _) = engine.model(p.model);
     // A separate instance: an adapter hands out one device, and the cached one
     // would not be cold.

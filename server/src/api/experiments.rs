@@ -2,19 +2,27 @@
 //!
 //! - `POST /api/experiments`: a run (the engine's `RunParams` as JSON) → its result.
 //! - `POST /api/experiments/sweeps`: a sweep (`SweepParams`) → its result.
+//!
+//! Both wait for the result and answer it (200). The request is what keeps the
+//! job alive: a client that disconnects (or times out) before the answer
+//! leaves a job nobody follows, and the lab cancels it after a short grace
+//! period. Cookieless calls share one client address's share of the lab: one
+//! running and one waiting job, further ones get 429 with `Retry-After`.
 //! - `GET /api/experiments/{id}`: a saved run or sweep.
 //! - `GET /api/lab/queue`: how many experiments run and wait.
 //! - `GET /api/lab/jobs/{id}/events`: server-sent events with the job's `JobStatus`.
 
 use std::convert::Infallible;
 
-use axum::extract::{Path, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::Json;
 use futures::Stream;
 use serde::Serialize;
 
-use app::lab::Job;
+use app::lab::{Job, Owner};
 use lab_types::{ExperimentRequest, ExperimentResult, QueueView, RunParams, SavedRun, SweepParams};
 
 use super::json_object::JsonObject;
@@ -32,9 +40,13 @@ pub(crate) struct Created {
 
 async fn submit_and_wait(
     state: &AppState,
+    peer: SocketAddr,
     request: ExperimentRequest,
 ) -> Result<Json<Created>, ApiError> {
-    let job = state.server.lab.submit(request, None)?;
+    let job = state
+        .server
+        .lab
+        .submit(request, Owner::Address(peer.ip()))?;
     let id = job.id.clone();
     let result = job.outcome().await?;
     Ok(Json(Created {
@@ -46,16 +58,18 @@ async fn submit_and_wait(
 
 pub(crate) async fn run(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     JsonObject(params): JsonObject<RunParams>,
 ) -> Result<Json<Created>, ApiError> {
-    submit_and_wait(&state, ExperimentRequest::Run(params)).await
+    submit_and_wait(&state, peer, ExperimentRequest::Run(params)).await
 }
 
 pub(crate) async fn sweep(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     JsonObject(params): JsonObject<SweepParams>,
 ) -> Result<Json<Created>, ApiError> {
-    submit_and_wait(&state, ExperimentRequest::Sweep(params)).await
+    submit_and_wait(&state, peer, ExperimentRequest::Sweep(params)).await
 }
 
 pub(crate) async fn saved(
@@ -83,20 +97,29 @@ pub(crate) async fn events(
             "no such experiment in progress (finished ones are kept 15 minutes)".into(),
         )
     })?;
-    Ok(Sse::new(status_stream(job)).keep_alive(KeepAlive::default()))
+    let stopping = state.server.lab.stopping();
+    Ok(Sse::new(status_stream(job, stopping)).keep_alive(KeepAlive::default()))
 }
 
-fn status_stream(job: Job) -> impl Stream<Item = Result<Event, Infallible>> {
-    futures::stream::unfold(Some((job, true)), |state| async move {
-        let (mut job, first) = state?;
-        if !first && !job.changed().await {
-            return None;
+/// Holding the job is what tells the lab that someone follows it; the stream
+/// ends after the final status, or when the server shuts down.
+fn status_stream(
+    job: Job,
+    stopping: tokio::sync::watch::Receiver<bool>,
+) -> impl Stream<Item = Result<Event, Infallible>> {
+    futures::stream::unfold(Some((job, stopping, true)), |state| async move {
+        let (mut job, mut stopping, first) = state?;
+        if !first {
+            tokio::select! {
+                changed = job.changed() => if !changed { return None },
+                _ = stopping.wait_for(|s| *s) => return None,
+            }
         }
         let status = job.state().status(&job.id);
         let event = Event::default()
             .json_data(&status)
             .unwrap_or_else(|_| Event::default().data("{}"));
-        let next = (!status.is_final()).then_some((job, false));
+        let next = (!status.is_final()).then_some((job, stopping, false));
         Some((Ok(event), next))
     })
 }

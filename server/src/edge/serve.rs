@@ -10,6 +10,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::ConnectInfo;
 use axum::Router;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -20,8 +21,9 @@ use tokio::sync::Semaphore;
 
 use crate::settings::EdgeSettings;
 
-/// How long requests in flight may take to finish once shutdown begins.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+/// How long requests in flight may take to finish once shutdown begins (a
+/// plain form waiting for its run is answered with an error before this).
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
 
 pub async fn serve(
     listener: TcpListener,
@@ -45,7 +47,7 @@ pub async fn serve(
             },
             _ = &mut shutdown => break,
         };
-        let (stream, _peer) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(a) => a,
                 Err(e) => {
@@ -57,7 +59,15 @@ pub async fn serve(
             },
             _ = &mut shutdown => break,
         };
-        let service = TowerToHyperService::new(router.clone());
+        // What axum's `into_make_service_with_connect_info` does: the peer's
+        // address travels with each request (fair shares of cookieless clients).
+        let service = TowerToHyperService::new(tower::ServiceExt::map_request(
+            router.clone(),
+            move |mut request: axum::extract::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(peer));
+                request
+            },
+        ));
         let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
             if let Err(e) = connection.await {

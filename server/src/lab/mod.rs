@@ -1,23 +1,38 @@
 //! The server's implementation of the app's `Lab`: the engine behind a fair
 //! queue, with each finished experiment saved in the `runs` table.
+//!
+//! What keeps one server usable by a whole class:
+//! - each owner (learner, or client address without a cookie) holds at most
+//!   one running and one waiting job; the queue holds at most `queue_capacity`;
+//! - a job on a software GPU also holds the CPU (the "GPU" is the CPU);
+//! - a job nobody is waiting for any more is cancelled after `abandon_grace`;
+//! - queue waits end at `queue_wait_limit`, GPU waits at the engine's limit;
+//! - on shutdown queued jobs are cancelled and progress streams end.
 
 mod jobs;
+mod occupancy;
 mod queue;
 mod runner;
+mod timing_results;
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use app::experiments::store;
-use app::lab::{Job, JobState, Lab, LabFuture};
+use app::lab::{Job, JobState, Lab, LabFuture, Owner};
 use lab_engine::{Engine, EngineConfig};
 use lab_types::{
-    DeviceChoice, DeviceList, ExperimentRequest, ExperimentResult, LabError, LimitsView, QueueView,
-    TimingParams, TimingReport,
+    DeviceList, ExperimentRequest, ExperimentResult, LabError, LimitsView, QueueView, TimingParams,
+    TimingReport,
 };
 use sqlx::SqlitePool;
+use tokio::sync::watch;
 
 use jobs::{JobHandle, JobRegistry};
-use queue::{FairQueue, Needs};
+use occupancy::Occupancy;
+use queue::{FairQueue, Needs, Refused, WaitEnded};
+use runner::Runner;
+use timing_results::TimingResults;
 
 #[derive(Debug, Clone)]
 pub(crate) struct LabConfig {
@@ -25,41 +40,133 @@ pub(crate) struct LabConfig {
     pub visible_devices: Option<String>,
     /// Experiments that may wait; more get `QueueFull` (HTTP 429).
     pub queue_capacity: usize,
+    /// How long a job may wait for its turn.
+    pub queue_wait_limit: Duration,
+    /// How long a job nobody follows any more is kept before it is cancelled.
+    pub abandon_grace: Duration,
+    /// How long one wait for the GPU may take.
+    pub gpu_wait_limit: Duration,
 }
 
 pub(crate) struct EngineLab {
     engine: Arc<Engine>,
     queue: Arc<FairQueue>,
-    jobs: JobRegistry,
+    occupancy: Arc<Occupancy>,
+    jobs: Arc<JobRegistry>,
+    timing: TimingResults,
     pool: SqlitePool,
+    config: LabConfig,
+    stopping: watch::Sender<bool>,
 }
+
+/// How often the lab checks whether anyone still follows a job.
+const INTEREST_CHECK: Duration = Duration::from_millis(250);
 
 impl EngineLab {
     pub(crate) fn new(config: LabConfig, pool: SqlitePool) -> Arc<Self> {
-        let engine = Engine::new(EngineConfig {
-            visible_devices: config.visible_devices,
+        let engine = Arc::new(Engine::new(EngineConfig {
+            visible_devices: config.visible_devices.clone(),
+            gpu_wait_limit: config.gpu_wait_limit,
             ..Default::default()
-        });
+        }));
+        // Enumerate adapters now (driver start-up), off the async workers, so
+        // the first request's checks do not pay for it.
+        let warm = engine.clone();
+        tokio::task::spawn_blocking(move || warm.devices(None));
         Arc::new(EngineLab {
-            engine: Arc::new(engine),
+            engine,
             queue: FairQueue::new(config.queue_capacity),
-            jobs: JobRegistry::default(),
+            occupancy: Arc::new(Occupancy::default()),
+            jobs: Arc::new(JobRegistry::default()),
+            timing: TimingResults::default(),
             pool,
+            config,
+            stopping: watch::channel(false).0,
         })
     }
 
-    fn queue_full(e: queue::QueueFull) -> LabError {
-        LabError::QueueFull {
-            waiting: e.waiting,
-            retry_after_s: e.retry_after_s,
+    /// Stops taking work: queued jobs are cancelled, new ones refused and
+    /// progress streams end. A measurement already running finishes on its thread.
+    pub(crate) fn shut_down(&self) {
+        self.stopping.send_replace(true);
+        self.jobs.cancel_all();
+    }
+
+    fn refused(e: Refused) -> LabError {
+        match e {
+            Refused::Full {
+                waiting,
+                retry_after_s,
+                ..
+            } => LabError::QueueFull {
+                waiting,
+                retry_after_s,
+            },
+            Refused::OwnerBusy { retry_after_s } => LabError::TooManyJobs { retry_after_s },
         }
     }
-}
 
-fn needs(device: DeviceChoice) -> Needs {
-    Needs {
-        gpu: device.uses_gpu(),
-        cpu: device.uses_cpu(),
+    fn wait_ended(&self, e: WaitEnded) -> LabError {
+        match e {
+            WaitEnded::Cancelled if *self.stopping.borrow() => LabError::ShuttingDown,
+            WaitEnded::Cancelled => LabError::Cancelled,
+            WaitEnded::Deadline(waited) => LabError::QueueTimeout {
+                waited_s: waited.as_secs(),
+            },
+        }
+    }
+
+    /// The devices a request occupies. A software GPU runs on the CPU's
+    /// cores, so a job on it holds the CPU too: measuring both at once would
+    /// make both numbers wrong.
+    fn needs(&self, gpu: bool, cpu: bool, visibility: Option<&str>) -> Needs {
+        let software_gpu = gpu && self.engine.gpu_is_software(visibility);
+        Needs {
+            gpu,
+            cpu: cpu || software_gpu,
+        }
+    }
+
+    fn request_needs(&self, request: &ExperimentRequest) -> Needs {
+        let device = request.device();
+        let visibility = request
+            .runs()
+            .first()
+            .and_then(|p| p.visible_devices.clone());
+        self.needs(device.uses_gpu(), device.uses_cpu(), visibility.as_deref())
+    }
+
+    fn refuse_when_stopping(&self) -> Result<(), LabError> {
+        if *self.stopping.borrow() {
+            return Err(LabError::ShuttingDown);
+        }
+        Ok(())
+    }
+
+    /// Cancels the job once nobody has followed it for `abandon_grace`.
+    fn watch_interest(&self, handle: &JobHandle) {
+        let (jobs, cancel, id) = (self.jobs.clone(), handle.cancel.clone(), handle.id.clone());
+        let state = handle.state.subscribe();
+        let grace = self.config.abandon_grace;
+        tokio::spawn(async move {
+            let mut alone_since: Option<Instant> = None;
+            loop {
+                tokio::time::sleep(INTEREST_CHECK).await;
+                if matches!(*state.borrow(), JobState::Finished(_)) {
+                    return;
+                }
+                if jobs.interest(&id) > 0 {
+                    alone_since = None;
+                    continue;
+                }
+                let since = *alone_since.get_or_insert_with(Instant::now);
+                if since.elapsed() >= grace {
+                    tracing::info!(job = %id, "nobody follows the job any more: cancelled");
+                    cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+                    return;
+                }
+            }
+        });
     }
 }
 
@@ -85,36 +192,60 @@ impl Lab for EngineLab {
         }
     }
 
-    fn validate(&self, request: &ExperimentRequest) -> Result<(), LabError> {
+    fn validate(&self, request: &ExperimentRequest, owner: Option<Owner>) -> Result<(), LabError> {
+        self.refuse_when_stopping()?;
         runner::validate(&self.engine, request)?;
         self.queue
-            .has_room(needs(request.device()))
-            .map_err(Self::queue_full)
+            .has_room(self.request_needs(request), owner)
+            .map_err(Self::refused)
     }
 
-    fn submit(&self, request: ExperimentRequest, learner_id: Option<i64>) -> Result<Job, LabError> {
+    fn submit(&self, request: ExperimentRequest, owner: Owner) -> Result<Job, LabError> {
+        self.refuse_when_stopping()?;
         runner::validate(&self.engine, &request)?;
+        let needs = self.request_needs(&request);
         let place = self
             .queue
-            .admit(needs(request.device()))
-            .map_err(Self::queue_full)?;
+            .admit(needs, Some(owner))
+            .map_err(Self::refused)?;
         let id = store::new_run_id().map_err(|e| LabError::internal(e.to_string()))?;
-        let (handle, job) = self.jobs.create(id);
-        let (engine, queue, pool) = (self.engine.clone(), self.queue.clone(), self.pool.clone());
+        let (handle, job) = self.jobs.create(id, owner);
+        self.watch_interest(&handle);
+        let runner = Runner {
+            engine: self.engine.clone(),
+            occupancy: self.occupancy.clone(),
+            needs,
+        };
+        let (queue, pool, deadline) = (
+            self.queue.clone(),
+            self.pool.clone(),
+            self.config.queue_wait_limit,
+        );
+        let stopping = self.stopping.subscribe();
         tokio::spawn(async move {
             let outcome = async {
-                queue
+                let waited = queue
                     .wait_turn(
                         &place,
                         |position| handle.report(JobState::Queued { position }),
                         || handle.is_cancelled(),
+                        deadline,
                     )
-                    .await
-                    .map_err(|_| LabError::Cancelled)?;
-                let result = runner::execute(engine, &request, &handle).await;
+                    .await;
+                waited.map_err(|e| match e {
+                    WaitEnded::Cancelled if *stopping.borrow() => LabError::ShuttingDown,
+                    WaitEnded::Cancelled => LabError::Cancelled,
+                    WaitEnded::Deadline(w) => LabError::QueueTimeout {
+                        waited_s: w.as_secs(),
+                    },
+                })?;
+                if handle.is_cancelled() {
+                    return Err(LabError::Cancelled);
+                }
+                let result = runner.execute(&request, &handle).await;
                 drop(place); // the devices are free before the database write
                 let result = result?;
-                store::save_run(&pool, &handle.id, learner_id, &request, &result)
+                store::save_run(&pool, &handle.id, owner.learner(), &request, &result)
                     .await
                     .map_err(|e| LabError::internal(format!("saving run {}: {e}", handle.id)))?;
                 Ok(result)
@@ -129,41 +260,68 @@ impl Lab for EngineLab {
         self.jobs.get(id)
     }
 
-    fn cancel(&self, id: &str) -> bool {
-        self.jobs.cancel(id)
+    fn cancel(&self, id: &str, owner: Owner) -> bool {
+        self.jobs.cancel(id, owner)
     }
 
     fn queue(&self) -> QueueView {
         let (running, waiting, capacity) = self.queue.counts();
+        let (started, peak_on_gpu, peak_on_cpu) = self.occupancy.counts();
         QueueView {
             running,
             waiting,
             capacity,
+            started,
+            peak_on_gpu,
+            peak_on_cpu,
         }
     }
 
-    fn timing_demo(&self, params: TimingParams) -> LabFuture<'_, Result<TimingReport, LabError>> {
+    fn timing_demo(
+        &self,
+        params: TimingParams,
+        owner: Owner,
+    ) -> LabFuture<'_, Result<(String, TimingReport), LabError>> {
+        let needs = self.needs(true, false, params.visible_devices.as_deref());
         let place = self
-            .queue
-            .admit(Needs {
-                gpu: true,
-                cpu: false,
-            })
-            .map_err(Self::queue_full);
+            .refuse_when_stopping()
+            .and_then(|_| Ok(self.engine.check_timing_demo(&params)?))
+            .and_then(|_| self.queue.admit(needs, Some(owner)).map_err(Self::refused));
         let engine = self.engine.clone();
-        let queue = self.queue.clone();
+        let (queue, occupancy) = (self.queue.clone(), self.occupancy.clone());
         Box::pin(async move {
             let place = place?;
+            let id = store::new_run_id().map_err(|e| LabError::internal(e.to_string()))?;
             queue
-                .wait_turn(&place, |_| {}, || false)
+                .wait_turn(
+                    &place,
+                    |_| {},
+                    || *self.stopping.borrow(),
+                    self.config.queue_wait_limit,
+                )
                 .await
-                .map_err(|_| LabError::Cancelled)?;
-            let report = tokio::task::spawn_blocking(move || engine.timing_demo(&params))
-                .await
-                .map_err(|e| LabError::internal(format!("timing demo thread: {e}")))??;
-            drop(place);
-            Ok(report)
+                .map_err(|e| self.wait_ended(e))?;
+            let occupied = occupancy.enter(needs);
+            // The place and the device count move into the blocking work: if
+            // the client goes away the GPU is still busy, so they stay taken
+            // until the work ends.
+            let report = tokio::task::spawn_blocking(move || {
+                let (_place, _occupied) = (place, occupied);
+                engine.timing_demo(&params)
+            })
+            .await
+            .map_err(|e| LabError::internal(format!("timing demo thread: {e}")))??;
+            self.timing.keep(id.clone(), report.clone());
+            Ok((id, report))
         })
+    }
+
+    fn timing_result(&self, id: &str) -> Option<TimingReport> {
+        self.timing.get(id)
+    }
+
+    fn stopping(&self) -> watch::Receiver<bool> {
+        self.stopping.subscribe()
     }
 }
 

@@ -3,11 +3,13 @@
 //! Measurements must not disturb each other (the "GPU" may even be the CPU under
 //! emulation), so a job runs only when no job admitted before it needs one of its
 //! devices: first come, first served per device, no starvation. A run on both
-//! devices holds both. At most `capacity` jobs may wait; more are refused.
+//! devices holds both. At most `capacity` jobs may wait; more are refused. Each
+//! owner (learner or client address) may hold one running and one waiting job.
 
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use app::lab::Owner;
 use tokio::sync::Notify;
 
 /// How often a waiting job re-checks its cancellation flag.
@@ -28,21 +30,33 @@ impl Needs {
     }
 }
 
+/// Jobs one owner may have in the queue: one running and one waiting.
+const PER_OWNER: usize = 2;
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{waiting} jobs are waiting (capacity {capacity})")]
-pub(crate) struct QueueFull {
-    pub waiting: usize,
-    pub capacity: usize,
-    pub retry_after_s: u64,
+pub(crate) enum Refused {
+    #[error("{waiting} jobs are waiting (capacity {capacity})")]
+    Full {
+        waiting: usize,
+        capacity: usize,
+        retry_after_s: u64,
+    },
+    #[error("the owner already has {PER_OWNER} jobs queued")]
+    OwnerBusy { retry_after_s: u64 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("cancelled while waiting")]
-pub(crate) struct CancelledWhileWaiting;
+pub(crate) enum WaitEnded {
+    #[error("cancelled while waiting")]
+    Cancelled,
+    #[error("waited {0:?} without a turn")]
+    Deadline(Duration),
+}
 
 struct Entry {
     seq: u64,
     needs: Needs,
+    owner: Option<Owner>,
     running: bool,
 }
 
@@ -105,18 +119,28 @@ impl FairQueue {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Takes a place, or refuses when the job would have to wait and the
-    /// waiting line is full.
     /// Whether a job with these needs would be admitted now (`admit` decides).
-    pub(crate) fn has_room(&self, needs: Needs) -> Result<(), QueueFull> {
-        self.check_room(&self.lock(), needs)
+    pub(crate) fn has_room(&self, needs: Needs, owner: Option<Owner>) -> Result<(), Refused> {
+        self.check_room(&self.lock(), needs, owner)
     }
 
-    fn check_room(&self, state: &State, needs: Needs) -> Result<(), QueueFull> {
+    fn check_room(&self, state: &State, needs: Needs, owner: Option<Owner>) -> Result<(), Refused> {
+        if let Some(owner) = owner {
+            let mine = state
+                .entries
+                .iter()
+                .filter(|e| e.owner == Some(owner))
+                .count();
+            if mine >= PER_OWNER {
+                return Err(Refused::OwnerBusy {
+                    retry_after_s: TYPICAL_JOB_S,
+                });
+            }
+        }
         let must_wait = state.entries.iter().any(|e| e.needs.overlaps(needs));
         let waiting = state.waiting();
         if must_wait && waiting >= self.capacity {
-            return Err(QueueFull {
+            return Err(Refused::Full {
                 waiting,
                 capacity: self.capacity,
                 retry_after_s: (TYPICAL_JOB_S * (waiting as u64 + 1)).min(120),
@@ -125,14 +149,21 @@ impl FairQueue {
         Ok(())
     }
 
-    pub(crate) fn admit(self: &Arc<Self>, needs: Needs) -> Result<Place, QueueFull> {
+    /// Takes a place, or refuses when the owner already has their share or
+    /// the job would have to wait and the waiting line is full.
+    pub(crate) fn admit(
+        self: &Arc<Self>,
+        needs: Needs,
+        owner: Option<Owner>,
+    ) -> Result<Place, Refused> {
         let mut state = self.lock();
-        self.check_room(&state, needs)?;
+        self.check_room(&state, needs, owner)?;
         let seq = state.next_seq;
         state.next_seq += 1;
         state.entries.push(Entry {
             seq,
             needs,
+            owner,
             running: false,
         });
         Ok(Place {
@@ -142,13 +173,15 @@ impl FairQueue {
     }
 
     /// Waits until the place's turn, reporting its position (1 = next) whenever
-    /// it changes; gives up when `cancelled()` turns true.
+    /// it changes; gives up when `cancelled()` turns true or after `deadline`.
     pub(crate) async fn wait_turn(
         &self,
         place: &Place,
         mut on_position: impl FnMut(usize),
         cancelled: impl Fn() -> bool,
-    ) -> Result<(), CancelledWhileWaiting> {
+        deadline: Duration,
+    ) -> Result<(), WaitEnded> {
+        let started = Instant::now();
         let mut last = None;
         loop {
             let notified = self.changed.notified();
@@ -169,7 +202,10 @@ impl FairQueue {
                 }
             }
             if cancelled() {
-                return Err(CancelledWhileWaiting);
+                return Err(WaitEnded::Cancelled);
+            }
+            if started.elapsed() >= deadline {
+                return Err(WaitEnded::Deadline(started.elapsed()));
             }
             tokio::select! {
                 _ = notified => {}
@@ -202,29 +238,30 @@ mod tests {
         gpu: true,
         cpu: true,
     };
+    const LONG: Duration = Duration::from_secs(60);
 
     #[tokio::test]
     async fn devices_run_independently_but_both_waits_for_each() {
         let q = FairQueue::new(8);
-        let gpu = q.admit(GPU).unwrap();
-        let cpu = q.admit(CPU).unwrap();
-        q.wait_turn(&gpu, |_| {}, || false).await.unwrap();
-        q.wait_turn(&cpu, |_| {}, || false).await.unwrap();
-        let both = q.admit(BOTH).unwrap();
+        let gpu = q.admit(GPU, None).unwrap();
+        let cpu = q.admit(CPU, None).unwrap();
+        q.wait_turn(&gpu, |_| {}, || false, LONG).await.unwrap();
+        q.wait_turn(&cpu, |_| {}, || false, LONG).await.unwrap();
+        let both = q.admit(BOTH, None).unwrap();
         assert_eq!(q.lock().ahead_of(both.seq), 2);
         drop(gpu);
         assert_eq!(q.lock().ahead_of(both.seq), 1);
         drop(cpu);
-        q.wait_turn(&both, |_| {}, || false).await.unwrap();
+        q.wait_turn(&both, |_| {}, || false, LONG).await.unwrap();
         assert_eq!(q.counts(), (1, 0, 8));
     }
 
     #[tokio::test]
     async fn a_later_job_never_overtakes_an_earlier_one_on_the_same_device() {
         let q = FairQueue::new(8);
-        let cpu = q.admit(CPU).unwrap();
-        let both = q.admit(BOTH).unwrap(); // waits for the CPU
-        let gpu = q.admit(GPU).unwrap(); // the GPU is free, but `both` came first
+        let cpu = q.admit(CPU, None).unwrap();
+        let both = q.admit(BOTH, None).unwrap(); // waits for the CPU
+        let gpu = q.admit(GPU, None).unwrap(); // the GPU is free, but `both` came first
         assert_eq!(q.lock().ahead_of(gpu.seq), 1);
         drop(cpu);
         assert_eq!(q.lock().ahead_of(both.seq), 0);
@@ -233,27 +270,54 @@ mod tests {
     #[tokio::test]
     async fn refuses_when_the_waiting_line_is_full() {
         let q = FairQueue::new(1);
-        let running = q.admit(CPU).unwrap();
-        q.wait_turn(&running, |_| {}, || false).await.unwrap();
-        let _waiting = q.admit(CPU).unwrap();
-        let full = q.admit(BOTH).err().expect("full");
-        assert_eq!((full.waiting, full.capacity), (1, 1));
-        assert!(full.retry_after_s > 0);
+        let running = q.admit(CPU, None).unwrap();
+        q.wait_turn(&running, |_| {}, || false, LONG).await.unwrap();
+        let _waiting = q.admit(CPU, None).unwrap();
+        let full = q.admit(BOTH, None).err().expect("full");
+        assert!(
+            matches!(full, Refused::Full { waiting: 1, capacity: 1, retry_after_s } if retry_after_s > 0),
+            "{full:?}"
+        );
         // A job that need not wait is always admitted.
-        assert!(q.admit(GPU).is_ok());
+        assert!(q.admit(GPU, None).is_ok());
     }
 
     #[tokio::test]
     async fn cancelling_leaves_the_queue() {
         let q = FairQueue::new(2);
-        let _running = q.admit(GPU).unwrap();
-        let waiting = q.admit(GPU).unwrap();
+        let _running = q.admit(GPU, None).unwrap();
+        let waiting = q.admit(GPU, None).unwrap();
         let mut seen = Vec::new();
-        let r = q.wait_turn(&waiting, |p| seen.push(p), || true).await;
-        assert_eq!(r, Err(CancelledWhileWaiting));
+        let r = q.wait_turn(&waiting, |p| seen.push(p), || true, LONG).await;
+        assert_eq!(r, Err(WaitEnded::Cancelled));
         assert_eq!(seen, vec![1]);
         drop(waiting);
         // `_running` never called wait_turn, so it still counts as waiting.
         assert_eq!(q.counts(), (0, 1, 2));
+    }
+
+    #[tokio::test]
+    async fn one_running_and_one_waiting_job_per_owner() {
+        let q = FairQueue::new(8);
+        let me = Some(Owner::Learner(1));
+        let first = q.admit(CPU, me).unwrap();
+        q.wait_turn(&first, |_| {}, || false, LONG).await.unwrap();
+        let _second = q.admit(GPU, me).unwrap();
+        assert!(matches!(q.admit(CPU, me), Err(Refused::OwnerBusy { .. })));
+        // Someone else still gets in.
+        assert!(q.admit(CPU, Some(Owner::Learner(2))).is_ok());
+        drop(first);
+        assert!(q.admit(CPU, me).is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_wait_ends_at_its_deadline() {
+        let q = FairQueue::new(8);
+        let _running = q.admit(GPU, None).unwrap();
+        let waiting = q.admit(GPU, None).unwrap();
+        let r = q
+            .wait_turn(&waiting, |_| {}, || false, Duration::from_millis(50))
+            .await;
+        assert!(matches!(r, Err(WaitEnded::Deadline(_))), "{r:?}");
     }
 }

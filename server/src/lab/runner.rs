@@ -1,6 +1,7 @@
 //! Executes one experiment once it is its turn: every measurement runs on a
-//! blocking thread (never on the async workers); a sweep checks for
-//! cancellation between its points.
+//! blocking thread (never on the async workers) and is counted as occupying
+//! its devices until that thread returns; a sweep checks for cancellation
+//! between its points.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -13,67 +14,76 @@ use lab_types::{
 };
 
 use super::jobs::JobHandle;
+use super::occupancy::Occupancy;
+use super::queue::Needs;
 
-/// Checks every run of a request against the limits before any work starts,
-/// so a sweep never fails half-way on a bad point.
+/// Checks every run of a request against the limits of the device it would
+/// run on, and a sweep's points against one shared budget, before any work
+/// starts: a sweep never fails half-way on a bad point.
 pub(crate) fn validate(engine: &Engine, request: &ExperimentRequest) -> Result<(), LabError> {
-    let threads = lab_engine::limits::available_threads();
-    for p in request.runs() {
-        engine.limits().check(&p, threads)?;
-    }
-    Ok(())
+    Ok(engine.check_all(&request.runs())?)
 }
 
-pub(crate) async fn execute(
-    engine: Arc<Engine>,
-    request: &ExperimentRequest,
-    job: &JobHandle,
-) -> Result<ExperimentResult, LabError> {
-    match request {
-        ExperimentRequest::Run(p) => {
-            job.report(JobState::Running {
-                step: 1,
-                of: 1,
-                what: format!("n = {}, b = {}", p.n, p.batch),
-            });
-            Ok(ExperimentResult::Run(run_one(engine, p.clone()).await?))
+/// What a job needs to run: the engine, where to count it, which devices.
+pub(crate) struct Runner {
+    pub engine: Arc<Engine>,
+    pub occupancy: Arc<Occupancy>,
+    pub needs: Needs,
+}
+
+impl Runner {
+    pub(crate) async fn execute(
+        &self,
+        request: &ExperimentRequest,
+        job: &JobHandle,
+    ) -> Result<ExperimentResult, LabError> {
+        match request {
+            ExperimentRequest::Run(p) => {
+                job.report(JobState::Running {
+                    step: 1,
+                    of: 1,
+                    what: format!("n = {}, b = {}", p.n, p.batch),
+                });
+                Ok(ExperimentResult::Run(self.run_one(p.clone()).await?))
+            }
+            ExperimentRequest::Sweep(s) => Ok(ExperimentResult::Sweep(self.sweep(s, job).await?)),
         }
-        ExperimentRequest::Sweep(s) => Ok(ExperimentResult::Sweep(sweep(engine, s, job).await?)),
     }
-}
 
-async fn run_one(engine: Arc<Engine>, params: RunParams) -> Result<RunReport, LabError> {
-    let report = tokio::task::spawn_blocking(move || engine.run(&params))
+    async fn run_one(&self, params: RunParams) -> Result<RunReport, LabError> {
+        let engine = self.engine.clone();
+        let occupied = self.occupancy.enter(self.needs);
+        let report = tokio::task::spawn_blocking(move || {
+            let _occupied = occupied; // the devices are busy until this returns
+            engine.run(&params)
+        })
         .await
         .map_err(|e| LabError::internal(format!("measurement thread: {e}")))??;
-    Ok(report)
-}
-
-async fn sweep(
-    engine: Arc<Engine>,
-    s: &SweepParams,
-    job: &JobHandle,
-) -> Result<SweepReport, LabError> {
-    let started = Instant::now();
-    let xs = s.kind.points();
-    let mut points = Vec::with_capacity(xs.len());
-    for (i, &x) in xs.iter().enumerate() {
-        if job.is_cancelled() {
-            return Err(LabError::Cancelled);
-        }
-        job.report(JobState::Running {
-            step: i + 1,
-            of: xs.len(),
-            what: format!("{} = {x}", s.kind.axis()),
-        });
-        points.push(SweepPoint {
-            x,
-            run: run_one(engine.clone(), s.run_at(x)).await?,
-        });
+        Ok(report)
     }
-    Ok(SweepReport {
-        params: s.clone(),
-        points,
-        elapsed_ms: started.elapsed().as_secs_f64() * 1e3,
-    })
+
+    async fn sweep(&self, s: &SweepParams, job: &JobHandle) -> Result<SweepReport, LabError> {
+        let started = Instant::now();
+        let xs = s.kind.points();
+        let mut points = Vec::with_capacity(xs.len());
+        for (i, &x) in xs.iter().enumerate() {
+            if job.is_cancelled() {
+                return Err(LabError::Cancelled);
+            }
+            job.report(JobState::Running {
+                step: i + 1,
+                of: xs.len(),
+                what: format!("{} = {x}", s.kind.axis()),
+            });
+            points.push(SweepPoint {
+                x,
+                run: self.run_one(s.run_at(x)).await?,
+            });
+        }
+        Ok(SweepReport {
+            params: s.clone(),
+            points,
+            elapsed_ms: started.elapsed().as_secs_f64() * 1e3,
+        })
+    }
 }

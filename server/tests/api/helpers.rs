@@ -17,6 +17,11 @@ impl TestApp {
         format!("http://{}{}", self.addr, path)
     }
 
+    /// Keeps a temp folder (e.g. holding the database) alive as long as the app.
+    pub fn keep_dir(&mut self, dir: tempfile::TempDir) {
+        self._dir = dir;
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))
@@ -39,6 +44,7 @@ pub fn test_settings(db_path: PathBuf) -> Settings {
         visible_devices: None,
         queue_capacity: inference_lab::settings::DEFAULT_QUEUE_CAPACITY,
         edge: inference_lab::settings::EdgeSettings::default(),
+        lab: inference_lab::settings::LabSettings::default(),
     }
 }
 
@@ -63,7 +69,7 @@ pub async fn spawn_with(settings: Settings) -> TestApp {
         client: reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
-            .timeout(std::time::Duration::from_secs(120))
+            .timeout(std::time::Duration::from_secs(60))
             .build()
             .unwrap(),
         db_path,

@@ -297,7 +297,7 @@ async fn snapshot(app: &TestApp) -> Vec<String> {
         "SELECT id || ':' || hex(token_hash) || ':' || created_at FROM learners ORDER BY id",
         "SELECT id || ':' || learner_id || ':' || question_id || ':' || answer || ':' || correct \
          || ':' || first_try FROM attempts ORDER BY id",
-        "SELECT id || ':' || coalesce(learner_id, '') || ':' || params FROM runs ORDER BY id",
+        "SELECT id || ':' || coalesce(learner_id, '') || ':' || result FROM runs ORDER BY id",
     ] {
         let table: Vec<String> = sqlx::query_scalar(query).fetch_all(&pool).await.unwrap();
         rows.push(format!("{query}\n{}", table.join("\n")));

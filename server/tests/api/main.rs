@@ -1,5 +1,6 @@
 //! HTTP tests: the real app on port 0 with a fresh temporary SQLite database.
 
+mod class_scale;
 mod edge;
 mod experiments;
 mod health;
@@ -8,3 +9,4 @@ mod hostile;
 mod pages;
 mod progress;
 mod quiz;
+mod route_list;

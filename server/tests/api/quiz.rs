@@ -12,11 +12,13 @@ pub const SINGLE: &str = "batch-loop-complexity"; // option b is right
 pub const NUMERIC: &str = "batch-count-ceil"; // 16 batches; traps at 15 and 15.625
 pub const MULTIPLE: &str = "gpu-constant-time-myth"; // b, c and d are right
 
-/// A browser of its own: its own cookie jar, redirects not followed.
+/// A browser of its own: its own cookie jar, redirects not followed, and a
+/// timeout (a hang fails the test instead of stalling the suite).
 pub fn new_browser() -> Client {
     Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(60))
         .build()
         .unwrap()
 }

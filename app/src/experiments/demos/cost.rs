@@ -1,12 +1,14 @@
 //! Lesson 5's demo: cost per million inferences from editable hourly prices and the
 //! throughput measured on this server.
 
+use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::components::Form;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
 
 use super::error_line;
-use super::server::{measure_throughput, Throughput};
+use super::server::{throughput_of_run, MeasureThroughput, Throughput};
 use crate::experiments::describe::grouped;
 
 /// Example prices, not quotes: a learner should type their provider's current ones.
@@ -56,58 +58,89 @@ pub fn CostCalculator() -> impl IntoView {
             utilisation: (parse_or(q.get("utilisation"), 100.0) / 100.0).clamp(0.01, 1.0),
         }
     };
-    // Only the measurement depends on model and batch: editing a price does not re-measure.
-    let request = move || {
-        let q = query.read();
-        (q.get("cost").as_deref() == Some("measure")).then(|| {
-            let model = q.get("cost_model").unwrap_or_else(|| "medium".into());
-            let batch = q
-                .get("cost_batch")
-                .and_then(|b| b.parse().ok())
-                .unwrap_or(256usize);
-            (model, batch)
-        })
-    };
-    let throughput = Resource::new(request, |req| async move {
-        match req {
-            Some((model, batch)) => measure_throughput(model, batch).await.map(Some),
+    let measure = ServerAction::<MeasureThroughput>::new();
+    // With JavaScript, go where a plain form post is redirected: the saved
+    // run and the prices the form was sent with.
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(query)) = measure.value().get() {
+            navigate(
+                &format!("?{query}#cost-demo-title"),
+                NavigateOptions {
+                    scroll: false,
+                    ..Default::default()
+                },
+            );
+        }
+    });
+    // A page view only reads a saved run: editing a price never re-measures.
+    let run_id = move || query.read().get("cost_run");
+    let throughput = Resource::new(run_id, |id| async move {
+        match id {
+            Some(id) => throughput_of_run(id).await,
             None => Ok(None),
         }
     });
+    let refused = move || match measure.value().get() {
+        Some(Err(e)) => Some(e.to_string()),
+        _ => query
+            .read()
+            .get("cost_error")
+            .and_then(|code| crate::experiments::error_code::message(&code, None)),
+    };
+    let price_inputs = move || {
+        view! {
+            <label>"GPU price ($/hour) "
+                <input type="number" name="gpu_price" min="0" step="0.01" value=move || prices().gpu.to_string()/>
+            </label>
+            <label>"CPU price ($/hour) "
+                <input type="number" name="cpu_price" min="0" step="0.01" value=move || prices().cpu.to_string()/>
+            </label>
+            <label>"Utilisation (%) "
+                <input type="number" name="utilisation" min="1" max="100" step="1"
+                    value=move || format!("{:.0}", prices().utilisation * 100.0)/>
+            </label>
+        }
+    };
     view! {
         <section class="demo-card cost-demo" aria-labelledby="cost-demo-title">
             <h3 id="cost-demo-title">"Try it: cost per million inferences on this server"</h3>
-            <Form method="GET" action="">
-                <input type="hidden" name="cost" value="measure"/>
+            <ActionForm action=measure>
                 <div class="form-grid">
-                    <label>"GPU price ($/hour) "
-                        <input type="number" name="gpu_price" min="0" step="0.01" value=move || prices().gpu.to_string()/>
-                    </label>
-                    <label>"CPU price ($/hour) "
-                        <input type="number" name="cpu_price" min="0" step="0.01" value=move || prices().cpu.to_string()/>
-                    </label>
-                    <label>"Utilisation (%) "
-                        <input type="number" name="utilisation" min="1" max="100" step="1"
-                            value=move || format!("{:.0}", prices().utilisation * 100.0)/>
-                    </label>
+                    {price_inputs}
                     <label>"Model "
-                        <select name="cost_model">
+                        <select name="model">
                             <option value="tiny">"tiny"</option>
                             <option value="medium" selected>"medium"</option>
                             <option value="large">"large"</option>
                         </select>
                     </label>
                     <label>"Batch "
-                        <input type="number" name="cost_batch" min="1" max="1024" value="256"/>
+                        <input type="number" name="batch" min="1" max="1024" value="256"/>
                     </label>
                 </div>
-                <button type="submit">"Measure and compare"</button>
-            </Form>
+                <button type="submit" disabled=move || measure.pending().get()>"Measure and compare"</button>
+            </ActionForm>
+            {move || run_id().map(|id| view! {
+                // New prices for the same measurement: a page view, no new run.
+                <Form method="GET" action="">
+                    <input type="hidden" name="cost_run" value=id/>
+                    <div class="form-grid">{price_inputs}</div>
+                    <button type="submit">"Recompute with these prices"</button>
+                </Form>
+            })}
             <p class="meta">{EXAMPLE_PRICES_NOTE}</p>
-            <Suspense fallback=|| view! { <p aria-live="polite">"Measuring throughput on the server…"</p> }>
+            {move || measure.pending().get().then(|| view! {
+                <p aria-live="polite">"Measuring throughput on the server…"</p>
+            })}
+            {move || refused().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+            <Suspense fallback=|| view! { <p aria-live="polite">"Loading the measurement…"</p> }>
                 {move || Suspend::new(async move {
                     match throughput.await {
                         Ok(Some(t)) => view! { <CostTable throughput=t prices=prices()/> }.into_any(),
+                        Ok(None) if run_id().is_some() => view! {
+                            <p class="meta">"That measurement is not stored any more: press “Measure and compare” to measure again."</p>
+                        }.into_any(),
                         Ok(None) => view! {
                             <p class="meta">"Press “Measure and compare” to measure items/s on this server's GPU and CPU."</p>
                         }.into_any(),

@@ -1,7 +1,10 @@
 //! The small live demos that lessons embed: GPU visibility, timing, cost.
 //!
-//! Each keeps its inputs in the page URL (a GET form), so it works the same with
-//! and without JavaScript and a link reproduces what the learner saw.
+//! A demo that measures does so only from a POST form (a server function): a
+//! GET, with any query, never starts work. Its result is then addressed in
+//! the page URL (a kept report or a saved run), so it works the same with and
+//! without JavaScript and a link reproduces what the learner saw. The
+//! visibility demo only lists adapters, so it stays a GET form.
 
 mod cost;
 mod server;
@@ -9,7 +12,7 @@ mod timing;
 mod visibility;
 
 pub use cost::{cost_per_million, CostCalculator};
-pub use server::{measure_throughput, timing_demo, Throughput};
+pub use server::{measure_throughput, throughput_of_run, timing_demo, timing_result, Throughput};
 pub use timing::TimingDemo;
 pub use visibility::VisibilityDemo;
 

@@ -1,9 +1,11 @@
-//! Server functions behind the lesson demos.
+//! Server functions behind the lesson demos. Measuring is a POST (a server
+//! function) and never a page view: a GET of a lesson, with any query, only
+//! shows results that already exist.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use lab_types::{DeviceList, LabError, Preset, TimingReport};
+use lab_types::{LabError, Preset, TimingReport};
 
 #[cfg(feature = "ssr")]
 use crate::experiments::server::refuse;
@@ -27,53 +29,140 @@ fn model_from(name: &str) -> Result<Preset, LabError> {
         .map_err(|e| refuse(LabError::invalid("model", e.to_string())))
 }
 
-/// The timing lesson's measurement: submit without waiting vs waiting, cold vs warm.
-#[server(prefix = "/api", endpoint = "demos/timing")]
-pub async fn timing_demo(model: String, batch: usize) -> Result<TimingReport, LabError> {
-    use lab_types::TimingParams;
-    let params = TimingParams {
-        model: model_from(&model)?,
-        batch,
-        ..TimingParams::default()
-    };
-    let lab = crate::state::lab().map_err(|e| refuse(e.into()))?;
-    lab.timing_demo(params).await.map_err(refuse)
+#[cfg(feature = "ssr")]
+fn batch_from(batch: &str) -> Result<usize, LabError> {
+    batch.trim().parse::<usize>().map_err(|_| {
+        refuse(LabError::invalid(
+            "batch",
+            "the batch must be a whole number",
+        ))
+    })
 }
 
-/// Measures items/s on both devices for the cost calculator (a normal, saved run).
+/// The fair-share owner of a demo: the learner when the request has one, else
+/// the client's address. Demos never create a learner.
+#[cfg(feature = "ssr")]
+async fn owner(state: &crate::state::ServerState) -> Result<crate::lab::Owner, LabError> {
+    let learner = crate::learner::current_learner(&state.pool)
+        .await
+        .map_err(|e| refuse(LabError::internal(format!("learner for a demo: {e}"))))?;
+    Ok(crate::request::client::owner(learner))
+}
+
+/// A demo's refusal. A plain form post goes back to the lesson with the
+/// error's code (`{prefix}_error=…`), never its text, in the URL.
+#[cfg(feature = "ssr")]
+fn refuse_demo(prefix: &str, anchor: &str, e: LabError) -> LabError {
+    let code = crate::experiments::error_code::code(&e);
+    crate::request::redirect_to_page(&format!("{prefix}_error={code}"), anchor);
+    refuse(e)
+}
+
+/// The timing lesson's measurement: submit without waiting vs waiting, cold vs
+/// warm. The report is kept for a while; the answer is the lesson's query that
+/// shows it (`timing_result=<id>`), where a plain form post is redirected.
+#[server(prefix = "/api", endpoint = "demos/timing")]
+pub async fn timing_demo(model: String, batch: String) -> Result<String, LabError> {
+    use lab_types::TimingParams;
+    const ANCHOR: &str = "timing-demo-title";
+    let fail = |e| refuse_demo("timing", ANCHOR, e);
+    let params = TimingParams {
+        model: model_from(&model).map_err(fail)?,
+        batch: batch_from(&batch).map_err(fail)?,
+        ..TimingParams::default()
+    };
+    let state = crate::state::server_state().map_err(|e| refuse(e.into()))?;
+    let owner = owner(&state).await?;
+    let (id, _) = state.lab.timing_demo(params, owner).await.map_err(fail)?;
+    let query = format!("timing_result={id}");
+    crate::request::redirect_to_page(&query, ANCHOR);
+    Ok(query)
+}
+
+/// A timing report kept from an earlier `timing_demo` (reads only).
+#[server(prefix = "/api", endpoint = "demos/timing/result")]
+pub async fn timing_result(id: String) -> Result<Option<TimingReport>, LabError> {
+    let lab = crate::state::lab().map_err(|e| refuse(e.into()))?;
+    Ok(lab.timing_result(&id))
+}
+
+/// Measures items/s on both devices for the cost calculator (a normal, saved
+/// run). The answer is the lesson's query that shows it with the prices it was
+/// sent with (`cost_run=<id>&gpu_price=…`), where a plain form post is redirected.
 #[server(prefix = "/api", endpoint = "demos/throughput")]
-pub async fn measure_throughput(model: String, batch: usize) -> Result<Throughput, LabError> {
-    use lab_types::{DeviceChoice, DeviceKind, RunParams};
-    let model = model_from(&model)?;
+pub async fn measure_throughput(
+    model: String,
+    batch: String,
+    gpu_price: Option<String>,
+    cpu_price: Option<String>,
+    utilisation: Option<String>,
+) -> Result<String, LabError> {
+    use lab_types::{DeviceChoice, RunParams};
+    const ANCHOR: &str = "cost-demo-title";
+    let fail = |e| refuse_demo("cost", ANCHOR, e);
     let params = RunParams {
-        model,
+        model: model_from(&model).map_err(fail)?,
         // Enough items for a steady rate, few enough that a software GPU answers in seconds.
         n: 1024,
-        batch,
+        batch: batch_from(&batch).map_err(fail)?,
         device: DeviceChoice::Both,
         repeats: 3,
         ..RunParams::default()
     };
-    let lab = crate::state::lab().map_err(|e| refuse(e.into()))?;
-    let (run_id, view) = lab.run(params, None).await.map_err(refuse)?;
+    let state = crate::state::server_state().map_err(|e| refuse(e.into()))?;
+    let owner = owner(&state).await?;
+    let (run_id, _) = state.lab.run(params, owner).await.map_err(fail)?;
+    // Prices go back as numbers only (they were typed by the learner).
+    let price = |v: Option<String>| {
+        v.and_then(|p| p.trim().parse::<f64>().ok())
+            .filter(|p| p.is_finite())
+    };
+    let mut query = format!("cost_run={run_id}");
+    for (name, value) in [
+        ("gpu_price", price(gpu_price)),
+        ("cpu_price", price(cpu_price)),
+        ("utilisation", price(utilisation)),
+    ] {
+        if let Some(v) = value {
+            query.push_str(&format!("&{name}={v}"));
+        }
+    }
+    crate::request::redirect_to_page(&query, ANCHOR);
+    Ok(query)
+}
+
+/// The throughput of a saved run (reads only): what the cost table shows.
+#[server(prefix = "/api", endpoint = "demos/throughput/result")]
+pub async fn throughput_of_run(run_id: String) -> Result<Option<Throughput>, LabError> {
+    use lab_types::{DeviceKind, ExperimentResult};
+    let pool = crate::state::pool().map_err(|e| refuse(e.into()))?;
+    let saved = crate::experiments::store::load_run(&pool, &run_id)
+        .await
+        .map_err(|e| refuse(LabError::internal(format!("loading run {run_id}: {e}"))))?;
+    let Some(saved) = saved else {
+        return Ok(None);
+    };
+    let ExperimentResult::Run(view) = saved.result else {
+        return Ok(None);
+    };
     let pick = |kind| view.result(kind).map(|r| (r.items_per_s, r.label.clone()));
     let (gpu, cpu) = (pick(DeviceKind::Gpu), pick(DeviceKind::Cpu));
-    Ok(Throughput {
-        model,
-        batch,
+    Ok(Some(Throughput {
+        model: view.params.model,
+        batch: view.params.batch,
         gpu_items_per_s: gpu.as_ref().map(|g| g.0),
         gpu_label: gpu.map(|g| g.1),
         cpu_items_per_s: cpu.as_ref().map(|c| c.0),
         cpu_label: cpu.map(|c| c.1),
-        run_id,
-    })
+        run_id: saved.id,
+    }))
 }
 
 /// The adapters under a visibility string. `set = false` means the variable is unset;
 /// `set = true` with an empty `visible` means it is the empty string (no GPU). Two
 /// fields, because an empty `Option<String>` does not survive form encoding.
 #[server(prefix = "/api", endpoint = "demos/devices")]
-pub async fn devices_under(set: bool, visible: String) -> Result<DeviceList, LabError> {
+pub async fn devices_under(set: bool, visible: String) -> Result<lab_types::DeviceList, LabError> {
     if visible.len() > 200 {
         return Err(refuse(LabError::invalid(
             "visible",

@@ -1,51 +1,65 @@
 //! Lesson 3's demo: the same GPU work timed without waiting vs with waiting, and the
 //! first (cold) call vs warm calls.
 
+use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_router::components::Form;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
 
 use super::error_line;
-use super::server::timing_demo;
+use super::server::{timing_result, TimingDemo as TimingDemoAction};
 use crate::experiments::describe::ms;
 use lab_types::{Preset, TimingReport};
 
 #[component]
 pub fn TimingDemo() -> impl IntoView {
     let query = use_query_map();
-    // The measurement runs only when the learner asked for it (`timing=run`).
-    let request = move || {
-        let q = query.read();
-        (q.get("timing").as_deref() == Some("run")).then(|| {
-            let model = q.get("timing_model").unwrap_or_else(|| "medium".into());
-            let batch = q
-                .get("timing_batch")
-                .and_then(|b| b.parse().ok())
-                .unwrap_or(256usize);
-            (model, batch)
-        })
-    };
-    let result = Resource::new(request, |req| async move {
-        match req {
-            Some((model, batch)) => timing_demo(model, batch).await.map(Some),
+    let measure = ServerAction::<TimingDemoAction>::new();
+    // With JavaScript, go where a plain form post is redirected: the query
+    // that shows the kept report, so a link reproduces it.
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(query)) = measure.value().get() {
+            navigate(
+                &format!("?{query}#timing-demo-title"),
+                NavigateOptions {
+                    scroll: false,
+                    ..Default::default()
+                },
+            );
+        }
+    });
+    // A page view only reads a kept report: it never measures.
+    let kept_id = move || query.read().get("timing_result");
+    let result = Resource::new(kept_id, |id| async move {
+        match id {
+            Some(id) => timing_result(id).await,
             None => Ok(None),
         }
     });
-    let selected_model = move || request().map(|r| r.0).unwrap_or_else(|| "medium".into());
+    let error_from_url = move || {
+        query
+            .read()
+            .get("timing_error")
+            .and_then(|code| crate::experiments::error_code::message(&code, None))
+    };
+    let refused = move || match measure.value().get() {
+        Some(Err(e)) => Some(e.to_string()),
+        _ => error_from_url(),
+    };
     view! {
         <section class="demo-card timing-demo" aria-labelledby="timing-demo-title">
             <h3 id="timing-demo-title">"Try it: time the same GPU work two ways"</h3>
-            <Form method="GET" action="">
-                <input type="hidden" name="timing" value="run"/>
+            <ActionForm action=measure>
                 <label>
                     "Model "
-                    <select name="timing_model">
+                    <select name="model">
                         {Preset::ALL
                             .into_iter()
                             .map(|m| {
                                 let name = m.name();
                                 view! {
-                                    <option value=name selected=move || selected_model() == name>
+                                    <option value=name selected=name == "medium">
                                         {format!("{name} ({})", m.shape())}
                                     </option>
                                 }
@@ -55,15 +69,22 @@ pub fn TimingDemo() -> impl IntoView {
                 </label>
                 <label>
                     " Batch "
-                    <input type="number" name="timing_batch" min="1" max="1024" value="256"/>
+                    <input type="number" name="batch" min="1" max="1024" value="256"/>
                 </label>
                 " "
-                <button type="submit">"Time it"</button>
-            </Form>
-            <Suspense fallback=|| view! { <p aria-live="polite">"Measuring on the server…"</p> }>
+                <button type="submit" disabled=move || measure.pending().get()>"Time it"</button>
+            </ActionForm>
+            {move || measure.pending().get().then(|| view! {
+                <p aria-live="polite">"Measuring on the server…"</p>
+            })}
+            {move || refused().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+            <Suspense fallback=|| view! { <p aria-live="polite">"Loading the measurement…"</p> }>
                 {move || Suspend::new(async move {
                     match result.await {
                         Ok(Some(t)) => view! { <TimingTable timing=t/> }.into_any(),
+                        Ok(None) if kept_id().is_some() => view! {
+                            <p class="meta">"That measurement is no longer kept: press “Time it” to measure again."</p>
+                        }.into_any(),
                         Ok(None) => view! {
                             <p class="meta">"Press “Time it” to measure on this server's GPU."</p>
                         }.into_any(),

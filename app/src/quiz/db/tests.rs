@@ -128,8 +128,8 @@ async fn deleting_touches_only_that_learner() {
         .await
         .unwrap();
     assert_eq!(delete_attempts(&pool, a).await.unwrap(), 2);
-    assert!(all_attempts(&pool, a).await.unwrap().is_empty());
-    let left = all_attempts(&pool, b).await.unwrap();
+    assert!(latest_attempts(&pool, a, 100).await.unwrap().0.is_empty());
+    let (left, _) = latest_attempts(&pool, b, 100).await.unwrap();
     assert_eq!(left.len(), 1);
     assert_eq!(
         (
