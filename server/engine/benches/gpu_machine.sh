@@ -39,7 +39,8 @@ timeout 120 "$BIN/bench" --device both --model medium --n 4096 --batch 64 2>&1 |
 echo "== large, inside the server's default limits"
 timeout 120 "$BIN/bench" --device both --model large --n 256 --batch 256 --repeats 5 2>&1 | tee "$OUT/large.txt"
 echo "== gflops table"
-timeout 240 "$gflops" --gpu-scale "${GPU_SCALE:-100}" --cpu-scale "${CPU_SCALE:-2}" --json \
+# Six GPU columns now (three loop styles, naive, kernels, FMA probe): more time.
+timeout 360 "$gflops" --gpu-scale "${GPU_SCALE:-100}" --cpu-scale "${CPU_SCALE:-2}" --json \
     2>"$OUT/gflops.jsonl" | tee "$OUT/gflops.md"
 echo "== PyTorch (cuBLAS fp32) on the same shapes"
 timeout 120 python3 server/engine/benches/torch_compare.py --gpu-scale "${GPU_SCALE:-100}" 2>&1 | tee "$OUT/torch.md"
