@@ -142,17 +142,26 @@ async fn everyone_presses_run(base: &str) {
                     None
                 };
                 // A queued learner follows the progress until the end, as the page does.
+                let mut ended = "refused".to_string();
                 if let Some(id) = id {
-                    let _ = c
+                    let events = c
                         .get(format!("{base}/api/lab/jobs/{id}/events"))
-                        .timeout(Duration::from_secs(300))
+                        .timeout(Duration::from_secs(600))
                         .send()
                         .await
                         .unwrap()
                         .text()
-                        .await;
+                        .await
+                        .unwrap_or_default();
+                    ended = events
+                        .lines()
+                        .filter_map(|l| l.strip_prefix("data:"))
+                        .next_back()
+                        .and_then(|d| serde_json::from_str::<serde_json::Value>(d.trim()).ok())
+                        .and_then(|v| v["state"].as_str().map(str::to_string))
+                        .unwrap_or_else(|| "stream ended".into());
                 }
-                (status, took)
+                (status, took, ended)
             })
         })
         .collect();

@@ -4,7 +4,7 @@ mod report_text;
 
 use clap::{Args, Parser, Subcommand};
 use lab_engine::{Engine, EngineConfig, EngineError};
-use lab_types::{DeviceChoice, Kernel, Preset, RunParams};
+use lab_types::{DeviceChoice, Kernel, LoopStyle, Preset, RunParams};
 
 use crate::settings::Settings;
 
@@ -54,6 +54,10 @@ pub struct BenchArgs {
     /// GPU kernel.
     #[arg(long, value_enum, default_value = "tiled")]
     pub kernel: Kernel,
+    /// How the GPU loop submits each batch: three round trips, one submit,
+    /// or pipelined (several batches in flight).
+    #[arg(long, value_enum, default_value = "round-trips")]
+    pub loop_style: LoopStyle,
     /// Overrides LAB_VISIBLE_DEVICES for this run (CUDA_VISIBLE_DEVICES syntax).
     #[arg(long)]
     pub visible_devices: Option<String>,
@@ -73,6 +77,7 @@ impl BenchArgs {
             repeats: self.repeats,
             warmup: self.warmup,
             kernel: self.kernel,
+            loop_style: self.loop_style,
             visible_devices: self.visible_devices.clone(),
         }
     }
