@@ -4,7 +4,7 @@
 
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -222,6 +222,12 @@ impl Engine {
 
     /// Runs one measured comparison. Validates everything before allocating.
     pub fn run(&self, p: &RunParams) -> Result<RunReport, EngineError> {
+        self.run_until(p, &AtomicBool::new(false))
+    }
+
+    /// Like `run`, but ends with `EngineError::Stopped` within one batch once
+    /// `stop` turns true (a cancelled job does not run to its end).
+    pub fn run_until(&self, p: &RunParams, stop: &AtomicBool) -> Result<RunReport, EngineError> {
         let plan = self.check(p)?;
         let mut results = Vec::new();
         let mut kept: Vec<Vec<f32>> = Vec::new();
@@ -231,7 +237,7 @@ impl Engine {
                 .to_string(),
         ];
         if p.device.uses_gpu() {
-            let (result, out) = self.run_gpu(p, &plan)?;
+            let (result, out) = self.run_gpu(p, &plan, stop)?;
             if result.software {
                 notes.push(format!(
                     "The GPU here is {SOFTWARE_LABEL}: its numbers measure the CPU running shader code, not GPU hardware."
@@ -241,7 +247,7 @@ impl Engine {
             kept.push(out);
         }
         if p.device.uses_cpu() {
-            let (result, out) = self.run_cpu(p, &plan)?;
+            let (result, out) = self.run_cpu(p, &plan, stop)?;
             results.push(result);
             kept.push(out);
         }
@@ -267,7 +273,12 @@ impl Engine {
         })
     }
 
-    fn run_cpu(&self, p: &RunParams, plan: &Plan) -> Result<(DeviceResult, Vec<f32>), EngineError> {
+    fn run_cpu(
+        &self,
+        p: &RunParams,
+        plan: &Plan,
+        stop: &AtomicBool,
+    ) -> Result<(DeviceResult, Vec<f32>), EngineError> {
         let (mlp, weights_ms) = self.model(p.model);
         let t = Instant::now();
         let runner = CpuRunner::new(mlp, plan.cpu_threads, plan.batch.min(plan.n));
@@ -277,7 +288,7 @@ impl Engine {
             in_width: plan.spec.input_width(),
             out_width: plan.spec.output_width(),
         };
-        let m = measure(&mut backend, plan, p.warmup, p.repeats)?;
+        let m = measure(&mut backend, plan, p.warmup, p.repeats, stop)?;
         let threads = plan.cpu_threads;
         let who = Identity {
             device: DeviceKind::Cpu,
@@ -302,11 +313,16 @@ impl Engine {
         Ok((result, m.kept))
     }
 
-    fn run_gpu(&self, p: &RunParams, plan: &Plan) -> Result<(DeviceResult, Vec<f32>), EngineError> {
+    fn run_gpu(
+        &self,
+        p: &RunParams,
+        plan: &Plan,
+        stop: &AtomicBool,
+    ) -> Result<(DeviceResult, Vec<f32>), EngineError> {
         let gpu = self.visible_gpu(p.visible_devices.as_deref())?;
         let (mlp, _) = self.model(p.model);
         let (m, cold, timestamps) =
-            self.with_slot(&gpu, |gpus| run_on_slot(gpus, &gpu, &mlp, p, plan))?;
+            self.with_slot(&gpu, |gpus| run_on_slot(gpus, &gpu, &mlp, p, plan, stop))?;
         let method = timing_method(p.loop_style, timestamps);
         let entry = gpu.entry;
         let who = Identity {
@@ -506,6 +522,7 @@ fn run_on_slot(
     mlp: &Arc<Mlp>,
     p: &RunParams,
     plan: &Plan,
+    stop: &AtomicBool,
 ) -> Result<(Measured, ColdStart, bool), EngineError> {
     let depth = match p.loop_style {
         LoopStyle::Pipelined => PIPELINE_DEPTH,
@@ -533,7 +550,7 @@ fn run_on_slot(
         loop_style: p.loop_style,
         in_width: plan.spec.input_width(),
     };
-    let m = measure(&mut backend, plan, p.warmup, p.repeats)?;
+    let m = measure(&mut backend, plan, p.warmup, p.repeats, stop)?;
     let cold = ColdStart::new(
         setup.device_ms,
         setup.pipeline_ms,

@@ -43,6 +43,10 @@ pub enum EngineError {
     #[error("the GPU did not finish {what} within {limit_s} s")]
     GpuTimeout { what: &'static str, limit_s: f64 },
 
+    /// The caller asked the run to stop (checked between batches).
+    #[error("the run was stopped before it finished")]
+    Stopped,
+
     /// A bug or broken invariant inside the engine.
     #[error("internal engine error: {0}")]
     Internal(String),
@@ -77,6 +81,7 @@ impl From<EngineError> for LabError {
                 message,
             },
             EngineError::NoGpuVisible(message) => LabError::NoGpuVisible(message),
+            EngineError::Stopped => LabError::Cancelled,
             EngineError::GpuTimeout { limit_s, .. } => LabError::DeviceTimeout {
                 limit_s: limit_s.ceil() as u64,
             },

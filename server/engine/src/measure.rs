@@ -5,6 +5,7 @@
 //! it were prefetched by loader workers; what is timed is upload → compute →
 //! readback of each batch, summed over the ceil(n/b) batches of a pass.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -187,11 +188,14 @@ impl Measured {
 }
 
 /// `warmup` untimed passes, then `repeats` timed passes over all n items.
+/// `stop` is checked before every batch: a cancelled job (its learner left,
+/// the server shuts down) ends within one batch instead of running to the end.
 pub(crate) fn measure(
     backend: &mut dyn Backend,
     plan: &Plan,
     warmup: usize,
     repeats: usize,
+    stop: &AtomicBool,
 ) -> Result<Measured, EngineError> {
     let (in_w, out_w) = (backend.in_width(), backend.out_width());
     let rows = plan.batch.min(plan.n);
@@ -212,6 +216,9 @@ pub(crate) fn measure(
     for pass in 0..warmup + repeats {
         let mut t = PassTimes::new();
         for b in 0..plan.batches {
+            if stop.load(Ordering::Relaxed) {
+                return Err(EngineError::Stopped);
+            }
             let first = b * plan.batch;
             let count = plan.batch.min(plan.n - first);
             fill_inputs(INPUT_SEED, first, count, in_w, &mut input);

@@ -85,8 +85,8 @@ impl EngineLab {
         })
     }
 
-    /// Stops taking work: queued jobs are cancelled, new ones refused and
-    /// progress streams end. A measurement already running finishes on its thread.
+    /// Stops taking work: queued and running jobs are cancelled (a running
+    /// measurement stops within one batch), new ones refused, progress streams end.
     pub(crate) fn shut_down(&self) {
         self.stopping.send_replace(true);
         self.jobs.cancel_all();
@@ -215,6 +215,7 @@ impl Lab for EngineLab {
             engine: self.engine.clone(),
             occupancy: self.occupancy.clone(),
             needs,
+            stop: handle.cancel.clone(),
         };
         let (queue, pool, deadline) = (
             self.queue.clone(),

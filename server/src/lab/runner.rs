@@ -1,8 +1,9 @@
 //! Executes one experiment once it is its turn: every measurement runs on a
 //! blocking thread (never on the async workers) and is counted as occupying
-//! its devices until that thread returns; a sweep checks for cancellation
-//! between its points.
+//! its devices until that thread returns; a cancelled job stops within one
+//! batch (a sweep also between its points).
 
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -24,11 +25,13 @@ pub(crate) fn validate(engine: &Engine, request: &ExperimentRequest) -> Result<(
     Ok(engine.check_all(&request.runs())?)
 }
 
-/// What a job needs to run: the engine, where to count it, which devices.
+/// What a job needs to run: the engine, where to count it, which devices,
+/// and its cancel flag (checked by the engine between batches).
 pub(crate) struct Runner {
     pub engine: Arc<Engine>,
     pub occupancy: Arc<Occupancy>,
     pub needs: Needs,
+    pub stop: Arc<AtomicBool>,
 }
 
 impl Runner {
@@ -51,11 +54,11 @@ impl Runner {
     }
 
     async fn run_one(&self, params: RunParams) -> Result<RunReport, LabError> {
-        let engine = self.engine.clone();
+        let (engine, stop) = (self.engine.clone(), self.stop.clone());
         let occupied = self.occupancy.enter(self.needs);
         let report = tokio::task::spawn_blocking(move || {
             let _occupied = occupied; // the devices are busy until this returns
-            engine.run(&params)
+            engine.run_until(&params, &stop)
         })
         .await
         .map_err(|e| LabError::internal(format!("measurement thread: {e}")))??;
