@@ -4,6 +4,7 @@ pub mod analysis;
 pub mod chart;
 pub mod demos;
 pub mod describe;
+mod devices;
 pub mod device_style;
 mod error_code;
 #[cfg(any(feature = "ssr", test))]

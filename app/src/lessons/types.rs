@@ -34,3 +34,22 @@ pub struct LessonView {
     pub prev: Option<LessonLink>,
     pub next: Option<LessonLink>,
 }
+
+impl LessonView {
+    /// The lesson with its body reduced to its outline: which segment is prose,
+    /// code (and in which language) or a demo, without their text. The page
+    /// hydrates this outline around the HTML the server rendered.
+    pub fn outline(mut self) -> Self {
+        for segment in &mut self.body {
+            match segment {
+                Segment::Html(html) => html.clear(),
+                Segment::Code { html, raw, .. } => {
+                    html.clear();
+                    raw.clear();
+                }
+                Segment::Demo(_) => {}
+            }
+        }
+        self
+    }
+}
