@@ -24,7 +24,7 @@ SITE_PKG := target/site/pkg
 OUTPUT_NAME := inference-lab
 HYDRATE := -p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate
 
-.PHONY: run test dev setup system-packages rust-tools build site server lint bench clean
+.PHONY: run test dev setup system-packages rust-tools node-tools build site server lint bench bench-pages clean
 
 run: setup build
 	./target/debug/inference-lab
@@ -67,7 +67,7 @@ dev: setup
 	  || cargo install cargo-leptos --version $(CARGO_LEPTOS_VERSION) --locked
 	cargo leptos watch
 
-setup: system-packages rust-tools
+setup: system-packages rust-tools node-tools
 
 # Chromium + its driver for the browser tests; Mesa's lavapipe so wgpu has a
 # (software) Vulkan adapter on machines without a GPU.
@@ -79,6 +79,13 @@ system-packages:
 	  echo "installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
+
+# axe-core for the accessibility check in the browser tests (pinned in
+# tests/node/package-lock.json), installed next to the tests, not globally.
+AXE := tests/node/node_modules/axe-core/axe.min.js
+node-tools:
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq npm; }
+	@[ -f $(AXE) ] || npm ci --prefix tests/node --no-audit --no-fund
 
 rust-tools:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown

@@ -54,7 +54,12 @@ async fn every_page_has_no_axe_violations_in_light_and_dark_mode() {
         .goto(&server.url("/lab?model=tiny&n=64&b=8&device=cpu&threads=1&repeats=1"))
         .await;
     browser.wait_hydrated().await;
-    browser.wait_css("button.run-cpu").await.click().await.unwrap();
+    browser
+        .wait_css("button.run-cpu")
+        .await
+        .click()
+        .await
+        .unwrap();
     let share = browser.wait_css(".run-result a.share-link").await;
     let run_page = share.attr("href").await.unwrap().unwrap();
 
@@ -65,7 +70,11 @@ async fn every_page_has_no_axe_violations_in_light_and_dark_mode() {
             .await;
         let mut pages = vec!["/".to_string()];
         pages.extend(lessons.iter().cloned());
-        pages.extend(["/lab".to_string(), run_page.clone(), "/progress".to_string()]);
+        pages.extend([
+            "/lab".to_string(),
+            run_page.clone(),
+            "/progress".to_string(),
+        ]);
         for path in &pages {
             violations.extend(audit(&browser, &server, path, scheme).await);
         }
@@ -74,7 +83,12 @@ async fn every_page_has_no_axe_violations_in_light_and_dark_mode() {
             .goto(&server.url("/lab?model=tiny&n=64&b=8&device=cpu&threads=1&repeats=1"))
             .await;
         browser.wait_hydrated().await;
-        browser.wait_css("button.run-cpu").await.click().await.unwrap();
+        browser
+            .wait_css("button.run-cpu")
+            .await
+            .click()
+            .await
+            .unwrap();
         browser.wait_css(".run-result svg.chart").await;
         violations.extend(audit_current(&browser, "/lab with a result", scheme).await);
     }
@@ -97,7 +111,12 @@ async fn charts_have_a_text_alternative() {
         .goto(&server.url("/lab?model=tiny&n=64&b=8&device=cpu&threads=1&repeats=1"))
         .await;
     browser.wait_hydrated().await;
-    browser.wait_css("button.run-cpu").await.click().await.unwrap();
+    browser
+        .wait_css("button.run-cpu")
+        .await
+        .click()
+        .await
+        .unwrap();
     let chart = browser.wait_css(".run-result svg.chart").await;
     assert_eq!(chart.attr("role").await.unwrap().as_deref(), Some("img"));
     let label = chart.attr("aria-label").await.unwrap().unwrap_or_default();

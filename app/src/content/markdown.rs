@@ -253,7 +253,9 @@ mod tests {
     #[test]
     fn highlighted_code_has_enough_contrast() {
         let css = highlight_css();
-        let (light, dark) = css.split_once("@media (prefers-color-scheme: dark)").unwrap();
+        let (light, dark) = css
+            .split_once("@media (prefers-color-scheme: dark)")
+            .unwrap();
         for (part, backgrounds) in [
             (light, &LIGHT_CODE_BACKGROUNDS),
             (dark, &DARK_CODE_BACKGROUNDS),

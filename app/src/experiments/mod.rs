@@ -4,8 +4,8 @@ pub mod analysis;
 pub mod chart;
 pub mod demos;
 pub mod describe;
-mod devices;
 pub mod device_style;
+mod devices;
 mod error_code;
 #[cfg(any(feature = "ssr", test))]
 mod form;

@@ -10,7 +10,10 @@ pub fn CodeBlock(lang: String, html: String) -> impl IntoView {
     let label = RwSignal::new("Copy");
     let code = NodeRef::<leptos::html::Div>::new();
     let on_click = move |_| {
-        let text = code.get().and_then(|c| c.text_content()).unwrap_or_default();
+        let text = code
+            .get()
+            .and_then(|c| c.text_content())
+            .unwrap_or_default();
         copy_to_clipboard(text, label);
     };
     view! {

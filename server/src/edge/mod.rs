@@ -110,7 +110,11 @@ mod tests {
             .body(Body::empty())
             .unwrap();
         let response = app().oneshot(request).await.unwrap();
-        assert!(response.status().is_success(), "{path}: {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
         response
             .headers()
             .get(CONTENT_ENCODING)
