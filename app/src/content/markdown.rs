@@ -6,9 +6,11 @@
 use std::sync::LazyLock;
 
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
-use syntect::highlighting::{Color, Theme, ThemeSet};
-use syntect::html::{ClassStyle, ClassedHTMLGenerator};
-use syntect::parsing::SyntaxSet;
+use std::fmt::Write;
+
+use syntect::easy::ScopeRangeIterator;
+use syntect::highlighting::{Color, FontStyle, Highlighter, Theme, ThemeSet};
+use syntect::parsing::{ParseState, ScopeStack, SyntaxSet};
 use syntect::util::LinesWithEndings;
 
 use crate::lesson_body::{DemoKind, Segment};
@@ -103,26 +105,115 @@ fn flush_html(events: &mut Vec<Event<'_>>, out: &mut Vec<Segment>) {
     }
 }
 
-/// Highlights with CSS classes (not inline colours) so light and dark themes both
-/// work from `style/`.
+/// The two highlighting themes, their colours made readable on the page
+/// ([`make_readable`]), with each theme's distinct foreground colours in a fixed
+/// order: a token's class is its colour's index there (`l3` light, `d5` dark).
+struct Themes {
+    light: Theme,
+    dark: Theme,
+    light_colours: Vec<Color>,
+    dark_colours: Vec<Color>,
+}
+
+static THEMES: LazyLock<Themes> = LazyLock::new(|| {
+    let set = ThemeSet::load_defaults();
+    let load = |name: &str, backgrounds: &[(u8, u8, u8)]| {
+        let mut theme = set.themes.get(name).cloned().unwrap_or_default();
+        make_readable(&mut theme, backgrounds);
+        let mut colours: Vec<Color> = theme
+            .settings
+            .foreground
+            .into_iter()
+            .chain(theme.scopes.iter().filter_map(|i| i.style.foreground))
+            .collect();
+        colours.sort_by_key(|c| (c.r, c.g, c.b));
+        colours.dedup_by_key(|c| (c.r, c.g, c.b));
+        (theme, colours)
+    };
+    let (light, light_colours) = load("InspiredGitHub", &LIGHT_CODE_BACKGROUNDS);
+    let (dark, dark_colours) = load("base16-ocean.dark", &DARK_CODE_BACKGROUNDS);
+    Themes {
+        light,
+        dark,
+        light_colours,
+        dark_colours,
+    }
+});
+
+fn colour_index(colours: &[Color], c: Color) -> usize {
+    colours
+        .iter()
+        .position(|k| (k.r, k.g, k.b) == (c.r, c.g, c.b))
+        .unwrap_or(0)
+}
+
+/// Highlights with short CSS classes, one span per token: `l3 d5` names the
+/// token's colour in the light and the dark theme (see [`highlight_css`]), plus
+/// `b`/`i` for bold and italic. Tokens in the default colour get no span.
+/// (syntect's own class output nests a span per scope with long class lists:
+/// it made up half of a lesson page.)
 fn highlight(lang: &str, raw: &str) -> String {
     let syntax = SYNTAXES
         .find_syntax_by_token(lang)
         .unwrap_or_else(|| SYNTAXES.find_syntax_plain_text());
-    let mut gen = ClassedHTMLGenerator::new_with_class_style(
-        syntax,
-        &SYNTAXES,
-        ClassStyle::SpacedPrefixed { prefix: "hl-" },
+    let themes = &*THEMES;
+    let (light, dark) = (
+        Highlighter::new(&themes.light),
+        Highlighter::new(&themes.dark),
     );
+    let (light_default, dark_default) = (light.get_default(), dark.get_default());
+    let mut state = ParseState::new(syntax);
+    let mut stack = ScopeStack::new();
+    let mut html = String::with_capacity(raw.len() * 2);
     for line in LinesWithEndings::from(raw) {
-        if gen
-            .parse_html_for_line_which_includes_newline(line)
-            .is_err()
-        {
-            return format!("<pre><code>{}</code></pre>", escape(raw));
+        let Ok(ops) = state.parse_line(line, &SYNTAXES) else {
+            return format!(
+                "<pre class=\"code\" tabindex=\"0\"><code>{}</code></pre>",
+                escape(raw)
+            );
+        };
+        for (range, op) in ScopeRangeIterator::new(&ops, line) {
+            if stack.apply(op).is_err() {
+                return format!(
+                    "<pre class=\"code\" tabindex=\"0\"><code>{}</code></pre>",
+                    escape(raw)
+                );
+            }
+            let text = &line[range];
+            if text.is_empty() {
+                continue;
+            }
+            let (l, d) = (
+                light.style_for_stack(stack.as_slice()),
+                dark.style_for_stack(stack.as_slice()),
+            );
+            let plain = l.foreground == light_default.foreground
+                && d.foreground == dark_default.foreground
+                && l.font_style.is_empty();
+            if plain || text.trim().is_empty() {
+                html.push_str(&escape(text));
+                continue;
+            }
+            let _ = write!(
+                html,
+                "<span class=\"l{} d{}{}{}\">{}</span>",
+                colour_index(&themes.light_colours, l.foreground),
+                colour_index(&themes.dark_colours, d.foreground),
+                if l.font_style.contains(FontStyle::BOLD) {
+                    " b"
+                } else {
+                    ""
+                },
+                if l.font_style.contains(FontStyle::ITALIC) {
+                    " i"
+                } else {
+                    ""
+                },
+                escape(text)
+            );
         }
     }
-    format!("<pre class=\"code\"><code>{}</code></pre>", gen.finalize())
+    format!("<pre class=\"code\" tabindex=\"0\"><code>{html}</code></pre>")
 }
 
 fn escape(s: &str) -> String {
@@ -141,50 +232,43 @@ const DARK_CODE_BACKGROUNDS: [(u8, u8, u8); 3] =
 /// WCAG AA for normal text, with a little margin for rounding.
 const MIN_CONTRAST: f64 = 4.6;
 
-/// The CSS for the highlighting classes, one theme for light and one for dark mode.
-/// Both themes' colours are darkened (light) or lightened (dark) where needed
-/// until every one reads at WCAG AA contrast on the page's backgrounds: the stock
-/// themes' comments and some keywords do not.
+/// The CSS for the highlighting classes of [`highlight`]: every colour of each
+/// theme, the dark ones under `prefers-color-scheme: dark`. Both themes' colours
+/// are darkened (light) or lightened (dark) where needed until each reads at
+/// WCAG AA contrast on the page's backgrounds: the stock themes' comments and
+/// some keywords do not.
 pub fn highlight_css() -> String {
-    let themes = ThemeSet::load_defaults();
-    let css = |name: &str, backgrounds: &[(u8, u8, u8)]| {
-        themes
-            .themes
-            .get(name)
-            .cloned()
-            .and_then(|mut t| {
-                make_readable(&mut t, backgrounds);
-                syntect::html::css_for_theme_with_class_style(
-                    &t,
-                    ClassStyle::SpacedPrefixed { prefix: "hl-" },
+    let themes = &*THEMES;
+    let rules = |prefix: &str, colours: &[Color]| {
+        colours
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                format!(
+                    ".code .{prefix}{i} {{ color: #{:02x}{:02x}{:02x}; }}\n",
+                    c.r, c.g, c.b
                 )
-                .ok()
             })
-            .unwrap_or_default()
+            .collect::<String>()
     };
     format!(
-        "{}\n@media (prefers-color-scheme: dark) {{\n{}\n}}\n",
-        css("InspiredGitHub", &LIGHT_CODE_BACKGROUNDS),
-        css("base16-ocean.dark", &DARK_CODE_BACKGROUNDS)
+        "{}.code .b {{ font-weight: bold; }}\n.code .i {{ font-style: italic; }}\n\
+         @media (prefers-color-scheme: dark) {{\n{}}}\n",
+        rules("l", &themes.light_colours),
+        rules("d", &themes.dark_colours)
     )
 }
 
-/// Every foreground colour of the theme readable on `backgrounds` (or on the
-/// scope's own background where it sets one).
+/// Every foreground colour of the theme readable on `backgrounds` (the page's:
+/// the themes' own backgrounds are not used).
 fn make_readable(theme: &mut Theme, backgrounds: &[(u8, u8, u8)]) {
-    let rgb = |c: Color| (c.r, c.g, c.b);
-    if let Some(fg) = theme.settings.foreground.as_mut() {
+    let colours = theme
+        .settings
+        .foreground
+        .iter_mut()
+        .chain(theme.scopes.iter_mut().filter_map(|i| i.style.foreground.as_mut()));
+    for fg in colours {
         *fg = readable(*fg, backgrounds);
-    }
-    for item in &mut theme.scopes {
-        let own = item.style.background.map(|b| [rgb(b)]);
-        let on: &[(u8, u8, u8)] = match &own {
-            Some(b) => b,
-            None => backgrounds,
-        };
-        if let Some(fg) = item.style.foreground.as_mut() {
-            *fg = readable(*fg, on);
-        }
     }
 }
 
@@ -267,7 +351,7 @@ mod tests {
                 .collect::<Vec<_>>()
                 .join("\n");
             let found = colours(&foregrounds);
-            assert!(found.len() > 10, "{found:?}");
+            assert!(found.len() > 5, "{found:?}");
             for c in found {
                 for &b in backgrounds {
                     assert!(

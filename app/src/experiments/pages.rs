@@ -79,13 +79,13 @@ pub fn RunPage() -> impl IntoView {
                             Some(other) => view! {
                                 <h1>"Two runs side by side"</h1>
                                 <div class="compare">
-                                    <SavedRunView run=main/>
-                                    <SavedRunView run=other/>
+                                    <SavedRunView run=main top_level=true/>
+                                    <SavedRunView run=other top_level=true/>
                                 </div>
                             }.into_any(),
                             None => view! {
                                 <h1>"Saved run"</h1>
-                                <SavedRunView run=main/>
+                                <SavedRunView run=main top_level=true/>
                                 {compare_form}
                                 <p><a href="/lab">"Run your own in the lab"</a></p>
                             }.into_any(),

@@ -6,6 +6,7 @@ use super::code_block::CodeBlock;
 use super::server::get_lesson;
 use super::types::{LessonLink, LessonView};
 use crate::experiments::DemoSlot;
+use crate::hydration::OutlineCodec;
 use crate::layout::NotFound;
 use crate::lesson_body::{Segment, SourceLink};
 use crate::quiz::QuestionList;
@@ -15,7 +16,8 @@ use crate::quiz::QuestionList;
 pub fn LessonPage() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
-    let lesson = Resource::new(slug, fetch_lesson);
+    // The body goes out once, as HTML: the hydration data holds its outline.
+    let lesson = Resource::<_, OutlineCodec>::new_with_options(slug, get_lesson, false);
     view! {
         <Suspense fallback=|| view! { <p>"Loading the lesson…"</p> }>
             {move || Suspend::new(async move {
@@ -29,39 +31,9 @@ pub fn LessonPage() -> impl IntoView {
     }
 }
 
-/// A lesson's body is static and most of the page: it must not go out twice, as
-/// HTML and again as hydration data. So while rendering on the server, the page's
-/// resource (which is serialised into the page for hydration) holds only the
-/// body's outline — which segment is prose, code or a demo — and the HTML is
-/// rendered from the loaded content directly ([`LessonArticle`]). The browser
-/// hydrates the outline around the server's HTML: an `inner_html` hydrated from
-/// the server keeps the server's nodes. When the learner navigates to another
-/// lesson in the browser, this runs there and fetches the whole lesson.
-async fn fetch_lesson(slug: String) -> Result<Option<LessonView>, ServerFnError> {
-    let lesson = get_lesson(slug).await;
-    #[cfg(feature = "ssr")]
-    let lesson = lesson.map(|l| l.map(LessonView::outline));
-    lesson
-}
-
-/// The segments to render: on the server the whole body from the content (the
-/// resource holds the outline, see [`fetch_lesson`]); in the browser what the
-/// resource holds (the outline while hydrating, the whole body after navigation).
-fn body_to_render(lesson: &mut LessonView) -> Vec<Segment> {
-    #[cfg(feature = "ssr")]
-    if let Some(body) = crate::state::content()
-        .ok()
-        .and_then(|c| c.lesson(&lesson.slug).map(|l| l.body.clone()))
-    {
-        return body;
-    }
-    std::mem::take(&mut lesson.body)
-}
-
 #[component]
-fn LessonArticle(mut lesson: LessonView) -> impl IntoView {
+fn LessonArticle(lesson: LessonView) -> impl IntoView {
     let slug = lesson.slug.clone();
-    let body = body_to_render(&mut lesson);
     view! {
         <Title text=format!("{} — Inference Lab", lesson.title)/>
         <article class="lesson">
@@ -70,7 +42,7 @@ fn LessonArticle(mut lesson: LessonView) -> impl IntoView {
                 <h1>{lesson.title}</h1>
                 <p class="lede">{lesson.summary}</p>
             </header>
-            {body.into_iter().map(render_segment).collect_view()}
+            {lesson.body.into_iter().map(render_segment).collect_view()}
             <Sources sources=lesson.sources/>
         </article>
         <QuestionList slug=slug/>
