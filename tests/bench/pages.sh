@@ -28,7 +28,7 @@ if [ -z "$base" ]; then
   scratch=$(mktemp -d)
   trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$scratch"' EXIT
   LAB_ADDR=127.0.0.1:0 LAB_DATABASE="$scratch/lab.db" LAB_CONTENT_DIR=content \
-    LEPTOS_SITE_ROOT=target/site RUST_LOG=warn XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp} \
+    LEPTOS_SITE_ROOT=${LEPTOS_SITE_ROOT:-target/site} RUST_LOG=warn XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp} \
     LAB_MAX_CONNECTIONS=${LAB_MAX_CONNECTIONS:-1024} \
     "$BIN" > "$scratch/out" 2>"$scratch/err" &
   server=$!
