@@ -3,7 +3,8 @@
 //! A lesson body becomes a list of segments: plain HTML, code blocks (kept apart so
 //! the page can give each a copy button) and live demos placed with `::: demo NAME`.
 
-use std::sync::LazyLock;
+use std::collections::HashMap;
+use std::sync::{LazyLock, RwLock};
 
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 use std::fmt::Write;
@@ -53,16 +54,34 @@ pub fn render_lesson_body(body: &str) -> Result<Vec<Segment>, (String, String)> 
 
 /// Renders short markdown (question prompts, solution steps) to one HTML string,
 /// code blocks included.
+///
+/// Question texts are rendered whenever a page shows them, and highlighting code
+/// is slow (it made a lesson with code in its questions serve a tenth of the
+/// requests of one without). The texts are the site's own static content, so
+/// each rendering is kept; past [`INLINE_CACHE_LIMIT`] texts, new ones are
+/// rendered without being kept.
 pub fn render_inline_html(md: &str) -> String {
-    render_markdown(md)
+    if let Some(html) = INLINE_CACHE.read().ok().and_then(|c| c.get(md).cloned()) {
+        return html;
+    }
+    let html: String = render_markdown(md)
         .into_iter()
         .map(|s| match s {
             Segment::Html(h) => h,
             Segment::Code { html, .. } => html,
             Segment::Demo(_) => String::new(),
         })
-        .collect()
+        .collect();
+    if let Ok(mut cache) = INLINE_CACHE.write() {
+        if cache.len() < INLINE_CACHE_LIMIT {
+            cache.insert(md.to_string(), html.clone());
+        }
+    }
+    html
 }
+
+const INLINE_CACHE_LIMIT: usize = 4096;
+static INLINE_CACHE: LazyLock<RwLock<HashMap<String, String>>> = LazyLock::new(Default::default);
 
 fn render_markdown(md: &str) -> Vec<Segment> {
     let mut out = Vec::new();
@@ -262,11 +281,12 @@ pub fn highlight_css() -> String {
 /// Every foreground colour of the theme readable on `backgrounds` (the page's:
 /// the themes' own backgrounds are not used).
 fn make_readable(theme: &mut Theme, backgrounds: &[(u8, u8, u8)]) {
-    let colours = theme
-        .settings
-        .foreground
-        .iter_mut()
-        .chain(theme.scopes.iter_mut().filter_map(|i| i.style.foreground.as_mut()));
+    let colours = theme.settings.foreground.iter_mut().chain(
+        theme
+            .scopes
+            .iter_mut()
+            .filter_map(|i| i.style.foreground.as_mut()),
+    );
     for fg in colours {
         *fg = readable(*fg, backgrounds);
     }
