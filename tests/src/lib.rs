@@ -42,7 +42,11 @@ impl Server {
         let bin = std::env::var_os("INFERENCE_LAB_BIN")
             .map(PathBuf::from)
             .unwrap_or_else(|| workspace().join("target/debug/inference-lab"));
-        let site = workspace().join("target/site");
+        // `make test` builds the debug site there; INFERENCE_LAB_SITE picks another
+        // (e.g. target/site-release, what `make run` serves).
+        let site = std::env::var_os("INFERENCE_LAB_SITE")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| workspace().join("target/site"));
         assert!(
             bin.exists() && site.join("pkg").exists(),
             "{} or {} is missing: run `make test` (it builds the site and the server first)",
