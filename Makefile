@@ -32,16 +32,17 @@ HYDRATE := -p app --lib --target wasm32-unknown-unknown --no-default-features --
 # - The WASM is the `wasm-release` profile (size-optimised, LTO) without its
 #   names section, in target/site-release: 2.05 MB, 623 KB gzipped, against
 #   11.3 MB and 2.1 MB for the debug build. `make test` keeps the debug WASM in
-#   target/site: it builds with the dependencies the server build shares
-#   nothing with either way, but relinks in about half a minute after an app
-#   change where the release build's LTO takes minutes (a cold release WASM
-#   build took 7 min 47 s on the loaded 2-core machine), and the browser tests
-#   need no small file. `make run` after `make test` builds the release WASM once.
+#   target/site: after an app change it relinks in about half a minute, where
+#   the release build's LTO takes minutes (a cold release WASM build took
+#   7 min 47 s on the loaded 2-core machine), and the browser tests pass on
+#   either (INFERENCE_LAB_SITE=target/site-release runs them on this one).
+#   `make run` after `make test` builds the release WASM once.
 # - The server is the dev profile that `make test` builds too: its dependencies
 #   are already optimised (opt-level 2, the engine and GEMM 3, see Cargo.toml),
 #   so a release server would compile the whole dependency tree a second time
-#   (most of a first run's build) while lesson pages already meet the page
-#   targets in the dev build (`make bench-pages`; numbers in the README).
+#   (most of a first run's build). Measured instead: opt-level 1 for the app
+#   crate doubled lesson pages' requests/s but tripled its compile time, so it
+#   is not set (`make bench-pages` measures).
 # - Responses are gzipped by the server; the WASM, JS and CSS are gzipped here
 #   once (`.gz` beside each file) and served as they are.
 run: setup site-release server
