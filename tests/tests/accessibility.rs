@@ -92,6 +92,16 @@ async fn every_page_has_no_axe_violations_in_light_and_dark_mode() {
         browser.wait_css(".run-result svg.chart").await;
         violations.extend(audit_current(&browser, "/lab with a result", scheme).await);
     }
+    // Where runs go is said before anything runs, and a run is compared with
+    // one of the learner's own runs, picked from a list.
+    browser.goto(&server.url("/lab")).await;
+    browser.wait_css(".lab-devices li[data-device='CPU']").await;
+    browser.goto(&server.url(&run_page)).await;
+    let other = browser.wait_css("select[name='compare'] option").await;
+    assert_ne!(
+        other.attr("value").await.unwrap().as_deref(),
+        run_page.strip_prefix("/lab/runs/")
+    );
     assert!(
         violations.is_empty(),
         "{} axe-core violations:\n{}",
