@@ -18,16 +18,35 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 # Mesa's lavapipe complains on every start when this is unset.
 export XDG_RUNTIME_DIR ?= /tmp
 
-# Where the server finds the browser's files (LEPTOS_SITE_ROOT, --site-root).
-SITE_PKG := target/site/pkg
+# Where the server finds the browser's files (LEPTOS_SITE_ROOT, --site-root):
+# the debug build for the tests, the optimised one for `make run`.
+SITE := target/site
+SITE_RELEASE := target/site-release
 # The name leptos gives the files in the page (LEPTOS_OUTPUT_NAME, .cargo/config.toml).
 OUTPUT_NAME := inference-lab
 HYDRATE := -p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate
 
-.PHONY: run test dev setup system-packages rust-tools build site server lint bench clean
+.PHONY: run test dev setup system-packages rust-tools node-tools build site site-release server lint bench bench-pages clean
 
-run: setup build
-	./target/debug/inference-lab
+# What `make run` serves, and why (measured on the 2-core machine of issue 14):
+# - The WASM is the `wasm-release` profile (size-optimised, LTO) without its
+#   names section, in target/site-release: 2.05 MB, 623 KB gzipped, against
+#   11.3 MB and 2.1 MB for the debug build. `make test` keeps the debug WASM in
+#   target/site: after an app change it relinks in about half a minute, where
+#   the release build's LTO takes minutes (a cold release WASM build took
+#   7 min 47 s on the loaded 2-core machine), and the browser tests pass on
+#   either (INFERENCE_LAB_SITE=target/site-release runs them on this one).
+#   `make run` after `make test` builds the release WASM once.
+# - The server is the dev profile that `make test` builds too: its dependencies
+#   are already optimised (opt-level 2, the engine and GEMM 3, see Cargo.toml),
+#   so a release server would compile the whole dependency tree a second time
+#   (most of a first run's build). Measured instead: opt-level 1 for the app
+#   crate doubled lesson pages' requests/s but tripled its compile time, so it
+#   is not set (`make bench-pages` measures).
+# - Responses are gzipped by the server; the WASM, JS and CSS are gzipped here
+#   once (`.gz` beside each file) and served as they are.
+run: setup site-release server
+	./target/debug/inference-lab --site-root $(SITE_RELEASE)
 
 # Style gates first (they fail fast), then the tests, at cargo's default thread
 # count: test binaries run one after another, the tests inside one in parallel
@@ -50,14 +69,33 @@ lint:
 
 build: site server
 
+# Binds a WASM file with wasm-bindgen into $(2)/pkg and adds the CSS; $(3): more
+# wasm-bindgen flags.
+define bind_site
+	@mkdir -p $(2)/pkg
+	wasm-bindgen --target web --no-typescript $(3) --out-dir $(2)/pkg --out-name $(OUTPUT_NAME) $(1)
+	mv -f $(2)/pkg/$(OUTPUT_NAME)_bg.wasm $(2)/pkg/$(OUTPUT_NAME).wasm
+	cp style/main.css $(2)/pkg/$(OUTPUT_NAME).css
+endef
+# A gzipped copy of each file in $(1)/pkg, which the server sends as it is.
+define gzip_site
+	gzip -kf $(1)/pkg/$(OUTPUT_NAME).wasm $(1)/pkg/$(OUTPUT_NAME).js $(1)/pkg/$(OUTPUT_NAME).css
+endef
+
 # The browser half: the app compiled to WASM, bound by wasm-bindgen, plus the CSS.
 site:
 	cargo build $(HYDRATE)
-	@mkdir -p $(SITE_PKG)
-	wasm-bindgen --target web --no-typescript --out-dir $(SITE_PKG) --out-name $(OUTPUT_NAME) \
-	  target/wasm32-unknown-unknown/debug/app.wasm
-	mv -f $(SITE_PKG)/$(OUTPUT_NAME)_bg.wasm $(SITE_PKG)/$(OUTPUT_NAME).wasm
-	cp style/main.css $(SITE_PKG)/$(OUTPUT_NAME).css
+	$(call bind_site,target/wasm32-unknown-unknown/debug/app.wasm,$(SITE))
+	$(call gzip_site,$(SITE))
+
+# The same, optimised for size (what `make run` serves). No wasm-opt: Debian 12's
+# binaryen (108) breaks this wasm-bindgen's externref table (the page fails with
+# "WebAssembly.Table.set(): Argument 1 is invalid"), and the file is within the
+# size target without it.
+site-release:
+	cargo build $(HYDRATE) --profile wasm-release
+	$(call bind_site,target/wasm32-unknown-unknown/wasm-release/app.wasm,$(SITE_RELEASE),--remove-name-section --remove-producers-section)
+	$(call gzip_site,$(SITE_RELEASE))
 
 server:
 	cargo build --workspace --bins
@@ -68,7 +106,7 @@ dev: setup
 	  || cargo install cargo-leptos --version $(CARGO_LEPTOS_VERSION) --locked
 	cargo leptos watch
 
-setup: system-packages rust-tools
+setup: system-packages rust-tools node-tools
 
 # Chromium + its driver for the browser tests; Mesa's lavapipe so wgpu has a
 # (software) Vulkan adapter on machines without a GPU.
@@ -81,6 +119,13 @@ system-packages:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
+# axe-core for the accessibility check in the browser tests (pinned in
+# tests/node/package-lock.json), installed next to the tests, not globally.
+AXE := tests/node/node_modules/axe-core/axe.min.js
+node-tools:
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq npm; }
+	@[ -f $(AXE) ] || npm ci --prefix tests/node --no-audit --no-fund
+
 rust-tools:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
@@ -90,6 +135,11 @@ rust-tools:
 
 bench: setup build
 	./target/debug/inference-lab bench --device both --model medium --n 4096 --batch 64
+
+# Requests/s and latency of lesson pages against the home page, 100 clients (wrk).
+bench-pages: setup site-release server
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; }
+	LEPTOS_SITE_ROOT=$(SITE_RELEASE) tests/bench/pages.sh
 
 clean:
 	cargo clean

@@ -50,10 +50,12 @@ impl DemoKind {
 pub enum Segment {
     /// Trusted HTML rendered from the lesson's markdown on the server.
     Html(String),
-    /// A highlighted code block; `raw` is what the copy button copies.
+    /// A highlighted code block; `raw` is its plain text (the copy button copies
+    /// the same text from the page, so it is not sent to the browser).
     Code {
         lang: String,
         html: String,
+        #[serde(skip)]
         raw: String,
     },
     Demo(DemoKind),

@@ -2,6 +2,7 @@
 //! server (`ssr`) and for the browser (`hydrate`).
 
 pub mod experiments;
+pub mod hydration;
 pub mod layout;
 pub mod learner;
 pub mod lesson_body;

@@ -112,9 +112,13 @@ impl Application {
 
 fn router(state: AppState, server: ServerState, leptos_options: LeptosOptions) -> Router {
     let highlight_css = Arc::new(app::content::highlight_css());
+    // The WASM, JS and CSS, with the `.gz` copies `make site` writes beside them.
+    let pkg = std::path::Path::new(leptos_options.site_root.as_ref()).join("pkg");
+    let pkg = tower_http::services::ServeDir::new(pkg).precompressed_gzip();
     let routes = route_list();
     Router::new()
         .merge(crate::api::routes())
+        .nest_service("/pkg", pkg)
         .route(
             "/highlight.css",
             get(move || {

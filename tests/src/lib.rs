@@ -42,7 +42,11 @@ impl Server {
         let bin = std::env::var_os("INFERENCE_LAB_BIN")
             .map(PathBuf::from)
             .unwrap_or_else(|| workspace().join("target/debug/inference-lab"));
-        let site = workspace().join("target/site");
+        // `make test` builds the debug site there; INFERENCE_LAB_SITE picks another
+        // (e.g. target/site-release, what `make run` serves).
+        let site = std::env::var_os("INFERENCE_LAB_SITE")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| workspace().join("target/site"));
         assert!(
             bin.exists() && site.join("pkg").exists(),
             "{} or {} is missing: run `make test` (it builds the site and the server first)",
@@ -239,6 +243,82 @@ impl Browser {
                     .iter()
                     .filter(|e| e["level"] == "SEVERE")
                     .map(|e| e["message"].as_str().unwrap_or_default().to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Sends a Chrome DevTools Protocol command through chromedriver.
+    pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        let session = self
+            .client
+            .session_id()
+            .await
+            .ok()
+            .flatten()
+            .expect("session id");
+        let resp = reqwest::Client::new()
+            .post(format!(
+                "{}/session/{}/goog/cdp/execute",
+                self.driver_url, session
+            ))
+            .json(&json!({ "cmd": cmd, "params": params }))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("CDP {cmd}: {e}"));
+        assert!(resp.status().is_success(), "CDP {cmd}: {}", resp.status());
+        resp.json().await.unwrap_or(Value::Null)
+    }
+
+    /// Emulates the media features the page's CSS reads (`prefers-color-scheme`:
+    /// "light" or "dark"; `prefers-reduced-motion`), for this tab until changed.
+    pub async fn emulate_media(&self, features: &[(&str, &str)]) {
+        let features: Vec<Value> = features
+            .iter()
+            .map(|(name, value)| json!({ "name": name, "value": value }))
+            .collect();
+        self.cdp(
+            "Emulation.setEmulatedMedia",
+            json!({ "features": features }),
+        )
+        .await;
+    }
+
+    /// Runs axe-core (installed by `make setup` in `tests/node`) on the current page
+    /// and returns its violations, one line per failing element.
+    pub async fn axe_violations(&self) -> Vec<String> {
+        static AXE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let source = AXE.get_or_init(|| {
+            let path = workspace().join("tests/node/node_modules/axe-core/axe.min.js");
+            std::fs::read_to_string(&path).unwrap_or_else(|e| {
+                panic!(
+                    "{} is missing ({e}): run `make setup` (npm ci --prefix tests/node)",
+                    path.display()
+                )
+            })
+        });
+        // Injected through WebDriver, which the page's CSP does not govern.
+        self.client
+            .execute(&format!("{source}\nreturn true;"), vec![])
+            .await
+            .expect("inject axe-core");
+        let result = self
+            .client
+            .execute_async(
+                r#"const done = arguments[arguments.length - 1];
+                axe.run(document, { resultTypes: ['violations'] })
+                  .then(r => done(r.violations.flatMap(v => v.nodes.map(n =>
+                      v.id + ' (' + v.impact + '): ' + n.target.join(' ') + ' — ' + n.failureSummary))))
+                  .catch(e => done(['axe failed: ' + e]));"#,
+                vec![],
+            )
+            .await
+            .expect("run axe-core");
+        result
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|v| v.as_str().unwrap_or_default().to_string())
                     .collect()
             })
             .unwrap_or_default()

@@ -112,7 +112,7 @@ fn loads_a_valid_lesson_with_table_code_and_demo() {
     assert_eq!(lang, "python");
     assert!(raw.contains("for batch in data_loader:"));
     assert!(
-        code_html.contains("hl-"),
+        code_html.contains("<span class=\"l") && code_html.contains(" d"),
         "code is highlighted with classes: {code_html}"
     );
     assert!(lesson.body.contains(&Segment::Demo(DemoKind::NSweep)));

@@ -131,7 +131,43 @@ fn nice_step(raw: f64) -> f64 {
     }
 }
 
+/// A number for a chart's text alternative: three significant digits.
+fn spoken(v: f64) -> String {
+    if !v.is_finite() {
+        return "no value".into();
+    }
+    let digits = if v == 0.0 {
+        0
+    } else {
+        (2 - v.abs().log10().floor() as i32).max(0) as usize
+    };
+    format!("{v:.digits$}")
+}
+
 impl LineChart {
+    /// The chart in words, for screen readers (its `aria-label`): every point.
+    pub fn describe(&self) -> String {
+        let series: Vec<String> = self
+            .series
+            .iter()
+            .map(|s| {
+                let points: Vec<String> = s
+                    .points
+                    .iter()
+                    .map(|&(x, y)| format!("{} at {}", spoken(y), spoken(x)))
+                    .collect();
+                format!("{}: {}", s.name, points.join(", "))
+            })
+            .collect();
+        format!(
+            "{}. {} against {}. {}.",
+            self.title,
+            self.y.label,
+            self.x.label,
+            series.join("; ")
+        )
+    }
+
     pub fn to_svg(&self) -> String {
         let xs = Scale::new(
             self.series
@@ -152,8 +188,9 @@ impl LineChart {
         let mut svg = String::new();
         let _ = write!(
             svg,
-            r#"<svg class="chart" viewBox="0 0 {W} {H}" role="img" aria-label="{t}" xmlns="http://www.w3.org/2000/svg"><title>{t}</title>"#,
-            t = esc(&self.title)
+            r#"<svg class="chart" viewBox="0 0 {W} {H}" role="img" aria-label="{d}" xmlns="http://www.w3.org/2000/svg"><title>{t}</title>"#,
+            t = esc(&self.title),
+            d = esc(&self.describe())
         );
         // Grid and tick labels.
         for &t in &xs.ticks {
@@ -269,6 +306,23 @@ pub struct BarChart {
 }
 
 impl BarChart {
+    /// The chart in words, for screen readers (its `aria-label`): every segment.
+    pub fn describe(&self) -> String {
+        let bars: Vec<String> = self
+            .bars
+            .iter()
+            .map(|b| {
+                let segments: Vec<String> = b
+                    .segments
+                    .iter()
+                    .map(|(name, _, v)| format!("{name} {} {}", spoken(*v), self.unit))
+                    .collect();
+                format!("{}: {}", b.label, segments.join(", "))
+            })
+            .collect();
+        format!("{}. {}.", self.title, bars.join("; "))
+    }
+
     pub fn to_svg(&self) -> String {
         let row = 34.0;
         let h = TOP + row * self.bars.len() as f64 + BOTTOM;
@@ -284,8 +338,9 @@ impl BarChart {
         let mut svg = String::new();
         let _ = write!(
             svg,
-            r#"<svg class="chart" viewBox="0 0 {W} {h}" role="img" aria-label="{t}" xmlns="http://www.w3.org/2000/svg"><title>{t}</title>"#,
-            t = esc(&self.title)
+            r#"<svg class="chart" viewBox="0 0 {W} {h}" role="img" aria-label="{d}" xmlns="http://www.w3.org/2000/svg"><title>{t}</title>"#,
+            t = esc(&self.title),
+            d = esc(&self.describe())
         );
         let plot_bottom = TOP + row * self.bars.len() as f64;
         for &t in &scale.ticks {
@@ -393,6 +448,10 @@ mod tests {
         );
         assert!(svg.contains("GPU &lt;sw&gt;"));
         assert!(!svg.contains("NaN"));
+        assert!(
+            svg.contains(r#"aria-label="Time vs n. time (ms) against n (items). GPU &lt;sw&gt;: 1.00 at 10.0, 5.00 at 100."#),
+            "{svg}"
+        );
     }
 
     #[test]

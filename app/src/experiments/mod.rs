@@ -5,6 +5,7 @@ pub mod chart;
 pub mod demos;
 pub mod describe;
 pub mod device_style;
+mod devices;
 mod error_code;
 #[cfg(any(feature = "ssr", test))]
 mod form;
@@ -40,5 +41,14 @@ pub fn DemoSlot(kind: DemoKind) -> impl IntoView {
         DemoKind::Timing => view! { <demos::TimingDemo/> }.into_any(),
         DemoKind::CostCalculator => view! { <demos::CostCalculator/> }.into_any(),
     };
-    view! { <aside class="demo" data-demo=kind.name()>{content}</aside> }
+    // A labelled region, not a top-level complementary landmark: it sits inside `main`.
+    let label = match kind {
+        DemoKind::NSweep => "Live demo: time against the number of items",
+        DemoKind::BatchSweep => "Live demo: throughput against the batch size",
+        DemoKind::Run => "Live demo: one run on the GPU and the CPU",
+        DemoKind::Visibility => "Live demo: which GPUs a program sees",
+        DemoKind::Timing => "Live demo: timing a GPU call",
+        DemoKind::CostCalculator => "Live demo: cost per million inferences",
+    };
+    view! { <aside class="demo" role="region" aria-label=label data-demo=kind.name()>{content}</aside> }
 }

@@ -5,11 +5,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use super::devices::LabDevices;
 use super::history::RunHistory;
 use super::panel::{ExperimentPanel, PanelMode};
 use super::query::PanelSettings;
 use super::results::SavedRunView;
-use super::server::get_run;
+use super::server::{get_run, run_history};
 use crate::layout::NotFound;
 
 #[component]
@@ -34,6 +35,7 @@ pub fn LabPage() -> impl IntoView {
                 </p>
             </header>
             {error.map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <LabDevices/>
             <ExperimentPanel mode=PanelMode::Full settings on_saved/>
         </article>
         <RunHistory version/>
@@ -72,23 +74,18 @@ pub fn RunPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match runs.await {
                     Ok((Some(main), other)) => {
-                        let compare_form = view! {
-                            <form class="compare-form" method="get" action=format!("/lab/runs/{}", main.id)>
-                                <label>"Compare with run " <input name="compare" type="text" size="26" pattern="[0-9a-f]{24}" required/></label>
-                                " " <button type="submit">"Compare"</button>
-                            </form>
-                        };
+                        let compare_form = view! { <CompareForm run_id=main.id.clone()/> };
                         match other {
                             Some(other) => view! {
                                 <h1>"Two runs side by side"</h1>
                                 <div class="compare">
-                                    <SavedRunView run=main/>
-                                    <SavedRunView run=other/>
+                                    <SavedRunView run=main top_level=true/>
+                                    <SavedRunView run=other top_level=true/>
                                 </div>
                             }.into_any(),
                             None => view! {
                                 <h1>"Saved run"</h1>
-                                <SavedRunView run=main/>
+                                <SavedRunView run=main top_level=true/>
                                 {compare_form}
                                 <p><a href="/lab">"Run your own in the lab"</a></p>
                             }.into_any(),
@@ -98,6 +95,53 @@ pub fn RunPage() -> impl IntoView {
                     Err(_) => view! { <p class="error">"The run could not be loaded."</p> }.into_any(),
                 }
             })}
+        </Suspense>
+    }
+}
+
+/// Picks another of the learner's own runs to show beside this one (a plain GET
+/// form: `?compare=ID`). Someone without runs of their own is sent to the lab.
+#[component]
+fn CompareForm(run_id: String) -> impl IntoView {
+    let history = Resource::new(|| (), |_| run_history());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || {
+                let run_id = run_id.clone();
+                Suspend::new(async move {
+                    let others: Vec<_> = history
+                        .await
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter(|r| r.id != run_id)
+                        .collect();
+                    if others.is_empty() {
+                        return view! {
+                            <p class="compare-form">"Runs you make in the lab can be compared with this one, side by side."</p>
+                        }
+                        .into_any();
+                    }
+                    view! {
+                        <form class="compare-form" method="get" action=format!("/lab/runs/{run_id}")>
+                            <label>
+                                "Compare with one of your runs "
+                                <select name="compare" required>
+                                    {others
+                                        .into_iter()
+                                        .map(|r| {
+                                            let when = r.created_at.replace('T', " ");
+                                            let when = when.trim_end_matches('Z').to_string();
+                                            view! { <option value=r.id>{format!("{} — {} · {when} UTC", r.title, r.adapter)}</option> }
+                                        })
+                                        .collect_view()}
+                                </select>
+                            </label>
+                            " " <button type="submit">"Compare"</button>
+                        </form>
+                    }
+                    .into_any()
+                })
+            }}
         </Suspense>
     }
 }

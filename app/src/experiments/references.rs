@@ -65,7 +65,7 @@ pub fn ProductionReferences(run: RunReport) -> impl IntoView {
             {move || Suspend::new(async move {
                 let points = rows.await.unwrap_or_default();
                 (!points.is_empty()).then(|| view! {
-                    <div class="table-scroll">
+                    <div class="table-scroll" tabindex="0">
                         <table class="results references">
                             <caption>
                                 {format!(

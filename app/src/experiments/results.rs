@@ -13,9 +13,10 @@ use lab_types::{
     Summary, SweepKind, SweepReport,
 };
 
-/// A saved experiment with its share link.
+/// A saved experiment with its share link. Its title is an `h3` (under a panel's
+/// section), or an `h2` on a page of its own (`top_level`), so headings never skip a level.
 #[component]
-pub fn SavedRunView(run: SavedRun) -> impl IntoView {
+pub fn SavedRunView(run: SavedRun, #[prop(optional)] top_level: bool) -> impl IntoView {
     let title = match &run.result {
         ExperimentResult::Run(r) => request_title(&ExperimentRequest::Run(r.params.clone())),
         ExperimentResult::Sweep(s) => request_title(&ExperimentRequest::Sweep(s.params.clone())),
@@ -24,7 +25,11 @@ pub fn SavedRunView(run: SavedRun) -> impl IntoView {
     view! {
         <section class="run-result" aria-label="Experiment result" data-run-id=run.id.clone()>
             <header class="run-head">
-                <h3>{title}</h3>
+                {if top_level {
+                    view! { <h2>{title}</h2> }.into_any()
+                } else {
+                    view! { <h3>{title}</h3> }.into_any()
+                }}
                 <p class="run-meta">
                     "Measured " <time datetime=run.created_at.clone()>{run.created_at.replace('T', " ").trim_end_matches('Z').to_string()} " UTC"</time>
                     " · " <a class="share-link" href=href.clone()>"Shareable link to this run"</a>
@@ -84,7 +89,7 @@ pub fn RunResult(run: RunReport) -> impl IntoView {
     let chart = phase_chart(&run);
     view! {
         <AdapterLabels results=run.results.clone()/>
-        <div class="table-scroll">
+        <div class="table-scroll" tabindex="0">
             <table class="results">
                 <caption>
                     {format!(
@@ -263,7 +268,7 @@ pub fn SweepResult(sweep: SweepReport) -> impl IntoView {
             <div class="chart-box" inner_html=chart></div>
             <figcaption>{caption.clone()}</figcaption>
         </figure>
-        <div class="table-scroll">
+        <div class="table-scroll" tabindex="0">
             <table class="results sweep">
                 <caption>{caption}</caption>
                 <thead>

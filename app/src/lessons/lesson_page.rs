@@ -6,6 +6,7 @@ use super::code_block::CodeBlock;
 use super::server::get_lesson;
 use super::types::{LessonLink, LessonView};
 use crate::experiments::DemoSlot;
+use crate::hydration::OutlineCodec;
 use crate::layout::NotFound;
 use crate::lesson_body::{Segment, SourceLink};
 use crate::quiz::QuestionList;
@@ -15,7 +16,8 @@ use crate::quiz::QuestionList;
 pub fn LessonPage() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
-    let lesson = Resource::new(slug, get_lesson);
+    // The body goes out once, as HTML: the hydration data holds its outline.
+    let lesson = Resource::<_, OutlineCodec>::new_with_options(slug, get_lesson, false);
     view! {
         <Suspense fallback=|| view! { <p>"Loading the lesson…"</p> }>
             {move || Suspend::new(async move {
@@ -51,7 +53,7 @@ fn LessonArticle(lesson: LessonView) -> impl IntoView {
 fn render_segment(segment: Segment) -> AnyView {
     match segment {
         Segment::Html(html) => view! { <div class="prose" inner_html=html></div> }.into_any(),
-        Segment::Code { lang, html, raw } => view! { <CodeBlock lang html raw/> }.into_any(),
+        Segment::Code { lang, html, .. } => view! { <CodeBlock lang html/> }.into_any(),
         Segment::Demo(kind) => view! { <DemoSlot kind/> }.into_any(),
     }
 }

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::hydration::Outline;
 use crate::lesson_body::{Segment, SourceLink};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -33,4 +34,35 @@ pub struct LessonView {
     pub sources: Vec<SourceLink>,
     pub prev: Option<LessonLink>,
     pub next: Option<LessonLink>,
+}
+
+impl Outline for LessonView {
+    /// The body's outline: which segment is prose, code (and in which language)
+    /// or a demo, without their text.
+    fn outline(&self) -> Self {
+        let body = self
+            .body
+            .iter()
+            .map(|segment| match segment {
+                Segment::Html(_) => Segment::Html(String::new()),
+                Segment::Code { lang, .. } => Segment::Code {
+                    lang: lang.clone(),
+                    html: String::new(),
+                    raw: String::new(),
+                },
+                Segment::Demo(kind) => Segment::Demo(*kind),
+            })
+            .collect();
+        LessonView {
+            slug: self.slug.clone(),
+            title: self.title.clone(),
+            order: self.order,
+            topic: self.topic.clone(),
+            summary: self.summary.clone(),
+            body,
+            sources: self.sources.clone(),
+            prev: self.prev.clone(),
+            next: self.next.clone(),
+        }
+    }
 }

@@ -3,11 +3,15 @@ use leptos::prelude::*;
 use super::question_card::QuestionCard;
 use super::server::list_questions;
 use super::types::QuestionView;
+use crate::hydration::OutlineCodec;
 
 /// The practice questions of one lesson (nothing when it has none).
 #[component]
 pub fn QuestionList(slug: String) -> impl IntoView {
-    let questions = Resource::new(move || slug.clone(), list_questions);
+    // Prompts, hints and options go out once, as HTML: the hydration data holds
+    // their outline (and the learner's latest feedback, which is not static).
+    let questions =
+        Resource::<_, OutlineCodec>::new_with_options(move || slug.clone(), list_questions, false);
     view! {
         <Suspense fallback=|| view! { <p>"Loading the practice questions…"</p> }>
             {move || Suspend::new(async move {

@@ -78,3 +78,25 @@ pub struct ChosenOption {
     pub correct: bool,
     pub rationale_html: String,
 }
+
+impl crate::hydration::Outline for QuestionView {
+    /// Without the prompt, hint and option texts (static HTML already in the page).
+    fn outline(&self) -> Self {
+        QuestionView {
+            id: self.id.clone(),
+            kind: self.kind,
+            prompt_html: String::new(),
+            hint_html: self.hint_html.as_ref().map(|_| String::new()),
+            options: self
+                .options
+                .iter()
+                .map(|o| OptionView {
+                    id: o.id.clone(),
+                    text_html: String::new(),
+                })
+                .collect(),
+            unit: self.unit.clone(),
+            latest: self.latest.clone(),
+        }
+    }
+}

@@ -1,6 +1,7 @@
 //! The HTTP edge: every layer between the socket and the routes, in one place.
 //!
 //! From the outside in: access log (with `Cookie`/`Set-Cookie` redacted),
+//! gzip compression (not of progress streams, see [`compression`]),
 //! security headers, JSON error bodies for the JSON API, panic catching,
 //! cross-site refusal, body limit, and (on everything but progress streams)
 //! the request timeout. The connection cap and the header-read timeout live in
@@ -16,6 +17,8 @@ mod server_fn_status;
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::StatusCode;
 use axum::Router;
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::sensitive_headers::{
     SetSensitiveRequestHeadersLayer, SetSensitiveResponseHeadersLayer,
@@ -49,6 +52,7 @@ pub fn apply(timed: Router, streams: Router, settings: &EdgeSettings) -> Router 
         .layer(panic::layer())
         .layer(axum::middleware::from_fn(error_body::json_api_errors))
         .layer(headers::layers())
+        .layer(compression())
         .layer(SetSensitiveResponseHeadersLayer::new([SET_COOKIE]))
         .layer(
             TraceLayer::new_for_http()
@@ -56,4 +60,74 @@ pub fn apply(timed: Router, streams: Router, settings: &EdgeSettings) -> Router 
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .layer(SetSensitiveRequestHeadersLayer::new([COOKIE]))
+}
+
+/// Responses are gzipped when the client accepts it: a lesson page shrinks to
+/// about a fifth. Not compressed: small bodies, images, responses that already
+/// are (the site's precompressed `.gz` files), and server-sent events — a
+/// progress stream must reach the page event by event, not when a compressor's
+/// buffer fills.
+fn compression() -> CompressionLayer<impl Predicate> {
+    // The fastest level: about a third of the default's time for a few percent
+    // more bytes, and pages are rendered per request (they carry a CSP nonce).
+    CompressionLayer::new()
+        .quality(CompressionLevel::Fastest)
+        .compress_when(
+            SizeAbove::new(256)
+                .and(NotForContentType::IMAGES)
+                .and(NotForContentType::SSE)
+                .and(NotForContentType::GRPC),
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::convert::Infallible;
+
+    use axum::body::Body;
+    use axum::http::header::{ACCEPT_ENCODING, CONTENT_ENCODING};
+    use axum::http::Request;
+    use axum::response::sse::{Event, Sse};
+    use axum::response::Html;
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    fn app() -> Router {
+        let page = "<p>lesson</p>".repeat(1000);
+        let timed = Router::new().route("/page", get(move || async move { Html(page) }));
+        let streams = Router::new().route(
+            "/events",
+            get(|| async {
+                let event = Ok::<_, Infallible>(Event::default().data("x".repeat(4096)));
+                Sse::new(futures::stream::iter([event]))
+            }),
+        );
+        apply(timed, streams, &EdgeSettings::default())
+    }
+
+    async fn encoding(path: &str) -> Option<String> {
+        let request = Request::get(path)
+            .header("host", "localhost")
+            .header(ACCEPT_ENCODING, "gzip")
+            .body(Body::empty())
+            .unwrap();
+        let response = app().oneshot(request).await.unwrap();
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+        response
+            .headers()
+            .get(CONTENT_ENCODING)
+            .map(|v| v.to_str().unwrap().to_string())
+    }
+
+    #[tokio::test]
+    async fn pages_are_gzipped_but_progress_streams_are_not() {
+        assert_eq!(encoding("/page").await.as_deref(), Some("gzip"));
+        assert_eq!(encoding("/events").await, None);
+    }
 }

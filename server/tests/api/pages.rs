@@ -28,7 +28,7 @@ async fn lesson_page_renders_table_code_and_navigation() {
         html.contains("class=\"copy\""),
         "code block has a copy button"
     );
-    assert!(html.contains("hl-"), "code is highlighted");
+    assert!(html.contains("<span class=\"l"), "code is highlighted");
     assert!(html.contains("O(n)"));
 }
 
@@ -46,7 +46,7 @@ async fn highlight_css_is_served() {
     let app = spawn_app().await;
     let resp = app.get("/highlight.css").await;
     assert_eq!(resp.status(), 200);
-    assert!(resp.text().await.unwrap().contains(".hl-"));
+    assert!(resp.text().await.unwrap().contains(".code .l0"));
 }
 
 #[tokio::test]
