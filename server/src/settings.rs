@@ -51,41 +51,48 @@ pub struct Settings {
 #[derive(Debug, Clone, Args)]
 pub struct LabSettings {
     /// Seconds an experiment may wait for a device before it fails.
-    #[arg(long, env = "LAB_QUEUE_WAIT_S", default_value_t = 300)]
+    #[arg(long, env = "LAB_QUEUE_WAIT_S", default_value_t = DEFAULT_QUEUE_WAIT_S)]
     pub queue_wait_s: u64,
 
     /// Seconds a job is kept after its last client left (the page closed, the
     /// request dropped) before it is cancelled.
-    #[arg(long, env = "LAB_ABANDONED_JOB_GRACE_S", default_value_t = 10)]
+    #[arg(long, env = "LAB_ABANDONED_JOB_GRACE_S", default_value_t = DEFAULT_ABANDONED_JOB_GRACE_S)]
     pub abandoned_job_grace_s: u64,
 
     /// Seconds one wait for the GPU may take before the job fails and the
     /// device is reopened for the next one.
-    #[arg(long, env = "LAB_GPU_WAIT_S", default_value_t = 60)]
+    #[arg(long, env = "LAB_GPU_WAIT_S", default_value_t = DEFAULT_GPU_WAIT_S)]
     pub gpu_wait_s: u64,
 
     /// Days a saved run is kept (its page and JSON disappear afterwards).
-    #[arg(long, env = "LAB_RUN_RETENTION_DAYS", default_value_t = 30)]
+    #[arg(long, env = "LAB_RUN_RETENTION_DAYS", default_value_t = DEFAULT_RUN_RETENTION_DAYS)]
     pub run_retention_days: u32,
 
     /// Days a learner (progress, answers, runs) is kept after their last answer or run.
-    #[arg(long, env = "LAB_LEARNER_RETENTION_DAYS", default_value_t = 180)]
+    #[arg(long, env = "LAB_LEARNER_RETENTION_DAYS", default_value_t = DEFAULT_LEARNER_RETENTION_DAYS)]
     pub learner_retention_days: u32,
 
     /// Answers one learner may send per minute; more get 429.
-    #[arg(long, env = "LAB_ANSWERS_PER_MINUTE", default_value_t = 30)]
+    #[arg(long, env = "LAB_ANSWERS_PER_MINUTE", default_value_t = DEFAULT_ANSWERS_PER_MINUTE)]
     pub answers_per_minute: u32,
 }
+
+pub const DEFAULT_QUEUE_WAIT_S: u64 = 300;
+pub const DEFAULT_ABANDONED_JOB_GRACE_S: u64 = 10;
+pub const DEFAULT_GPU_WAIT_S: u64 = 60;
+pub const DEFAULT_RUN_RETENTION_DAYS: u32 = 30;
+pub const DEFAULT_LEARNER_RETENTION_DAYS: u32 = 180;
+pub const DEFAULT_ANSWERS_PER_MINUTE: u32 = 30;
 
 impl Default for LabSettings {
     fn default() -> Self {
         LabSettings {
-            queue_wait_s: 300,
-            abandoned_job_grace_s: 10,
-            gpu_wait_s: 60,
-            run_retention_days: 30,
-            learner_retention_days: 180,
-            answers_per_minute: 30,
+            queue_wait_s: DEFAULT_QUEUE_WAIT_S,
+            abandoned_job_grace_s: DEFAULT_ABANDONED_JOB_GRACE_S,
+            gpu_wait_s: DEFAULT_GPU_WAIT_S,
+            run_retention_days: DEFAULT_RUN_RETENTION_DAYS,
+            learner_retention_days: DEFAULT_LEARNER_RETENTION_DAYS,
+            answers_per_minute: DEFAULT_ANSWERS_PER_MINUTE,
         }
     }
 }

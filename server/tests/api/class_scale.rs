@@ -377,9 +377,7 @@ async fn runs_store_their_parameters_once_and_refuse_long_visibility_strings() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", app.db_path.display()))
-        .await
-        .unwrap();
+    let pool = app.db().await;
     let row: String = sqlx::query_scalar("SELECT json_object('r', result, 't', title) FROM runs")
         .fetch_one(&pool)
         .await
@@ -414,9 +412,7 @@ async fn old_runs_and_inactive_learners_are_deleted_at_start_up() {
             .status(),
         200
     );
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", app.db_path.display()))
-        .await
-        .unwrap();
+    let pool = app.db().await;
     let old = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-400 days')";
     sqlx::query(&format!("UPDATE runs SET created_at = {old}"))
         .execute(&pool)
@@ -481,9 +477,7 @@ async fn the_progress_export_is_bounded() {
             .status(),
         200
     );
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", app.db_path.display()))
-        .await
-        .unwrap();
+    let pool = app.db().await;
     sqlx::query(
         "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 5005) \
          INSERT INTO attempts (learner_id, lesson_slug, question_id, answer, correct, first_try) \

@@ -17,6 +17,13 @@ impl TestApp {
         format!("http://{}{}", self.addr, path)
     }
 
+    /// A pool on the app's database file, to read or arrange rows directly.
+    pub async fn db(&self) -> sqlx::SqlitePool {
+        sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db_path.display()))
+            .await
+            .expect("open the test database")
+    }
+
     /// Keeps a temp folder (e.g. holding the database) alive as long as the app.
     pub fn keep_dir(&mut self, dir: tempfile::TempDir) {
         self._dir = dir;
