@@ -10,6 +10,7 @@ pub mod lessons;
 pub mod progress;
 pub mod quiz;
 pub mod request;
+pub mod review;
 
 #[cfg(feature = "ssr")]
 pub mod content;
@@ -17,6 +18,8 @@ pub mod content;
 pub mod lab;
 #[cfg(feature = "ssr")]
 pub mod state;
+#[cfg(all(test, feature = "ssr"))]
+mod test_db;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -68,6 +71,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/lab") view=experiments::LabPage ssr=SsrMode::Async/>
                     <Route path=path!("/lab/runs/:id") view=experiments::RunPage ssr=SsrMode::Async/>
                     <Route path=path!("/progress") view=progress::ProgressPage ssr=SsrMode::Async/>
+                    <Route path=path!("/review") view=review::ReviewPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <SiteFooter/>

@@ -21,6 +21,8 @@ pub struct ServerState {
     pub secure_cookies: bool,
     /// Answers per minute per learner.
     pub answer_limit: Arc<crate::quiz::AnswerLimit>,
+    /// The time spaced review runs on (tests move it forward).
+    pub clock: crate::review::Clock,
 }
 
 /// The server did not provide its state: a wiring bug, never the client's fault.

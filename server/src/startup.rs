@@ -24,6 +24,7 @@ pub struct Application {
     router: Router,
     edge: EdgeSettings,
     lab: Arc<crate::lab::EngineLab>,
+    clock: app::review::Clock,
 }
 
 impl Application {
@@ -56,7 +57,9 @@ impl Application {
             pool.clone(),
             crate::retention::Retention::from(&settings.lab),
         );
+        let clock = app::review::Clock::default();
         let server = ServerState {
+            clock: clock.clone(),
             pool,
             content: Arc::new(content),
             lab: lab.clone(),
@@ -86,7 +89,13 @@ impl Application {
             router,
             edge: settings.edge,
             lab,
+            clock,
         })
+    }
+
+    /// The clock spaced review runs on: tests move it forward.
+    pub fn clock(&self) -> app::review::Clock {
+        self.clock.clone()
     }
 
     pub fn local_addr(&self) -> SocketAddr {

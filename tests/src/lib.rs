@@ -94,6 +94,11 @@ impl Server {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base_url, path)
     }
+
+    /// The server's SQLite file, for a test to arrange rows (e.g. make reviews due).
+    pub fn database(&self) -> PathBuf {
+        self._dir.path().join("lab.db")
+    }
 }
 
 impl Drop for Server {

@@ -10,6 +10,7 @@ use crate::hydration::OutlineCodec;
 use crate::layout::NotFound;
 use crate::lesson_body::{Segment, SourceLink};
 use crate::quiz::QuestionList;
+use crate::review::MasteryBadge;
 
 /// `/lessons/:slug`: the lesson text with its live demos, then its practice questions.
 #[component]
@@ -41,6 +42,7 @@ fn LessonArticle(lesson: LessonView) -> impl IntoView {
                 <p class="tag">{format!("Lesson {} · {}", lesson.order, lesson.topic)}</p>
                 <h1>{lesson.title}</h1>
                 <p class="lede">{lesson.summary}</p>
+                <MasteryBadge slug=slug.clone()/>
             </header>
             {lesson.body.into_iter().map(render_segment).collect_view()}
             <Sources sources=lesson.sources/>

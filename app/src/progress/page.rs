@@ -4,6 +4,9 @@ use leptos_router::hooks::use_query_map;
 
 use super::server::{get_progress, ResetProgress, CONFIRM_VALUE};
 use super::types::{LessonProgress, ProgressView};
+use crate::review::server::get_study_status;
+use crate::review::types::StudyStatus;
+use crate::review::Mastery;
 
 /// `/progress`: per-lesson counts, what to practise next, download and reset.
 #[component]
@@ -11,15 +14,20 @@ pub fn ProgressPage() -> impl IntoView {
     let reset = ServerAction::<ResetProgress>::new();
     // Refetched after a reset made without leaving the page (JavaScript).
     let progress = Resource::new(move || reset.version().get(), |_| get_progress());
+    let status = Resource::new(move || reset.version().get(), |_| get_study_status());
     view! {
         <Title text="My progress — Inference Lab"/>
         <section class="progress-page" aria-labelledby="progress-heading">
             <h1 id="progress-heading">"My progress"</h1>
             <Suspense fallback=|| view! { <p>"Loading your progress…"</p> }>
                 {move || Suspend::new(async move {
-                    match progress.await {
-                        Ok(p) => view! { <ProgressSummary progress=p/> }.into_any(),
-                        Err(_) => view! { <p class="error">"Your progress could not be loaded."</p> }.into_any(),
+                    match (progress.await, status.await) {
+                        (Ok(p), Ok(status)) => view! {
+                            <ProgressSummary progress=p status/>
+                            <MasteryRule/>
+                        }
+                        .into_any(),
+                        _ => view! { <p class="error">"Your progress could not be loaded."</p> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -29,7 +37,7 @@ pub fn ProgressPage() -> impl IntoView {
 }
 
 #[component]
-fn ProgressSummary(progress: ProgressView) -> impl IntoView {
+fn ProgressSummary(progress: ProgressView, status: StudyStatus) -> impl IntoView {
     let ProgressView {
         lessons,
         overall,
@@ -49,6 +57,14 @@ fn ProgressSummary(progress: ProgressView) -> impl IntoView {
         </p>
         <progress max=overall.questions.max(1) value=overall.correct aria-label="Questions answered correctly"></progress>
         <NextStep next/>
+        <p class="review-due">
+            {match status.due {
+                0 => "No question is due for review.".to_string(),
+                1 => "1 question is due for review: ".to_string(),
+                n => format!("{n} questions are due for review: "),
+            }}
+            {(status.due > 0).then(|| view! { <a href="/review">"review now"</a> })}
+        </p>
         <table class="progress-table">
             <caption>"Lesson by lesson"</caption>
             <thead>
@@ -58,9 +74,18 @@ fn ProgressSummary(progress: ProgressView) -> impl IntoView {
                     <th scope="col">"Answered"</th>
                     <th scope="col">"Correct"</th>
                     <th scope="col">"Correct at first try"</th>
+                    <th scope="col">"Level"</th>
                 </tr>
             </thead>
-            <tbody>{lessons.into_iter().map(|l| view! { <LessonRow lesson=l/> }).collect_view()}</tbody>
+            <tbody>
+                {lessons
+                    .into_iter()
+                    .map(|l| {
+                        let level = status.level_of(&l.slug);
+                        view! { <LessonRow lesson=l level/> }
+                    })
+                    .collect_view()}
+            </tbody>
         </table>
     }
     .into_any()
@@ -81,7 +106,7 @@ fn NextStep(next: Option<LessonProgress>) -> impl IntoView {
 }
 
 #[component]
-fn LessonRow(lesson: LessonProgress) -> impl IntoView {
+fn LessonRow(lesson: LessonProgress, level: Mastery) -> impl IntoView {
     let t = lesson.tally;
     view! {
         <tr>
@@ -90,7 +115,25 @@ fn LessonRow(lesson: LessonProgress) -> impl IntoView {
             <td>{t.answered}</td>
             <td>{t.correct}</td>
             <td>{t.first_try_correct}</td>
+            <td><span class=level.class()>{level.label()}</span></td>
         </tr>
+    }
+}
+
+/// How a lesson's level is computed, level by level.
+#[component]
+fn MasteryRule() -> impl IntoView {
+    view! {
+        <section class="mastery-rule" id="mastery" aria-labelledby="mastery-heading">
+            <h2 id="mastery-heading">"How the level is computed"</h2>
+            <p>"From your latest answer to each of the lesson's questions, and from your spaced reviews:"</p>
+            <dl>
+                {Mastery::ALL
+                    .into_iter()
+                    .map(|m| view! { <dt>{m.label()}</dt> <dd>{m.rule()}</dd> })
+                    .collect_view()}
+            </dl>
+        </section>
     }
 }
 

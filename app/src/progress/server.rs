@@ -43,6 +43,9 @@ pub async fn reset_progress(confirm: Option<String>) -> Result<u64, FormError> {
         let deleted = crate::quiz::db::delete_attempts(&state.pool, id)
             .await
             .map_err(|e| FormError::internal("deleting attempts failed", e))?;
+        crate::review::db::delete_cards(&state.pool, id)
+            .await
+            .map_err(|e| FormError::internal("deleting review cards failed", e))?;
         // A fresh start gets a fresh token: whoever held the old one loses access.
         crate::learner::rotate_token(&state.pool, id)
             .await

@@ -6,6 +6,17 @@ use crate::content::{render_inline_html, Question};
 use crate::quiz::grade::within;
 use crate::quiz::types::{Answer, ChosenOption, Feedback};
 
+/// The feedback on a learner's stored latest answer (none if it cannot be read).
+pub fn latest(q: &Question, record: &crate::quiz::db::QuestionRecord) -> Option<Feedback> {
+    let answer = serde_json::from_str(&record.latest_answer).ok()?;
+    Some(build(
+        q,
+        answer,
+        record.latest_correct,
+        record.latest_first_try,
+    ))
+}
+
 pub fn build(q: &Question, answer: Answer, correct: bool, first_try: bool) -> Feedback {
     let (chosen, missed_correct) = match &answer {
         Answer::Choices(ids) => chosen_options(q, ids),

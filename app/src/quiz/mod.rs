@@ -20,5 +20,6 @@ pub mod views;
 
 #[cfg(feature = "ssr")]
 pub use answer_limit::AnswerLimit;
+pub use question_card::QuestionCard;
 pub use question_list::QuestionList;
 pub use server::{ListQuestions, SubmitAnswer};

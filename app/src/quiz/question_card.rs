@@ -9,8 +9,15 @@ use super::types::{Answer, AnswerKind, OptionView, QuestionView};
 /// Without JavaScript the form posts to the server function, which redirects back
 /// here; the feedback then comes from the stored latest answer (`question.latest`).
 /// Hydrated, the form is sent in the background and the feedback replaced in place.
+///
+/// On `/review` (`review`), the form says so (the server then answers a plain post
+/// with that question's feedback page) and the feedback links to the next one.
 #[component]
-pub fn QuestionCard(question: QuestionView, number: usize) -> impl IntoView {
+pub fn QuestionCard(
+    question: QuestionView,
+    number: usize,
+    #[prop(optional)] review: bool,
+) -> impl IntoView {
     let QuestionView {
         id,
         kind,
@@ -48,7 +55,9 @@ pub fn QuestionCard(question: QuestionView, number: usize) -> impl IntoView {
     };
     view! {
         <li class="question" id=anchor>
-            <p class="question-number">{format!("Question {number}")}</p>
+            <p class="question-number">
+                {if review { "Review question".to_string() } else { format!("Question {number}") }}
+            </p>
             <div class="prompt" id=prompt_id inner_html=prompt_html></div>
             {hint_html.map(|h| view! {
                 <details class="hint">
@@ -58,6 +67,7 @@ pub fn QuestionCard(question: QuestionView, number: usize) -> impl IntoView {
             })}
             <ActionForm action=action>
                 <input type="hidden" name="question_id" value=id/>
+                {review.then(|| view! { <input type="hidden" name="review" value="yes"/> })}
                 {inputs}
                 <button type="submit" class="check" disabled=move || action.pending().get()>
                     "Check answer"
@@ -66,6 +76,10 @@ pub fn QuestionCard(question: QuestionView, number: usize) -> impl IntoView {
             <div class="feedback" aria-live="polite">
                 {error}
                 {move || shown.get().map(|feedback| view! { <FeedbackView feedback/> })}
+                // A full page load, so the server picks the next due question.
+                {move || (review && shown.with(Option::is_some)).then(|| view! {
+                    <p class="review-next"><a href="/review" rel="external">"Next due question →"</a></p>
+                })}
             </div>
         </li>
     }

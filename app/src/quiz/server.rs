@@ -34,28 +34,24 @@ pub async fn list_questions(slug: String) -> Result<Vec<QuestionView>, FormError
     Ok(questions
         .iter()
         .map(|q| {
-            let feedback = latest.get(q.id.as_str()).and_then(|r| {
-                let answer = serde_json::from_str(&r.latest_answer).ok()?;
-                Some(feedback::build(
-                    q,
-                    answer,
-                    r.latest_correct,
-                    r.latest_first_try,
-                ))
-            });
+            let feedback = latest
+                .get(q.id.as_str())
+                .and_then(|r| feedback::latest(q, r));
             views::question_view(q, feedback)
         })
         .collect())
 }
 
 /// Checks and stores an answer, and returns the feedback. Form fields: `question_id`,
-/// `choices[]` (one per chosen option) or `value` (a number). All are optional so
-/// that a missing one is a clear 400, never a failed deserialisation.
+/// `choices[]` (one per chosen option) or `value` (a number), and `review` when
+/// the form is on `/review`. All are optional so that a missing one is a clear
+/// 400, never a failed deserialisation.
 #[server(prefix = "/api", endpoint = "quiz/answer")]
 pub async fn submit_answer(
     question_id: Option<String>,
     choices: Option<Vec<String>>,
     value: Option<String>,
+    review: Option<String>,
 ) -> Result<Feedback, FormError> {
     use super::{db, feedback, grade};
     use crate::request::redirect_back;
@@ -123,13 +119,24 @@ pub async fn submit_answer(
         let first_try = db::insert_attempt(&state.pool, &attempt)
             .await
             .map_err(|e| FormError::internal("storing the attempt failed", e))?;
+        crate::review::db::record_answer(&state.pool, learner_id, id, correct, state.clock.now())
+            .await
+            .map_err(|e| FormError::internal("scheduling the review failed", e))?;
         Ok(feedback::build(question, answer, correct, first_try))
     }
     .await;
-    redirect_back(
-        <SubmitAnswer as leptos::server_fn::ServerFn>::PATH,
-        &anchor,
-        result.as_ref().err(),
-    );
+    match (&result, review.is_some()) {
+        // From `/review`: back to the answered question with its feedback (the
+        // next due one replaces it in the plain `/review`).
+        (Ok(feedback), true) => crate::request::redirect(&format!(
+            "/review?answered={}#{anchor}",
+            feedback.question_id
+        )),
+        _ => redirect_back(
+            <SubmitAnswer as leptos::server_fn::ServerFn>::PATH,
+            &anchor,
+            result.as_ref().err(),
+        ),
+    }
     result
 }

@@ -9,6 +9,8 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub client: reqwest::Client,
     pub db_path: PathBuf,
+    /// The app's review clock: `clock.advance(..)` moves the app days ahead.
+    pub clock: app::review::Clock,
     _dir: tempfile::TempDir,
 }
 
@@ -70,6 +72,7 @@ pub async fn spawn_with(settings: Settings) -> TestApp {
     let db_path = settings.database.clone();
     let app = Application::build(settings).await.expect("app builds");
     let addr = app.local_addr();
+    let clock = app.clock();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         addr,
@@ -80,6 +83,7 @@ pub async fn spawn_with(settings: Settings) -> TestApp {
             .build()
             .unwrap(),
         db_path,
+        clock,
         _dir: tempfile::tempdir().unwrap(),
     }
 }

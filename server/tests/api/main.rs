@@ -9,4 +9,5 @@ mod hostile;
 mod pages;
 mod progress;
 mod quiz;
+mod review;
 mod route_list;

@@ -1,31 +1,8 @@
 //! The attempt queries against a real SQLite file with the real migrations.
 
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
-use sqlx::SqlitePool;
-
 use super::*;
 use crate::learner::{create_learner, find_learner, LearnerToken};
-
-async fn test_pool() -> (SqlitePool, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let options = SqliteConnectOptions::new()
-        .filename(dir.path().join("test.db"))
-        .create_if_missing(true)
-        .foreign_keys(true);
-    let pool = SqlitePoolOptions::new()
-        .max_connections(2)
-        .connect_with(options)
-        .await
-        .unwrap();
-    sqlx::migrate!("../migrations").run(&pool).await.unwrap();
-    (pool, dir)
-}
-
-async fn new_learner(pool: &SqlitePool) -> i64 {
-    create_learner(pool, &LearnerToken::generate().unwrap())
-        .await
-        .unwrap()
-}
+use crate::test_db::{new_learner, test_pool};
 
 fn attempt<'a>(learner_id: i64, question_id: &'a str, correct: bool) -> NewAttempt<'a> {
     NewAttempt {

@@ -1,0 +1,23 @@
+//! Learning that sticks: mastery per lesson and spaced review of answered
+//! questions (FSRS), shown on the home page, the lesson pages, `/progress` and
+//! `/review`.
+
+mod mastery;
+mod page;
+pub mod server;
+pub mod types;
+
+#[cfg(feature = "ssr")]
+mod clock;
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod schedule;
+#[cfg(feature = "ssr")]
+pub mod standing;
+
+#[cfg(feature = "ssr")]
+pub use clock::Clock;
+pub use mastery::{mastery, Mastery, QuestionStanding};
+pub use page::{MasteryBadge, ReviewPage};
+pub use server::{GetReview, GetStudyStatus};
