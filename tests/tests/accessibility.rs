@@ -63,6 +63,26 @@ async fn every_page_has_no_axe_violations_in_light_and_dark_mode() {
     let share = browser.wait_css(".run-result a.share-link").await;
     let run_page = share.attr("href").await.unwrap().unwrap();
 
+    // A wrong answer to a question with variants: its lesson shows the feedback
+    // with the numbers answered, the home page leads on, /review has a schedule.
+    browser
+        .goto(&server.url("/lessons/choosing-batch-size"))
+        .await;
+    browser.wait_hydrated().await;
+    let value = browser
+        .wait_css("#q-batch-throughput-amortised-value")
+        .await;
+    value.send_keys("1").await.unwrap();
+    browser
+        .wait_css("#q-batch-throughput-amortised button.check")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_css("#q-batch-throughput-amortised .variant-numbers")
+        .await;
+
     let mut violations = Vec::new();
     for scheme in ["light", "dark"] {
         browser
@@ -74,6 +94,7 @@ async fn every_page_has_no_axe_violations_in_light_and_dark_mode() {
             "/lab".to_string(),
             run_page.clone(),
             "/progress".to_string(),
+            "/review".to_string(),
         ]);
         for path in &pages {
             violations.extend(audit(&browser, &server, path, scheme).await);

@@ -9,12 +9,14 @@ mod lesson_file;
 mod markdown;
 mod question_file;
 mod reference_file;
+mod variants;
 
 pub use error::ContentError;
 pub use lesson_file::{Lesson, Source};
 pub use markdown::{highlight_css, render_inline_html};
-pub use question_file::{NumericAnswer, Question, QuestionKind, QuestionOption, Trap};
+pub use question_file::{within, NumericAnswer, Question, QuestionKind, QuestionOption, Trap};
 pub use reference_file::{Provenance, ReferenceRow, ReferenceSet};
+pub use variants::{format_number, Number, Numbers, VariantSpec};
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;

@@ -3,9 +3,12 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 
 use super::error::{check_ident, check_non_empty, files_with_ext, ContentError};
+use super::variants::{Number, Numbers, VariantSpec, MAX_VALUES, MAX_VARIANTS};
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
@@ -31,7 +34,7 @@ pub struct QuestionOption {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Trap {
-    pub value: f64,
+    pub value: Number,
     pub rationale: String,
 }
 
@@ -59,23 +62,106 @@ pub struct Question {
     #[serde(default)]
     pub options: Vec<QuestionOption>,
     #[serde(default)]
-    value: Option<f64>,
+    value: Option<Number>,
     #[serde(default)]
     tolerance: Option<f64>,
     #[serde(default)]
     unit: Option<String>,
     #[serde(default)]
     pub traps: Vec<Trap>,
+    /// Numbers drawn per learner and attempt (numeric questions only).
+    #[serde(default)]
+    pub variants: Option<VariantSpec>,
+    /// In an instance of a question with variants: the numbers it was made with.
+    #[serde(skip)]
+    pub drawn: Option<Numbers>,
+}
+
+/// Whether `value` counts as `target` (with a hair of slack for decimal
+/// fractions such as 0.1).
+pub fn within(value: f64, target: f64, tolerance: f64) -> bool {
+    (value - target).abs() <= tolerance * (1.0 + 1e-9)
 }
 
 impl Question {
-    /// The expected number of a numeric question (`None` for choice questions).
+    /// The expected number of a numeric question (`None` for choice questions,
+    /// and for a question with variants until it is instantiated).
     pub fn numeric(&self) -> Option<NumericAnswer> {
         Some(NumericAnswer {
-            value: self.value?,
+            value: self.value.as_ref()?.value()?,
             tolerance: self.tolerance?,
             unit: self.unit.clone().unwrap_or_default(),
         })
+    }
+}
+
+impl Question {
+    /// How many variants the question has (`None`: its numbers are fixed).
+    pub fn variant_count(&self) -> Option<u64> {
+        self.variants.as_ref().map(VariantSpec::count)
+    }
+
+    /// The variant a learner sees at their `attempt`-th try (`None`: fixed numbers).
+    pub fn pick_variant(&self, learner: Option<i64>, attempt: i64) -> Option<u32> {
+        self.variants
+            .as_ref()
+            .map(|v| v.pick(&self.id, learner, attempt))
+    }
+
+    /// The question with the numbers of `variant` filled in: every formula
+    /// evaluated and every placeholder replaced. A fixed question is itself.
+    pub fn instance(&self, variant: Option<u32>) -> Result<Cow<'_, Question>, String> {
+        let Some(spec) = &self.variants else {
+            return Ok(Cow::Borrowed(self));
+        };
+        let index = variant.unwrap_or(0);
+        if u64::from(index) >= spec.count() {
+            return Err(format!("there is no variant {index}"));
+        }
+        let numbers = spec.numbers(index)?;
+        let number = |n: &Number, field: &str| match n {
+            Number::Value(v) => Ok(Number::Value(*v)),
+            Number::Formula(f) => numbers
+                .eval(f)
+                .map(Number::Value)
+                .map_err(|e| format!("{field}: {e}")),
+        };
+        let text = |t: &str, field: &str| numbers.render(t).map_err(|e| format!("{field}: {e}"));
+        let all = |ts: &[String], field: &str| {
+            ts.iter()
+                .map(|t| text(t, field))
+                .collect::<Result<Vec<_>, _>>()
+        };
+        Ok(Cow::Owned(Question {
+            id: self.id.clone(),
+            kind: self.kind,
+            prompt: text(&self.prompt, "prompt")?,
+            hint: self.hint.as_deref().map(|h| text(h, "hint")).transpose()?,
+            solution: all(&self.solution, "solution")?,
+            answer: text(&self.answer, "answer")?,
+            quick_check: text(&self.quick_check, "quick_check")?,
+            mistakes: all(&self.mistakes, "mistakes")?,
+            options: self.options.clone(),
+            value: self
+                .value
+                .as_ref()
+                .map(|v| number(v, "value"))
+                .transpose()?,
+            tolerance: self.tolerance,
+            unit: self.unit.clone(),
+            traps: self
+                .traps
+                .iter()
+                .map(|t| {
+                    Ok(Trap {
+                        value: number(&t.value, "traps.value")?,
+                        rationale: text(&t.rationale, "traps.rationale")?,
+                    })
+                })
+                .collect::<Result<_, String>>()?,
+            variants: None,
+            drawn: Some(numbers),
+        }))
     }
 }
 
@@ -185,8 +271,8 @@ pub(super) fn check(file: &Path, q: &Question) -> Result<(), ContentError> {
                     "numeric questions take value and tolerance, not options".into(),
                 );
             }
-            match (q.value, q.tolerance) {
-                (Some(v), Some(t)) if v.is_finite() && t.is_finite() && t > 0.0 => {}
+            match (&q.value, q.tolerance) {
+                (Some(_), Some(t)) if t.is_finite() && t > 0.0 => {}
                 (None, _) => return bad("value", "a numeric question needs a value".into()),
                 _ => {
                     return bad(
@@ -197,6 +283,122 @@ pub(super) fn check(file: &Path, q: &Question) -> Result<(), ContentError> {
             }
             for t in &q.traps {
                 check_non_empty(file, &field("traps.rationale"), &t.rationale)?;
+            }
+        }
+    }
+    check_numbers(file, q)
+}
+
+/// Every variant of the question (or its one fixed version) has a finite
+/// answer, traps that differ from it, and text with every placeholder filled.
+fn check_numbers(file: &Path, q: &Question) -> Result<(), ContentError> {
+    let field = |f: &str| format!("question '{}': {f}", q.id);
+    let bad = |f: &str, msg: String| Err(ContentError::invalid(file, field(f), msg));
+    let count = match &q.variants {
+        None => 1,
+        Some(_) if q.kind != QuestionKind::Numeric => {
+            return bad("variants", "only numeric questions have variants".into())
+        }
+        Some(spec) => {
+            if spec.params.is_empty() {
+                return bad("variants.params", "needs at least one parameter".into());
+            }
+            let mut names = HashSet::new();
+            let names_used = spec
+                .params
+                .iter()
+                .map(|p| &p.name)
+                .chain(spec.derived.iter().map(|d| &d.name));
+            for name in names_used {
+                let ok = name.starts_with(|c: char| c.is_ascii_lowercase())
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+                if !ok || !names.insert(name.as_str()) {
+                    return bad(
+                        "variants",
+                        format!("'{name}' is not a unique name of lowercase letters, digits and _"),
+                    );
+                }
+            }
+            for p in &spec.params {
+                let len = p.draw.len() as u64;
+                if len == 0 || len > MAX_VALUES as u64 {
+                    return bad(
+                        "variants.params",
+                        format!("'{}' needs 1 to {MAX_VALUES} values, has {len}", p.name),
+                    );
+                }
+            }
+            let count = spec.count();
+            if count > MAX_VARIANTS {
+                return bad(
+                    "variants",
+                    format!(
+                        "{count} variants; at most {MAX_VARIANTS} (each is checked at start-up)"
+                    ),
+                );
+            }
+            count
+        }
+    };
+    for index in 0..count as u32 {
+        let variant = q.variants.as_ref().map(|_| index);
+        let label = |f: &str| match variant {
+            Some(i) => format!("{f} (variant {i})"),
+            None => f.to_string(),
+        };
+        let instance = match q.instance(variant) {
+            Ok(instance) => instance,
+            Err(e) => return bad(&label("variants"), e),
+        };
+        let texts = [&instance.prompt, &instance.answer, &instance.quick_check]
+            .into_iter()
+            .chain(&instance.solution)
+            .chain(&instance.mistakes)
+            .chain(instance.hint.as_ref())
+            .chain(instance.traps.iter().map(|t| &t.rationale));
+        for t in texts {
+            if t.contains("{{") || t.contains("}}") {
+                return bad(
+                    &label("text"),
+                    format!("an unfilled placeholder in '{t}' (only questions with variants have numbers to fill)"),
+                );
+            }
+        }
+        if q.kind != QuestionKind::Numeric {
+            continue;
+        }
+        let Some(answer) = instance.numeric() else {
+            return bad(
+                &label("value"),
+                "a formula needs [questions.variants]".into(),
+            );
+        };
+        if !answer.value.is_finite() {
+            return bad(
+                &label("value"),
+                format!("is {}, not a finite number", answer.value),
+            );
+        }
+        for (i, t) in instance.traps.iter().enumerate() {
+            match t.value.value() {
+                Some(v) if v.is_finite() && !within(v, answer.value, answer.tolerance) => {}
+                Some(v) => {
+                    return bad(
+                        &label(&format!("traps[{i}].value")),
+                        format!(
+                            "{v} is not finite or is accepted as the answer {}",
+                            answer.value
+                        ),
+                    )
+                }
+                None => {
+                    return bad(
+                        &label(&format!("traps[{i}].value")),
+                        "a formula needs [questions.variants]".into(),
+                    )
+                }
             }
         }
     }

@@ -336,3 +336,105 @@ items_per_s = 892064
     let err = Content::load(dir.path()).expect_err("refused").to_string();
     assert!(err.contains("bad.toml") && err.contains("rows[0]"), "{err}");
 }
+
+const VARIANT: &str = r#"
+[[questions]]
+id = "alpha-var"
+kind = "numeric"
+prompt = "{{n}} items in batches of {{b}}: how many batches?"
+solution = ["ceil({{n}} / {{b}}) = {{batches}}"]
+answer = "{{batches}}"
+quick_check = "ceil(n / b)"
+value = "batches"
+tolerance = 0.1
+unit = "batches"
+
+[[questions.traps]]
+value = "floor(n / b)"
+rationale = "That drops the last {{rest}} items."
+
+[questions.variants]
+params = [{ name = "n", values = [10, 11] }, { name = "b", values = [3, 4] }]
+derived = [
+  { name = "batches", formula = "ceil(n / b)" },
+  { name = "rest", formula = "n - floor(n / b) * b" },
+]
+"#;
+
+fn variant_error(edit: impl Fn(&str) -> String) -> String {
+    let lessons = [("01-alpha.md", LESSON)];
+    error_text(&lessons, &[("alpha.toml", &edit(VARIANT))])
+}
+
+#[test]
+fn a_question_with_variants_grades_each_variant_against_its_own_numbers() {
+    let lessons = [("01-alpha.md", LESSON)];
+    let content = load(&lessons, &[("alpha.toml", VARIANT)]).unwrap();
+    let (_, q) = content.question("alpha-var").unwrap();
+    assert_eq!(q.variant_count(), Some(4));
+    // Variant 1: n = 11, b = 3 (the first parameter varies fastest).
+    let v = q.instance(Some(1)).unwrap();
+    assert_eq!(v.prompt, "11 items in batches of 3: how many batches?");
+    assert_eq!(v.numeric().unwrap().value, 4.0);
+    assert_eq!(v.traps[0].value.value(), Some(3.0));
+    assert_eq!(v.traps[0].rationale, "That drops the last 2 items.");
+    assert_eq!(v.drawn.as_ref().unwrap().describe(), "n = 11, b = 3");
+    assert!(q.instance(Some(4)).is_err(), "there are only four");
+    // The template itself has no number to grade against.
+    assert!(q.numeric().is_none());
+}
+
+#[test]
+fn a_broken_formula_stops_start_up_naming_the_file_and_the_field() {
+    let err = variant_error(|q| q.replace("value = \"batches\"", "value = \"batches +\""));
+    assert!(
+        err.contains("alpha.toml") && err.contains("alpha-var") && err.contains("value"),
+        "{err}"
+    );
+    let err = variant_error(|q| q.replace("ceil(n / b)\" },", "ceil(n / zz)\" },"));
+    assert!(
+        err.contains("alpha-var") && err.contains("batches"),
+        "{err}"
+    );
+}
+
+#[test]
+fn every_variant_is_checked_traps_placeholders_and_finite_answers() {
+    // n = 12, b = 3 makes the floor trap equal the answer.
+    let err = variant_error(|q| q.replace("values = [10, 11]", "values = [10, 12]"));
+    assert!(
+        err.contains("traps[0].value") && err.contains("variant"),
+        "{err}"
+    );
+
+    let err = variant_error(|q| q.replace("That drops", "That {{drops}}"));
+    assert!(
+        err.contains("drops") && err.contains("names no parameter"),
+        "{err}"
+    );
+
+    let err = variant_error(|q| q.replace("values = [3, 4]", "values = [0, 4]"));
+    assert!(err.contains("finite"), "{err}");
+
+    // A formula in a question without variants cannot be evaluated.
+    let fixed = VARIANT.split("[questions.variants]").next().unwrap();
+    let err = error_text(&[("01-alpha.md", LESSON)], &[("alpha.toml", fixed)]);
+    assert!(
+        err.contains("alpha-var") && err.contains("unfilled placeholder"),
+        "{err}"
+    );
+}
+
+#[test]
+fn eight_shipped_numeric_questions_have_variants() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content");
+    let content = Content::load(&dir).unwrap();
+    let with_variants: Vec<&str> = content
+        .lessons()
+        .iter()
+        .flat_map(|l| content.questions_for(&l.slug))
+        .filter(|q| q.variants.is_some())
+        .map(|q| q.id.as_str())
+        .collect();
+    assert!(with_variants.len() >= 8, "{with_variants:?}");
+}

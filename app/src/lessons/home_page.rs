@@ -84,11 +84,11 @@ fn ContinueBox(next: NextStep, started: bool) -> impl IntoView {
     // A new learner has nothing to resume: the lesson list is their start.
     started.then(|| {
         view! {
-            <aside class="continue" aria-labelledby="continue-heading">
+            <section class="continue" aria-labelledby="continue-heading">
                 <h2 id="continue-heading">"Pick up where you left off"</h2>
                 <p>{text}</p>
                 <p><a class="continue-link" href=href>{label}</a></p>
-            </aside>
+            </section>
         }
     })
 }

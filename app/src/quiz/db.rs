@@ -12,6 +12,8 @@ pub struct NewAttempt<'a> {
     /// The answer as JSON (see `quiz::types::Answer`).
     pub answer_json: &'a str,
     pub correct: bool,
+    /// The variant answered, for a question with variants.
+    pub variant: Option<u32>,
 }
 
 /// Stores an attempt and returns whether it was the learner's first on this
@@ -22,8 +24,8 @@ pub async fn insert_attempt(
     attempt: &NewAttempt<'_>,
 ) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar::<_, bool>(
-        "INSERT INTO attempts (learner_id, lesson_slug, question_id, answer, correct, first_try)
-         SELECT ?1, ?2, ?3, ?4, ?5,
+        "INSERT INTO attempts (learner_id, lesson_slug, question_id, answer, correct, variant, first_try)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6,
                 NOT EXISTS (SELECT 1 FROM attempts WHERE learner_id = ?1 AND question_id = ?3)
          RETURNING first_try",
     )
@@ -32,6 +34,7 @@ pub async fn insert_attempt(
     .bind(attempt.question_id)
     .bind(attempt.answer_json)
     .bind(attempt.correct)
+    .bind(attempt.variant)
     .fetch_one(pool)
     .await
 }
@@ -45,6 +48,7 @@ pub struct QuestionRecord {
     pub latest_correct: bool,
     pub latest_answer: String,
     pub latest_first_try: bool,
+    pub latest_variant: Option<i64>,
 }
 
 /// One row per question the learner has answered, with their latest answer.
@@ -54,7 +58,8 @@ pub async fn question_records(
 ) -> Result<Vec<QuestionRecord>, sqlx::Error> {
     sqlx::query_as::<_, QuestionRecord>(
         "SELECT s.question_id, s.attempts, s.first_try_correct,
-                a.correct AS latest_correct, a.answer AS latest_answer, a.first_try AS latest_first_try
+                a.correct AS latest_correct, a.answer AS latest_answer, a.first_try AS latest_first_try,
+                a.variant AS latest_variant
          FROM (SELECT question_id, COUNT(*) AS attempts,
                       MAX(first_try AND correct) AS first_try_correct, MAX(id) AS latest_id
                FROM attempts WHERE learner_id = ? GROUP BY question_id) s

@@ -6,17 +6,21 @@ use crate::content::{render_inline_html, Question};
 use crate::quiz::grade::within;
 use crate::quiz::types::{Answer, ChosenOption, Feedback};
 
-/// The feedback on a learner's stored latest answer (none if it cannot be read).
+/// The feedback on a learner's stored latest answer, with the numbers of the
+/// variant it answered (none if it cannot be read).
 pub fn latest(q: &Question, record: &crate::quiz::db::QuestionRecord) -> Option<Feedback> {
     let answer = serde_json::from_str(&record.latest_answer).ok()?;
+    let variant = record.latest_variant.and_then(|v| u32::try_from(v).ok());
+    let q = q.instance(variant).ok()?;
     Some(build(
-        q,
+        &q,
         answer,
         record.latest_correct,
         record.latest_first_try,
     ))
 }
 
+/// `q` is the question as the learner saw it (an instance, for one with variants).
 pub fn build(q: &Question, answer: Answer, correct: bool, first_try: bool) -> Feedback {
     let (chosen, missed_correct) = match &answer {
         Answer::Choices(ids) => chosen_options(q, ids),
@@ -38,6 +42,8 @@ pub fn build(q: &Question, answer: Answer, correct: bool, first_try: bool) -> Fe
         answer_html: inline_html(&q.answer),
         quick_check_html: inline_html(&q.quick_check),
         mistakes_html: q.mistakes.iter().map(|m| inline_html(m)).collect(),
+        variant: q.drawn.as_ref().map(|n| n.index),
+        numbers: q.drawn.as_ref().map(|n| n.describe()),
     }
 }
 
@@ -82,8 +88,10 @@ fn numeric_message(q: &Question, value: f64, correct: bool) -> String {
     let trap = q
         .traps
         .iter()
-        .filter(|t| within(value, t.value, expected.tolerance))
-        .min_by(|a, b| (a.value - value).abs().total_cmp(&(b.value - value).abs()));
+        .filter_map(|t| Some((t.value.value()?, t)))
+        .filter(|(v, _)| within(value, *v, expected.tolerance))
+        .min_by(|(a, _), (b, _)| (a - value).abs().total_cmp(&(b - value).abs()))
+        .map(|(_, t)| t);
     match trap {
         Some(t) => inline_html(&t.rationale),
         None => format!(

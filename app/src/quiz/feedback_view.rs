@@ -15,6 +15,7 @@ pub fn FeedbackView(feedback: Feedback) -> impl IntoView {
         answer_html,
         quick_check_html,
         mistakes_html,
+        numbers,
         ..
     } = feedback;
     let verdict = match (correct, first_try) {
@@ -24,6 +25,7 @@ pub fn FeedbackView(feedback: Feedback) -> impl IntoView {
     };
     view! {
         <p class=if correct { "verdict good" } else { "verdict bad" }>{verdict}</p>
+        {numbers.map(|n| view! { <p class="variant-numbers">{format!("Your numbers: {n}.")}</p> })}
         {(!chosen.is_empty()).then(|| view! { <ChosenRationales chosen/> })}
         {(missed_correct > 0).then(|| view! {
             <p class="missed">

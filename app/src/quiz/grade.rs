@@ -35,6 +35,26 @@ pub fn parse_answer(
     }
 }
 
+/// The variant the form answers: required for a question with variants (the
+/// numbers it showed), refused for one without.
+pub fn parse_variant(q: &Question, variant: Option<&str>) -> Result<Option<u32>, String> {
+    match (q.variant_count(), variant.map(str::trim)) {
+        (None, None) => Ok(None),
+        (None, Some(_)) => Err("This question has no variants.".into()),
+        (Some(_), None) => Err(
+            "The form did not say which numbers it answers. Reload the page and try again.".into(),
+        ),
+        (Some(count), Some(text)) => text
+            .parse::<u32>()
+            .ok()
+            .filter(|v| u64::from(*v) < count)
+            .map(Some)
+            .ok_or_else(|| {
+                "Those are not numbers this question shows. Reload the page and try again.".into()
+            }),
+    }
+}
+
 fn parse_choices(q: &Question, choices: Vec<String>) -> Result<Vec<String>, String> {
     if choices.len() > MAX_CHOICES {
         return Err("Too many options chosen.".into());
@@ -77,7 +97,7 @@ fn parse_number(text: &str) -> Result<f64, String> {
 }
 
 /// Whether the answer is right: the exact set of correct options, or a number within
-/// the tolerance (with a hair of slack for decimal fractions such as 0.1).
+/// the tolerance. A question with variants must be instantiated first.
 pub fn is_correct(q: &Question, answer: &Answer) -> bool {
     match answer {
         Answer::Choices(ids) => {
@@ -96,9 +116,7 @@ pub fn is_correct(q: &Question, answer: &Answer) -> bool {
     }
 }
 
-pub fn within(value: f64, target: f64, tolerance: f64) -> bool {
-    (value - target).abs() <= tolerance * (1.0 + 1e-9)
-}
+pub use crate::content::within;
 
 #[cfg(test)]
 mod tests;

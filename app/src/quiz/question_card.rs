@@ -25,10 +25,15 @@ pub fn QuestionCard(
         hint_html,
         options,
         unit,
+        variant,
         latest,
     } = question;
     let action = ServerAction::<SubmitAnswer>::new();
-    let previous = latest.as_ref().map(|f| f.answer.clone());
+    // The latest answer refills the form only if it answered these numbers.
+    let previous = latest
+        .as_ref()
+        .filter(|f| f.variant == variant)
+        .map(|f| f.answer.clone());
     let shown = RwSignal::new(latest);
     Effect::new(move |_| {
         if let Some(Ok(feedback)) = action.value().get() {
@@ -67,6 +72,7 @@ pub fn QuestionCard(
             })}
             <ActionForm action=action>
                 <input type="hidden" name="question_id" value=id/>
+                {variant.map(|v| view! { <input type="hidden" name="variant" value=v.to_string()/> })}
                 {review.then(|| view! { <input type="hidden" name="review" value="yes"/> })}
                 {inputs}
                 <button type="submit" class="check" disabled=move || action.pending().get()>

@@ -11,7 +11,7 @@ use crate::request::FormError;
 pub async fn list_questions(slug: String) -> Result<Vec<QuestionView>, FormError> {
     use std::collections::HashMap;
 
-    use super::{db, feedback, views};
+    use super::{db, views};
 
     let state = crate::state::server_state()?;
     if state.content.lesson(&slug).is_none() {
@@ -31,26 +31,27 @@ pub async fn list_questions(slug: String) -> Result<Vec<QuestionView>, FormError
         .iter()
         .map(|r| (r.question_id.as_str(), r))
         .collect();
-    Ok(questions
+    questions
         .iter()
         .map(|q| {
-            let feedback = latest
-                .get(q.id.as_str())
-                .and_then(|r| feedback::latest(q, r));
-            views::question_view(q, feedback)
+            let record = latest.get(q.id.as_str()).copied();
+            views::learner_view(q, learner, record)
+                .map_err(|e| FormError::internal("a question variant failed", e))
         })
-        .collect())
+        .collect()
 }
 
 /// Checks and stores an answer, and returns the feedback. Form fields: `question_id`,
-/// `choices[]` (one per chosen option) or `value` (a number), and `review` when
-/// the form is on `/review`. All are optional so that a missing one is a clear
+/// `choices[]` (one per chosen option) or `value` (a number), `variant` for a
+/// question with variants (the numbers shown), and `review` when the form is on
+/// `/review`. All are optional so that a missing one is a clear
 /// 400, never a failed deserialisation.
 #[server(prefix = "/api", endpoint = "quiz/answer")]
 pub async fn submit_answer(
     question_id: Option<String>,
     choices: Option<Vec<String>>,
     value: Option<String>,
+    variant: Option<String>,
     review: Option<String>,
 ) -> Result<Feedback, FormError> {
     use super::{db, feedback, grade};
@@ -84,6 +85,12 @@ pub async fn submit_answer(
                 "There is no such question. Reload the page and try again.",
             ));
         };
+        let variant = grade::parse_variant(question, variant.as_deref())
+            .map_err(|m| FormError::reject(Some(id), m))?;
+        let question = question
+            .instance(variant)
+            .map_err(|e| FormError::internal("a question variant failed", e))?;
+        let question = question.as_ref();
         let answer = grade::parse_answer(question, choices, value)
             .map_err(|m| FormError::reject(Some(id), m))?;
         let correct = grade::is_correct(question, &answer);
@@ -115,6 +122,7 @@ pub async fn submit_answer(
             question_id: id,
             answer_json: &answer_json,
             correct,
+            variant,
         };
         let first_try = db::insert_attempt(&state.pool, &attempt)
             .await

@@ -20,6 +20,8 @@ pub struct QuestionView {
     pub options: Vec<OptionView>,
     /// The unit shown beside a numeric answer.
     pub unit: Option<String>,
+    /// For a question with variants: the one shown (its numbers are in the prompt).
+    pub variant: Option<u32>,
     /// Feedback on this learner's latest answer, so it survives reloads and works
     /// without JavaScript (a form post redirects back here).
     pub latest: Option<Feedback>,
@@ -70,6 +72,10 @@ pub struct Feedback {
     pub answer_html: String,
     pub quick_check_html: String,
     pub mistakes_html: Vec<String>,
+    /// For a question with variants: which one was answered, and its numbers
+    /// (e.g. `n = 1000, b = 64`), since the form may show new numbers by now.
+    pub variant: Option<u32>,
+    pub numbers: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -96,6 +102,7 @@ impl crate::hydration::Outline for QuestionView {
                 })
                 .collect(),
             unit: self.unit.clone(),
+            variant: self.variant,
             latest: self.latest.clone(),
         }
     }

@@ -5,6 +5,7 @@ use crate::content::{Question, QuestionKind};
 use crate::quiz::feedback::inline_html;
 use crate::quiz::types::{AnswerKind, Feedback, OptionView, QuestionView};
 
+/// `q` as the learner is to see it: an instance, for a question with variants.
 pub fn question_view(q: &Question, latest: Option<Feedback>) -> QuestionView {
     QuestionView {
         id: q.id.clone(),
@@ -28,6 +29,20 @@ pub fn question_view(q: &Question, latest: Option<Feedback>) -> QuestionView {
             })
             .collect(),
         unit: q.numeric().map(|n| n.unit).filter(|u| !u.is_empty()),
+        variant: q.drawn.as_ref().map(|n| n.index),
         latest,
     }
+}
+
+/// The question as a learner sees it next: the variant drawn for their next
+/// attempt, with the feedback on their latest answer (to its own numbers).
+pub fn learner_view(
+    q: &Question,
+    learner: Option<i64>,
+    record: Option<&crate::quiz::db::QuestionRecord>,
+) -> Result<QuestionView, String> {
+    let attempts = record.map_or(0, |r| r.attempts);
+    let shown = q.instance(q.pick_variant(learner, attempts))?;
+    let feedback = record.and_then(|r| crate::quiz::feedback::latest(q, r));
+    Ok(question_view(&shown, feedback))
 }

@@ -10,7 +10,7 @@ use crate::request::FormError;
 #[server(prefix = "/api", endpoint = "review/status")]
 pub async fn get_study_status() -> Result<StudyStatus, FormError> {
     let state = crate::state::server_state()?;
-    let (records, cards) = load(&state).await?;
+    let (_, records, cards) = load(&state).await?;
     Ok(super::standing::study_status(
         &state.content,
         &records,
@@ -27,22 +27,30 @@ pub async fn get_review(answered: Option<String>) -> Result<ReviewView, FormErro
     use crate::quiz::{feedback, views};
 
     let state = crate::state::server_state()?;
-    let (records, cards) = load(&state).await?;
+    let (learner, records, cards) = load(&state).await?;
     let content = &state.content;
     let due = due_questions(content, &cards);
     let records = by_question(&records);
     let item = |slug: &str, q: &crate::content::Question, answered: bool| {
         let lesson = content.lesson(slug)?;
-        let latest = if answered {
-            Some(feedback::latest(q, records.get(q.id.as_str())?)?)
+        let record = records.get(q.id.as_str()).copied();
+        // Just answered: the numbers answered, with the feedback. Due: the
+        // numbers drawn for the next attempt.
+        let question = if answered {
+            let r = record?;
+            let variant = r.latest_variant.and_then(|v| u32::try_from(v).ok());
+            let shown = q.instance(variant).ok()?;
+            views::question_view(&shown, Some(feedback::latest(q, r)?))
         } else {
-            None
+            let attempts = record.map_or(0, |r| r.attempts);
+            let shown = q.instance(q.pick_variant(learner, attempts)).ok()?;
+            views::question_view(&shown, None)
         };
         Some(ReviewItem {
             lesson_slug: lesson.slug.clone(),
             lesson_title: lesson.title.clone(),
             lesson_order: lesson.order,
-            question: views::question_view(q, latest),
+            question,
             answered,
         })
     };
@@ -62,12 +70,19 @@ pub async fn get_review(answered: Option<String>) -> Result<ReviewView, FormErro
     })
 }
 
-/// The learner's latest answers and review cards (none for a browser that has
-/// never answered).
+/// The learner, their latest answers and review cards (none for a browser that
+/// has never answered).
 #[cfg(feature = "ssr")]
 async fn load(
     state: &crate::state::ServerState,
-) -> Result<(Vec<crate::quiz::db::QuestionRecord>, super::db::Standing), FormError> {
+) -> Result<
+    (
+        Option<i64>,
+        Vec<crate::quiz::db::QuestionRecord>,
+        super::db::Standing,
+    ),
+    FormError,
+> {
     use super::db;
 
     let learner = crate::learner::current_learner(&state.pool)
@@ -84,5 +99,5 @@ async fn load(
         ),
         None => (Vec::new(), Vec::new()),
     };
-    Ok((records, db::standing(&cards, state.clock.now())))
+    Ok((learner, records, db::standing(&cards, state.clock.now())))
 }

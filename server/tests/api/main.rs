@@ -11,3 +11,4 @@ mod progress;
 mod quiz;
 mod review;
 mod route_list;
+mod variants;

@@ -11,6 +11,7 @@ fn attempt<'a>(learner_id: i64, question_id: &'a str, correct: bool) -> NewAttem
         question_id,
         answer_json: r#"{"choices":["a"]}"#,
         correct,
+        variant: None,
     }
 }
 
