@@ -1,6 +1,7 @@
 //! Inference Lab's pages: leptos components and server functions, compiled for the
 //! server (`ssr`) and for the browser (`hydrate`).
 
+pub mod classes;
 pub mod experiments;
 pub mod hydration;
 pub mod layout;
@@ -10,6 +11,7 @@ pub mod lessons;
 pub mod progress;
 pub mod quiz;
 pub mod request;
+pub mod transfer;
 
 #[cfg(feature = "ssr")]
 pub mod content;
@@ -68,6 +70,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/lab") view=experiments::LabPage ssr=SsrMode::Async/>
                     <Route path=path!("/lab/runs/:id") view=experiments::RunPage ssr=SsrMode::Async/>
                     <Route path=path!("/progress") view=progress::ProgressPage ssr=SsrMode::Async/>
+                    <Route path=path!("/teach") view=classes::TeachPage ssr=SsrMode::Async/>
+                    <Route path=path!("/teach/:secret") view=classes::DashboardPage ssr=SsrMode::Async/>
+                    <Route path=path!("/join") view=classes::JoinPage ssr=SsrMode::Async/>
+                    <Route path=path!("/transfer") view=transfer::TransferPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <SiteFooter/>

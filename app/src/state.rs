@@ -21,6 +21,8 @@ pub struct ServerState {
     pub secure_cookies: bool,
     /// Answers per minute per learner.
     pub answer_limit: Arc<crate::quiz::AnswerLimit>,
+    /// Wrong join codes, teacher links and transfer codes (and new classes) per address.
+    pub guess_limit: Arc<crate::classes::GuessLimit>,
 }
 
 /// The server did not provide its state: a wiring bug, never the client's fault.
