@@ -87,7 +87,7 @@ pub async fn create_class(name: Option<String>) -> Result<String, FormError> {
     result
 }
 
-/// The teacher's dashboard; `None` when the secret opens no class.
+/// The teacher's dashboard; `None` (HTTP 404) when the secret opens no class.
 #[server(prefix = "/api", endpoint = "classes/dashboard")]
 pub async fn class_dashboard(secret: String) -> Result<Option<Dashboard>, FormError> {
     let state = crate::state::server_state()?;
@@ -97,6 +97,7 @@ pub async fn class_dashboard(secret: String) -> Result<Option<Dashboard>, FormEr
         .map_err(checks::internal)?;
     let Some(class) = class else {
         checks::wrong_guess(&state);
+        crate::request::set_status(axum::http::StatusCode::NOT_FOUND);
         return Ok(None);
     };
     super::report::dashboard(&state.pool, &state.content, &class)

@@ -33,10 +33,13 @@ async fn create(app: &TestApp, name: &str) -> (String, String) {
     (secret, d["join_code"].as_str().unwrap().to_string())
 }
 
+/// The dashboard as JSON; `null` (with a 404) when the secret opens no class.
 async fn dashboard(app: &TestApp, secret: &str) -> Value {
     let resp = post_form(app, &new_browser(), DASHBOARD, &[("secret", secret)]).await;
-    assert_eq!(resp.status(), 200);
-    resp.json().await.unwrap()
+    let status = resp.status();
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(status, if body.is_null() { 404 } else { 200 });
+    body
 }
 
 async fn join(app: &TestApp, browser: &Client, code: &str, name: &str) -> reqwest::Response {
