@@ -86,7 +86,7 @@ async fn a_teacher_sees_two_learners_and_one_of_them_moves_device() {
     let bob = Browser::start_with_js(false).await;
     join(&bob, &server, &code.to_lowercase(), "Bob", false).await;
     bob.goto(&server.url(LESSON)).await;
-    answer_single(&bob, "b", "Correct.").await;
+    answer_single(&bob, "b", "Correct, on the first try.").await;
 
     // Ada moves to a lab PC with a one-time code and answers there.
     ada.goto(&server.url("/transfer")).await;
@@ -110,7 +110,12 @@ async fn a_teacher_sees_two_learners_and_one_of_them_moves_device() {
     wait_for_text(&lab_pc, &format!("{SINGLE} .verdict"), "Correct.").await;
     type_into(&lab_pc, &format!("{NUMERIC}-value"), "16").await;
     click(&lab_pc, &format!("{NUMERIC} button.check")).await;
-    wait_for_text(&lab_pc, &format!("{NUMERIC} .verdict"), "Correct.").await;
+    wait_for_text(
+        &lab_pc,
+        &format!("{NUMERIC} .verdict"),
+        "Correct, on the first try.",
+    )
+    .await;
 
     // The dashboard: Ada 2 answered (1 at the first try), Bob 1 (1).
     teacher.goto(dashboard.as_str()).await;
