@@ -12,6 +12,14 @@ use crate::layout::NotFound;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
+    // The page holds the class's data: browsers and proxies keep no copy.
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.insert_header(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        );
+    }
     let params = use_params_map();
     let secret = move || params.read().get("secret").unwrap_or_default();
     let dashboard = Resource::new(secret, class_dashboard);

@@ -117,6 +117,7 @@ async fn a_class_shows_who_answered_what_and_the_most_common_mistakes() {
 
     let page = app.get(&format!("/teach/{secret}?created=1")).await;
     assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["cache-control"], "no-store");
     let html = page.text().await.unwrap();
     for text in [
         "Period 3",
