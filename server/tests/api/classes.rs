@@ -440,3 +440,76 @@ async fn wrong_codes_are_limited_per_address() {
     );
     assert_eq!(count_rows(&app, "class_members").await, 0);
 }
+
+#[tokio::test]
+async fn a_database_from_before_classes_upgrades_in_place() {
+    use sqlx::migrate::Migrator;
+    use sqlx::sqlite::SqliteConnectOptions;
+
+    // The database as the release before classes left it, with a learner's answer.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("old.db");
+    let old = sqlx::SqlitePool::connect_with(
+        SqliteConnectOptions::new()
+            .filename(&db)
+            .create_if_missing(true),
+    )
+    .await
+    .unwrap();
+    let mut migrator = Migrator::new(crate::helpers::workspace_path("migrations").as_path())
+        .await
+        .unwrap();
+    let before: Vec<_> = migrator
+        .migrations
+        .iter()
+        .filter(|m| m.version < 20261126000200)
+        .cloned()
+        .collect();
+    assert!(before.len() < migrator.migrations.len());
+    migrator.migrations = before.into();
+    migrator.run(&old).await.unwrap();
+    let token = "ab".repeat(16);
+    let hash = <sha2::Sha256 as sha2::Digest>::digest(hex_bytes(&token));
+    sqlx::query("INSERT INTO learners (token_hash) VALUES (?)")
+        .bind(hash.to_vec())
+        .execute(&old)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO attempts (learner_id, lesson_slug, question_id, answer, correct, first_try)
+         VALUES (1, 'batched-inference-complexity', ?, '{\"choices\":[\"b\"]}', 1, 1)",
+    )
+    .bind(SINGLE)
+    .execute(&old)
+    .await
+    .unwrap();
+    old.close().await;
+
+    let mut app = crate::helpers::spawn_with(crate::helpers::test_settings(db)).await;
+    app.keep_dir(dir);
+    let (secret, code) = create(&app, "After the upgrade").await;
+    let resp = app
+        .client
+        .post(app.url(JOIN))
+        .header(ACCEPT, "application/json")
+        .header(reqwest::header::COOKIE, format!("lab_learner={token}"))
+        .form(&[("code", code.as_str()), ("display_name", "Old hand")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let d = dashboard(&app, &secret).await;
+    assert_eq!(d["learners"][0]["display_name"], "Old hand");
+    assert_eq!(
+        item(&d, SINGLE)["first_try_correct"],
+        1,
+        "the old answer counts"
+    );
+}
+
+fn hex_bytes(hex: &str) -> Vec<u8> {
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect()
+}
