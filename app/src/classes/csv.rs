@@ -2,31 +2,7 @@
 //! spreadsheet. Every field is quoted; text that a spreadsheet would run as a
 //! formula (a display name starting with `=`) is defused with a leading `'`.
 
-use super::types::{Dashboard, MistakeKind};
-
-/// The tables a teacher can download, by file name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Table {
-    Learners,
-    Items,
-    Demos,
-}
-
-impl Table {
-    pub const ALL: [Table; 3] = [Table::Learners, Table::Items, Table::Demos];
-
-    pub fn file_name(self) -> &'static str {
-        match self {
-            Table::Learners => "learners.csv",
-            Table::Items => "items.csv",
-            Table::Demos => "demos.csv",
-        }
-    }
-
-    pub fn from_file_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.file_name() == name)
-    }
-}
+use super::types::{Dashboard, MistakeKind, Table};
 
 pub fn render(d: &Dashboard, table: Table) -> String {
     let rows: Vec<Vec<String>> = match table {

@@ -7,7 +7,7 @@ use leptos_meta::{Meta, Title};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::server::{class_dashboard, DeleteClass, CONFIRM_VALUE};
-use super::types::{CommonMistake, Dashboard, ItemRow, MistakeKind};
+use super::types::{CommonMistake, Dashboard, ItemRow, MistakeKind, Table};
 use crate::layout::NotFound;
 
 #[component]
@@ -112,22 +112,13 @@ fn ClassDashboard(dashboard: Dashboard, secret: String) -> impl IntoView {
             </table>
             <h2>"Download"</h2>
             <ul class="downloads">
-                {csv_files().into_iter().map(|(file, label)| view! {
-                    <li><a href=format!("{link}/{file}") download=file rel="external">{label}</a></li>
+                {Table::ALL.into_iter().map(|t| view! {
+                    <li><a href=format!("{link}/{}", t.file_name()) download=t.file_name() rel="external">{t.label()}</a></li>
                 }).collect_view()}
             </ul>
             <DeleteClassForm secret/>
         </section>
     }
-}
-
-/// The CSV files of the dashboard, by file name (the server's download route).
-fn csv_files() -> [(&'static str, &'static str); 3] {
-    [
-        ("learners.csv", "Learners (CSV)"),
-        ("items.csv", "Questions (CSV)"),
-        ("demos.csv", "Lesson demos (CSV)"),
-    ]
 }
 
 #[component]

@@ -97,3 +97,36 @@ pub struct DemoRow {
     pub ran: usize,
     pub members: usize,
 }
+
+/// The tables a teacher can download, by file name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    Learners,
+    Items,
+    Demos,
+}
+
+impl Table {
+    pub const ALL: [Table; 3] = [Table::Learners, Table::Items, Table::Demos];
+
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Table::Learners => "learners.csv",
+            Table::Items => "items.csv",
+            Table::Demos => "demos.csv",
+        }
+    }
+
+    /// The link text on the dashboard.
+    pub fn label(self) -> &'static str {
+        match self {
+            Table::Learners => "Learners (CSV)",
+            Table::Items => "Questions (CSV)",
+            Table::Demos => "Lesson demos (CSV)",
+        }
+    }
+
+    pub fn from_file_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.file_name() == name)
+    }
+}

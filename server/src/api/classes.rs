@@ -7,7 +7,8 @@ use axum::extract::{ConnectInfo, Path, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, REFERRER_POLICY};
 use axum::response::IntoResponse;
 
-use app::classes::csv::{self, Table};
+use app::classes::csv;
+use app::classes::types::Table;
 use app::classes::{db, report};
 
 use crate::error::ApiError;
