@@ -157,10 +157,15 @@ mod server {
         token: &LearnerToken,
     ) -> Result<Option<i64>, LearnerError> {
         Ok(
-            sqlx::query_scalar::<_, i64>("SELECT id FROM learners WHERE token_hash = ?")
-                .bind(token.hash())
-                .fetch_optional(pool)
-                .await?,
+            // The learner's first browser, or one it moved to with a transfer code.
+            sqlx::query_scalar::<_, i64>(
+                "SELECT id FROM learners WHERE token_hash = ?1
+                 UNION ALL SELECT learner_id FROM learner_devices WHERE token_hash = ?1
+                 LIMIT 1",
+            )
+            .bind(token.hash())
+            .fetch_optional(pool)
+            .await?,
         )
     }
 
@@ -213,7 +218,49 @@ mod server {
             .bind(id)
             .execute(pool)
             .await?;
+        // Browsers the learner moved to lose access too.
+        sqlx::query("DELETE FROM learner_devices WHERE learner_id = ?")
+            .bind(id)
+            .execute(pool)
+            .await?;
         hand_out(&response, &token);
+        Ok(())
+    }
+
+    /// Browsers one learner may use at once besides the first; the oldest goes first.
+    pub const MAX_DEVICES: i64 = 10;
+
+    /// Makes this browser act as learner `id` (a redeemed transfer code): a new
+    /// token of its own, so the learner's other browsers keep working.
+    pub async fn continue_as(pool: &SqlitePool, id: i64) -> Result<(), LearnerError> {
+        let response =
+            use_context::<leptos_axum::ResponseOptions>().ok_or(LearnerError::NoRequest)?;
+        let token = LearnerToken::generate()?;
+        add_device(pool, id, &token.hash()).await?;
+        hand_out(&response, &token);
+        Ok(())
+    }
+
+    /// Lets one more browser token (its hash) act as this learner, keeping the
+    /// newest [`MAX_DEVICES`].
+    pub async fn add_device(
+        pool: &SqlitePool,
+        id: i64,
+        token_hash: &[u8],
+    ) -> Result<(), LearnerError> {
+        sqlx::query("INSERT INTO learner_devices (token_hash, learner_id) VALUES (?, ?)")
+            .bind(token_hash)
+            .bind(id)
+            .execute(pool)
+            .await?;
+        sqlx::query(
+            "DELETE FROM learner_devices WHERE learner_id = ?1 AND rowid NOT IN
+             (SELECT rowid FROM learner_devices WHERE learner_id = ?1 ORDER BY rowid DESC LIMIT ?2)",
+        )
+        .bind(id)
+        .bind(MAX_DEVICES)
+        .execute(pool)
+        .await?;
         Ok(())
     }
 

@@ -1,6 +1,7 @@
 //! Inference Lab's pages: leptos components and server functions, compiled for the
 //! server (`ssr`) and for the browser (`hydrate`).
 
+pub mod classes;
 pub mod experiments;
 pub mod hydration;
 pub mod layout;
@@ -11,6 +12,7 @@ pub mod progress;
 pub mod quiz;
 pub mod request;
 pub mod review;
+pub mod transfer;
 
 #[cfg(feature = "ssr")]
 pub mod content;
@@ -72,6 +74,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/lab/runs/:id") view=experiments::RunPage ssr=SsrMode::Async/>
                     <Route path=path!("/progress") view=progress::ProgressPage ssr=SsrMode::Async/>
                     <Route path=path!("/review") view=review::ReviewPage ssr=SsrMode::Async/>
+                    <Route path=path!("/teach") view=classes::TeachPage ssr=SsrMode::Async/>
+                    <Route path=path!("/teach/:secret") view=classes::DashboardPage ssr=SsrMode::Async/>
+                    <Route path=path!("/join") view=classes::JoinPage ssr=SsrMode::Async/>
+                    <Route path=path!("/transfer") view=transfer::TransferPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <SiteFooter/>

@@ -23,6 +23,8 @@ pub struct ServerState {
     pub answer_limit: Arc<crate::quiz::AnswerLimit>,
     /// The time spaced review runs on (tests move it forward).
     pub clock: crate::review::Clock,
+    /// Wrong join codes, teacher links and transfer codes (and new classes) per address.
+    pub guess_limit: Arc<crate::classes::GuessLimit>,
 }
 
 /// The server did not provide its state: a wiring bug, never the client's fault.

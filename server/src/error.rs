@@ -50,6 +50,9 @@ pub enum ApiError {
     Unreadable { status: StatusCode, message: String },
     #[error("{0}")]
     NotFound(String),
+    /// Too many wrong guesses from this address: wait this many seconds.
+    #[error("too many wrong codes from this address; try again in {0} s")]
+    TooFast(u64),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -87,6 +90,10 @@ impl IntoResponse for ApiError {
             }
             ApiError::Unreadable { status, message } => (*status, json!({ "error": message })),
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, json!({ "error": m })),
+            ApiError::TooFast(_) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                json!({ "error": self.to_string() }),
+            ),
             ApiError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 (
@@ -96,10 +103,13 @@ impl IntoResponse for ApiError {
             }
         };
         let mut response = (status, Json(body)).into_response();
-        if let ApiError::Lab(e) = &self {
-            if let Some(s) = e.retry_after_s() {
-                response.headers_mut().insert(header::RETRY_AFTER, s.into());
-            }
+        let retry_after = match &self {
+            ApiError::Lab(e) => e.retry_after_s(),
+            ApiError::TooFast(s) => Some(*s),
+            _ => None,
+        };
+        if let Some(s) = retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, s.into());
         }
         response
     }

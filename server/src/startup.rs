@@ -67,6 +67,9 @@ impl Application {
             answer_limit: Arc::new(app::quiz::AnswerLimit::per_minute(
                 settings.lab.answers_per_minute,
             )),
+            guess_limit: Arc::new(app::classes::GuessLimit::new(
+                app::classes::GUESSES_PER_WINDOW,
+            )),
         };
         let state = AppState {
             leptos_options: leptos_options.clone(),

@@ -1,6 +1,7 @@
 //! axe-core finds no accessibility violations on any page, in the light and the
 //! dark theme: the home page, every lesson, the lab (empty and with a result), a
-//! shared run page and the progress page. The theme follows
+//! shared run page, the progress page and the class pages (teach, join,
+//! transfer, a teacher's dashboard). The theme follows
 //! `prefers-color-scheme`, which the test sets with Chromium's media emulation
 //! (DevTools `Emulation.setEmulatedMedia`), as a learner's system setting would.
 
@@ -43,6 +44,50 @@ async fn lesson_paths(browser: &Browser, server: &Server) -> Vec<String> {
     paths
 }
 
+/// Creates a class, joins it from this browser and answers once; answers the
+/// dashboard's path.
+async fn class_dashboard(browser: &Browser, server: &Server) -> String {
+    browser.goto(&server.url("/teach")).await;
+    browser.wait_hydrated().await;
+    let name = browser.wait_css("#class-name").await;
+    name.send_keys("Axe class").await.unwrap();
+    browser
+        .wait_css("#create-class button[type='submit']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let code = browser
+        .wait_css(".join-code .code")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let url = browser.client.current_url().await.unwrap();
+    browser.goto(&server.url("/join")).await;
+    browser.wait_hydrated().await;
+    browser
+        .wait_css("#join-code")
+        .await
+        .send_keys(&code)
+        .await
+        .unwrap();
+    browser
+        .wait_css("#display-name")
+        .await
+        .send_keys("Axe")
+        .await
+        .unwrap();
+    browser
+        .wait_css("#join-class button[type='submit']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser.wait_css(".my-classes").await;
+    url.path().to_string()
+}
+
 #[tokio::test]
 async fn every_page_has_no_axe_violations_in_light_and_dark_mode() {
     let server = Server::start();
@@ -82,6 +127,8 @@ async fn every_page_has_no_axe_violations_in_light_and_dark_mode() {
     browser
         .wait_css("#q-batch-throughput-amortised .variant-numbers")
         .await;
+    // A class with one member, so the dashboard's tables have rows.
+    let dashboard = class_dashboard(&browser, &server).await;
 
     let mut violations = Vec::new();
     for scheme in ["light", "dark"] {
@@ -95,6 +142,10 @@ async fn every_page_has_no_axe_violations_in_light_and_dark_mode() {
             run_page.clone(),
             "/progress".to_string(),
             "/review".to_string(),
+            "/teach".to_string(),
+            "/join".to_string(),
+            "/transfer".to_string(),
+            dashboard.clone(),
         ]);
         for path in &pages {
             violations.extend(audit(&browser, &server, path, scheme).await);

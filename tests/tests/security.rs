@@ -12,6 +12,9 @@ const PAGES: &[&str] = &[
     "/lessons/cuda-visible-devices",
     "/lab",
     "/progress",
+    "/teach",
+    "/join",
+    "/transfer",
 ];
 
 #[tokio::test]

@@ -81,10 +81,16 @@ pub async fn start_experiment(
     let learner = crate::learner::current_or_new_learner(&state.pool)
         .await
         .map_err(|e| refuse(LabError::internal(format!("learner for a lab run: {e}"))))?;
+    let demo = match form.action.as_str() {
+        "n-sweep" => "n-sweep",
+        "batch-sweep" => "batch-sweep",
+        _ => "run",
+    };
     let job = state
         .lab
         .submit(request, crate::lab::Owner::Learner(learner))
         .map_err(back_to_lab)?;
+    crate::classes::record_demo(&state.pool, Some(learner), demo).await;
     if !is_plain_form_post() {
         return Ok(job.id);
     }

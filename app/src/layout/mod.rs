@@ -14,6 +14,7 @@ pub fn SiteHeader() -> impl IntoView {
                     <li><a href="/lab">"Lab"</a></li>
                     <li><a href="/review">"Review"</a></li>
                     <li><a href="/progress">"My progress"</a></li>
+                    <li><a href="/join">"Class"</a></li>
                 </ul>
             </nav>
         </header>
@@ -41,6 +42,7 @@ pub fn SiteFooter() -> impl IntoView {
                 "Every number on this site is measured live on this server. "
                 "No account needed: your progress is kept under an anonymous cookie."
             </p>
+            <p>"Teaching a group? " <a href="/teach">"Set up a class"</a> "."</p>
         </footer>
     }
 }

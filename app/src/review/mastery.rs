@@ -5,8 +5,9 @@
 use serde::{Deserialize, Serialize};
 
 /// Ordered from least to most: `Ord` compares levels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Mastery {
+    #[default]
     NotStarted,
     Practised,
     Familiar,

@@ -1,5 +1,6 @@
 //! Plain JSON routes beside the leptos pages.
 
+mod classes;
 mod devices;
 mod experiments;
 mod health;
@@ -20,6 +21,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/experiments/{id}", get(experiments::saved))
         .route("/api/lab/queue", get(experiments::queue))
         .route("/progress.json", get(progress::download))
+        .route("/teach/{secret}/{file}", get(classes::download))
 }
 
 /// Progress streams: open as long as their job runs, so no request timeout.

@@ -1,6 +1,7 @@
 //! The HTTP edge: every layer between the socket and the routes, in one place.
 //!
-//! From the outside in: access log (with `Cookie`/`Set-Cookie` redacted),
+//! From the outside in: access log (with `Cookie`/`Set-Cookie`/`Referer` and
+//! teacher links redacted, see [`log_span`]),
 //! gzip compression (not of progress streams, see [`compression`]),
 //! security headers, JSON error bodies for the JSON API, panic catching,
 //! cross-site refusal, body limit, and (on everything but progress streams)
@@ -10,11 +11,12 @@
 mod cross_site;
 mod error_body;
 mod headers;
+mod log_span;
 mod panic;
 pub mod serve;
 mod server_fn_status;
 
-use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::header::{COOKIE, REFERER, SET_COOKIE};
 use axum::http::StatusCode;
 use axum::Router;
 use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
@@ -24,7 +26,7 @@ use tower_http::sensitive_headers::{
     SetSensitiveRequestHeadersLayer, SetSensitiveResponseHeadersLayer,
 };
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::settings::EdgeSettings;
@@ -56,10 +58,11 @@ pub fn apply(timed: Router, streams: Router, settings: &EdgeSettings) -> Router 
         .layer(SetSensitiveResponseHeadersLayer::new([SET_COOKIE]))
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().include_headers(true))
+                .make_span_with(log_span::RedactedSpan)
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
-        .layer(SetSensitiveRequestHeadersLayer::new([COOKIE]))
+        // `Referer` can carry a teacher link (see `log_span`).
+        .layer(SetSensitiveRequestHeadersLayer::new([COOKIE, REFERER]))
 }
 
 /// Responses are gzipped when the client accepts it: a lesson page shrinks to

@@ -253,6 +253,25 @@ fn cases() -> Vec<Case> {
         form("/api/demos/timing", "model=tiny&batch=1e9"),
         form("/api/demos/throughput", "model=tiny&batch=NaN"),
         form("/api/demos/devices", "set=maybe&visible=0"),
+        // --- Server functions: classes and transfer codes.
+        form("/api/classes/create", ""),
+        form("/api/classes/create", &format!("name={long}")),
+        form("/api/classes/create", "name=%00"),
+        form("/api/classes/join", "code=ZZZZZZZZ&display_name=Eve"),
+        form(
+            "/api/classes/join",
+            &format!("code={long}&display_name=Eve"),
+        ),
+        form("/api/classes/join", "code=ABCD-EFGH"),
+        form("/api/classes/leave", "class_id=-"),
+        form("/api/classes/delete", "secret=..%2F..&confirm=yes"),
+        form("/api/classes/dashboard", &format!("secret={long}")),
+        form("/api/transfer/new", ""),
+        form("/api/transfer/redeem", "code=ZZZZZZZZ"),
+        form("/api/transfer/redeem", &format!("code={long}")),
+        get("/api/classes/mine"),
+        get(&format!("/teach/{long}/learners.csv")),
+        get("/teach/..%2F..%2Fetc/items.csv"),
         // --- Pages and files.
         get("/lessons/..%2F..%2Fetc%2Fpasswd"),
         get("/lessons/%00"),
@@ -274,6 +293,9 @@ fn cases() -> Vec<Case> {
         ("/api/lab/cancel", "job_id=x", FORM),
         ("/api/progress/reset", "confirm=yes", FORM),
         ("/api/demos/timing", "model=tiny&batch=8", FORM),
+        ("/api/classes/create", "name=Evil", FORM),
+        ("/api/classes/join", "code=ZZZZZZZZ&display_name=Eve", FORM),
+        ("/api/transfer/redeem", "code=ZZZZZZZZ", FORM),
         (
             "/api/experiments",
             "{\"n\": 300, \"device\": \"cpu\"}",
@@ -298,6 +320,10 @@ async fn snapshot(app: &TestApp) -> Vec<String> {
         "SELECT id || ':' || learner_id || ':' || question_id || ':' || answer || ':' || correct \
          || ':' || first_try FROM attempts ORDER BY id",
         "SELECT id || ':' || coalesce(learner_id, '') || ':' || result FROM runs ORDER BY id",
+        "SELECT id || ':' || name || ':' || join_code FROM classes ORDER BY id",
+        "SELECT class_id || ':' || learner_id || ':' || display_name FROM class_members",
+        "SELECT learner_id || ':' || expires_at FROM transfer_codes",
+        "SELECT learner_id || ':' || hex(token_hash) FROM learner_devices",
     ] {
         let table: Vec<String> = sqlx::query_scalar(query).fetch_all(&pool).await.unwrap();
         rows.push(format!("{query}\n{}", table.join("\n")));

@@ -1,6 +1,7 @@
 //! HTTP tests: the real app on port 0 with a fresh temporary SQLite database.
 
 mod class_scale;
+mod classes;
 mod edge;
 mod experiments;
 mod health;

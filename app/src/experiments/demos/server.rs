@@ -74,6 +74,7 @@ pub async fn timing_demo(model: String, batch: String) -> Result<String, LabErro
     let state = crate::state::server_state().map_err(|e| refuse(e.into()))?;
     let owner = owner(&state).await?;
     let (id, _) = state.lab.timing_demo(params, owner).await.map_err(fail)?;
+    crate::classes::record_demo(&state.pool, owner.learner(), "timing").await;
     let query = format!("timing_result={id}");
     crate::request::redirect_to_page(&query, ANCHOR);
     Ok(query)
@@ -112,6 +113,7 @@ pub async fn measure_throughput(
     let state = crate::state::server_state().map_err(|e| refuse(e.into()))?;
     let owner = owner(&state).await?;
     let (run_id, _) = state.lab.run(params, owner).await.map_err(fail)?;
+    crate::classes::record_demo(&state.pool, owner.learner(), "cost-calculator").await;
     // Prices go back as numbers only (they were typed by the learner).
     let price = |v: Option<String>| {
         v.and_then(|p| p.trim().parse::<f64>().ok())
@@ -169,6 +171,16 @@ pub async fn devices_under(set: bool, visible: String) -> Result<lab_types::Devi
             "the visibility string is longer than 200 characters",
         )));
     }
-    let lab = crate::state::lab().map_err(|e| refuse(e.into()))?;
-    lab.devices(set.then_some(visible)).await.map_err(refuse)
+    let state = crate::state::server_state().map_err(|e| refuse(e.into()))?;
+    let devices = state
+        .lab
+        .devices(set.then_some(visible))
+        .await
+        .map_err(refuse)?;
+    let learner = crate::learner::current_learner(&state.pool)
+        .await
+        .ok()
+        .flatten();
+    crate::classes::record_demo(&state.pool, learner, "visibility").await;
+    Ok(devices)
 }

@@ -1,0 +1,338 @@
+//! Classes and memberships in SQLite (server only). Runtime-checked queries:
+//! the schema lives in `migrations/`, the tests below run against a real file.
+
+use sqlx::{FromRow, SqlitePool};
+
+use super::codes::{self, RandomError};
+
+/// Longest class name, in characters.
+pub const MAX_NAME_CHARS: usize = 80;
+/// Longest display name of a learner in a class, in characters.
+pub const MAX_DISPLAY_NAME_CHARS: usize = 40;
+/// Learners per class.
+pub const MAX_MEMBERS: i64 = 200;
+/// Classes on one server; a teacher deletes a class once the course is over.
+pub const MAX_CLASSES: i64 = 10_000;
+/// Classes one learner may be in at once.
+pub const MAX_CLASSES_PER_LEARNER: i64 = 20;
+/// Tries to draw an unused join code before giving up (collisions are rare).
+const CODE_TRIES: usize = 5;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClassError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Random(#[from] RandomError),
+    #[error("the server holds the most classes it keeps")]
+    TooManyClasses,
+    #[error("the class has the most members it takes")]
+    ClassFull,
+    #[error("the learner is in the most classes one may join")]
+    TooManyMemberships,
+    #[error("another member of the class has this display name")]
+    NameTaken,
+    #[error("no unused join code found")]
+    NoFreeCode,
+}
+
+/// What the teacher gets once, at creation: the secret is never stored.
+#[derive(Debug, Clone)]
+pub struct NewClass {
+    pub id: i64,
+    pub join_code: String,
+    pub teacher_secret: String,
+}
+
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct ClassRef {
+    pub id: i64,
+    pub name: String,
+    pub join_code: String,
+}
+
+/// A class as one learner sees it: its name and their own display name only.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct Membership {
+    pub class_id: i64,
+    pub class_name: String,
+    pub display_name: String,
+}
+
+/// Creates a class; `name` is already checked (see `validate::class_name`).
+pub async fn create_class(pool: &SqlitePool, name: &str) -> Result<NewClass, ClassError> {
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM classes")
+        .fetch_one(pool)
+        .await?;
+    if count >= MAX_CLASSES {
+        return Err(ClassError::TooManyClasses);
+    }
+    let teacher_secret = codes::new_teacher_secret()?;
+    for _ in 0..CODE_TRIES {
+        let join_code = codes::new_code()?;
+        let inserted = sqlx::query_scalar::<_, i64>(
+            "INSERT INTO classes (name, join_code, teacher_hash) VALUES (?, ?, ?) RETURNING id",
+        )
+        .bind(name)
+        .bind(&join_code)
+        .bind(codes::hash(&teacher_secret))
+        .fetch_one(pool)
+        .await;
+        match inserted {
+            Ok(id) => {
+                return Ok(NewClass {
+                    id,
+                    join_code,
+                    teacher_secret,
+                })
+            }
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ClassError::NoFreeCode)
+}
+
+/// The class with this join code (already normalised, see `codes::normalise_code`).
+pub async fn class_by_join_code(
+    pool: &SqlitePool,
+    code: &str,
+) -> Result<Option<ClassRef>, ClassError> {
+    Ok(
+        sqlx::query_as("SELECT id, name, join_code FROM classes WHERE join_code = ?")
+            .bind(code)
+            .fetch_optional(pool)
+            .await?,
+    )
+}
+
+/// The class whose teacher link carries `secret`; `None` for anything else.
+pub async fn class_by_teacher_secret(
+    pool: &SqlitePool,
+    secret: &str,
+) -> Result<Option<ClassRef>, ClassError> {
+    if !codes::is_teacher_secret(secret) {
+        return Ok(None);
+    }
+    Ok(
+        sqlx::query_as("SELECT id, name, join_code FROM classes WHERE teacher_hash = ?")
+            .bind(codes::hash(secret))
+            .fetch_optional(pool)
+            .await?,
+    )
+}
+
+/// Adds the learner to the class under `display_name` (already checked), or
+/// renames them when they are a member already. Size bounds are checked in the
+/// same statement as the insert, so two joins racing cannot overfill a class.
+pub async fn join(
+    pool: &SqlitePool,
+    class_id: i64,
+    learner_id: i64,
+    display_name: &str,
+) -> Result<(), ClassError> {
+    let theirs: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM class_members WHERE learner_id = ? AND class_id != ?",
+    )
+    .bind(learner_id)
+    .bind(class_id)
+    .fetch_one(pool)
+    .await?;
+    if theirs >= MAX_CLASSES_PER_LEARNER {
+        return Err(ClassError::TooManyMemberships);
+    }
+    let result = sqlx::query(
+        "INSERT INTO class_members (class_id, learner_id, display_name)
+         SELECT ?1, ?2, ?3
+         WHERE (SELECT COUNT(*) FROM class_members WHERE class_id = ?1) < ?4
+            OR EXISTS (SELECT 1 FROM class_members WHERE class_id = ?1 AND learner_id = ?2)
+         ON CONFLICT (class_id, learner_id) DO UPDATE SET display_name = excluded.display_name",
+    )
+    .bind(class_id)
+    .bind(learner_id)
+    .bind(display_name)
+    .bind(MAX_MEMBERS)
+    .execute(pool)
+    .await;
+    match result {
+        Ok(r) if r.rows_affected() == 0 => Err(ClassError::ClassFull),
+        Ok(_) => Ok(()),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(ClassError::NameTaken),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The classes this learner is in, oldest membership first.
+pub async fn memberships(
+    pool: &SqlitePool,
+    learner_id: i64,
+) -> Result<Vec<Membership>, ClassError> {
+    Ok(sqlx::query_as(
+        "SELECT c.id AS class_id, c.name AS class_name, m.display_name
+         FROM class_members m JOIN classes c ON c.id = m.class_id
+         WHERE m.learner_id = ? ORDER BY m.joined_at, c.id",
+    )
+    .bind(learner_id)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Takes the learner out of the class; `false` when they were not in it.
+pub async fn leave(pool: &SqlitePool, class_id: i64, learner_id: i64) -> Result<bool, ClassError> {
+    Ok(
+        sqlx::query("DELETE FROM class_members WHERE class_id = ? AND learner_id = ?")
+            .bind(class_id)
+            .bind(learner_id)
+            .execute(pool)
+            .await?
+            .rows_affected()
+            > 0,
+    )
+}
+
+/// Deletes the class and its memberships, nothing else: answers and runs stay
+/// with their learners. Returns how many memberships went.
+pub async fn delete_class(pool: &SqlitePool, class_id: i64) -> Result<u64, ClassError> {
+    let mut tx = pool.begin().await?;
+    let members = sqlx::query("DELETE FROM class_members WHERE class_id = ?")
+        .bind(class_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    sqlx::query("DELETE FROM classes WHERE id = ?")
+        .bind(class_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(members)
+}
+
+/// A member as the teacher's dashboard lists them.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct Member {
+    pub learner_id: i64,
+    pub display_name: String,
+}
+
+pub async fn members(pool: &SqlitePool, class_id: i64) -> Result<Vec<Member>, ClassError> {
+    Ok(sqlx::query_as(
+        "SELECT learner_id, display_name FROM class_members WHERE class_id = ?
+         ORDER BY display_name COLLATE NOCASE, learner_id",
+    )
+    .bind(class_id)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// One member's record on one question.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct MemberQuestion {
+    pub learner_id: i64,
+    pub lesson_slug: String,
+    pub question_id: String,
+    pub attempts: i64,
+    pub first_try_correct: bool,
+    /// Attempts up to and including the first correct one; `None`: never correct.
+    pub attempts_to_correct: Option<i64>,
+    pub latest_correct: bool,
+    /// Spaced reviews answered right at the first try (for mastery).
+    pub reviews_passed: i64,
+}
+
+/// Every (member, question) pair the class has answered: at most members ×
+/// questions rows, however many attempts lie behind them.
+pub async fn member_questions(
+    pool: &SqlitePool,
+    class_id: i64,
+) -> Result<Vec<MemberQuestion>, ClassError> {
+    Ok(sqlx::query_as(
+        "WITH mine AS (
+             SELECT a.* FROM attempts a
+             JOIN class_members m ON m.learner_id = a.learner_id AND m.class_id = ?1
+         ),
+         firsts AS (
+             SELECT learner_id, question_id,
+                    MIN(CASE WHEN correct = 1 THEN id END) AS first_correct,
+                    MAX(id) AS latest_id
+             FROM mine GROUP BY learner_id, question_id
+         )
+         SELECT a.learner_id, MAX(a.lesson_slug) AS lesson_slug, a.question_id,
+                COUNT(*) AS attempts,
+                MAX(a.first_try AND a.correct) AS first_try_correct,
+                CASE WHEN f.first_correct IS NULL THEN NULL
+                     ELSE SUM(a.id <= f.first_correct) END AS attempts_to_correct,
+                (SELECT correct FROM attempts WHERE id = f.latest_id) AS latest_correct,
+                COALESCE((SELECT reviews_passed FROM review_cards rc
+                          WHERE rc.learner_id = a.learner_id AND rc.question_id = a.question_id), 0)
+                    AS reviews_passed
+         FROM mine a JOIN firsts f ON f.learner_id = a.learner_id AND f.question_id = a.question_id
+         GROUP BY a.learner_id, a.question_id",
+    )
+    .bind(class_id)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// How often the class gave each wrong answer (answer JSON) per question.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct WrongAnswer {
+    pub question_id: String,
+    pub answer: String,
+    /// The variant answered, for a question with variants (its traps differ).
+    pub variant: Option<i64>,
+    pub times: i64,
+}
+
+/// Distinct wrong answers kept for item analysis: the most given first.
+const MAX_WRONG_ANSWERS: i64 = 5_000;
+
+pub async fn wrong_answers(
+    pool: &SqlitePool,
+    class_id: i64,
+) -> Result<Vec<WrongAnswer>, ClassError> {
+    Ok(sqlx::query_as(
+        "SELECT a.question_id, a.answer, a.variant, COUNT(*) AS times
+         FROM attempts a JOIN class_members m ON m.learner_id = a.learner_id AND m.class_id = ?
+         WHERE a.correct = 0
+         GROUP BY a.question_id, a.answer, a.variant ORDER BY times DESC LIMIT ?",
+    )
+    .bind(class_id)
+    .bind(MAX_WRONG_ANSWERS)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Counts one run of a lesson demo by this learner.
+pub async fn record_demo_run(
+    pool: &SqlitePool,
+    learner_id: i64,
+    demo: &str,
+) -> Result<(), ClassError> {
+    sqlx::query(
+        "INSERT INTO demo_runs (learner_id, demo) VALUES (?, ?)
+         ON CONFLICT (learner_id, demo) DO UPDATE SET runs = runs + 1",
+    )
+    .bind(learner_id)
+    .bind(demo)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// How many members of the class ran each demo.
+pub async fn demo_runners(
+    pool: &SqlitePool,
+    class_id: i64,
+) -> Result<Vec<(String, i64)>, ClassError> {
+    Ok(sqlx::query_as(
+        "SELECT d.demo, COUNT(*) FROM demo_runs d
+         JOIN class_members m ON m.learner_id = d.learner_id AND m.class_id = ?
+         GROUP BY d.demo",
+    )
+    .bind(class_id)
+    .fetch_all(pool)
+    .await?)
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -1,0 +1,99 @@
+//! `/join`: a learner joins a class with its code, sees the classes they are
+//! in (only their own name in each) and can leave one.
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use super::server::{my_classes, JoinClass, LeaveClass};
+use super::types::MyClass;
+
+#[component]
+pub fn JoinPage() -> impl IntoView {
+    let join = ServerAction::<JoinClass>::new();
+    let leave = ServerAction::<LeaveClass>::new();
+    // Refetched after joining or leaving without leaving the page (JavaScript).
+    let classes = Resource::new(
+        move || (join.version().get(), leave.version().get()),
+        |_| my_classes(),
+    );
+    let query = use_query_map();
+    let notice = move || {
+        let q = query.read();
+        let text = if join.value().get().is_some_and(|r| r.is_ok()) || q.get("joined").is_some() {
+            Some("You joined the class.")
+        } else if leave.value().get().is_some_and(|r| r.is_ok()) || q.get("left").is_some() {
+            Some("You left the class.")
+        } else {
+            None
+        };
+        text.map(|t| view! { <p class="notice" role="status">{t}</p> })
+    };
+    let join_error = move || {
+        join.value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })
+    };
+    view! {
+        <Title text="Join a class — Inference Lab"/>
+        <section class="classes-page" aria-labelledby="join-heading">
+            <h1 id="join-heading">"Join a class"</h1>
+            <div aria-live="polite">{notice}</div>
+            <p>
+                "Your teacher sees the name you pick here, your answers to the practice questions "
+                "and which lesson demos you ran. Other learners see nothing of yours. You can leave at any time."
+            </p>
+            <ActionForm action=join attr:id="join-class" attr:class="class-form">
+                <div class="field">
+                    <label for="join-code">"Join code"</label>
+                    <input id="join-code" name="code" type="text" maxlength="32" required=true autocomplete="off"
+                        autocapitalize="characters" spellcheck="false" aria-describedby="join-code-hint"/>
+                    <p id="join-code-hint" class="hint">"8 letters and digits, like ABCD-EFGH."</p>
+                </div>
+                <div class="field">
+                    <label for="display-name">"Your name in the class"</label>
+                    <input id="display-name" name="display_name" type="text" maxlength="40" required=true autocomplete="nickname"/>
+                </div>
+                <button type="submit" disabled=move || join.pending().get()>"Join"</button>
+            </ActionForm>
+            <div aria-live="polite">{join_error}</div>
+            <section id="my-classes" aria-labelledby="my-classes-heading">
+                <h2 id="my-classes-heading">"My classes"</h2>
+                <Suspense fallback=|| view! { <p>"Loading your classes…"</p> }>
+                    {move || Suspend::new(async move {
+                        match classes.await {
+                            Ok(list) if list.is_empty() => view! { <p class="empty">"You are not in any class."</p> }.into_any(),
+                            Ok(list) => view! { <ClassList list leave/> }.into_any(),
+                            Err(_) => view! { <p class="error">"Your classes could not be loaded."</p> }.into_any(),
+                        }
+                    })}
+                </Suspense>
+            </section>
+            <p>
+                "Working on another device too? "
+                <a href="/transfer">"Move your progress with a one-time code"</a>
+                "."
+            </p>
+        </section>
+    }
+}
+
+#[component]
+fn ClassList(list: Vec<MyClass>, leave: ServerAction<LeaveClass>) -> impl IntoView {
+    view! {
+        <ul class="my-classes">
+            {list.into_iter().map(|c| view! {
+                <li>
+                    <span class="class-name">{c.class_name.clone()}</span>
+                    {format!(" — you appear as “{}”. ", c.display_name)}
+                    <ActionForm action=leave attr:class="inline-form">
+                        <input type="hidden" name="class_id" value=c.class_id.to_string()/>
+                        <button type="submit" class="secondary" aria-label=format!("Leave {}", c.class_name)>"Leave"</button>
+                    </ActionForm>
+                </li>
+            }).collect_view()}
+        </ul>
+    }
+}

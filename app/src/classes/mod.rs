@@ -1,0 +1,41 @@
+//! Classes without accounts: `/teach` creates one (a join code for learners, a
+//! secret link for the teacher), `/join` joins and leaves, the teacher's
+//! dashboard at the secret link shows what the class misunderstands.
+
+mod dashboard_page;
+mod join_page;
+pub mod server;
+mod teach_page;
+pub mod types;
+
+#[cfg(feature = "ssr")]
+pub mod codes;
+#[cfg(feature = "ssr")]
+pub mod csv;
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+mod guess_limit;
+#[cfg(feature = "ssr")]
+pub mod report;
+
+pub use dashboard_page::DashboardPage;
+#[cfg(feature = "ssr")]
+pub use guess_limit::GuessLimit;
+pub use join_page::JoinPage;
+pub use teach_page::TeachPage;
+
+/// Wrong codes (and new classes) per address in ten minutes: a class mistyping
+/// its code stays far below, a guesser gets nowhere (codes have about 2^40 values).
+pub const GUESSES_PER_WINDOW: u32 = 30;
+
+/// Counts a demo run for the class dashboard; a failure is logged, never shown
+/// (the demo itself worked).
+#[cfg(feature = "ssr")]
+pub async fn record_demo(pool: &sqlx::SqlitePool, learner: Option<i64>, demo: &str) {
+    if let Some(id) = learner {
+        if let Err(e) = db::record_demo_run(pool, id, demo).await {
+            tracing::warn!(error = %e, demo, "counting a demo run failed");
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! `/teach`: a teacher creates a class in one step.
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+use super::server::CreateClass;
+
+#[component]
+pub fn TeachPage() -> impl IntoView {
+    let create = ServerAction::<CreateClass>::new();
+    // With JavaScript the answer is the dashboard's path; without, the server redirects.
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(path)) = create.value().get() {
+            navigate(&path, Default::default());
+        }
+    });
+    let query = use_query_map();
+    let deleted = move || {
+        query
+            .read()
+            .get("deleted")
+            .map(|_| view! { <p class="notice" role="status">"The class is deleted. Its learners keep their own progress."</p> })
+    };
+    let error = move || {
+        create
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })
+    };
+    view! {
+        <Title text="Teach a class — Inference Lab"/>
+        <section class="classes-page" aria-labelledby="teach-heading">
+            <h1 id="teach-heading">"Teach a class"</h1>
+            {deleted}
+            <p>
+                "Run Inference Lab for a group and see what the group misunderstands. "
+                "No accounts: you name the class, learners join with a short code and a name of their choosing, "
+                "and you get a secret teacher link to the class dashboard."
+            </p>
+            <ActionForm action=create attr:id="create-class" attr:class="class-form">
+                <div class="field">
+                    <label for="class-name">"Class name"</label>
+                    <input id="class-name" name="name" type="text" maxlength="80" required=true autocomplete="off"/>
+                </div>
+                <button type="submit" disabled=move || create.pending().get()>"Create the class"</button>
+            </ActionForm>
+            <div aria-live="polite">{error}</div>
+            <h2>"What happens next"</h2>
+            <ol>
+                <li>"The next page shows the class's join code. Write it on the board."</li>
+                <li>"Learners open " <a href="/join">"Join a class"</a> " on this server and type the code and a display name."</li>
+                <li>"Bookmark the next page: its address is your teacher link, shown only once. Anyone who has it sees the class."</li>
+            </ol>
+        </section>
+    }
+}

@@ -1,0 +1,156 @@
+//! One-time transfer codes and the extra browser tokens they hand out (server
+//! only). `now` (Unix seconds) is passed in, so tests can move the clock.
+
+use sqlx::SqlitePool;
+
+use crate::classes::codes::{self, RandomError};
+
+/// How long a transfer code is valid.
+pub const TTL_S: i64 = 10 * 60;
+const CODE_TRIES: usize = 5;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TransferError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Random(#[from] RandomError),
+    #[error("no unused transfer code found")]
+    NoFreeCode,
+}
+
+/// A fresh code for this learner, valid until `now + TTL_S`. The learner's
+/// earlier codes and every expired one are deleted: at most one live code each.
+pub async fn new_code(
+    pool: &SqlitePool,
+    learner_id: i64,
+    now: i64,
+) -> Result<String, TransferError> {
+    sqlx::query("DELETE FROM transfer_codes WHERE learner_id = ? OR expires_at <= ?")
+        .bind(learner_id)
+        .bind(now)
+        .execute(pool)
+        .await?;
+    for _ in 0..CODE_TRIES {
+        let code = codes::new_code()?;
+        let inserted = sqlx::query(
+            "INSERT INTO transfer_codes (code_hash, learner_id, expires_at) VALUES (?, ?, ?)",
+        )
+        .bind(codes::hash(&code))
+        .bind(learner_id)
+        .bind(now + TTL_S)
+        .execute(pool)
+        .await;
+        match inserted {
+            Ok(_) => return Ok(code),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(TransferError::NoFreeCode)
+}
+
+/// Uses up a code (already normalised): the learner it belongs to, or `None`
+/// when it is unknown, expired or used. One statement, so a code is used once.
+pub async fn redeem(pool: &SqlitePool, code: &str, now: i64) -> Result<Option<i64>, TransferError> {
+    let learner = sqlx::query_scalar::<_, i64>(
+        "DELETE FROM transfer_codes WHERE code_hash = ? AND expires_at > ? RETURNING learner_id",
+    )
+    .bind(codes::hash(code))
+    .bind(now)
+    .fetch_optional(pool)
+    .await?;
+    sqlx::query("DELETE FROM transfer_codes WHERE expires_at <= ?")
+        .bind(now)
+        .execute(pool)
+        .await?;
+    Ok(learner)
+}
+
+/// Whether this learner's code is still waiting to be used (to show it again).
+pub async fn is_live(
+    pool: &SqlitePool,
+    learner_id: i64,
+    code: &str,
+    now: i64,
+) -> Result<bool, TransferError> {
+    Ok(sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM transfer_codes WHERE code_hash = ? AND learner_id = ? AND expires_at > ?",
+    )
+    .bind(codes::hash(code))
+    .bind(learner_id)
+    .bind(now)
+    .fetch_one(pool)
+    .await?
+        > 0)
+}
+
+/// Unix seconds now.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classes::db::tests::{learner, test_pool};
+
+    #[tokio::test]
+    async fn a_code_moves_its_learner_once_and_only_within_ten_minutes() {
+        let (pool, _dir) = test_pool().await;
+        let a = learner(&pool).await;
+        let code = new_code(&pool, a, 1_000).await.unwrap();
+        assert_eq!(
+            redeem(&pool, "AAAAAAAA", 1_001).await.unwrap(),
+            None,
+            "unknown code"
+        );
+        assert_eq!(redeem(&pool, &code, 1_001).await.unwrap(), Some(a));
+        assert_eq!(
+            redeem(&pool, &code, 1_002).await.unwrap(),
+            None,
+            "used once"
+        );
+
+        let late = new_code(&pool, a, 2_000).await.unwrap();
+        assert_eq!(
+            redeem(&pool, &late, 2_000 + TTL_S).await.unwrap(),
+            None,
+            "expired"
+        );
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM transfer_codes")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(count, 0, "expired codes are deleted");
+    }
+
+    #[tokio::test]
+    async fn a_new_code_replaces_the_learners_old_one() {
+        let (pool, _dir) = test_pool().await;
+        let a = learner(&pool).await;
+        let first = new_code(&pool, a, 1_000).await.unwrap();
+        let second = new_code(&pool, a, 1_010).await.unwrap();
+        assert!(!is_live(&pool, a, &first, 1_020).await.unwrap());
+        assert!(is_live(&pool, a, &second, 1_020).await.unwrap());
+        assert_eq!(redeem(&pool, &first, 1_020).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn devices_per_learner_are_bounded() {
+        use crate::learner::{add_device, MAX_DEVICES};
+        let (pool, _dir) = test_pool().await;
+        let a = learner(&pool).await;
+        for i in 0..(MAX_DEVICES + 5) {
+            add_device(&pool, a, &[i as u8; 32]).await.unwrap();
+        }
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM learner_devices")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(count, MAX_DEVICES);
+    }
+}

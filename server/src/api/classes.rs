@@ -1,0 +1,56 @@
+//! `GET /teach/{secret}/{file}.csv`: the class dashboard's tables as CSV. A read
+//! only; a wrong secret counts against the address like any wrong code.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, REFERRER_POLICY};
+use axum::response::IntoResponse;
+
+use app::classes::csv;
+use app::classes::types::Table;
+use app::classes::{db, report};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub(crate) async fn download(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path((secret, file)): Path<(String, String)>,
+) -> Result<impl IntoResponse, ApiError> {
+    let server = &state.server;
+    let Some(table) = Table::from_file_name(&file) else {
+        return Err(ApiError::NotFound(
+            "no such file: learners.csv, items.csv or demos.csv".into(),
+        ));
+    };
+    server
+        .guess_limit
+        .check(peer.ip())
+        .map_err(ApiError::TooFast)?;
+    let class = db::class_by_teacher_secret(&server.pool, &secret)
+        .await
+        .map_err(|e| ApiError::Internal(format!("reading a class: {e}")))?;
+    let Some(class) = class else {
+        server.guess_limit.record(peer.ip());
+        return Err(ApiError::NotFound(
+            "this teacher link opens no class".into(),
+        ));
+    };
+    let dashboard = report::dashboard(&server.pool, &server.content, &class)
+        .await
+        .map_err(|e| ApiError::Internal(format!("building a class dashboard: {e}")))?;
+    Ok((
+        [
+            (CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", table.file_name()),
+            ),
+            (CACHE_CONTROL, "no-store".to_string()),
+            (REFERRER_POLICY, "no-referrer".to_string()),
+        ],
+        csv::render(&dashboard, table),
+    ))
+}
