@@ -8,6 +8,7 @@ pub mod learner;
 pub mod lesson_body;
 pub mod lessons;
 pub mod progress;
+pub mod puzzles;
 pub mod quiz;
 pub mod request;
 
@@ -68,6 +69,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/lab") view=experiments::LabPage ssr=SsrMode::Async/>
                     <Route path=path!("/lab/runs/:id") view=experiments::RunPage ssr=SsrMode::Async/>
                     <Route path=path!("/progress") view=progress::ProgressPage ssr=SsrMode::Async/>
+                    <Route path=path!("/puzzles") view=puzzles::PuzzlesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/puzzles/:id") view=puzzles::PuzzlePage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <SiteFooter/>

@@ -12,6 +12,7 @@ pub fn SiteHeader() -> impl IntoView {
                 <ul>
                     <li><a href="/">"Lessons"</a></li>
                     <li><a href="/lab">"Lab"</a></li>
+                    <li><a href="/puzzles">"Puzzles"</a></li>
                     <li><a href="/progress">"My progress"</a></li>
                 </ul>
             </nav>

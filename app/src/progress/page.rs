@@ -34,6 +34,8 @@ fn ProgressSummary(progress: ProgressView) -> impl IntoView {
         lessons,
         overall,
         next,
+        puzzles_solved,
+        puzzles_total,
     } = progress;
     let percent = overall.percent_correct();
     view! {
@@ -49,6 +51,12 @@ fn ProgressSummary(progress: ProgressView) -> impl IntoView {
         </p>
         <progress max=overall.questions.max(1) value=overall.correct aria-label="Questions answered correctly"></progress>
         <NextStep next/>
+        {(puzzles_total > 0).then(|| view! {
+            <p class="puzzles-solved">
+                {format!("Kernel puzzles solved: {puzzles_solved} of {puzzles_total}. ")}
+                <a href="/puzzles">"Go to the puzzles"</a>
+            </p>
+        })}
         <table class="progress-table">
             <caption>"Lesson by lesson"</caption>
             <thead>

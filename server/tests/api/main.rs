@@ -8,5 +8,6 @@ mod helpers;
 mod hostile;
 mod pages;
 mod progress;
+mod puzzles;
 mod quiz;
 mod route_list;

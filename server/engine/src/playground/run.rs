@@ -14,9 +14,13 @@ use crate::gpu::kernels::LayerParams;
 use crate::gpu::slot::receive_mapping;
 use crate::gpu::GpuContext;
 
-/// Warm-up and timed launches of a correct kernel (on the largest size).
-pub const WARMUP: usize = 2;
+/// Warm-up and timed launches of a correct kernel (on the largest size):
+/// up to `REPEATS`, but no more once `TIME_BUDGET` is spent and `MIN_REPEATS`
+/// are in (a software GPU is slow, and the queue is shared).
+pub const WARMUP: usize = 1;
 pub const REPEATS: usize = 7;
+pub const MIN_REPEATS: usize = 3;
+pub const TIME_BUDGET: std::time::Duration = std::time::Duration::from_millis(1500);
 
 /// The kernel's shader, as the device got it.
 pub enum Shader<'a> {
@@ -237,6 +241,7 @@ impl Problem {
         groups: [u32; 3],
     ) -> Result<Summary, EngineError> {
         let mut samples = Vec::with_capacity(REPEATS);
+        let started = Instant::now();
         for i in 0..WARMUP + REPEATS {
             let t = Instant::now();
             ctx.queue
@@ -244,6 +249,9 @@ impl Problem {
             ctx.wait()?;
             if i >= WARMUP {
                 samples.push(t.elapsed().as_secs_f64() * 1e3);
+            }
+            if samples.len() >= MIN_REPEATS && started.elapsed() > TIME_BUDGET {
+                break;
             }
         }
         Ok(Summary::from_ms(&samples))
