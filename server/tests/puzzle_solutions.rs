@@ -47,7 +47,10 @@ fn every_starter_compiles_and_every_solution_passes() {
                 checks,
                 ..
             } => {
-                let size = checks.last().map(|c| c.size.to_string()).unwrap_or_default();
+                let size = checks
+                    .last()
+                    .map(|c| c.size.to_string())
+                    .unwrap_or_default();
                 let mut line = format!(
                     "{:<13} {size:<26} solution {:>8.3} ms (p10 {:.3}, p90 {:.3}) {:>7.2} {}",
                     p.id,

@@ -1,6 +1,6 @@
 //! axe-core finds no accessibility violations on any page, in the light and the
 //! dark theme: the home page, every lesson, the lab (empty and with a result), a
-//! shared run page and the progress page. The theme follows
+//! shared run page, the progress page and the kernel puzzles. The theme follows
 //! `prefers-color-scheme`, which the test sets with Chromium's media emulation
 //! (DevTools `Emulation.setEmulatedMedia`), as a learner's system setting would.
 
@@ -74,6 +74,8 @@ async fn every_page_has_no_axe_violations_in_light_and_dark_mode() {
             "/lab".to_string(),
             run_page.clone(),
             "/progress".to_string(),
+            "/puzzles".to_string(),
+            "/puzzles/tiled-matmul".to_string(),
         ]);
         for path in &pages {
             violations.extend(audit(&browser, &server, path, scheme).await);

@@ -119,18 +119,23 @@ pub async fn leaderboard(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(learner, name, adapter, median_ms, rate, unit)| LeaderRow {
-            name,
-            you: Some(learner) == you,
-            adapter,
-            median_ms,
-            rate,
-            unit,
-        })
+        .map(
+            |(learner, name, adapter, median_ms, rate, unit)| LeaderRow {
+                name,
+                you: Some(learner) == you,
+                adapter,
+                median_ms,
+                rate,
+                unit,
+            },
+        )
         .collect())
 }
 
-pub async fn display_name(pool: &SqlitePool, learner_id: i64) -> Result<Option<String>, sqlx::Error> {
+pub async fn display_name(
+    pool: &SqlitePool,
+    learner_id: i64,
+) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar("SELECT display_name FROM learners WHERE id = ?")
         .bind(learner_id)
         .fetch_optional(pool)

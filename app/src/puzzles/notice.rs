@@ -6,6 +6,7 @@
 use lab_types::LabError;
 
 /// The puzzle's page (ids are content's `a-z0-9-`; anything else goes to the index).
+#[cfg(feature = "ssr")]
 pub fn page_path(id: &str) -> String {
     let safe = !id.is_empty()
         && id.len() <= 64
@@ -67,6 +68,7 @@ pub fn message(code: &str) -> Option<&'static str> {
 mod tests {
     use super::*;
 
+    #[cfg(feature = "ssr")]
     #[test]
     fn only_safe_ids_make_a_page_path() {
         assert_eq!(page_path("tiled-matmul"), "/puzzles/tiled-matmul");

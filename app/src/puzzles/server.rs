@@ -185,7 +185,9 @@ pub async fn set_display_name(name: Option<String>) -> Result<Option<String>, La
         if name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
             return Err(LabError::invalid(
                 "name",
-                format!("a name has at most {MAX_NAME_CHARS} characters, without control characters"),
+                format!(
+                    "a name has at most {MAX_NAME_CHARS} characters, without control characters"
+                ),
             ));
         }
         let name = (!name.is_empty()).then(|| name.to_string());

@@ -222,3 +222,22 @@ fn playground_a_binding_that_does_not_fit_is_a_compile_error() {
     );
     assert_correct(&map_task(RIGHT));
 }
+
+#[test]
+fn playground_a_timed_out_device_is_abandoned_and_the_next_kernel_gets_a_fresh_one() {
+    if !common::gpu_available() {
+        return;
+    }
+    // A wait limit far below one launch stands in for a hung kernel.
+    let engine = lab_engine::Engine::new(lab_engine::EngineConfig {
+        gpu_wait_limit: std::time::Duration::from_micros(1),
+        ..Default::default()
+    });
+    let e = engine
+        .run_puzzle(&map_task(RIGHT), None)
+        .expect_err("nothing finishes in 1 µs");
+    assert!(matches!(e, EngineError::GpuTimeout { .. }), "{e}");
+    engine.set_gpu_wait_limit(std::time::Duration::from_secs(60));
+    let outcome = engine.run_puzzle(&map_task(RIGHT), None).unwrap();
+    assert!(outcome.is_correct(), "{outcome:?}");
+}

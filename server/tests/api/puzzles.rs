@@ -55,8 +55,14 @@ async fn puzzle_pages_render_without_javascript_and_write_nothing() {
     let page = app.get("/puzzles/map").await;
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
-    assert!(html.contains("<textarea") && html.contains("fn main"), "editor with the starter");
-    assert!(html.contains("action=\"/api/puzzles/submit\""), "a plain form post");
+    assert!(
+        html.contains("<textarea") && html.contains("fn main"),
+        "editor with the starter"
+    );
+    assert!(
+        html.contains("action=\"/api/puzzles/submit\""),
+        "a plain form post"
+    );
     assert_eq!(app.get("/puzzles/no-such-puzzle").await.status(), 404);
     assert_eq!(count(&app, "learners").await, 0, "a GET creates no learner");
 }
@@ -68,9 +74,15 @@ async fn lengths_and_workgroup_and_dispatch_bounds_are_refused_with_4xx_and_writ
     let long = format!("{MAP_SOLUTION}{}", "// padding\n".repeat(1600));
     let cases = [
         (long.as_str(), "16384"),
-        (&MAP_SOLUTION.replace("workgroup_size(64)", "workgroup_size(512)") as &str, "256"),
+        (
+            &MAP_SOLUTION.replace("workgroup_size(64)", "workgroup_size(512)") as &str,
+            "256",
+        ),
         // One invocation per workgroup: 1 048 576 workgroups for the large size.
-        (&MAP_SOLUTION.replace("workgroup_size(64)", "workgroup_size(1)") as &str, "65535"),
+        (
+            &MAP_SOLUTION.replace("workgroup_size(64)", "workgroup_size(1)") as &str,
+            "65535",
+        ),
     ];
     for (source, says) in cases {
         let resp = submit(&app, &client, "map", source).await;
@@ -102,8 +114,14 @@ async fn a_compile_error_comes_back_with_line_and_column() {
     // Stored, so that the page shows it next to the code.
     let page = client.get(app.url("/puzzles/map")).send().await.unwrap();
     let html = page.text().await.unwrap();
-    assert!(html.contains("Compile error") && html.contains("Line 7, column"), "the page shows it");
-    assert!(html.contains("gid.x +;"), "the editor keeps the learner's kernel");
+    assert!(
+        html.contains("Compile error") && html.contains("Line 7, column"),
+        "the page shows it"
+    );
+    assert!(
+        html.contains("gid.x +;"),
+        "the editor keeps the learner's kernel"
+    );
 }
 
 #[tokio::test]
@@ -114,9 +132,16 @@ async fn a_wrong_kernel_shows_its_first_mismatch_and_a_right_one_is_timed_and_so
     let app = spawn_app().await;
     let client = new_browser();
     let wrong = MAP_SOLUTION.replace("2.0 * x[i] + 1.0", "select(2.0 * x[i] + 1.0, 0.0, i == 5u)");
-    let body: Value = submit(&app, &client, "map", &wrong).await.json().await.unwrap();
+    let body: Value = submit(&app, &client, "map", &wrong)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(body["outcome"]["verdict"], "wrong", "{body}");
-    assert_eq!(body["outcome"]["checks"][0]["first_mismatch"]["index"], 5, "{body}");
+    assert_eq!(
+        body["outcome"]["checks"][0]["first_mismatch"]["index"], 5,
+        "{body}"
+    );
 
     let resp = submit(&app, &client, "map", MAP_SOLUTION).await;
     assert_eq!(resp.status(), 200);
@@ -135,9 +160,22 @@ async fn a_wrong_kernel_shows_its_first_mismatch_and_a_right_one_is_timed_and_so
         .text()
         .await
         .unwrap();
-    assert!(html.contains("Correct!") && html.contains("anonymous (you)"), "verdict and leaderboard");
-    let progress = client.get(app.url("/progress")).send().await.unwrap().text().await.unwrap();
-    assert!(progress.contains("Kernel puzzles solved: 1 of 6"), "progress counts it");
+    assert!(
+        html.contains("Correct!") && html.contains("anonymous (you)"),
+        "verdict and leaderboard"
+    );
+    let progress = client
+        .get(app.url("/progress"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        progress.contains("Kernel puzzles solved: 1 of 6"),
+        "progress counts it"
+    );
 
     // A display name shows on the leaderboard.
     let resp = client
@@ -148,7 +186,14 @@ async fn a_wrong_kernel_shows_its_first_mismatch_and_a_right_one_is_timed_and_so
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
-    let html = client.get(app.url("/puzzles/map")).send().await.unwrap().text().await.unwrap();
+    let html = client
+        .get(app.url("/puzzles/map"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("Ada (you)"), "named on the leaderboard");
 }
 
@@ -170,14 +215,36 @@ async fn a_plain_form_post_is_sent_back_to_the_puzzle_page() {
     assert!(resp.status().is_redirection(), "{}", resp.status());
     let to = resp.headers()[LOCATION].to_str().unwrap().to_string();
     assert_eq!(to, "/puzzles/map?error=workgroup#result");
-    let html = client.get(app.url(&to)).send().await.unwrap().text().await.unwrap();
-    assert!(html.contains("at most 256 invocations"), "the page explains the refusal");
+    let html = client
+        .get(app.url(&to))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("at most 256 invocations"),
+        "the page explains the refusal"
+    );
 
-    let resp = post(MAP_SOLUTION.replace("let i", "let let")).await.unwrap();
+    let resp = post(MAP_SOLUTION.replace("let i", "let let"))
+        .await
+        .unwrap();
     assert!(resp.status().is_redirection());
     assert_eq!(resp.headers()[LOCATION], "/puzzles/map#result");
-    let html = client.get(app.url("/puzzles/map")).send().await.unwrap().text().await.unwrap();
-    assert!(html.contains("Compile error"), "the stored verdict is shown");
+    let html = client
+        .get(app.url("/puzzles/map"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Compile error"),
+        "the stored verdict is shown"
+    );
 }
 
 #[tokio::test]

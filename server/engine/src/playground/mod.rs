@@ -108,7 +108,7 @@ fn check_sizes(task: &PuzzleTask) -> Result<(), EngineError> {
 
 /// What was checked before the device: a kernel to run, or the outcome already.
 enum Prepared {
-    Run(compile::Checked, Vec<[u32; 3]>),
+    Run(Box<compile::Checked>, Vec<[u32; 3]>),
     Done(PuzzleOutcome),
 }
 
@@ -124,7 +124,7 @@ fn prepare(task: &PuzzleTask) -> Result<Prepared, EngineError> {
         .iter()
         .map(|&s| dispatch(task.reference, s, checked.workgroup_size))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Prepared::Run(checked, groups))
+    Ok(Prepared::Run(Box::new(checked), groups))
 }
 
 impl Engine {
@@ -172,7 +172,7 @@ fn on_device(
     slot: &mut Option<PlaygroundDevice>,
     gpu: &VisibleGpu<'_>,
     task: &PuzzleTask,
-    checked: compile::Checked,
+    checked: Box<compile::Checked>,
     groups: &[[u32; 3]],
 ) -> Result<PuzzleOutcome, EngineError> {
     if slot.as_ref().map(|d| d.physical_index) != Some(gpu.physical_index) {
@@ -188,7 +188,7 @@ fn on_device(
     let ctx = &device.ctx;
     let adapter = gpu.entry.name.clone();
     let workgroup_size = checked.workgroup_size;
-    let pipeline = match run::pipeline(ctx, Shader::Learner(checked.module)) {
+    let pipeline = match run::pipeline(ctx, Shader::Learner(Box::new(checked.module))) {
         Ok(p) => p,
         Err(PipelineError::Rejected(message)) => {
             return Ok(PuzzleOutcome::CompileError(CompileError {

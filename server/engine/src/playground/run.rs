@@ -25,7 +25,7 @@ pub const TIME_BUDGET: std::time::Duration = std::time::Duration::from_millis(15
 /// The kernel's shader, as the device got it.
 pub enum Shader<'a> {
     /// A learner's module, validated and loop-bounded.
-    Learner(wgpu::naga::Module),
+    Learner(Box<wgpu::naga::Module>),
     /// A built-in kernel's WGSL.
     Builtin(&'a str),
 }
@@ -46,7 +46,7 @@ pub fn pipeline(
     device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
     device.push_error_scope(wgpu::ErrorFilter::Validation);
     let source = match shader {
-        Shader::Learner(module) => wgpu::ShaderSource::Naga(Cow::Owned(module)),
+        Shader::Learner(module) => wgpu::ShaderSource::Naga(Cow::Owned(*module)),
         Shader::Builtin(wgsl) => wgpu::ShaderSource::Wgsl(wgsl.into()),
     };
     let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
