@@ -7,7 +7,7 @@ use reqwest::Client;
 use serde_json::Value;
 
 use crate::helpers::{spawn_app, spawn_with, test_settings, TestApp};
-use crate::quiz::new_browser;
+use crate::quiz::{new_browser, post_form};
 
 const SUBMIT: &str = "/api/puzzles/submit";
 const MAP_SOLUTION: &str = "struct Params { m: u32, k: u32, n: u32, relu: u32 }
@@ -245,6 +245,34 @@ async fn a_plain_form_post_is_sent_back_to_the_puzzle_page() {
         html.contains("Compile error"),
         "the stored verdict is shown"
     );
+}
+
+#[tokio::test]
+async fn a_kernel_waits_in_the_labs_queue_within_the_learners_share() {
+    let app = spawn_app().await;
+    let alice = new_browser();
+    // Seconds of CPU work each: Alice's share (one running, one waiting) is full.
+    let slow = [
+        ("action", "cpu"),
+        ("model", "large"),
+        ("n", "4096"),
+        ("b", "256"),
+        ("device", "cpu"),
+        ("threads", "0"),
+        ("repeats", "1"),
+    ];
+    for _ in 0..2 {
+        let resp = post_form(&app, &alice, "/api/lab/start", &slow).await;
+        assert_eq!(resp.status(), 200);
+    }
+    let resp = submit(&app, &alice, "map", MAP_SOLUTION).await;
+    assert_eq!(resp.status(), 429, "the kernel is one more job of hers");
+    assert!(resp.text().await.unwrap().contains("TooManyJobs"));
+    assert_eq!(count(&app, "puzzle_submissions").await, 0);
+    // A compile error needs no device, so it never waits.
+    let broken = MAP_SOLUTION.replace("let i", "let let");
+    let resp = submit(&app, &alice, "map", &broken).await;
+    assert_eq!(resp.status(), 200);
 }
 
 #[tokio::test]
