@@ -69,7 +69,7 @@ fn every_starter_compiles_and_every_solution_passes() {
                         b.unit.label()
                     );
                 }
-                eprintln!("{line}  [{adapter}]");
+                eprintln!("{line}  [{adapter}; {}]", timing.method);
             }
             other => panic!("{}'s solution is not correct: {other:#?}", p.id),
         }

@@ -141,6 +141,6 @@ fn TimingTable(timing: KernelTiming, builtins: Vec<KernelTiming>) -> impl IntoVi
                     .collect_view()}
             </tbody>
         </table>
-        <p class="timing-method">{format!("Measured as the {method}, after a warm-up launch.")}</p>
+        <p class="timing-method">{format!("Measured with the {method}, after a warm-up launch.")}</p>
     }
 }

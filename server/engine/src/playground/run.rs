@@ -186,6 +186,7 @@ impl Problem {
         ctx: &GpuContext,
         pipeline: &wgpu::ComputePipeline,
         groups: [u32; 3],
+        stamps: Option<&Stamps>,
     ) -> wgpu::CommandEncoder {
         let mut encoder = ctx
             .device
@@ -193,13 +194,22 @@ impl Problem {
                 label: Some("playground"),
             });
         {
+            let timestamp_writes = stamps.map(|s| wgpu::ComputePassTimestampWrites {
+                query_set: &s.set,
+                beginning_of_pass_write_index: Some(0),
+                end_of_pass_write_index: Some(1),
+            });
             let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
                 label: Some("playground"),
-                timestamp_writes: None,
+                timestamp_writes,
             });
             pass.set_pipeline(pipeline);
             pass.set_bind_group(0, &self.bind_group, &[]);
             pass.dispatch_workgroups(groups[0], groups[1], groups[2]);
+        }
+        if let Some(s) = stamps {
+            encoder.resolve_query_set(&s.set, 0..2, &s.resolve, 0);
+            encoder.copy_buffer_to_buffer(&s.resolve, 0, &s.read, 0, 16);
         }
         encoder
     }
@@ -214,7 +224,7 @@ impl Problem {
         let nan = vec![f32::NAN; (self.y_bytes / 4) as usize];
         ctx.queue
             .write_buffer(&self.y, 0, bytemuck::cast_slice(&nan));
-        let mut encoder = self.encode(ctx, pipeline, groups);
+        let mut encoder = self.encode(ctx, pipeline, groups, None);
         encoder.copy_buffer_to_buffer(&self.y, 0, &self.staging, 0, self.y_bytes);
         ctx.queue.submit([encoder.finish()]);
         let (tx, rx) = mpsc::channel();
@@ -233,27 +243,97 @@ impl Problem {
         Ok(out)
     }
 
-    /// Wall-clock time of launches (submit + wait), after a warm-up.
+    /// Kernel time of launches after a warm-up: GPU timestamps around the
+    /// compute pass where the adapter has them, else the wall clock around
+    /// submit + wait. Answers the summary and how it was measured.
     pub fn time(
         &self,
         ctx: &GpuContext,
         pipeline: &wgpu::ComputePipeline,
         groups: [u32; 3],
-    ) -> Result<Summary, EngineError> {
-        let mut samples = Vec::with_capacity(REPEATS);
+    ) -> Result<(Summary, &'static str), EngineError> {
+        let stamps = ctx.timestamps.then(|| Stamps::new(ctx));
+        let (mut wall, mut gpu) = (Vec::with_capacity(REPEATS), Vec::with_capacity(REPEATS));
         let started = Instant::now();
         for i in 0..WARMUP + REPEATS {
             let t = Instant::now();
-            ctx.queue
-                .submit([self.encode(ctx, pipeline, groups).finish()]);
+            let encoder = self.encode(ctx, pipeline, groups, stamps.as_ref());
+            ctx.queue.submit([encoder.finish()]);
             ctx.wait()?;
+            let elapsed = t.elapsed().as_secs_f64() * 1e3;
+            let kernel = match &stamps {
+                Some(s) => s.read_ms(ctx)?,
+                None => None,
+            };
             if i >= WARMUP {
-                samples.push(t.elapsed().as_secs_f64() * 1e3);
+                wall.push(elapsed);
+                gpu.extend(kernel);
             }
-            if samples.len() >= MIN_REPEATS && started.elapsed() > TIME_BUDGET {
+            if wall.len() >= MIN_REPEATS && started.elapsed() > TIME_BUDGET {
                 break;
             }
         }
-        Ok(Summary::from_ms(&samples))
+        // Timestamps only count when every launch gave a plausible one.
+        if !gpu.is_empty() && gpu.len() == wall.len() {
+            Ok((
+                Summary::from_ms(&gpu),
+                "GPU timestamps around the compute pass",
+            ))
+        } else {
+            Ok((Summary::from_ms(&wall), "wall clock around submit + wait"))
+        }
+    }
+}
+
+/// A timestamp query pair and the buffers that bring it back.
+struct Stamps {
+    set: wgpu::QuerySet,
+    resolve: wgpu::Buffer,
+    read: wgpu::Buffer,
+}
+
+impl Stamps {
+    fn new(ctx: &GpuContext) -> Stamps {
+        Stamps {
+            set: ctx.device.create_query_set(&wgpu::QuerySetDescriptor {
+                label: Some("playground pass"),
+                ty: wgpu::QueryType::Timestamp,
+                count: 2,
+            }),
+            resolve: ctx.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("playground timestamps"),
+                size: 16,
+                usage: wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC,
+                mapped_at_creation: false,
+            }),
+            read: ctx.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("playground timestamps readback"),
+                size: 16,
+                usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            }),
+        }
+    }
+
+    /// The last launch's kernel time in ms (`None` when the ticks make no sense).
+    fn read_ms(&self, ctx: &GpuContext) -> Result<Option<f64>, EngineError> {
+        let (tx, rx) = mpsc::channel();
+        self.read
+            .slice(..)
+            .map_async(wgpu::MapMode::Read, move |r| {
+                let _ = tx.send(r);
+            });
+        ctx.wait()?;
+        receive_mapping(ctx, &rx)?;
+        let ticks: [u64; 2] = {
+            let view = self.read.slice(..).get_mapped_range();
+            let t: &[u64] = bytemuck::cast_slice(&view);
+            [t[0], t[1]]
+        };
+        self.read.unmap();
+        Ok(ticks[1]
+            .checked_sub(ticks[0])
+            .filter(|&d| d > 0)
+            .map(|d| d as f64 * ctx.timestamp_period_ns / 1e6))
     }
 }
