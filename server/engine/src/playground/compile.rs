@@ -192,3 +192,34 @@ mod tests {
         assert!(matches!(check(&src, false), Err(Refusal::Compile(_))));
     }
 }
+
+#[cfg(test)]
+mod hostile {
+    use super::*;
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let depth = 7000;
+        let src = format!(
+            "@compute @workgroup_size(1)\nfn main() {{\n  let x = {}1.0{};\n}}\n",
+            "(".repeat(depth),
+            ")".repeat(depth)
+        );
+        assert!(src.len() <= MAX_SOURCE_BYTES);
+        assert!(check(&src, false).is_err());
+        let blocks = format!(
+            "@compute @workgroup_size(1)\nfn main() {{\n{}{}\n}}\n",
+            "{".repeat(5000),
+            "}".repeat(5000)
+        );
+        assert!(check(&blocks, false).is_err());
+        for chain in ["-", "!", "~"] {
+            let unary = format!(
+                "@compute @workgroup_size(1)\nfn main() {{\n  let x = {}1;\n}}\n",
+                chain.repeat(7000)
+            );
+            // Deep, but either refused or accepted: never a stack overflow.
+            let _ = check(&unary, false);
+        }
+    }
+}
