@@ -24,6 +24,21 @@ y[row * p.n + col] = acc;
 }
 ";
 
+const SUM_BODY: &str = "var<workgroup> partial: array<f32, 256>;
+@compute @workgroup_size(256)
+fn main(@builtin(local_invocation_index) t: u32) {
+var acc = 0.0;
+for (var i = t; i < p.n; i = i + 256u) { acc = acc + x[i]; }
+partial[t] = acc;
+workgroupBarrier();
+for (var s = 128u; s > 0u; s = s >> 1u) {
+if (t < s) { partial[t] = partial[t] + partial[t + s]; }
+workgroupBarrier();
+}
+if (t == 0u) { y[0] = partial[0]; }
+}
+";
+
 fn map_solution() -> String {
     format!(
         "{HEADER}@compute @workgroup_size(64)\nfn main(@builtin(global_invocation_id) gid: vec3<u32>) {{\n\
@@ -60,7 +75,7 @@ async fn submit(browser: &Browser, source: &str) {
 }
 
 #[tokio::test]
-async fn a_learner_solves_the_map_puzzle_without_javascript() {
+async fn a_learner_solves_the_first_three_puzzles_without_javascript() {
     let server = Server::start();
     let browser = Browser::start_with_js(false).await;
     browser.goto(&server.url("/puzzles")).await;
@@ -90,8 +105,28 @@ async fn a_learner_solves_the_map_puzzle_without_javascript() {
         .await
         .contains("anonymous (you)"));
 
+    // The next two puzzles: zip and the reduction.
+    browser
+        .wait_css(".next-puzzle a[href='/puzzles/zip']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser.wait_css("textarea#source").await;
+    submit(
+        &browser,
+        &map_solution().replace("2.0 * x[i] + 1.0", "x[i] + w[i]"),
+    )
+    .await;
+    wait_for_text(&browser, "#result", "Correct!").await;
+    browser.goto(&server.url("/puzzles/sum")).await;
+    submit(&browser, &format!("{HEADER}{SUM_BODY}")).await;
+    wait_for_text(&browser, "#result", "Correct!").await;
+
     browser.goto(&server.url("/puzzles")).await;
-    wait_for_text(&browser, ".solved-count", "solved 1 of").await;
+    wait_for_text(&browser, ".solved-count", "solved 3 of").await;
+    browser.goto(&server.url("/progress")).await;
+    wait_for_text(&browser, ".puzzles-solved", "3 of 6").await;
     browser.close().await;
 }
 
