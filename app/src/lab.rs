@@ -9,8 +9,8 @@ use std::sync::Arc;
 use tokio::sync::watch;
 
 use lab_types::{
-    DeviceList, ExperimentRequest, ExperimentResult, JobStatus, LabError, LimitsView, QueueView,
-    RunParams, RunReport, TimingParams, TimingReport,
+    CompileError, DeviceList, ExperimentRequest, ExperimentResult, JobStatus, LabError, LimitsView,
+    PuzzleOutcome, PuzzleTask, QueueView, RunParams, RunReport, TimingParams, TimingReport,
 };
 
 /// A boxed future, so that `Lab` stays object-safe (`Arc<dyn Lab>`).
@@ -158,6 +158,22 @@ pub trait Lab: Send + Sync + 'static {
 
     /// A timing report kept from `timing_demo`, by id.
     fn timing_result(&self, id: &str) -> Option<TimingReport>;
+
+    /// Whether the kernel playground is on (a setting turns it off).
+    fn playground_enabled(&self) -> bool;
+
+    /// What can be said about a puzzle kernel without running it: `Err` for a
+    /// bound it breaks (or the playground being off), `Ok(Some(_))` for a
+    /// compile error, `Ok(None)` when it may be queued.
+    fn check_puzzle(&self, task: &PuzzleTask) -> Result<Option<CompileError>, LabError>;
+
+    /// Checks and times a puzzle kernel on the GPU: queued like any run, in
+    /// the owner's share, under the GPU wait limit.
+    fn run_puzzle(
+        &self,
+        task: PuzzleTask,
+        owner: Owner,
+    ) -> LabFuture<'_, Result<PuzzleOutcome, LabError>>;
 
     /// Turns true once the server is shutting down (progress streams end).
     fn stopping(&self) -> watch::Receiver<bool>;

@@ -9,6 +9,7 @@ pub mod learner;
 pub mod lesson_body;
 pub mod lessons;
 pub mod progress;
+pub mod puzzles;
 pub mod quiz;
 pub mod request;
 pub mod review;
@@ -78,6 +79,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/teach/:secret") view=classes::DashboardPage ssr=SsrMode::Async/>
                     <Route path=path!("/join") view=classes::JoinPage ssr=SsrMode::Async/>
                     <Route path=path!("/transfer") view=transfer::TransferPage ssr=SsrMode::Async/>
+                    <Route path=path!("/puzzles") view=puzzles::PuzzlesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/puzzles/:id") view=puzzles::PuzzlePage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <SiteFooter/>

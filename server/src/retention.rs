@@ -34,10 +34,12 @@ impl From<&LabSettings> for Retention {
 pub(crate) struct Pruned {
     pub runs: u64,
     pub learners: u64,
+    pub submissions: u64,
 }
 
-/// One pass: runs older than `run_days` (and beyond the newest `MAX_RUNS`),
-/// learners with no answer or run in `learner_days`.
+/// One pass: runs and puzzle submissions older than `run_days` (and runs
+/// beyond the newest `MAX_RUNS`), learners with no answer, run or submission
+/// in `learner_days` (their leaderboard times go with them).
 pub(crate) async fn prune(pool: &SqlitePool, r: Retention) -> Result<Pruned, sqlx::Error> {
     let cutoff = |days: u32| format!("-{days} days");
     let mut runs =
@@ -59,13 +61,26 @@ pub(crate) async fn prune(pool: &SqlitePool, r: Retention) -> Result<Pruned, sql
          AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.learner_id = learners.id \
                          AND a.created_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?1)) \
          AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.learner_id = learners.id \
-                         AND r.created_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?1))",
+                         AND r.created_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?1)) \
+         AND NOT EXISTS (SELECT 1 FROM puzzle_submissions s WHERE s.learner_id = learners.id \
+                         AND s.created_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?1))",
     )
     .bind(cutoff(r.learner_days))
     .execute(pool)
     .await?
     .rows_affected();
-    Ok(Pruned { runs, learners })
+    let submissions = sqlx::query(
+        "DELETE FROM puzzle_submissions WHERE created_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?)",
+    )
+    .bind(cutoff(r.run_days))
+    .execute(pool)
+    .await?
+    .rows_affected();
+    Ok(Pruned {
+        runs,
+        learners,
+        submissions,
+    })
 }
 
 /// Prunes now and then every hour, for as long as the server runs.
@@ -74,7 +89,12 @@ pub(crate) fn spawn(pool: SqlitePool, retention: Retention) {
         loop {
             match tokio::time::timeout(PASS_LIMIT, prune(&pool, retention)).await {
                 Ok(Ok(p)) if p != Pruned::default() => {
-                    tracing::info!(runs = p.runs, learners = p.learners, "retention: deleted")
+                    tracing::info!(
+                        runs = p.runs,
+                        learners = p.learners,
+                        submissions = p.submissions,
+                        "retention: deleted"
+                    )
                 }
                 Ok(Ok(_)) => {}
                 Ok(Err(e)) => tracing::warn!(error = %e, "retention pass failed"),

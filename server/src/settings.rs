@@ -75,6 +75,11 @@ pub struct LabSettings {
     /// Answers one learner may send per minute; more get 429.
     #[arg(long, env = "LAB_ANSWERS_PER_MINUTE", default_value_t = DEFAULT_ANSWERS_PER_MINUTE)]
     pub answers_per_minute: u32,
+
+    /// Turns the kernel playground off: learners' WGSL kernels are then never
+    /// compiled or run on this server, and /puzzles answers 404.
+    #[arg(long, env = "LAB_NO_PLAYGROUND", default_value_t = false)]
+    pub no_playground: bool,
 }
 
 pub const DEFAULT_QUEUE_WAIT_S: u64 = 300;
@@ -93,6 +98,7 @@ impl Default for LabSettings {
             run_retention_days: DEFAULT_RUN_RETENTION_DAYS,
             learner_retention_days: DEFAULT_LEARNER_RETENTION_DAYS,
             answers_per_minute: DEFAULT_ANSWERS_PER_MINUTE,
+            no_playground: false,
         }
     }
 }
@@ -129,10 +135,10 @@ pub struct EdgeSettings {
 /// 2 minutes: a plain form post waits for its run, and runs are bounded well below.
 pub const DEFAULT_REQUEST_TIMEOUT_S: u64 = 120;
 pub const DEFAULT_HEADER_READ_TIMEOUT_S: u64 = 10;
-/// The largest real request (a sweep as JSON, a quiz answer with every option
-/// ticked) is well under 1 KiB. 16 KiB leaves room for the app's own checks to
-/// answer an over-long field (10 000 characters) with a message naming it.
-pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024;
+/// The largest real request is a puzzle kernel: at most 16 KiB of WGSL, which
+/// form encoding can make up to three times longer. 64 KiB leaves room for the
+/// app's own checks to answer an over-long kernel with a message naming it.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
 pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
 
 impl Default for EdgeSettings {

@@ -50,6 +50,7 @@ impl Application {
                 queue_wait_limit: secs(settings.lab.queue_wait_s),
                 abandon_grace: secs(settings.lab.abandoned_job_grace_s),
                 gpu_wait_limit: secs(settings.lab.gpu_wait_s.max(1)),
+                playground: !settings.lab.no_playground,
             },
             pool.clone(),
         );

@@ -1,7 +1,7 @@
 //! axe-core finds no accessibility violations on any page, in the light and the
 //! dark theme: the home page, every lesson, the lab (empty and with a result), a
-//! shared run page, the progress page and the class pages (teach, join,
-//! transfer, a teacher's dashboard). The theme follows
+//! shared run page, the progress page, /review, the class pages (teach, join,
+//! transfer, a teacher's dashboard) and the kernel puzzles. The theme follows
 //! `prefers-color-scheme`, which the test sets with Chromium's media emulation
 //! (DevTools `Emulation.setEmulatedMedia`), as a learner's system setting would.
 
@@ -129,6 +129,16 @@ async fn every_page_has_no_axe_violations_in_light_and_dark_mode() {
         .await;
     // A class with one member, so the dashboard's tables have rows.
     let dashboard = class_dashboard(&browser, &server).await;
+    // The map puzzle's starter, submitted as it is: its page then shows a verdict.
+    browser.goto(&server.url("/puzzles/map")).await;
+    browser.wait_hydrated().await;
+    browser
+        .wait_css(".kernel-form button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser.wait_css("#result .puzzle-verdict").await;
 
     let mut violations = Vec::new();
     for scheme in ["light", "dark"] {
@@ -146,6 +156,9 @@ async fn every_page_has_no_axe_violations_in_light_and_dark_mode() {
             "/join".to_string(),
             "/transfer".to_string(),
             dashboard.clone(),
+            "/puzzles".to_string(),
+            "/puzzles/map".to_string(),
+            "/puzzles/tiled-matmul".to_string(),
         ]);
         for path in &pages {
             violations.extend(audit(&browser, &server, path, scheme).await);

@@ -42,6 +42,9 @@ pub enum LabError {
     /// No such job or run (404).
     #[error("no such experiment")]
     NotFound,
+    /// A part of the lab this server's settings turn off (404).
+    #[error("{0} is turned off on this server")]
+    TurnedOff(String),
     /// The request never reached the lab: unreadable arguments (400) or a
     /// failed connection (seen by the browser only).
     #[error("{0}")]
@@ -81,7 +84,7 @@ impl LabError {
             LabError::QueueTimeout { .. }
             | LabError::DeviceTimeout { .. }
             | LabError::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
-            LabError::NotFound => StatusCode::NOT_FOUND,
+            LabError::NotFound | LabError::TurnedOff(_) => StatusCode::NOT_FOUND,
             LabError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -10,6 +10,7 @@ mod error;
 mod jobs;
 mod model;
 mod params;
+mod puzzle;
 mod report;
 mod stats;
 
@@ -22,6 +23,10 @@ pub use model::{ModelInfo, Preset, UnknownName};
 pub use params::{
     DeviceChoice, ExperimentRequest, Kernel, LoopStyle, RunParams, SweepKind, SweepParams,
     TimingParams,
+};
+pub use puzzle::{
+    CompileError, Dispatch, KernelTiming, Mismatch, PuzzleOutcome, PuzzleReference, PuzzleSize,
+    PuzzleTask, RateUnit, SizeCheck,
 };
 pub use report::{
     Agreement, ColdStart, DeviceKind, DeviceResult, ExperimentResult, Phases, RunReport,

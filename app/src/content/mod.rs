@@ -7,6 +7,7 @@
 mod error;
 mod lesson_file;
 mod markdown;
+mod puzzle_file;
 mod question_file;
 mod reference_file;
 mod variants;
@@ -14,6 +15,7 @@ mod variants;
 pub use error::ContentError;
 pub use lesson_file::{Lesson, Source};
 pub use markdown::{highlight_css, render_inline_html};
+pub use puzzle_file::Puzzle;
 pub use question_file::{within, NumericAnswer, Question, QuestionKind, QuestionOption, Trap};
 pub use reference_file::{Provenance, ReferenceRow, ReferenceSet};
 pub use variants::{format_number, Number, Numbers, VariantSpec};
@@ -30,11 +32,13 @@ pub struct Content {
     questions: HashMap<String, Vec<Question>>,
     /// Production libraries measured on the lab's shapes.
     references: Vec<ReferenceSet>,
+    /// Kernel puzzles sorted by `order`.
+    puzzles: Vec<Puzzle>,
 }
 
 impl Content {
-    /// Loads `dir/lessons/*.md`, `dir/questions/*.toml` and `dir/references/*.toml`
-    /// and checks them together.
+    /// Loads `dir/lessons/*.md`, `dir/questions/*.toml`, `dir/references/*.toml`
+    /// and `dir/puzzles/*.toml` and checks them together.
     pub fn load(dir: &Path) -> Result<Self, ContentError> {
         let mut lessons = lesson_file::load_dir(&dir.join("lessons"))?;
         lessons.sort_by_key(|l| l.order);
@@ -43,10 +47,12 @@ impl Content {
         let slugs: HashSet<&str> = lessons.iter().map(|l| l.slug.as_str()).collect();
         let questions = question_file::load_dir(&dir.join("questions"), &slugs)?;
         let references = reference_file::load_dir(&dir.join("references"))?;
+        let puzzles = puzzle_file::load_dir(&dir.join("puzzles"))?;
         Ok(Self {
             lessons,
             questions,
             references,
+            puzzles,
         })
     }
 
@@ -69,6 +75,14 @@ impl Content {
 
     pub fn references(&self) -> &[ReferenceSet] {
         &self.references
+    }
+
+    pub fn puzzles(&self) -> &[Puzzle] {
+        &self.puzzles
+    }
+
+    pub fn puzzle(&self, id: &str) -> Option<&Puzzle> {
+        self.puzzles.iter().find(|p| p.id == id)
     }
 
     pub fn questions_for(&self, slug: &str) -> &[Question] {

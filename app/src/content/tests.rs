@@ -438,3 +438,51 @@ fn eight_shipped_numeric_questions_have_variants() {
         .collect();
     assert!(with_variants.len() >= 8, "{with_variants:?}");
 }
+
+#[test]
+fn the_shipped_puzzles_load_in_order_with_their_references() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content");
+    let content = Content::load(&dir).expect("the shipped content loads");
+    let ids: Vec<&str> = content.puzzles().iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["map", "zip", "sum", "matmul", "tiled-matmul", "linear-relu"]
+    );
+    assert!(
+        content
+            .puzzle("tiled-matmul")
+            .unwrap()
+            .needs_workgroup_memory
+    );
+    assert!(content.puzzle("nope").is_none());
+}
+
+#[test]
+fn a_broken_puzzle_file_names_the_file_and_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(
+        dir.path(),
+        &[("01-alpha.md", LESSON)],
+        &[("alpha.toml", QUESTIONS)],
+    );
+    fs::create_dir_all(dir.path().join("puzzles")).unwrap();
+    let file = r#"
+id = "map"
+order = 1
+title = "Map"
+summary = "s"
+statement = "s"
+reference = "map"
+sizes = [{ m = 1, k = 1, n = 0 }]
+hints = []
+starter = "x"
+solution = "x"
+"#;
+    fs::write(dir.path().join("puzzles/bad.toml"), file).unwrap();
+    let err = Content::load(dir.path()).expect_err("refused").to_string();
+    assert!(err.contains("bad.toml") && err.contains("sizes"), "{err}");
+    let unknown = file.replace("reference = \"map\"", "reference = \"fft\"");
+    fs::write(dir.path().join("puzzles/bad.toml"), unknown).unwrap();
+    let err = Content::load(dir.path()).expect_err("refused").to_string();
+    assert!(err.contains("bad.toml"), "{err}");
+}

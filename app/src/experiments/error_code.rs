@@ -19,7 +19,7 @@ pub fn code(e: &LabError) -> &'static str {
         LabError::TooManyJobs { .. } => "yours-busy",
         LabError::Cancelled => "cancelled",
         LabError::DeviceTimeout { .. } => "device-timeout",
-        LabError::NotFound | LabError::Internal { .. } => "failed",
+        LabError::NotFound | LabError::TurnedOff(_) | LabError::Internal { .. } => "failed",
     }
 }
 

@@ -13,6 +13,7 @@ pub fn SiteHeader() -> impl IntoView {
                     <li><a href="/">"Lessons"</a></li>
                     <li><a href="/lab">"Lab"</a></li>
                     <li><a href="/review">"Review"</a></li>
+                    <li><a href="/puzzles">"Puzzles"</a></li>
                     <li><a href="/progress">"My progress"</a></li>
                     <li><a href="/join">"Class"</a></li>
                 </ul>

@@ -42,6 +42,8 @@ fn ProgressSummary(progress: ProgressView, status: StudyStatus) -> impl IntoView
         lessons,
         overall,
         next,
+        puzzles_solved,
+        puzzles_total,
     } = progress;
     let percent = overall.percent_correct();
     view! {
@@ -65,6 +67,12 @@ fn ProgressSummary(progress: ProgressView, status: StudyStatus) -> impl IntoView
             }}
             {(status.due > 0).then(|| view! { <a href="/review">"review now"</a> })}
         </p>
+        {(puzzles_total > 0).then(|| view! {
+            <p class="puzzles-solved">
+                {format!("Kernel puzzles solved: {puzzles_solved} of {puzzles_total}. ")}
+                <a href="/puzzles">"Go to the puzzles"</a>
+            </p>
+        })}
         <table class="progress-table">
             <caption>"Lesson by lesson"</caption>
             <thead>

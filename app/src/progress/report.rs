@@ -18,11 +18,21 @@ pub async fn progress(
     content: &Content,
     learner: Option<i64>,
 ) -> Result<ProgressView, sqlx::Error> {
-    let records = match learner {
-        Some(id) => db::question_records(pool, id).await?,
-        None => Vec::new(),
+    let (records, solved) = match learner {
+        Some(id) => (
+            db::question_records(pool, id).await?,
+            crate::puzzles::db::solved(pool, id).await?,
+        ),
+        None => (Vec::new(), Vec::new()),
     };
-    Ok(summarise(content, &records))
+    let mut view = summarise(content, &records);
+    // Only puzzles still in the content count.
+    view.puzzles_solved = content
+        .puzzles()
+        .iter()
+        .filter(|p| solved.contains(&p.id))
+        .count();
+    Ok(view)
 }
 
 pub fn summarise(content: &Content, records: &[QuestionRecord]) -> ProgressView {
@@ -58,6 +68,8 @@ pub fn summarise(content: &Content, records: &[QuestionRecord]) -> ProgressView 
         lessons,
         overall,
         next,
+        puzzles_solved: 0,
+        puzzles_total: content.puzzles().len(),
     }
 }
 

@@ -14,9 +14,14 @@ pub async fn get_progress() -> Result<ProgressView, FormError> {
     let learner = crate::learner::current_learner(&state.pool)
         .await
         .map_err(|e| FormError::internal("reading the learner failed", e))?;
-    super::report::progress(&state.pool, &state.content, learner)
+    let mut view = super::report::progress(&state.pool, &state.content, learner)
         .await
-        .map_err(|e| FormError::internal("reading progress failed", e))
+        .map_err(|e| FormError::internal("reading progress failed", e))?;
+    if !state.lab.playground_enabled() {
+        // No puzzles to point to on a server without the playground.
+        view.puzzles_total = 0;
+    }
+    Ok(view)
 }
 
 /// Deletes this learner's answers; `confirm` must be `yes` (the checkbox that makes

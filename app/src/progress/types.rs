@@ -49,4 +49,7 @@ pub struct ProgressView {
     pub overall: Tally,
     /// The first lesson, in course order, with an unanswered or wrong question.
     pub next: Option<LessonProgress>,
+    /// Kernel puzzles solved (a correct kernel on any GPU), of those in the content.
+    pub puzzles_solved: usize,
+    pub puzzles_total: usize,
 }

@@ -78,6 +78,8 @@ pub struct Engine {
     models: Mutex<HashMap<Preset, Arc<Mlp>>>,
     /// `gpu_wait_limit` in µs; devices opened later use the current value.
     gpu_wait_limit_us: AtomicU64,
+    /// The kernel playground's own device (see `playground`).
+    pub(crate) playground: crate::playground::PlaygroundSlot,
 }
 
 /// A poisoned lock only means an earlier run panicked; the data is still usable.
@@ -93,6 +95,7 @@ impl Engine {
             gpus: Mutex::new(HashMap::new()),
             models: Mutex::new(HashMap::new()),
             gpu_wait_limit_us: AtomicU64::new(config.gpu_wait_limit.as_micros() as u64),
+            playground: Default::default(),
             config,
         }
     }

@@ -23,6 +23,7 @@ mod measure;
 pub mod model;
 pub mod params;
 pub mod peak;
+pub mod playground;
 pub mod testing;
 mod timing_demo;
 pub mod visibility;

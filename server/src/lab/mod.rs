@@ -22,8 +22,8 @@ use app::experiments::store;
 use app::lab::{Job, JobState, Lab, LabFuture, Owner};
 use lab_engine::{Engine, EngineConfig};
 use lab_types::{
-    DeviceList, ExperimentRequest, ExperimentResult, LabError, LimitsView, QueueView, TimingParams,
-    TimingReport,
+    CompileError, DeviceList, ExperimentRequest, ExperimentResult, LabError, LimitsView,
+    PuzzleOutcome, PuzzleTask, QueueView, TimingParams, TimingReport,
 };
 use sqlx::SqlitePool;
 use tokio::sync::watch;
@@ -46,6 +46,8 @@ pub(crate) struct LabConfig {
     pub abandon_grace: Duration,
     /// How long one wait for the GPU may take.
     pub gpu_wait_limit: Duration,
+    /// The kernel playground (learners' WGSL on the server's GPU) is on.
+    pub playground: bool,
 }
 
 pub(crate) struct EngineLab {
@@ -314,6 +316,55 @@ impl Lab for EngineLab {
             .map_err(|e| LabError::internal(format!("timing demo thread: {e}")))??;
             self.timing.keep(id.clone(), report.clone());
             Ok((id, report))
+        })
+    }
+
+    fn playground_enabled(&self) -> bool {
+        self.config.playground
+    }
+
+    fn check_puzzle(&self, task: &PuzzleTask) -> Result<Option<CompileError>, LabError> {
+        self.refuse_when_stopping()?;
+        if !self.config.playground {
+            return Err(LabError::TurnedOff("the kernel playground".into()));
+        }
+        Ok(self.engine.check_puzzle(task)?)
+    }
+
+    fn run_puzzle(
+        &self,
+        task: PuzzleTask,
+        owner: Owner,
+    ) -> LabFuture<'_, Result<PuzzleOutcome, LabError>> {
+        // A kernel runs on the GPU only (a software one holds the CPU too).
+        let needs = self.needs(true, false, None);
+        let checked = self.check_puzzle(&task);
+        let engine = self.engine.clone();
+        let (queue, occupancy) = (self.queue.clone(), self.occupancy.clone());
+        Box::pin(async move {
+            if let Some(error) = checked? {
+                return Ok(PuzzleOutcome::CompileError(error));
+            }
+            let place = queue.admit(needs, Some(owner)).map_err(Self::refused)?;
+            queue
+                .wait_turn(
+                    &place,
+                    |_| {},
+                    || *self.stopping.borrow(),
+                    self.config.queue_wait_limit,
+                )
+                .await
+                .map_err(|e| self.wait_ended(e))?;
+            let occupied = occupancy.enter(needs);
+            // As with the timing demo: the place stays taken until the GPU
+            // work ends, even if the client has gone.
+            tokio::task::spawn_blocking(move || {
+                let (_place, _occupied) = (place, occupied);
+                engine.run_puzzle(&task, None)
+            })
+            .await
+            .map_err(|e| LabError::internal(format!("playground thread: {e}")))?
+            .map_err(LabError::from)
         })
     }
 

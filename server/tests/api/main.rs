@@ -9,6 +9,7 @@ mod helpers;
 mod hostile;
 mod pages;
 mod progress;
+mod puzzles;
 mod quiz;
 mod review;
 mod route_list;

@@ -1,0 +1,146 @@
+//! What the server said about a kernel: a compile error with its position,
+//! the sizes checked (first mismatch), and the timings beside the built-ins.
+
+use lab_types::{CompileError, KernelTiming, PuzzleOutcome, SizeCheck};
+use leptos::prelude::*;
+
+fn ms(v: f64) -> String {
+    if v >= 100.0 {
+        format!("{v:.0} ms")
+    } else if v >= 1.0 {
+        format!("{v:.2} ms")
+    } else {
+        format!("{v:.3} ms")
+    }
+}
+
+fn error_text(v: f64) -> String {
+    if v >= f64::MAX {
+        "not a number".into()
+    } else {
+        format!("{v:.2e}")
+    }
+}
+
+#[component]
+pub fn OutcomeView(outcome: PuzzleOutcome) -> impl IntoView {
+    match outcome {
+        PuzzleOutcome::CompileError(e) => view! { <CompileErrorView error=e/> }.into_any(),
+        PuzzleOutcome::Wrong { adapter, checks } => view! {
+            <div class="puzzle-verdict wrong">
+                <h2 id="verdict">"Not right yet"</h2>
+                <p>{format!("Your kernel ran on {adapter}, but some outputs differ from the CPU reference.")}</p>
+                <ChecksTable checks/>
+            </div>
+        }
+        .into_any(),
+        PuzzleOutcome::Correct {
+            adapter,
+            checks,
+            timing,
+            builtins,
+            workgroup_size,
+        } => {
+            let [x, y, z] = workgroup_size;
+            view! {
+                <div class="puzzle-verdict correct">
+                    <h2 id="verdict">"Correct!"</h2>
+                    <p>{format!(
+                        "Every output matches the CPU reference. Timed on {adapter} with @workgroup_size({x}, {y}, {z}) on the largest size."
+                    )}</p>
+                    <ChecksTable checks/>
+                    <TimingTable timing builtins/>
+                </div>
+            }
+            .into_any()
+        }
+    }
+}
+
+#[component]
+fn CompileErrorView(error: CompileError) -> impl IntoView {
+    let at = match (error.line, error.column) {
+        (Some(l), Some(c)) => format!("Line {l}, column {c}"),
+        (Some(l), None) => format!("Line {l}"),
+        _ => "The kernel does not fit the puzzle".into(),
+    };
+    view! {
+        <div class="puzzle-verdict compile-error">
+            <h2 id="verdict">"Compile error"</h2>
+            <p class="error-position"><strong>{at}</strong></p>
+            <pre class="compiler-message">{error.message}</pre>
+        </div>
+    }
+}
+
+#[component]
+fn ChecksTable(checks: Vec<SizeCheck>) -> impl IntoView {
+    view! {
+        <table class="puzzle-checks">
+            <caption>"Sizes checked against the CPU reference"</caption>
+            <thead>
+                <tr>
+                    <th scope="col">"Size"</th>
+                    <th scope="col">"Largest error"</th>
+                    <th scope="col">"First mismatch"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {checks
+                    .into_iter()
+                    .map(|c| {
+                        let mismatch = match c.first_mismatch {
+                            None => "none".to_string(),
+                            Some(m) => format!(
+                                "y[{}]: expected {}, got {}",
+                                m.index,
+                                m.expected,
+                                m.got.map(|g| g.to_string()).unwrap_or_else(|| "nothing (not written, or not a number)".into())
+                            ),
+                        };
+                        view! {
+                            <tr>
+                                <td>{c.size.to_string()}</td>
+                                <td>{error_text(c.max_abs_error)}</td>
+                                <td>{mismatch}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+#[component]
+fn TimingTable(timing: KernelTiming, builtins: Vec<KernelTiming>) -> impl IntoView {
+    let method = timing.method.clone();
+    let rows: Vec<KernelTiming> = std::iter::once(timing).chain(builtins).collect();
+    view! {
+        <table class="puzzle-timing">
+            <caption>"Speed on the largest size"</caption>
+            <thead>
+                <tr>
+                    <th scope="col">"Kernel"</th>
+                    <th scope="col">"Median"</th>
+                    <th scope="col">"10th–90th percentile"</th>
+                    <th scope="col">"Rate"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {rows
+                    .into_iter()
+                    .map(|t| view! {
+                        <tr>
+                            <th scope="row">{t.name}</th>
+                            <td>{ms(t.summary.median_ms)}</td>
+                            <td>{format!("{} – {}", ms(t.summary.p10_ms), ms(t.summary.p90_ms))}</td>
+                            <td>{format!("{:.2} {}", t.rate, t.unit.label())}</td>
+                        </tr>
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+        <p class="timing-method">{format!("Measured with the {method}, after a warm-up launch.")}</p>
+    }
+}
