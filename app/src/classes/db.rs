@@ -335,4 +335,4 @@ pub async fn demo_runners(
 }
 
 #[cfg(test)]
-pub(crate) mod tests;
+mod tests;

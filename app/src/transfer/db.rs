@@ -96,7 +96,7 @@ pub fn unix_now() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::classes::db::tests::{learner, test_pool};
+    use crate::test_db::{new_learner as learner, test_pool};
 
     #[tokio::test]
     async fn a_code_moves_its_learner_once_and_only_within_ten_minutes() {

@@ -1,32 +1,10 @@
 //! The class queries against a real SQLite file with the real migrations.
 
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::SqlitePool;
 
 use super::*;
-use crate::learner::{create_learner, LearnerToken};
 use crate::quiz::db::{insert_attempt, NewAttempt};
-
-pub(crate) async fn test_pool() -> (SqlitePool, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let options = SqliteConnectOptions::new()
-        .filename(dir.path().join("test.db"))
-        .create_if_missing(true)
-        .foreign_keys(true);
-    let pool = SqlitePoolOptions::new()
-        .max_connections(2)
-        .connect_with(options)
-        .await
-        .unwrap();
-    sqlx::migrate!("../migrations").run(&pool).await.unwrap();
-    (pool, dir)
-}
-
-pub(crate) async fn learner(pool: &SqlitePool) -> i64 {
-    create_learner(pool, &LearnerToken::generate().unwrap())
-        .await
-        .unwrap()
-}
+use crate::test_db::{new_learner as learner, test_pool};
 
 async fn answer(
     pool: &SqlitePool,
@@ -41,6 +19,7 @@ async fn answer(
         question_id,
         answer_json: answer,
         correct,
+        variant: None,
     };
     insert_attempt(pool, &attempt).await.unwrap();
 }
