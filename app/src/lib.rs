@@ -7,6 +7,7 @@ pub mod layout;
 pub mod learner;
 pub mod lesson_body;
 pub mod lessons;
+pub mod predictions;
 pub mod progress;
 pub mod quiz;
 pub mod request;

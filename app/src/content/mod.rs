@@ -7,12 +7,14 @@
 mod error;
 mod lesson_file;
 mod markdown;
+mod prediction_file;
 mod question_file;
 mod reference_file;
 
 pub use error::ContentError;
 pub use lesson_file::{Lesson, Source};
 pub use markdown::{highlight_css, render_inline_html};
+pub use prediction_file::PredictionText;
 pub use question_file::{NumericAnswer, Question, QuestionKind, QuestionOption, Trap};
 pub use reference_file::{Provenance, ReferenceRow, ReferenceSet};
 
@@ -28,6 +30,8 @@ pub struct Content {
     questions: HashMap<String, Vec<Question>>,
     /// Production libraries measured on the lab's shapes.
     references: Vec<ReferenceSet>,
+    /// What each lesson demo asks learners to predict.
+    predictions: Vec<PredictionText>,
 }
 
 impl Content {
@@ -41,10 +45,12 @@ impl Content {
         let slugs: HashSet<&str> = lessons.iter().map(|l| l.slug.as_str()).collect();
         let questions = question_file::load_dir(&dir.join("questions"), &slugs)?;
         let references = reference_file::load_dir(&dir.join("references"))?;
+        let predictions = prediction_file::load(&dir.join("predictions.toml"))?;
         Ok(Self {
             lessons,
             questions,
             references,
+            predictions,
         })
     }
 
@@ -67,6 +73,11 @@ impl Content {
 
     pub fn references(&self) -> &[ReferenceSet] {
         &self.references
+    }
+
+    /// A demo's prediction prompt and explanation (every demo has one: checked at load).
+    pub fn prediction(&self, demo: crate::predictions::types::PredictedDemo) -> Option<&PredictionText> {
+        self.predictions.iter().find(|p| p.prompt.demo == demo)
     }
 
     pub fn questions_for(&self, slug: &str) -> &[Question] {

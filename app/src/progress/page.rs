@@ -24,6 +24,7 @@ pub fn ProgressPage() -> impl IntoView {
                     match (progress.await, status.await) {
                         (Ok(p), Ok(status)) => view! {
                             <ProgressSummary progress=p status/>
+                            <crate::predictions::PredictionStatsLine/>
                             <MasteryRule/>
                         }
                         .into_any(),

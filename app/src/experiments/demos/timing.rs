@@ -9,6 +9,8 @@ use leptos_router::NavigateOptions;
 use super::error_line;
 use super::server::{timing_result, TimingDemo as TimingDemoAction};
 use crate::experiments::describe::ms;
+use crate::predictions::types::PredictedDemo;
+use crate::predictions::{PredictionFields, PredictionResult};
 use lab_types::{Preset, TimingReport};
 
 #[component]
@@ -71,7 +73,7 @@ pub fn TimingDemo() -> impl IntoView {
                     " Batch "
                     <input type="number" name="batch" min="1" max="1024" value="256"/>
                 </label>
-                " "
+                <PredictionFields demo=PredictedDemo::Timing/>
                 <button type="submit" disabled=move || measure.pending().get()>"Time it"</button>
             </ActionForm>
             {move || measure.pending().get().then(|| view! {
@@ -81,7 +83,10 @@ pub fn TimingDemo() -> impl IntoView {
             <Suspense fallback=|| view! { <p aria-live="polite">"Loading the measurement…"</p> }>
                 {move || Suspend::new(async move {
                     match result.await {
-                        Ok(Some(t)) => view! { <TimingTable timing=t/> }.into_any(),
+                        Ok(Some(t)) => view! {
+                            <PredictionResult param="timing_prediction"/>
+                            <TimingTable timing=t/>
+                        }.into_any(),
                         Ok(None) if kept_id().is_some() => view! {
                             <p class="meta">"That measurement is no longer kept: press “Time it” to measure again."</p>
                         }.into_any(),

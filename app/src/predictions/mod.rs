@@ -1,0 +1,16 @@
+//! Predict, then measure: every lesson demo asks what the learner expects before
+//! it runs, stores the guess with the run, and shows it beside the measurement,
+//! scored (numbers within 25 %, choices when equal). `/progress` counts how
+//! often the learner was right.
+
+mod view;
+pub mod score;
+pub mod server;
+pub mod types;
+
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+mod outcome;
+
+pub use view::{PredictionFields, PredictionResult, PredictionStatsLine};
