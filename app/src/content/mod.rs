@@ -76,7 +76,10 @@ impl Content {
     }
 
     /// A demo's prediction prompt and explanation (every demo has one: checked at load).
-    pub fn prediction(&self, demo: crate::predictions::types::PredictedDemo) -> Option<&PredictionText> {
+    pub fn prediction(
+        &self,
+        demo: crate::predictions::types::PredictedDemo,
+    ) -> Option<&PredictionText> {
         self.predictions.iter().find(|p| p.prompt.demo == demo)
     }
 

@@ -57,17 +57,24 @@ pub(super) fn parse(file: &Path, text: &str) -> Result<Vec<PredictionText>, Cont
         .into_iter()
         .map(|demo| {
             let name = demo.name();
-            let entry = raw
-                .remove(name)
-                .ok_or_else(|| ContentError::invalid(file, name, "missing: every demo asks for a prediction"))?;
+            let entry = raw.remove(name).ok_or_else(|| {
+                ContentError::invalid(file, name, "missing: every demo asks for a prediction")
+            })?;
             check_non_empty(file, &format!("{name}.question"), &entry.question)?;
             check_non_empty(file, &format!("{name}.explanation"), &entry.explanation)?;
             let answer = match demo.answer_kind() {
                 AnswerKind::Number { max } => {
                     if !entry.choices.is_empty() {
-                        return Err(ContentError::invalid(file, format!("{name}.choices"), "this demo takes a number, not choices"));
+                        return Err(ContentError::invalid(
+                            file,
+                            format!("{name}.choices"),
+                            "this demo takes a number, not choices",
+                        ));
                     }
-                    PromptAnswer::Number { max, unit: entry.unit.unwrap_or_default() }
+                    PromptAnswer::Number {
+                        max,
+                        unit: entry.unit.unwrap_or_default(),
+                    }
                 }
                 AnswerKind::Choice { values } => {
                     let given: Vec<&str> = entry.choices.iter().map(|c| c.value.as_str()).collect();
@@ -75,19 +82,35 @@ pub(super) fn parse(file: &Path, text: &str) -> Result<Vec<PredictionText>, Cont
                         return Err(ContentError::invalid(
                             file,
                             format!("{name}.choices"),
-                            format!("the values must be {} in this order, not {}", values.join(", "), given.join(", ")),
+                            format!(
+                                "the values must be {} in this order, not {}",
+                                values.join(", "),
+                                given.join(", ")
+                            ),
                         ));
                     }
                     for c in &entry.choices {
-                        check_non_empty(file, &format!("{name}.choices.{}.label", c.value), &c.label)?;
+                        check_non_empty(
+                            file,
+                            &format!("{name}.choices.{}.label", c.value),
+                            &c.label,
+                        )?;
                     }
                     PromptAnswer::Choice {
-                        choices: entry.choices.into_iter().map(|c| (c.value, c.label)).collect(),
+                        choices: entry
+                            .choices
+                            .into_iter()
+                            .map(|c| (c.value, c.label))
+                            .collect(),
                     }
                 }
             };
             Ok(PredictionText {
-                prompt: Prompt { demo, question: entry.question, answer },
+                prompt: Prompt {
+                    demo,
+                    question: entry.question,
+                    answer,
+                },
                 explanation: entry.explanation,
             })
         })
@@ -113,7 +136,9 @@ choices = [{ value = "gpu", label = "The GPU" }, { value = "cpu", label = "The C
 "#;
 
     fn err(text: &str) -> String {
-        parse(Path::new("predictions.toml"), text).unwrap_err().to_string()
+        parse(Path::new("predictions.toml"), text)
+            .unwrap_err()
+            .to_string()
     }
 
     #[test]
@@ -126,8 +151,12 @@ choices = [{ value = "gpu", label = "The GPU" }, { value = "cpu", label = "The C
     #[test]
     fn broken_entries_are_named() {
         assert!(err(&GOOD.replace("[timing]", "[timings]")).contains("timings"));
-        assert!(err(&GOOD.replace("value = \"cpu\"", "value = \"tpu\"")).contains("cost-calculator.choices"));
-        assert!(err(&GOOD.replace("question = \"Which?\"", "question = \" \"")).contains("cost-calculator.question"));
+        assert!(err(&GOOD.replace("value = \"cpu\"", "value = \"tpu\""))
+            .contains("cost-calculator.choices"));
+        assert!(
+            err(&GOOD.replace("question = \"Which?\"", "question = \" \""))
+                .contains("cost-calculator.question")
+        );
         assert!(err(&GOOD.replace("unit = \"GPUs\"", "units = 1")).contains("toml"));
     }
 }

@@ -3,10 +3,10 @@
 //! scored (numbers within 25 %, choices when equal). `/progress` counts how
 //! often the learner was right.
 
-mod view;
 pub mod score;
 pub mod server;
 pub mod types;
+mod view;
 
 #[cfg(feature = "ssr")]
 pub mod db;

@@ -69,8 +69,14 @@ mod tests {
         assert_eq!(score(&Guess::Number(29.9), &m), Some(false));
         assert_eq!(score(&Guess::Number(50.1), &m), Some(false));
         // A count of zero must be predicted exactly.
-        assert_eq!(score(&Guess::Number(0.0), &Measured::Number(0.0)), Some(true));
-        assert_eq!(score(&Guess::Number(1.0), &Measured::Number(0.0)), Some(false));
+        assert_eq!(
+            score(&Guess::Number(0.0), &Measured::Number(0.0)),
+            Some(true)
+        );
+        assert_eq!(
+            score(&Guess::Number(1.0), &Measured::Number(0.0)),
+            Some(false)
+        );
     }
 
     #[test]
@@ -84,15 +90,24 @@ mod tests {
     fn dont_know_and_missing_measurements_are_not_scored() {
         assert_eq!(score(&Guess::DontKnow, &Measured::Number(1.0)), None);
         assert_eq!(score(&Guess::Number(1.0), &Measured::Unavailable), None);
-        assert_eq!(score(&Guess::Number(1.0), &Measured::Choice("gpu".into())), None);
+        assert_eq!(
+            score(&Guess::Number(1.0), &Measured::Choice("gpu".into())),
+            None
+        );
     }
 
     #[test]
     fn numbers_are_parsed_and_bounded() {
         let t = PredictedDemo::Timing;
-        assert_eq!(parse_guess(t, Some(" 12.5 "), None), Ok(Guess::Number(12.5)));
+        assert_eq!(
+            parse_guess(t, Some(" 12.5 "), None),
+            Ok(Guess::Number(12.5))
+        );
         assert_eq!(parse_guess(t, Some(""), Some("yes")), Ok(Guess::DontKnow));
-        assert_eq!(parse_guess(t, Some("3"), Some("yes")), Ok(Guess::Number(3.0)));
+        assert_eq!(
+            parse_guess(t, Some("3"), Some("yes")),
+            Ok(Guess::Number(3.0))
+        );
         for bad in ["", "-1", "NaN", "inf", "1e9", "lots", &"9".repeat(40)] {
             assert!(parse_guess(t, Some(bad), None).is_err(), "{bad}");
         }
@@ -103,7 +118,10 @@ mod tests {
     #[test]
     fn choices_are_checked_against_the_demo() {
         let c = PredictedDemo::CostCalculator;
-        assert_eq!(parse_guess(c, Some("cpu"), None), Ok(Guess::Choice("cpu".into())));
+        assert_eq!(
+            parse_guess(c, Some("cpu"), None),
+            Ok(Guess::Choice("cpu".into()))
+        );
         assert_eq!(parse_guess(c, Some(DONT_KNOW), None), Ok(Guess::DontKnow));
         assert!(parse_guess(c, Some("tpu"), None).is_err());
         assert!(parse_guess(c, None, Some("yes")).is_err());

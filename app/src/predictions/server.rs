@@ -80,9 +80,11 @@ pub async fn prediction_outcome(id: String) -> Result<Option<Outcome>, LabError>
 #[server(prefix = "/api", endpoint = "predictions/stats")]
 pub async fn my_prediction_stats() -> Result<PredictionStats, LabError> {
     let pool = crate::state::pool().map_err(|e| refuse(e.into()))?;
-    let learner = crate::learner::current_learner(&pool)
-        .await
-        .map_err(|e| refuse(LabError::internal(format!("learner for prediction stats: {e}"))))?;
+    let learner = crate::learner::current_learner(&pool).await.map_err(|e| {
+        refuse(LabError::internal(format!(
+            "learner for prediction stats: {e}"
+        )))
+    })?;
     match learner {
         Some(id) => super::db::stats(&pool, id)
             .await

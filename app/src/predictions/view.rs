@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use super::server::{prediction_outcome, prediction_prompt, my_prediction_stats};
+use super::server::{my_prediction_stats, prediction_outcome, prediction_prompt};
 use super::types::{Outcome, PredictedDemo, Prompt, PromptAnswer, Verdict, DONT_KNOW};
 
 /// The prediction fields inside a demo's form: a number (or "I don't know"), or
@@ -31,7 +31,8 @@ pub fn PredictionFields(demo: PredictedDemo) -> impl IntoView {
 #[component]
 fn PromptInputs(prompt: Prompt) -> impl IntoView {
     let question_id = format!("{}-prediction-question", prompt.demo.name());
-    let question = view! { <p id=question_id.clone() class="prediction-question">{prompt.question}</p> };
+    let question =
+        view! { <p id=question_id.clone() class="prediction-question">{prompt.question}</p> };
     let inputs = match prompt.answer {
         PromptAnswer::Number { max, unit } => view! {
             <label>

@@ -249,9 +249,26 @@ fn cases() -> Vec<Case> {
         form("/api/lab/cancel", ""),
         form("/api/lab/run", ""),
         get("/api/lab/history"),
-        form("/api/demos/timing", "model=tiny&batch=-1"),
-        form("/api/demos/timing", "model=tiny&batch=1e9"),
-        form("/api/demos/throughput", "model=tiny&batch=NaN"),
+        form("/api/demos/timing", "model=tiny&batch=-1&prediction=3"),
+        form("/api/demos/timing", "model=tiny&batch=1e9&prediction=3"),
+        form("/api/demos/timing", "model=tiny&batch=8&prediction=-3"),
+        form(
+            "/api/demos/timing",
+            "model=tiny&batch=8&prediction=%3Cscript%3E",
+        ),
+        form(
+            "/api/demos/throughput",
+            "model=tiny&batch=NaN&prediction=gpu",
+        ),
+        form("/api/demos/throughput", "model=tiny&batch=8&prediction=tpu"),
+        form(
+            "/api/demos/devices/predict",
+            "vis_mode=set&visible=0&prediction=inf",
+        ),
+        form(
+            "/api/demos/devices/predict",
+            "vis_mode=maybe&visible=0&prediction=1",
+        ),
         form("/api/demos/devices", "set=maybe&visible=0"),
         // --- Pages and files.
         get("/lessons/..%2F..%2Fetc%2Fpasswd"),
@@ -273,7 +290,17 @@ fn cases() -> Vec<Case> {
         ("/api/lab/start", start, FORM),
         ("/api/lab/cancel", "job_id=x", FORM),
         ("/api/progress/reset", "confirm=yes", FORM),
-        ("/api/demos/timing", "model=tiny&batch=8", FORM),
+        ("/api/demos/timing", "model=tiny&batch=8&prediction=3", FORM),
+        (
+            "/api/demos/throughput",
+            "model=tiny&batch=8&prediction=gpu",
+            FORM,
+        ),
+        (
+            "/api/demos/devices/predict",
+            "vis_mode=unset&prediction=1",
+            FORM,
+        ),
         (
             "/api/experiments",
             "{\"n\": 300, \"device\": \"cpu\"}",
@@ -298,6 +325,7 @@ async fn snapshot(app: &TestApp) -> Vec<String> {
         "SELECT id || ':' || learner_id || ':' || question_id || ':' || answer || ':' || correct \
          || ':' || first_try FROM attempts ORDER BY id",
         "SELECT id || ':' || coalesce(learner_id, '') || ':' || result FROM runs ORDER BY id",
+        "SELECT id || ':' || learner_id || ':' || guess || ':' || measured FROM predictions ORDER BY id",
     ] {
         let table: Vec<String> = sqlx::query_scalar(query).fetch_all(&pool).await.unwrap();
         rows.push(format!("{query}\n{}", table.join("\n")));

@@ -7,6 +7,7 @@ mod health;
 mod helpers;
 mod hostile;
 mod pages;
+mod predictions;
 mod progress;
 mod quiz;
 mod review;

@@ -231,7 +231,12 @@ pub async fn predict_devices(
     let spec = match vis_mode.as_str() {
         "set" => Some(visible),
         "unset" => None,
-        _ => return Err(fail(LabError::invalid("vis_mode", "choose “leave unset” or “set to”"))),
+        _ => {
+            return Err(fail(LabError::invalid(
+                "vis_mode",
+                "choose “leave unset” or “set to”",
+            )))
+        }
     };
     if spec.as_ref().is_some_and(|s| s.len() > 200) {
         return Err(fail(LabError::invalid(
@@ -242,12 +247,21 @@ pub async fn predict_devices(
     let guess = predicted(DEMO, &prediction, &dont_know).map_err(fail)?;
     let lab = crate::state::lab().map_err(|e| refuse(e.into()))?;
     let devices = lab.devices(spec.clone()).await.map_err(fail)?;
-    let seen = devices.adapters.iter().filter(|a| a.visible_index.is_some()).count();
+    let seen = devices
+        .adapters
+        .iter()
+        .filter(|a| a.visible_index.is_some())
+        .count();
     let measured = Measured::Number(seen as f64);
-    let run_ref = spec.as_deref().map_or("unset".to_string(), |s| format!("'{s}'"));
+    let run_ref = spec
+        .as_deref()
+        .map_or("unset".to_string(), |s| format!("'{s}'"));
     let predicted = crate::predictions::server::record(DEMO, &run_ref, &guess, &measured).await?;
     let query = match &spec {
-        Some(s) => format!("vis_mode=set&visible={}&vis_prediction={predicted}", encode(s)),
+        Some(s) => format!(
+            "vis_mode=set&visible={}&vis_prediction={predicted}",
+            encode(s)
+        ),
         None => format!("vis_mode=unset&vis_prediction={predicted}"),
     };
     crate::request::redirect_to_page(&query, ANCHOR);
