@@ -72,6 +72,11 @@ async fn each_lessons_demo_works_once() {
     let batch = browser.wait_css(".timing-demo input[name='batch']").await;
     batch.clear().await.unwrap();
     batch.send_keys("64").await.unwrap();
+    // Every demo asks for a prediction before it runs.
+    let guess = browser
+        .wait_css(".timing-demo input[name='prediction']")
+        .await;
+    guess.send_keys("10").await.unwrap();
     browser
         .wait_css(".timing-demo button[type='submit']")
         .await
@@ -82,6 +87,11 @@ async fn each_lessons_demo_works_once() {
     for row in ["(a)", "(b)", "(c)", "(d)"] {
         assert!(timing.contains(row), "timing row {row}: {timing}");
     }
+    let outcome = text_of(&browser, ".timing-demo .prediction-outcome").await;
+    assert!(
+        outcome.contains("10 ×"),
+        "the prediction beside the measurement: {outcome}"
+    );
 
     // 4. The batch sweep says where (or whether) the GPU overtakes the CPU.
     open_lesson(&server, &browser, "choosing-batch-size").await;
@@ -99,6 +109,12 @@ async fn each_lessons_demo_works_once() {
     let price = browser.wait_css(".cost-demo input[name='gpu_price']").await;
     price.clear().await.unwrap();
     price.send_keys("3.6").await.unwrap();
+    browser
+        .wait_css(".cost-demo input[name='prediction'][value='gpu']")
+        .await
+        .click()
+        .await
+        .unwrap();
     browser
         .wait_css(".cost-demo button[type='submit']")
         .await

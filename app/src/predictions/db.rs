@@ -112,3 +112,59 @@ pub async fn delete_for(pool: &SqlitePool, learner: i64) -> Result<u64, sqlx::Er
         .await?
         .rows_affected())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_db::{new_learner, test_pool};
+
+    #[tokio::test]
+    async fn only_the_newest_predictions_are_kept_and_stats_count_them() {
+        let (pool, _dir) = test_pool().await;
+        let (me, other) = (new_learner(&pool).await, new_learner(&pool).await);
+        let demo = PredictedDemo::Visibility;
+        let measured = Measured::Number(1.0);
+        insert(
+            &pool,
+            other,
+            demo,
+            "'0'",
+            &Guess::Number(1.0),
+            &measured,
+            Some(true),
+        )
+        .await
+        .unwrap();
+        let mut last = 0;
+        for i in 0..KEPT_PER_LEARNER + 5 {
+            let (guess, correct) = match i % 3 {
+                0 => (Guess::Number(1.0), Some(true)),
+                1 => (Guess::Number(3.0), Some(false)),
+                _ => (Guess::DontKnow, None),
+            };
+            last = insert(&pool, me, demo, "'0'", &guess, &measured, correct)
+                .await
+                .unwrap();
+        }
+        let s = stats(&pool, me).await.unwrap();
+        assert_eq!(s.made as i64, KEPT_PER_LEARNER);
+        // The newest 200 of 205 (i = 5..=204): 67 right, 66 wrong, 67 "I don't know".
+        assert_eq!((s.right, s.scored), (67, 133), "{s:?}");
+        assert_eq!(
+            stats(&pool, other).await.unwrap().made,
+            1,
+            "another learner's are kept"
+        );
+        let newest = load_own(&pool, me, last).await.unwrap().unwrap();
+        assert_eq!(newest.demo, Some(demo));
+        assert_eq!(
+            load_own(&pool, other, last).await.unwrap(),
+            None,
+            "not theirs"
+        );
+        assert_eq!(
+            delete_for(&pool, me).await.unwrap() as i64,
+            KEPT_PER_LEARNER
+        );
+    }
+}

@@ -88,8 +88,8 @@ pub fn PredictionResult(param: &'static str) -> impl IntoView {
 #[component]
 fn OutcomeView(outcome: Outcome) -> impl IntoView {
     let (verdict, class) = match outcome.verdict {
-        Verdict::Right => ("Right", "verdict right"),
-        Verdict::Wrong => ("Not this time", "verdict wrong"),
+        Verdict::Right => ("Right", "verdict good"),
+        Verdict::Wrong => ("Not this time", "verdict bad"),
         Verdict::NotScored => ("Not scored", "verdict"),
     };
     view! {
