@@ -73,6 +73,16 @@ async fn predict_then_measure(javascript: bool) {
     assert!(text_of(&browser, &format!("{DEMO} .prediction-outcome"))
         .await
         .is_empty());
+    if javascript {
+        // The refusal is the only console error: the 400 the browser logs for it.
+        let errors = browser.console_errors().await;
+        assert!(
+            errors
+                .iter()
+                .all(|e| e.contains("/api/demos/devices/predict") && e.contains("400")),
+            "{errors:?}"
+        );
+    }
 
     // A prediction: the result puts it beside the measurement, with the explanation.
     open_demo(&server, &browser, javascript).await;
@@ -93,14 +103,24 @@ async fn predict_then_measure(javascript: bool) {
     let url = browser.client.current_url().await.unwrap();
     assert!(url.as_str().contains("vis_prediction="), "{url}");
     assert!(
-        text_of(&browser, &format!("{DEMO} table"))
+        text_of(&browser, &format!("{DEMO} table:not(.prediction-table)"))
             .await
             .contains("Physical index"),
         "the adapters are listed too"
     );
 
+    // A link reproduces it (a page view: it reads the stored prediction).
+    browser.goto(url.as_str()).await;
+    wait_for_text(&browser, &outcome, "You predicted").await;
+    if javascript {
+        browser.wait_hydrated().await;
+    }
+
     // /progress counts it.
     browser.goto(&server.url("/progress")).await;
+    if javascript {
+        browser.wait_hydrated().await;
+    }
     wait_for_text(&browser, ".prediction-tally", "1 made in all").await;
 
     if javascript {

@@ -116,10 +116,11 @@ fn OutcomeView(outcome: Outcome) -> impl IntoView {
     }
 }
 
-/// `/progress`: how often the learner's predictions were right.
+/// `/progress`: how often the learner's predictions were right, read again
+/// when `version` changes (a reset).
 #[component]
-pub fn PredictionStatsLine() -> impl IntoView {
-    let stats = Resource::new(|| (), |_| my_prediction_stats());
+pub fn PredictionStatsLine(version: Signal<usize>) -> impl IntoView {
+    let stats = Resource::new(move || version.get(), |_| my_prediction_stats());
     view! {
         <section class="prediction-stats" aria-labelledby="prediction-stats-heading">
             <h2 id="prediction-stats-heading">"Predictions"</h2>

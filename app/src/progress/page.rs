@@ -24,7 +24,6 @@ pub fn ProgressPage() -> impl IntoView {
                     match (progress.await, status.await) {
                         (Ok(p), Ok(status)) => view! {
                             <ProgressSummary progress=p status/>
-                            <crate::predictions::PredictionStatsLine/>
                             <MasteryRule/>
                         }
                         .into_any(),
@@ -32,6 +31,7 @@ pub fn ProgressPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
+            <crate::predictions::PredictionStatsLine version=Signal::derive(move || reset.version().get())/>
             <YourData reset/>
         </section>
     }

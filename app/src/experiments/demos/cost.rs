@@ -164,13 +164,12 @@ pub fn CostCalculator() -> impl IntoView {
                 <p aria-live="polite">"Measuring throughput on the server…"</p>
             })}
             {move || refused().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+            // Outside the result's Suspense: its resource must not be created inside another's.
+            <PredictionResult param="cost_prediction"/>
             <Suspense fallback=|| view! { <p aria-live="polite">"Loading the measurement…"</p> }>
                 {move || Suspend::new(async move {
                     match throughput.await {
-                        Ok(Some(t)) => view! {
-                            <PredictionResult param="cost_prediction"/>
-                            <CostTable throughput=t prices=prices()/>
-                        }.into_any(),
+                        Ok(Some(t)) => view! { <CostTable throughput=t prices=prices()/> }.into_any(),
                         Ok(None) if run_id().is_some() => view! {
                             <p class="meta">"That measurement is not stored any more: press “Measure and compare” to measure again."</p>
                         }.into_any(),

@@ -80,13 +80,12 @@ pub fn TimingDemo() -> impl IntoView {
                 <p aria-live="polite">"Measuring on the server…"</p>
             })}
             {move || refused().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+            // Outside the result's Suspense: its resource must not be created inside another's.
+            <PredictionResult param="timing_prediction"/>
             <Suspense fallback=|| view! { <p aria-live="polite">"Loading the measurement…"</p> }>
                 {move || Suspend::new(async move {
                     match result.await {
-                        Ok(Some(t)) => view! {
-                            <PredictionResult param="timing_prediction"/>
-                            <TimingTable timing=t/>
-                        }.into_any(),
+                        Ok(Some(t)) => view! { <TimingTable timing=t/> }.into_any(),
                         Ok(None) if kept_id().is_some() => view! {
                             <p class="meta">"That measurement is no longer kept: press “Time it” to measure again."</p>
                         }.into_any(),

@@ -95,13 +95,12 @@ pub fn VisibilityDemo() -> impl IntoView {
                     .collect_view()}
                 <a href="?vis_mode=unset#visibility-demo-title" class="chip">"unset: all"</a>
             </p>
+            // Outside the result's Suspense: its resource must not be created inside another's.
+            <PredictionResult param="vis_prediction"/>
             <Suspense fallback=|| view! { <p>"Listing adapters…"</p> }>
                 {move || Suspend::new(async move {
                     match devices.await {
-                        Ok(d) => view! {
-                            <PredictionResult param="vis_prediction"/>
-                            <DeviceTable devices=d/>
-                        }.into_any(),
+                        Ok(d) => view! { <DeviceTable devices=d/> }.into_any(),
                         Err(e) => error_line(e),
                     }
                 })}
