@@ -20,6 +20,13 @@ async fn each_lessons_demo_works_once() {
 
     // 1. The n-sweep fills the lesson's table with measured times and a linear fit.
     open_lesson(&server, &browser, "batched-inference-complexity").await;
+    // Every demo asks for a prediction before it runs.
+    browser
+        .wait_css("aside.demo[data-demo='n-sweep'] input[name='prediction']")
+        .await
+        .send_keys("10")
+        .await
+        .unwrap();
     browser
         .wait_css("aside.demo[data-demo='n-sweep'] button.sweep-n")
         .await
@@ -32,6 +39,15 @@ async fn each_lessons_demo_works_once() {
     assert!(
         demo.contains("R²"),
         "the n-sweep reports a linear fit: {demo}"
+    );
+    let outcome = text_of(
+        &browser,
+        "aside.demo[data-demo='n-sweep'] .prediction-outcome",
+    )
+    .await;
+    assert!(
+        outcome.contains("10 ×"),
+        "the prediction beside the measurement: {outcome}"
     );
 
     // 2. Visibility: an empty string hides every GPU; "0" shows adapter 0 as gpu:0.
@@ -96,6 +112,12 @@ async fn each_lessons_demo_works_once() {
     // 4. The batch sweep says where (or whether) the GPU overtakes the CPU.
     open_lesson(&server, &browser, "choosing-batch-size").await;
     browser
+        .wait_css("aside.demo[data-demo='batch-sweep'] input[name='prediction'][value='cpu-gpu']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser
         .wait_css("aside.demo[data-demo='batch-sweep'] button.sweep-b")
         .await
         .click()
@@ -103,6 +125,15 @@ async fn each_lessons_demo_works_once() {
         .unwrap();
     let crossover = text_of(&browser, "aside.demo[data-demo='batch-sweep'] p.crossover").await;
     assert!(crossover.contains("GPU"), "{crossover}");
+    let outcome = text_of(
+        &browser,
+        "aside.demo[data-demo='batch-sweep'] .prediction-outcome",
+    )
+    .await;
+    assert!(
+        outcome.contains("The CPU at b = 1, the GPU at b = 1,024"),
+        "{outcome}"
+    );
 
     // 5. Cost: measured throughput turned into a cost per million at the typed price.
     open_lesson(&server, &browser, "cost-based-selection").await;

@@ -133,6 +133,13 @@ explanation = "Because."
 question = "Which?"
 explanation = "Because."
 choices = [{ value = "gpu", label = "The GPU" }, { value = "cpu", label = "The CPU" }]
+[n-sweep]
+question = "How many times?"
+explanation = "Because."
+[batch-sweep]
+question = "Which?"
+explanation = "Because."
+choices = [{ value = "gpu-gpu", label = "a" }, { value = "cpu-gpu", label = "b" }, { value = "gpu-cpu", label = "c" }, { value = "cpu-cpu", label = "d" }]
 "#;
 
     fn err(text: &str) -> String {
@@ -145,12 +152,21 @@ choices = [{ value = "gpu", label = "The GPU" }, { value = "cpu", label = "The C
     fn the_real_file_loads() {
         let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content/predictions.toml");
         assert_eq!(load(&file).unwrap().len(), PredictedDemo::ALL.len());
-        assert_eq!(parse(Path::new("p.toml"), GOOD).unwrap().len(), 3);
+        assert_eq!(parse(Path::new("p.toml"), GOOD).unwrap().len(), 5);
     }
 
     #[test]
     fn broken_entries_are_named() {
         assert!(err(&GOOD.replace("[timing]", "[timings]")).contains("timings"));
+        let without_timing = GOOD.replace(
+            "[timing]\nquestion = \"How many times?\"\nexplanation = \"Because.\"\n",
+            "",
+        );
+        assert!(
+            err(&without_timing).contains("timing: missing"),
+            "{}",
+            err(&without_timing)
+        );
         assert!(err(&GOOD.replace("value = \"cpu\"", "value = \"tpu\""))
             .contains("cost-calculator.choices"));
         assert!(

@@ -87,6 +87,47 @@ pub async fn load_own(
     .transpose()
 }
 
+/// `learner`'s prediction for run `run_ref` that waits for its measurement.
+pub async fn pending_for_run(
+    pool: &SqlitePool,
+    learner: i64,
+    run_ref: &str,
+) -> Result<Option<(i64, PredictedDemo, Guess)>, PredictionStoreError> {
+    let pending = serde_json::to_string(&Measured::Pending)?;
+    let row: Option<(i64, String, String)> = sqlx::query_as(
+        "SELECT id, demo, guess FROM predictions \
+         WHERE learner_id = ? AND run_ref = ? AND measured = ? ORDER BY id DESC LIMIT 1",
+    )
+    .bind(learner)
+    .bind(run_ref)
+    .bind(pending)
+    .fetch_optional(pool)
+    .await?;
+    let Some((id, demo, guess)) = row else {
+        return Ok(None);
+    };
+    let Some(demo) = PredictedDemo::from_name(&demo) else {
+        return Ok(None);
+    };
+    Ok(Some((id, demo, serde_json::from_str(&guess)?)))
+}
+
+/// Stores the measurement of a pending prediction and its score.
+pub async fn set_measured(
+    pool: &SqlitePool,
+    id: i64,
+    measured: &Measured,
+    correct: Option<bool>,
+) -> Result<(), PredictionStoreError> {
+    sqlx::query("UPDATE predictions SET measured = ?, correct = ? WHERE id = ?")
+        .bind(serde_json::to_string(measured)?)
+        .bind(correct)
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
 /// How many predictions `learner` made, how many could be scored and were right.
 pub async fn stats(pool: &SqlitePool, learner: i64) -> Result<PredictionStats, sqlx::Error> {
     let (made, scored, right): (i64, i64, i64) = sqlx::query_as(

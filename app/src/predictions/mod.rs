@@ -12,5 +12,7 @@ mod view;
 pub mod db;
 #[cfg(feature = "ssr")]
 mod outcome;
+#[cfg(feature = "ssr")]
+mod sweeps;
 
-pub use view::{PredictionFields, PredictionResult, PredictionStatsLine};
+pub use view::{OutcomeView, PredictionFields, PredictionResult, PredictionStatsLine};

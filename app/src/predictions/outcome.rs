@@ -49,6 +49,7 @@ pub fn outcome(text: &PredictionText, p: &StoredPrediction) -> Outcome {
         Measured::Number(n) => number_words(text, *n),
         Measured::Choice(c) => choice_words(text, c),
         Measured::Unavailable => "could not be measured".to_string(),
+        Measured::Pending => "not measured yet".to_string(),
     };
     Outcome {
         question: text.prompt.question.clone(),

@@ -43,6 +43,58 @@ pub async fn record(
         .map_err(|e| refuse(LabError::internal(format!("storing a prediction: {e}"))))
 }
 
+/// Scores `learner`'s pending prediction for saved run `run_id` once the run
+/// is stored; answers the prediction's id (`None`: no pending prediction, or
+/// the run is not saved).
+#[cfg(feature = "ssr")]
+pub async fn score_pending(
+    pool: &sqlx::SqlitePool,
+    learner: i64,
+    run_id: &str,
+) -> Result<Option<i64>, LabError> {
+    let fail = |e: &dyn std::fmt::Display| {
+        refuse(LabError::internal(format!(
+            "scoring the prediction of run {run_id}: {e}"
+        )))
+    };
+    let Some((id, demo, guess)) = super::db::pending_for_run(pool, learner, run_id)
+        .await
+        .map_err(|e| fail(&e))?
+    else {
+        return Ok(None);
+    };
+    let Some(run) = crate::experiments::store::load_run(pool, run_id)
+        .await
+        .map_err(|e| fail(&e))?
+    else {
+        return Ok(None);
+    };
+    let measured = super::sweeps::measured(demo, &run.result);
+    let correct = super::score::score(&guess, &measured);
+    super::db::set_measured(pool, id, &measured, correct)
+        .await
+        .map_err(|e| fail(&e))?;
+    Ok(Some(id))
+}
+
+/// A lesson sweep's prediction, scored now that its run is saved (a page
+/// with JavaScript calls this when the sweep is done; a POST, as scoring
+/// writes). `None` when the learner made no prediction for that run.
+#[server(prefix = "/api", endpoint = "predictions/score-run")]
+pub async fn score_run_prediction(run_id: String) -> Result<Option<Outcome>, LabError> {
+    let pool = crate::state::pool().map_err(|e| refuse(e.into()))?;
+    let learner = crate::learner::current_learner(&pool)
+        .await
+        .map_err(|e| refuse(LabError::internal(format!("learner for a prediction: {e}"))))?;
+    let Some(learner) = learner else {
+        return Ok(None);
+    };
+    match score_pending(&pool, learner, &run_id).await? {
+        Some(id) => prediction_outcome(id.to_string()).await,
+        None => Ok(None),
+    }
+}
+
 /// What a demo asks learners to predict (from `content/predictions.toml`).
 #[server(prefix = "/api", endpoint = "predictions/prompt")]
 pub async fn prediction_prompt(demo: PredictedDemo) -> Result<Prompt, LabError> {

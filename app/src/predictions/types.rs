@@ -11,6 +11,10 @@ pub enum PredictedDemo {
     Timing,
     /// Which device is cheaper per million inferences at the typed prices.
     CostCalculator,
+    /// How many times longer n = 10,000 items take than n = 1,000.
+    NSweep,
+    /// Which device is faster at b = 1 and at b = 1,024.
+    BatchSweep,
 }
 
 /// What a demo's answer is: a number up to a bound, or one of fixed choices.
@@ -21,10 +25,12 @@ pub enum AnswerKind {
 }
 
 impl PredictedDemo {
-    pub const ALL: [PredictedDemo; 3] = [
+    pub const ALL: [PredictedDemo; 5] = [
         PredictedDemo::Visibility,
         PredictedDemo::Timing,
         PredictedDemo::CostCalculator,
+        PredictedDemo::NSweep,
+        PredictedDemo::BatchSweep,
     ];
 
     /// Its name in `content/predictions.toml`, the database and URLs (the
@@ -34,6 +40,8 @@ impl PredictedDemo {
             PredictedDemo::Visibility => "visibility",
             PredictedDemo::Timing => "timing",
             PredictedDemo::CostCalculator => "cost-calculator",
+            PredictedDemo::NSweep => "n-sweep",
+            PredictedDemo::BatchSweep => "batch-sweep",
         }
     }
 
@@ -50,6 +58,11 @@ impl PredictedDemo {
             PredictedDemo::Timing => AnswerKind::Number { max: 1_000_000.0 },
             PredictedDemo::CostCalculator => AnswerKind::Choice {
                 values: &["gpu", "cpu"],
+            },
+            PredictedDemo::NSweep => AnswerKind::Number { max: 1_000_000.0 },
+            // The faster device at b = 1, then at b = 1,024.
+            PredictedDemo::BatchSweep => AnswerKind::Choice {
+                values: &["gpu-gpu", "cpu-gpu", "gpu-cpu", "cpu-cpu"],
             },
         }
     }
@@ -75,6 +88,8 @@ pub enum Measured {
     Choice(String),
     /// Nothing to compare with (e.g. only one device could be measured).
     Unavailable,
+    /// The run has not finished yet (a sweep started from a page with JavaScript).
+    Pending,
 }
 
 /// A demo's prediction prompt, from the content file.

@@ -85,8 +85,9 @@ pub fn PredictionResult(param: &'static str) -> impl IntoView {
     }
 }
 
+/// A prediction beside its measurement, with the verdict and the explanation.
 #[component]
-fn OutcomeView(outcome: Outcome) -> impl IntoView {
+pub fn OutcomeView(outcome: Outcome) -> impl IntoView {
     let (verdict, class) = match outcome.verdict {
         Verdict::Right => ("Right", "verdict good"),
         Verdict::Wrong => ("Not this time", "verdict bad"),

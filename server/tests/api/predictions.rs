@@ -354,3 +354,140 @@ async fn learners_see_only_their_own_predictions() {
     assert_eq!(resp.status(), 200);
     assert_eq!(count_rows(&app, "predictions").await, 0);
 }
+
+/// A lesson's n sweep on the CPU, with a prediction, as the panel's form sends it.
+fn n_sweep_form<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut form = vec![
+        ("action", "n-sweep"),
+        ("model", "tiny"),
+        ("n", "64"),
+        ("b", "32"),
+        ("device", "cpu"),
+        ("threads", "0"),
+        ("repeats", "1"),
+    ];
+    form.extend_from_slice(extra);
+    form
+}
+
+#[tokio::test]
+async fn a_sweep_prediction_is_scored_once_its_run_is_saved_with_and_without_javascript() {
+    let app = spawn_app().await;
+    // Without JavaScript: the post waits for the sweep and goes to the run, scored.
+    let resp = app
+        .client
+        .post(app.url("/api/lab/start"))
+        .header(ACCEPT, "text/html")
+        .form(&n_sweep_form(&[
+            ("predict_for", "n-sweep"),
+            ("prediction", "10"),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_redirection(), "{}", resp.status());
+    let location = resp.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        location.starts_with("/lab/runs/") && location.contains("?prediction="),
+        "{location}"
+    );
+    let stored = rows(&app).await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].0, "n-sweep");
+    assert!(
+        location.contains(&stored[0].1),
+        "stored with its run: {location}"
+    );
+    let ratio = serde_json::from_str::<Value>(&stored[0].3).unwrap()["value"]
+        .as_f64()
+        .unwrap();
+    assert_eq!(
+        stored[0].4,
+        Some((ratio - 10.0).abs() <= 0.25 * ratio),
+        "t(10,000)/t(1,000) = {ratio}"
+    );
+    let page = app.get(&location).await.text().await.unwrap();
+    assert!(
+        page.contains("prediction-outcome") && page.contains("10 ×"),
+        "the run page shows it"
+    );
+
+    // With JavaScript: stored as pending when the sweep starts, scored when the page asks.
+    let resp = post_form(
+        &app,
+        &app.client,
+        "/api/lab/start",
+        &n_sweep_form(&[
+            ("predict_for", "n-sweep"),
+            ("prediction", ""),
+            ("dont_know", "yes"),
+        ]),
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    let run_id: String = resp.json().await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let run: Value = post_form(&app, &app.client, "/api/lab/run", &[("id", &run_id)])
+            .await
+            .json()
+            .await
+            .unwrap();
+        if !run.is_null() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the sweep was not saved in 60 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let pending = rows(&app).await;
+    assert_eq!(
+        pending[1].3, r#"{"kind":"pending"}"#,
+        "pending until the page asks"
+    );
+    let o: Value = post_form(
+        &app,
+        &app.client,
+        "/api/predictions/score-run",
+        &[("run_id", &run_id)],
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(o["guess"], "I don't know");
+    assert!(o["measured"].as_str().unwrap().ends_with('×'), "{o}");
+    assert_ne!(rows(&app).await[1].3, r#"{"kind":"pending"}"#);
+    // Another learner cannot score (or read) it.
+    let other = new_browser();
+    let o: Value = post_form(
+        &app,
+        &other,
+        "/api/predictions/score-run",
+        &[("run_id", &run_id)],
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(o, Value::Null);
+}
+
+#[tokio::test]
+async fn a_sweep_with_a_bad_prediction_does_not_start() {
+    let app = spawn_app().await;
+    for extra in [
+        vec![("predict_for", "n-sweep")],
+        vec![("predict_for", "n-sweep"), ("prediction", "-4")],
+        vec![("predict_for", "batch-sweep"), ("prediction", "gpu")],
+        vec![("predict_for", "visibility"), ("prediction", "1")],
+    ] {
+        let resp = post_form(&app, &app.client, "/api/lab/start", &n_sweep_form(&extra)).await;
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{extra:?}");
+    }
+    for table in ["predictions", "learners", "runs"] {
+        assert_eq!(count_rows(&app, table).await, 0, "{table}");
+    }
+}
