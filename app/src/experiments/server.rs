@@ -2,6 +2,10 @@
 //! error is the lab's own [`LabError`]: a refusal names its field and carries
 //! its HTTP status; an internal failure is logged and shown only as a generic line.
 
+// A server function's arguments are its form's fields: `start_experiment` has
+// ten, and the macro's generated code does not carry an item-level `allow`.
+#![allow(clippy::too_many_arguments)]
+
 use lab_types::{DeviceList, LabError, RunSummary, SavedRun};
 use leptos::prelude::*;
 
@@ -30,7 +34,6 @@ pub(crate) fn refuse(e: LabError) -> LabError {
 /// A lesson's sweep sends `predict_for` (its demo) with the learner's
 /// `prediction`: stored with the run before it starts and scored once it is
 /// saved (here for a plain form post, else by `score_run_prediction`).
-#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/api", endpoint = "lab/start")]
 pub async fn start_experiment(
     action: String,
