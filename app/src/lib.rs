@@ -8,6 +8,7 @@ pub mod layout;
 pub mod learner;
 pub mod lesson_body;
 pub mod lessons;
+pub mod predictions;
 pub mod progress;
 pub mod puzzles;
 pub mod quiz;

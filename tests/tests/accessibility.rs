@@ -1,7 +1,8 @@
 //! axe-core finds no accessibility violations on any page, in the light and the
 //! dark theme: the home page, every lesson, the lab (empty and with a result), a
-//! shared run page, the progress page, /review, the class pages (teach, join,
-//! transfer, a teacher's dashboard) and the kernel puzzles. The theme follows
+//! shared run page, a lesson showing a prediction beside its measurement, the
+//! progress page, /review, the class pages (teach, join, transfer, a teacher's
+//! dashboard) and the kernel puzzles. The theme follows
 //! `prefers-color-scheme`, which the test sets with Chromium's media emulation
 //! (DevTools `Emulation.setEmulatedMedia`), as a learner's system setting would.
 
@@ -88,6 +89,30 @@ async fn class_dashboard(browser: &Browser, server: &Server) -> String {
     url.path().to_string()
 }
 
+/// A lesson showing a prediction beside its measurement (the visibility demo,
+/// which runs no GPU work): its path and query.
+async fn predicted_visibility(browser: &Browser, server: &Server) -> String {
+    browser
+        .goto(&server.url("/lessons/cuda-visible-devices"))
+        .await;
+    browser.wait_hydrated().await;
+    let guess = browser
+        .wait_css(".visibility-demo input[name='prediction']")
+        .await;
+    guess.send_keys("1").await.unwrap();
+    browser
+        .wait_css(".visibility-demo button[type='submit']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_css(".visibility-demo .prediction-outcome")
+        .await;
+    let url = browser.client.current_url().await.unwrap();
+    format!("{}?{}", url.path(), url.query().unwrap_or_default())
+}
+
 #[tokio::test]
 async fn every_page_has_no_axe_violations_in_light_and_dark_mode() {
     let server = Server::start();
@@ -107,6 +132,7 @@ async fn every_page_has_no_axe_violations_in_light_and_dark_mode() {
         .unwrap();
     let share = browser.wait_css(".run-result a.share-link").await;
     let run_page = share.attr("href").await.unwrap().unwrap();
+    let prediction_page = predicted_visibility(&browser, &server).await;
 
     // A wrong answer to a question with variants: its lesson shows the feedback
     // with the numbers answered, the home page leads on, /review has a schedule.
@@ -150,6 +176,7 @@ async fn every_page_has_no_axe_violations_in_light_and_dark_mode() {
         pages.extend([
             "/lab".to_string(),
             run_page.clone(),
+            prediction_page.clone(),
             "/progress".to_string(),
             "/review".to_string(),
             "/teach".to_string(),

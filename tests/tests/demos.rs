@@ -20,6 +20,13 @@ async fn each_lessons_demo_works_once() {
 
     // 1. The n-sweep fills the lesson's table with measured times and a linear fit.
     open_lesson(&server, &browser, "batched-inference-complexity").await;
+    // Every demo asks for a prediction before it runs.
+    browser
+        .wait_css("aside.demo[data-demo='n-sweep'] input[name='prediction']")
+        .await
+        .send_keys("10")
+        .await
+        .unwrap();
     browser
         .wait_css("aside.demo[data-demo='n-sweep'] button.sweep-n")
         .await
@@ -32,6 +39,15 @@ async fn each_lessons_demo_works_once() {
     assert!(
         demo.contains("R²"),
         "the n-sweep reports a linear fit: {demo}"
+    );
+    let outcome = text_of(
+        &browser,
+        "aside.demo[data-demo='n-sweep'] .prediction-outcome",
+    )
+    .await;
+    assert!(
+        outcome.contains("10 ×"),
+        "the prediction beside the measurement: {outcome}"
     );
 
     // 2. Visibility: an empty string hides every GPU; "0" shows adapter 0 as gpu:0.
@@ -72,6 +88,11 @@ async fn each_lessons_demo_works_once() {
     let batch = browser.wait_css(".timing-demo input[name='batch']").await;
     batch.clear().await.unwrap();
     batch.send_keys("64").await.unwrap();
+    // Every demo asks for a prediction before it runs.
+    let guess = browser
+        .wait_css(".timing-demo input[name='prediction']")
+        .await;
+    guess.send_keys("10").await.unwrap();
     browser
         .wait_css(".timing-demo button[type='submit']")
         .await
@@ -82,9 +103,20 @@ async fn each_lessons_demo_works_once() {
     for row in ["(a)", "(b)", "(c)", "(d)"] {
         assert!(timing.contains(row), "timing row {row}: {timing}");
     }
+    let outcome = text_of(&browser, ".timing-demo .prediction-outcome").await;
+    assert!(
+        outcome.contains("10 ×"),
+        "the prediction beside the measurement: {outcome}"
+    );
 
     // 4. The batch sweep says where (or whether) the GPU overtakes the CPU.
     open_lesson(&server, &browser, "choosing-batch-size").await;
+    browser
+        .wait_css("aside.demo[data-demo='batch-sweep'] input[name='prediction'][value='cpu-gpu']")
+        .await
+        .click()
+        .await
+        .unwrap();
     browser
         .wait_css("aside.demo[data-demo='batch-sweep'] button.sweep-b")
         .await
@@ -93,12 +125,27 @@ async fn each_lessons_demo_works_once() {
         .unwrap();
     let crossover = text_of(&browser, "aside.demo[data-demo='batch-sweep'] p.crossover").await;
     assert!(crossover.contains("GPU"), "{crossover}");
+    let outcome = text_of(
+        &browser,
+        "aside.demo[data-demo='batch-sweep'] .prediction-outcome",
+    )
+    .await;
+    assert!(
+        outcome.contains("The CPU at b = 1, the GPU at b = 1,024"),
+        "{outcome}"
+    );
 
     // 5. Cost: measured throughput turned into a cost per million at the typed price.
     open_lesson(&server, &browser, "cost-based-selection").await;
     let price = browser.wait_css(".cost-demo input[name='gpu_price']").await;
     price.clear().await.unwrap();
     price.send_keys("3.6").await.unwrap();
+    browser
+        .wait_css(".cost-demo input[name='prediction'][value='gpu']")
+        .await
+        .click()
+        .await
+        .unwrap();
     browser
         .wait_css(".cost-demo button[type='submit']")
         .await

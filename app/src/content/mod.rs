@@ -7,6 +7,7 @@
 mod error;
 mod lesson_file;
 mod markdown;
+mod prediction_file;
 mod puzzle_file;
 mod question_file;
 mod reference_file;
@@ -15,6 +16,7 @@ mod variants;
 pub use error::ContentError;
 pub use lesson_file::{Lesson, Source};
 pub use markdown::{highlight_css, render_inline_html};
+pub use prediction_file::PredictionText;
 pub use puzzle_file::Puzzle;
 pub use question_file::{within, NumericAnswer, Question, QuestionKind, QuestionOption, Trap};
 pub use reference_file::{Provenance, ReferenceRow, ReferenceSet};
@@ -34,6 +36,8 @@ pub struct Content {
     references: Vec<ReferenceSet>,
     /// Kernel puzzles sorted by `order`.
     puzzles: Vec<Puzzle>,
+    /// What each lesson demo asks learners to predict.
+    predictions: Vec<PredictionText>,
 }
 
 impl Content {
@@ -48,11 +52,13 @@ impl Content {
         let questions = question_file::load_dir(&dir.join("questions"), &slugs)?;
         let references = reference_file::load_dir(&dir.join("references"))?;
         let puzzles = puzzle_file::load_dir(&dir.join("puzzles"))?;
+        let predictions = prediction_file::load(&dir.join("predictions.toml"))?;
         Ok(Self {
             lessons,
             questions,
             references,
             puzzles,
+            predictions,
         })
     }
 
@@ -83,6 +89,14 @@ impl Content {
 
     pub fn puzzle(&self, id: &str) -> Option<&Puzzle> {
         self.puzzles.iter().find(|p| p.id == id)
+    }
+
+    /// A demo's prediction prompt and explanation (every demo has one: checked at load).
+    pub fn prediction(
+        &self,
+        demo: crate::predictions::types::PredictedDemo,
+    ) -> Option<&PredictionText> {
+        self.predictions.iter().find(|p| p.prompt.demo == demo)
     }
 
     pub fn questions_for(&self, slug: &str) -> &[Question] {

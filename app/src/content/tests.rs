@@ -68,6 +68,8 @@ unit = "batches"
 fn write_tree(dir: &Path, lessons: &[(&str, &str)], questions: &[(&str, &str)]) {
     fs::create_dir_all(dir.join("lessons")).unwrap();
     fs::create_dir_all(dir.join("questions")).unwrap();
+    let predictions = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content/predictions.toml");
+    fs::copy(predictions, dir.join("predictions.toml")).unwrap();
     for (name, text) in lessons {
         fs::write(dir.join("lessons").join(name), text).unwrap();
     }

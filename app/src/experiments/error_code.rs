@@ -10,6 +10,7 @@ use lab_types::LabError;
 #[cfg(feature = "ssr")]
 pub fn code(e: &LabError) -> &'static str {
     match e {
+        LabError::InvalidParam { field, .. } if field == "prediction" => "prediction",
         LabError::InvalidParam { .. } | LabError::Request(_) => "invalid",
         LabError::LimitExceeded { .. } => "limit",
         LabError::NoGpuVisible(_) => "no-gpu",
@@ -65,6 +66,9 @@ pub fn message(code: &str, field: Option<&str>) -> Option<String> {
             ),
             None => "The experiment is larger than this server allows; try smaller values.".into(),
         },
+        "prediction" => {
+            "Make your prediction first: a number in the allowed range, or “I don't know”.".into()
+        }
         "no-gpu" => "No GPU is visible on this server; run it on the CPU.".into(),
         "busy" => {
             "The lab is busy: too many experiments are waiting. Try again in a minute.".into()

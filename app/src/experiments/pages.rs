@@ -96,6 +96,9 @@ pub fn RunPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+        // A lesson sweep's prediction (`?prediction=ID`, the learner's own only),
+        // outside the run's Suspense: a resource must not be created inside another's.
+        <crate::predictions::PredictionResult param="prediction"/>
     }
 }
 

@@ -10,6 +10,9 @@ use super::progress::{follow_job, JobStatusLine};
 use super::query::PanelSettings;
 use super::results::SavedRunView;
 use super::server::{cancel_experiment, get_run, StartExperiment};
+use crate::predictions::server::score_run_prediction;
+use crate::predictions::types::{Outcome, PredictedDemo};
+use crate::predictions::{OutcomeView, PredictionFields};
 use lab_types::{DeviceChoice, JobStatus, Preset, SavedRun};
 
 /// Which controls and buttons a panel shows.
@@ -26,6 +29,14 @@ pub enum PanelMode {
 }
 
 impl PanelMode {
+    /// A lesson's sweep asks for a prediction before it runs.
+    fn prediction(self) -> Option<PredictedDemo> {
+        match self {
+            PanelMode::NSweep => Some(PredictedDemo::NSweep),
+            PanelMode::BatchSweep => Some(PredictedDemo::BatchSweep),
+            PanelMode::Full | PanelMode::Run => None,
+        }
+    }
     fn shows_runs(self) -> bool {
         matches!(self, PanelMode::Full | PanelMode::Run)
     }
@@ -56,6 +67,7 @@ pub fn ExperimentPanel(
     let status = RwSignal::new(None::<JobStatus>);
     let job_id = RwSignal::new(None::<String>);
     let result = RwSignal::new(None::<SavedRun>);
+    let outcome = RwSignal::new(None::<Outcome>);
 
     // A started job: follow its progress, then fetch the saved result.
     Effect::new(move |_| {
@@ -71,6 +83,11 @@ pub fn ExperimentPanel(
                     match get_run(run_id.clone()).await {
                         Ok(Some(run)) => {
                             result.set(Some(run));
+                            if mode.prediction().is_some() {
+                                if let Ok(o) = score_run_prediction(run_id.clone()).await {
+                                    outcome.set(o);
+                                }
+                            }
                             if let Some(cb) = on_saved {
                                 cb.run(run_id);
                             }
@@ -162,6 +179,10 @@ pub fn ExperimentPanel(
                         view! { <input type="hidden" name="device" value="both"/> }.into_any()
                     }}
                 </fieldset>
+                {mode.prediction().map(|demo| view! {
+                    <input type="hidden" name="predict_for" value=demo.name()/>
+                    <PredictionFields demo/>
+                }.into_any())}
                 <div class="panel-buttons">
                     {mode.shows_runs().then(|| view! {
                         <button type="submit" name="action" value="gpu" class="run-gpu">"Run on GPU"</button>
@@ -182,6 +203,7 @@ pub fn ExperimentPanel(
             </ActionForm>
             {move || refused().map(|m| view! { <p class="error" role="alert">{m}</p> })}
             <JobStatusLine status=status.into()/>
+            {move || outcome.get().map(|o| view! { <OutcomeView outcome=o/> }.into_any())}
             {move || result.get().map(|run| view! { <SavedRunView run/> })}
         </div>
     }

@@ -2,6 +2,10 @@
 //! error is the lab's own [`LabError`]: a refusal names its field and carries
 //! its HTTP status; an internal failure is logged and shown only as a generic line.
 
+// A server function's arguments are its form's fields: `start_experiment` has
+// ten, and the macro's generated code does not carry an item-level `allow`.
+#![allow(clippy::too_many_arguments)]
+
 use lab_types::{DeviceList, LabError, RunSummary, SavedRun};
 use leptos::prelude::*;
 
@@ -26,6 +30,10 @@ pub(crate) fn refuse(e: LabError) -> LabError {
 /// With JavaScript it answers at once and the page follows the job's progress; a
 /// plain form post (no JavaScript) waits for the result and is redirected to the
 /// saved run's page, or back to the lab with the error.
+///
+/// A lesson's sweep sends `predict_for` (its demo) with the learner's
+/// `prediction`: stored with the run before it starts and scored once it is
+/// saved (here for a plain form post, else by `score_run_prediction`).
 #[server(prefix = "/api", endpoint = "lab/start")]
 pub async fn start_experiment(
     action: String,
@@ -35,6 +43,9 @@ pub async fn start_experiment(
     device: String,
     threads: String,
     repeats: String,
+    predict_for: Option<String>,
+    prediction: Option<String>,
+    dont_know: Option<String>,
 ) -> Result<String, LabError> {
     use super::query::PanelSettings;
     use crate::request::{is_plain_form_post, redirect};
@@ -68,6 +79,24 @@ pub async fn start_experiment(
     let request = form
         .request()
         .map_err(|(field, message)| back_to_lab(LabError::invalid(field, message)))?;
+    let predicted = match predict_for.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(name) => {
+            use crate::predictions::types::PredictedDemo;
+            let demo = PredictedDemo::from_name(name)
+                .filter(|d| matches!(d, PredictedDemo::NSweep | PredictedDemo::BatchSweep))
+                .ok_or_else(|| {
+                    back_to_lab(LabError::invalid("prediction", "not a lesson sweep"))
+                })?;
+            let guess = crate::predictions::server::guess_from(
+                demo,
+                prediction.as_deref(),
+                dont_know.as_deref(),
+            )
+            .map_err(back_to_lab)?;
+            Some((demo, guess))
+        }
+    };
     let state = crate::state::server_state().map_err(|e| refuse(e.into()))?;
     // Every check the lab makes comes before the learner is created, so a
     // refused request writes nothing and sets no cookie.
@@ -91,12 +120,33 @@ pub async fn start_experiment(
         .submit(request, crate::lab::Owner::Learner(learner))
         .map_err(back_to_lab)?;
     crate::classes::record_demo(&state.pool, Some(learner), demo).await;
+    if let Some((demo, guess)) = &predicted {
+        use crate::predictions::types::Measured;
+        crate::predictions::db::insert(
+            &state.pool,
+            learner,
+            *demo,
+            &job.id,
+            guess,
+            &Measured::Pending,
+            None,
+        )
+        .await
+        .map_err(|e| refuse(LabError::internal(format!("storing a prediction: {e}"))))?;
+    }
     if !is_plain_form_post() {
         return Ok(job.id);
     }
     let id = job.id.clone();
     job.outcome().await.map_err(back_to_lab)?;
-    redirect(&format!("/lab/runs/{id}"));
+    let scored = match predicted {
+        Some(_) => crate::predictions::server::score_pending(&state.pool, learner, &id).await?,
+        None => None,
+    };
+    match scored {
+        Some(p) => redirect(&format!("/lab/runs/{id}?prediction={p}")),
+        None => redirect(&format!("/lab/runs/{id}")),
+    }
     Ok(id)
 }
 

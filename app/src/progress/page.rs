@@ -31,6 +31,7 @@ pub fn ProgressPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
+            <crate::predictions::PredictionStatsLine version=Signal::derive(move || reset.version().get())/>
             <YourData reset/>
         </section>
     }

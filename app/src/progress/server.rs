@@ -51,6 +51,9 @@ pub async fn reset_progress(confirm: Option<String>) -> Result<u64, FormError> {
         crate::review::db::delete_cards(&state.pool, id)
             .await
             .map_err(|e| FormError::internal("deleting review cards failed", e))?;
+        crate::predictions::db::delete_for(&state.pool, id)
+            .await
+            .map_err(|e| FormError::internal("deleting predictions failed", e))?;
         // A fresh start gets a fresh token: whoever held the old one loses access.
         crate::learner::rotate_token(&state.pool, id)
             .await

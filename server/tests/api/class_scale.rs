@@ -109,7 +109,12 @@ async fn a_demo_measures_from_a_plain_form_post_and_the_page_shows_the_saved_res
         .post(app.url("/api/demos/throughput"))
         .header(ACCEPT, "text/html")
         .header(REFERER, &lesson)
-        .form(&[("model", "tiny"), ("batch", "64"), ("gpu_price", "3.6")])
+        .form(&[
+            ("model", "tiny"),
+            ("batch", "64"),
+            ("gpu_price", "3.6"),
+            ("prediction", "gpu"),
+        ])
         .send()
         .await
         .unwrap();
@@ -154,7 +159,7 @@ async fn a_sweeps_points_share_one_budget_and_the_timing_demo_has_one() {
         &app,
         &app.client,
         "/api/demos/timing",
-        &[("model", "large"), ("batch", "1024")],
+        &[("model", "large"), ("batch", "1024"), ("prediction", "10")],
     )
     .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -317,7 +322,7 @@ async fn the_timing_demo_keeps_its_place_until_its_gpu_work_ends() {
     let gave_up = impatient
         .post(app.url("/api/demos/timing"))
         .header(ACCEPT, "application/json")
-        .form(&[("model", "medium"), ("batch", "256")])
+        .form(&[("model", "medium"), ("batch", "256"), ("prediction", "10")])
         .send()
         .await;
     assert!(gave_up.is_err(), "the demo answered in 1.5 s");

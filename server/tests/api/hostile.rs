@@ -249,9 +249,26 @@ fn cases() -> Vec<Case> {
         form("/api/lab/cancel", ""),
         form("/api/lab/run", ""),
         get("/api/lab/history"),
-        form("/api/demos/timing", "model=tiny&batch=-1"),
-        form("/api/demos/timing", "model=tiny&batch=1e9"),
-        form("/api/demos/throughput", "model=tiny&batch=NaN"),
+        form("/api/demos/timing", "model=tiny&batch=-1&prediction=3"),
+        form("/api/demos/timing", "model=tiny&batch=1e9&prediction=3"),
+        form("/api/demos/timing", "model=tiny&batch=8&prediction=-3"),
+        form(
+            "/api/demos/timing",
+            "model=tiny&batch=8&prediction=%3Cscript%3E",
+        ),
+        form(
+            "/api/demos/throughput",
+            "model=tiny&batch=NaN&prediction=gpu",
+        ),
+        form("/api/demos/throughput", "model=tiny&batch=8&prediction=tpu"),
+        form(
+            "/api/demos/devices/predict",
+            "vis_mode=set&visible=0&prediction=inf",
+        ),
+        form(
+            "/api/demos/devices/predict",
+            "vis_mode=maybe&visible=0&prediction=1",
+        ),
         form("/api/demos/devices", "set=maybe&visible=0"),
         // --- Server functions: classes and transfer codes.
         form("/api/classes/create", ""),
@@ -292,10 +309,20 @@ fn cases() -> Vec<Case> {
         ("/api/lab/start", start, FORM),
         ("/api/lab/cancel", "job_id=x", FORM),
         ("/api/progress/reset", "confirm=yes", FORM),
-        ("/api/demos/timing", "model=tiny&batch=8", FORM),
+        ("/api/demos/timing", "model=tiny&batch=8&prediction=3", FORM),
         ("/api/classes/create", "name=Evil", FORM),
         ("/api/classes/join", "code=ZZZZZZZZ&display_name=Eve", FORM),
         ("/api/transfer/redeem", "code=ZZZZZZZZ", FORM),
+        (
+            "/api/demos/throughput",
+            "model=tiny&batch=8&prediction=gpu",
+            FORM,
+        ),
+        (
+            "/api/demos/devices/predict",
+            "vis_mode=unset&prediction=1",
+            FORM,
+        ),
         (
             "/api/experiments",
             "{\"n\": 300, \"device\": \"cpu\"}",
@@ -324,6 +351,7 @@ async fn snapshot(app: &TestApp) -> Vec<String> {
         "SELECT class_id || ':' || learner_id || ':' || display_name FROM class_members",
         "SELECT learner_id || ':' || expires_at FROM transfer_codes",
         "SELECT learner_id || ':' || hex(token_hash) FROM learner_devices",
+        "SELECT id || ':' || learner_id || ':' || guess || ':' || measured FROM predictions ORDER BY id",
     ] {
         let table: Vec<String> = sqlx::query_scalar(query).fetch_all(&pool).await.unwrap();
         rows.push(format!("{query}\n{}", table.join("\n")));

@@ -8,6 +8,7 @@ mod health;
 mod helpers;
 mod hostile;
 mod pages;
+mod predictions;
 mod progress;
 mod puzzles;
 mod quiz;

@@ -10,6 +10,8 @@ use leptos_router::NavigateOptions;
 use super::error_line;
 use super::server::{throughput_of_run, MeasureThroughput, Throughput};
 use crate::experiments::describe::grouped;
+use crate::predictions::types::PredictedDemo;
+use crate::predictions::{PredictionFields, PredictionResult};
 
 /// Example prices, not quotes: a learner should type their provider's current ones.
 const EXAMPLE_GPU_PRICE: f64 = 2.50;
@@ -30,6 +32,33 @@ pub fn cost_per_million(price_per_hour: f64, items_per_s: f64, utilisation: f64)
         && utilisation > 0.0
         && utilisation <= 1.0;
     valid.then(|| price_per_hour / (3_600.0 * items_per_s) * 1e6 / utilisation)
+}
+
+/// Which device is cheaper per million inferences in a measured run at the
+/// typed prices (the example ones when missing): what the cost prediction is
+/// scored against.
+#[cfg(feature = "ssr")]
+pub fn cheaper_device(
+    report: &lab_types::RunReport,
+    gpu_price: Option<f64>,
+    cpu_price: Option<f64>,
+    utilisation_percent: Option<f64>,
+) -> crate::predictions::types::Measured {
+    use crate::predictions::types::Measured;
+    use lab_types::DeviceKind;
+    let utilisation = (utilisation_percent.unwrap_or(100.0) / 100.0).clamp(0.01, 1.0);
+    let cost = |kind, price| {
+        report
+            .result(kind)
+            .and_then(|r| cost_per_million(price, r.items_per_s, utilisation))
+    };
+    let gpu = cost(DeviceKind::Gpu, gpu_price.unwrap_or(EXAMPLE_GPU_PRICE));
+    let cpu = cost(DeviceKind::Cpu, cpu_price.unwrap_or(EXAMPLE_CPU_PRICE));
+    match (gpu, cpu) {
+        (Some(g), Some(c)) if g < c => Measured::Choice("gpu".into()),
+        (Some(g), Some(c)) if c < g => Measured::Choice("cpu".into()),
+        _ => Measured::Unavailable,
+    }
 }
 
 fn parse_or(value: Option<String>, default: f64) -> f64 {
@@ -119,6 +148,7 @@ pub fn CostCalculator() -> impl IntoView {
                         <input type="number" name="batch" min="1" max="1024" value="256"/>
                     </label>
                 </div>
+                <PredictionFields demo=PredictedDemo::CostCalculator/>
                 <button type="submit" disabled=move || measure.pending().get()>"Measure and compare"</button>
             </ActionForm>
             {move || run_id().map(|id| view! {
@@ -134,6 +164,8 @@ pub fn CostCalculator() -> impl IntoView {
                 <p aria-live="polite">"Measuring throughput on the server…"</p>
             })}
             {move || refused().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+            // Outside the result's Suspense: its resource must not be created inside another's.
+            <PredictionResult param="cost_prediction"/>
             <Suspense fallback=|| view! { <p aria-live="polite">"Loading the measurement…"</p> }>
                 {move || Suspend::new(async move {
                     match throughput.await {

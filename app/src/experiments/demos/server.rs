@@ -49,6 +49,16 @@ async fn owner(state: &crate::state::ServerState) -> Result<crate::lab::Owner, L
     Ok(crate::request::client::owner(learner))
 }
 
+/// The guess in a demo's form (read before anything runs).
+#[cfg(feature = "ssr")]
+fn predicted(
+    demo: crate::predictions::types::PredictedDemo,
+    prediction: &Option<String>,
+    dont_know: &Option<String>,
+) -> Result<crate::predictions::types::Guess, LabError> {
+    crate::predictions::server::guess_from(demo, prediction.as_deref(), dont_know.as_deref())
+}
+
 /// A demo's refusal. A plain form post goes back to the lesson with the
 /// error's code (`{prefix}_error=…`), never its text, in the URL.
 #[cfg(feature = "ssr")]
@@ -62,10 +72,18 @@ fn refuse_demo(prefix: &str, anchor: &str, e: LabError) -> LabError {
 /// warm. The report is kept for a while; the answer is the lesson's query that
 /// shows it (`timing_result=<id>`), where a plain form post is redirected.
 #[server(prefix = "/api", endpoint = "demos/timing")]
-pub async fn timing_demo(model: String, batch: String) -> Result<String, LabError> {
+pub async fn timing_demo(
+    model: String,
+    batch: String,
+    prediction: Option<String>,
+    dont_know: Option<String>,
+) -> Result<String, LabError> {
+    use crate::predictions::types::{Measured, PredictedDemo};
     use lab_types::TimingParams;
     const ANCHOR: &str = "timing-demo-title";
+    const DEMO: PredictedDemo = PredictedDemo::Timing;
     let fail = |e| refuse_demo("timing", ANCHOR, e);
+    let guess = predicted(DEMO, &prediction, &dont_know).map_err(fail)?;
     let params = TimingParams {
         model: model_from(&model).map_err(fail)?,
         batch: batch_from(&batch).map_err(fail)?,
@@ -73,9 +91,16 @@ pub async fn timing_demo(model: String, batch: String) -> Result<String, LabErro
     };
     let state = crate::state::server_state().map_err(|e| refuse(e.into()))?;
     let owner = owner(&state).await?;
-    let (id, _) = state.lab.timing_demo(params, owner).await.map_err(fail)?;
+    let (id, report) = state.lab.timing_demo(params, owner).await.map_err(fail)?;
+    // How many times the real time exceeds the time without waiting.
+    let measured = if report.submit_only_ms > 0.0 {
+        Measured::Number(report.submit_and_wait_ms / report.submit_only_ms)
+    } else {
+        Measured::Unavailable
+    };
     crate::classes::record_demo(&state.pool, owner.learner(), "timing").await;
-    let query = format!("timing_result={id}");
+    let predicted = crate::predictions::server::record(DEMO, &id, &guess, &measured).await?;
+    let query = format!("timing_result={id}&timing_prediction={predicted}");
     crate::request::redirect_to_page(&query, ANCHOR);
     Ok(query)
 }
@@ -97,10 +122,15 @@ pub async fn measure_throughput(
     gpu_price: Option<String>,
     cpu_price: Option<String>,
     utilisation: Option<String>,
+    prediction: Option<String>,
+    dont_know: Option<String>,
 ) -> Result<String, LabError> {
+    use crate::predictions::types::PredictedDemo;
     use lab_types::{DeviceChoice, RunParams};
     const ANCHOR: &str = "cost-demo-title";
+    const DEMO: PredictedDemo = PredictedDemo::CostCalculator;
     let fail = |e| refuse_demo("cost", ANCHOR, e);
+    let guess = predicted(DEMO, &prediction, &dont_know).map_err(fail)?;
     let params = RunParams {
         model: model_from(&model).map_err(fail)?,
         // Enough items for a steady rate, few enough that a software GPU answers in seconds.
@@ -112,18 +142,26 @@ pub async fn measure_throughput(
     };
     let state = crate::state::server_state().map_err(|e| refuse(e.into()))?;
     let owner = owner(&state).await?;
-    let (run_id, _) = state.lab.run(params, owner).await.map_err(fail)?;
+    let (run_id, report) = state.lab.run(params, owner).await.map_err(fail)?;
     crate::classes::record_demo(&state.pool, owner.learner(), "cost-calculator").await;
     // Prices go back as numbers only (they were typed by the learner).
-    let price = |v: Option<String>| {
-        v.and_then(|p| p.trim().parse::<f64>().ok())
+    let price = |v: &Option<String>| {
+        v.as_deref()
+            .and_then(|p| p.trim().parse::<f64>().ok())
             .filter(|p| p.is_finite())
     };
-    let mut query = format!("cost_run={run_id}");
+    let measured = super::cost::cheaper_device(
+        &report,
+        price(&gpu_price),
+        price(&cpu_price),
+        price(&utilisation),
+    );
+    let predicted = crate::predictions::server::record(DEMO, &run_id, &guess, &measured).await?;
+    let mut query = format!("cost_run={run_id}&cost_prediction={predicted}");
     for (name, value) in [
-        ("gpu_price", price(gpu_price)),
-        ("cpu_price", price(cpu_price)),
-        ("utilisation", price(utilisation)),
+        ("gpu_price", price(&gpu_price)),
+        ("cpu_price", price(&cpu_price)),
+        ("utilisation", price(&utilisation)),
     ] {
         if let Some(v) = value {
             query.push_str(&format!("&{name}={v}"));
@@ -183,4 +221,61 @@ pub async fn devices_under(set: bool, visible: String) -> Result<lab_types::Devi
         .flatten();
     crate::classes::record_demo(&state.pool, learner, "visibility").await;
     Ok(devices)
+}
+
+/// The visibility demo's form: the learner predicts how many GPUs the program
+/// will see under the string, then sees the list. Listing changes nothing, but
+/// storing the prediction is a write, so this is a POST; the answer is the
+/// lesson's query that shows the list and the prediction beside it.
+#[server(prefix = "/api", endpoint = "demos/devices/predict")]
+pub async fn predict_devices(
+    vis_mode: String,
+    visible: Option<String>,
+    prediction: Option<String>,
+    dont_know: Option<String>,
+) -> Result<String, LabError> {
+    use crate::experiments::query::encode;
+    use crate::predictions::types::{Measured, PredictedDemo};
+    const ANCHOR: &str = "visibility-demo-title";
+    const DEMO: PredictedDemo = PredictedDemo::Visibility;
+    let fail = |e| refuse_demo("vis", ANCHOR, e);
+    let visible = visible.unwrap_or_default();
+    let spec = match vis_mode.as_str() {
+        "set" => Some(visible),
+        "unset" => None,
+        _ => {
+            return Err(fail(LabError::invalid(
+                "vis_mode",
+                "choose “leave unset” or “set to”",
+            )))
+        }
+    };
+    if spec.as_ref().is_some_and(|s| s.len() > 200) {
+        return Err(fail(LabError::invalid(
+            "visible",
+            "the visibility string is longer than 200 characters",
+        )));
+    }
+    let guess = predicted(DEMO, &prediction, &dont_know).map_err(fail)?;
+    let lab = crate::state::lab().map_err(|e| refuse(e.into()))?;
+    let devices = lab.devices(spec.clone()).await.map_err(fail)?;
+    let seen = devices
+        .adapters
+        .iter()
+        .filter(|a| a.visible_index.is_some())
+        .count();
+    let measured = Measured::Number(seen as f64);
+    let run_ref = spec
+        .as_deref()
+        .map_or("unset".to_string(), |s| format!("'{s}'"));
+    let predicted = crate::predictions::server::record(DEMO, &run_ref, &guess, &measured).await?;
+    let query = match &spec {
+        Some(s) => format!(
+            "vis_mode=set&visible={}&vis_prediction={predicted}",
+            encode(s)
+        ),
+        None => format!("vis_mode=unset&vis_prediction={predicted}"),
+    };
+    crate::request::redirect_to_page(&query, ANCHOR);
+    Ok(query)
 }

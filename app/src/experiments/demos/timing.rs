@@ -9,6 +9,8 @@ use leptos_router::NavigateOptions;
 use super::error_line;
 use super::server::{timing_result, TimingDemo as TimingDemoAction};
 use crate::experiments::describe::ms;
+use crate::predictions::types::PredictedDemo;
+use crate::predictions::{PredictionFields, PredictionResult};
 use lab_types::{Preset, TimingReport};
 
 #[component]
@@ -71,13 +73,15 @@ pub fn TimingDemo() -> impl IntoView {
                     " Batch "
                     <input type="number" name="batch" min="1" max="1024" value="256"/>
                 </label>
-                " "
+                <PredictionFields demo=PredictedDemo::Timing/>
                 <button type="submit" disabled=move || measure.pending().get()>"Time it"</button>
             </ActionForm>
             {move || measure.pending().get().then(|| view! {
                 <p aria-live="polite">"Measuring on the server…"</p>
             })}
             {move || refused().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+            // Outside the result's Suspense: its resource must not be created inside another's.
+            <PredictionResult param="timing_prediction"/>
             <Suspense fallback=|| view! { <p aria-live="polite">"Loading the measurement…"</p> }>
                 {move || Suspend::new(async move {
                     match result.await {

@@ -1,12 +1,15 @@
 //! Lesson 2's demo: the server's adapters under a visibility string the learner types,
 //! evaluated per request with `CUDA_VISIBLE_DEVICES` rules.
 
+use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_router::components::Form;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
 
 use super::error_line;
-use super::server::devices_under;
+use super::server::{devices_under, PredictDevices};
+use crate::predictions::types::PredictedDemo;
+use crate::predictions::{PredictionFields, PredictionResult};
 use lab_types::DeviceList;
 
 /// Strings worth trying, with what each teaches.
@@ -32,10 +35,32 @@ pub fn VisibilityDemo() -> impl IntoView {
     let devices = Resource::new(spec, |spec| {
         devices_under(spec.is_some(), spec.unwrap_or_default())
     });
+    // Predicting stores a row, so the form is a POST; with JavaScript, go
+    // where a plain form post is redirected.
+    let predict = ServerAction::<PredictDevices>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(query)) = predict.value().get() {
+            navigate(
+                &format!("?{query}#visibility-demo-title"),
+                NavigateOptions {
+                    scroll: false,
+                    ..Default::default()
+                },
+            );
+        }
+    });
+    let refused = move || match predict.value().get() {
+        Some(Err(e)) => Some(e.to_string()),
+        _ => query
+            .read()
+            .get("vis_error")
+            .and_then(|code| crate::experiments::error_code::message(&code, None)),
+    };
     view! {
         <section class="demo-card visibility-demo" aria-labelledby="visibility-demo-title">
             <h3 id="visibility-demo-title">"Try it: GPU visibility on this server"</h3>
-            <Form method="GET" action="">
+            <ActionForm action=predict>
                 <fieldset>
                     <legend>"LAB_VISIBLE_DEVICES for this request"</legend>
                     <label>
@@ -54,11 +79,13 @@ pub fn VisibilityDemo() -> impl IntoView {
                             prop:value=move || spec().unwrap_or_default()
                         />
                     </label>
-                    <button type="submit">"Show devices"</button>
                 </fieldset>
-            </Form>
+                <PredictionFields demo=PredictedDemo::Visibility/>
+                <button type="submit" disabled=move || predict.pending().get()>"Predict, then show devices"</button>
+            </ActionForm>
+            {move || refused().map(|m| view! { <p class="error" role="alert">{m}</p> })}
             <p class="presets">
-                "Presets: "
+                "Or look without predicting: "
                 {PRESETS
                     .iter()
                     .map(|(s, what)| {
@@ -68,6 +95,8 @@ pub fn VisibilityDemo() -> impl IntoView {
                     .collect_view()}
                 <a href="?vis_mode=unset#visibility-demo-title" class="chip">"unset: all"</a>
             </p>
+            // Outside the result's Suspense: its resource must not be created inside another's.
+            <PredictionResult param="vis_prediction"/>
             <Suspense fallback=|| view! { <p>"Listing adapters…"</p> }>
                 {move || Suspend::new(async move {
                     match devices.await {
