@@ -209,6 +209,22 @@ impl Browser {
         }
     }
 
+    /// The text of the first element matching `css` ("" when there is none yet).
+    pub async fn text_of(&self, css: &str) -> String {
+        match self.client.find(Locator::Css(css)).await {
+            Ok(el) => el.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    }
+
+    /// Waits until the first element matching `css` contains `expected`.
+    pub async fn wait_for_text(&self, css: &str, expected: &str) {
+        self.wait_until(&format!("{css} to contain {expected:?}"), || async {
+            self.text_of(css).await.contains(expected)
+        })
+        .await;
+    }
+
     /// Waits until the WASM app has hydrated the page: the copy buttons and other
     /// client-only controls are enabled only then.
     pub async fn wait_hydrated(&self) {

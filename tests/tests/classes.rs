@@ -9,21 +9,6 @@ const LESSON: &str = "/lessons/batched-inference-complexity";
 const SINGLE: &str = "#q-batch-loop-complexity";
 const NUMERIC: &str = "#q-batch-count-ceil";
 
-async fn text_of(browser: &Browser, css: &str) -> String {
-    match browser.client.find(Locator::Css(css)).await {
-        Ok(el) => el.text().await.unwrap_or_default(),
-        Err(_) => String::new(),
-    }
-}
-
-async fn wait_for_text(browser: &Browser, css: &str, expected: &str) {
-    browser
-        .wait_until(&format!("{css} to contain {expected:?}"), || async {
-            text_of(browser, css).await.contains(expected)
-        })
-        .await;
-}
-
 async fn type_into(browser: &Browser, css: &str, text: &str) {
     browser.wait_css(css).await.send_keys(text).await.unwrap();
 }
@@ -40,15 +25,17 @@ async fn join(browser: &Browser, server: &Server, code: &str, name: &str, javasc
     type_into(browser, "#join-code", code).await;
     type_into(browser, "#display-name", name).await;
     click(browser, "#join-class button[type='submit']").await;
-    wait_for_text(browser, "#my-classes", "Period 3").await;
-    wait_for_text(browser, "#my-classes", name).await;
+    browser.wait_for_text("#my-classes", "Period 3").await;
+    browser.wait_for_text("#my-classes", name).await;
 }
 
 /// Answers the single-choice question of lesson 1 with `option`.
 async fn answer_single(browser: &Browser, option: &str, verdict: &str) {
     click(browser, &format!("{SINGLE}-{option}")).await;
     click(browser, &format!("{SINGLE} button.check")).await;
-    wait_for_text(browser, &format!("{SINGLE} .verdict"), verdict).await;
+    browser
+        .wait_for_text(&format!("{SINGLE} .verdict"), verdict)
+        .await;
 }
 
 #[tokio::test]
@@ -70,7 +57,8 @@ async fn a_teacher_sees_two_learners_and_one_of_them_moves_device() {
     assert_eq!(code.len(), 9, "ABCD-EFGH: {code}");
     let dashboard = teacher.client.current_url().await.unwrap();
     assert!(dashboard.path().starts_with("/teach/"), "{dashboard}");
-    assert!(text_of(&teacher, ".dashboard .notice")
+    assert!(teacher
+        .text_of(".dashboard .notice")
         .await
         .contains("Bookmark this page"));
 
@@ -103,19 +91,20 @@ async fn a_teacher_sees_two_learners_and_one_of_them_moves_device() {
     lab_pc.wait_hydrated().await;
     type_into(&lab_pc, "#transfer-code", &transfer).await;
     click(&lab_pc, "#use-code button[type='submit']").await;
-    wait_for_text(&lab_pc, ".classes-page .notice", "continues your progress").await;
+    lab_pc
+        .wait_for_text(".classes-page .notice", "continues your progress")
+        .await;
     lab_pc.goto(&server.url(LESSON)).await;
     lab_pc.wait_hydrated().await;
     // Her earlier answer is here: the question shows it.
-    wait_for_text(&lab_pc, &format!("{SINGLE} .verdict"), "Correct.").await;
+    lab_pc
+        .wait_for_text(&format!("{SINGLE} .verdict"), "Correct.")
+        .await;
     type_into(&lab_pc, &format!("{NUMERIC}-value"), "16").await;
     click(&lab_pc, &format!("{NUMERIC} button.check")).await;
-    wait_for_text(
-        &lab_pc,
-        &format!("{NUMERIC} .verdict"),
-        "Correct, on the first try.",
-    )
-    .await;
+    lab_pc
+        .wait_for_text(&format!("{NUMERIC} .verdict"), "Correct, on the first try.")
+        .await;
 
     // The dashboard: Ada 2 answered (1 at the first try), Bob 1 (1).
     teacher.goto(dashboard.as_str()).await;
@@ -137,7 +126,7 @@ async fn a_teacher_sees_two_learners_and_one_of_them_moves_device() {
         learners[1].starts_with("Bob") && learners[1].contains("1 answered, 1 first try"),
         "{learners:?}"
     );
-    let items = text_of(&teacher, ".class-table.items").await;
+    let items = teacher.text_of(".class-table.items").await;
     assert!(items.contains("50% (1 of 2)"), "{items}");
     teacher.assert_no_console_errors().await;
     ada.assert_no_console_errors().await;

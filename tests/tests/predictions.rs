@@ -3,26 +3,10 @@
 //! a prediction, then shows the prediction beside the measurement, and
 //! `/progress` counts it.
 
-use e2e::fantoccini::Locator;
 use e2e::{Browser, Server};
 
 const LESSON: &str = "/lessons/cuda-visible-devices";
 const DEMO: &str = ".visibility-demo";
-
-async fn text_of(browser: &Browser, css: &str) -> String {
-    match browser.client.find(Locator::Css(css)).await {
-        Ok(el) => el.text().await.unwrap_or_default(),
-        Err(_) => String::new(),
-    }
-}
-
-async fn wait_for_text(browser: &Browser, css: &str, expected: &str) {
-    browser
-        .wait_until(&format!("{css} to contain {expected:?}"), || async {
-            text_of(browser, css).await.contains(expected)
-        })
-        .await;
-}
 
 async fn open_demo(server: &Server, browser: &Browser, javascript: bool) {
     browser.goto(&server.url(LESSON)).await;
@@ -69,8 +53,11 @@ async fn predict_then_measure(javascript: bool) {
 
     // No prediction: refused, with the reason, and nothing listed.
     predict_and_run(&browser, "").await;
-    wait_for_text(&browser, &format!("{DEMO} p.error"), "prediction").await;
-    assert!(text_of(&browser, &format!("{DEMO} .prediction-outcome"))
+    browser
+        .wait_for_text(&format!("{DEMO} p.error"), "prediction")
+        .await;
+    assert!(browser
+        .text_of(&format!("{DEMO} .prediction-outcome"))
         .await
         .is_empty());
     if javascript {
@@ -88,14 +75,14 @@ async fn predict_then_measure(javascript: bool) {
     open_demo(&server, &browser, javascript).await;
     predict_and_run(&browser, "2").await;
     let outcome = format!("{DEMO} .prediction-outcome");
-    wait_for_text(&browser, &outcome, "You predicted").await;
-    let text = text_of(&browser, &outcome).await;
+    browser.wait_for_text(&outcome, "You predicted").await;
+    let text = browser.text_of(&outcome).await;
     assert!(text.contains("2 GPUs"), "the guess: {text}");
     assert!(
         text.contains("Measured") && text.contains("read left to right"),
         "{text}"
     );
-    let verdict = text_of(&browser, &format!("{outcome} .verdict")).await;
+    let verdict = browser.text_of(&format!("{outcome} .verdict")).await;
     assert!(
         ["Right", "Not this time"].contains(&verdict.as_str()),
         "{verdict}"
@@ -103,7 +90,8 @@ async fn predict_then_measure(javascript: bool) {
     let url = browser.client.current_url().await.unwrap();
     assert!(url.as_str().contains("vis_prediction="), "{url}");
     assert!(
-        text_of(&browser, &format!("{DEMO} table:not(.prediction-table)"))
+        browser
+            .text_of(&format!("{DEMO} table:not(.prediction-table)"))
             .await
             .contains("Physical index"),
         "the adapters are listed too"
@@ -111,7 +99,7 @@ async fn predict_then_measure(javascript: bool) {
 
     // A link reproduces it (a page view: it reads the stored prediction).
     browser.goto(url.as_str()).await;
-    wait_for_text(&browser, &outcome, "You predicted").await;
+    browser.wait_for_text(&outcome, "You predicted").await;
     if javascript {
         browser.wait_hydrated().await;
     }
@@ -121,7 +109,9 @@ async fn predict_then_measure(javascript: bool) {
     if javascript {
         browser.wait_hydrated().await;
     }
-    wait_for_text(&browser, ".prediction-tally", "1 made in all").await;
+    browser
+        .wait_for_text(".prediction-tally", "1 made in all")
+        .await;
 
     if javascript {
         browser.assert_no_console_errors().await;

@@ -3,7 +3,6 @@
 //! (the verdict replaces itself in place), seeing their kernel's speed beside
 //! the built-in kernels.
 
-use e2e::fantoccini::Locator;
 use e2e::{Browser, Server};
 
 const HEADER: &str = "struct Params { m: u32, k: u32, n: u32, relu: u32 }
@@ -46,21 +45,6 @@ fn map_solution() -> String {
     )
 }
 
-async fn text_of(browser: &Browser, css: &str) -> String {
-    match browser.client.find(Locator::Css(css)).await {
-        Ok(el) => el.text().await.unwrap_or_default(),
-        Err(_) => String::new(),
-    }
-}
-
-async fn wait_for_text(browser: &Browser, css: &str, expected: &str) {
-    browser
-        .wait_until(&format!("{css} to contain {expected:?}"), || async {
-            text_of(browser, css).await.contains(expected)
-        })
-        .await;
-}
-
 /// Replaces the editor's text and presses "Run and check".
 async fn submit(browser: &Browser, source: &str) {
     let editor = browser.wait_css("textarea#source").await;
@@ -93,15 +77,14 @@ async fn a_learner_solves_the_first_three_puzzles_without_javascript() {
         &map_solution().replace("let i = gid.x;", "let i = ;"),
     )
     .await;
-    wait_for_text(&browser, "#result", "Compile error").await;
-    assert!(text_of(&browser, ".error-position")
-        .await
-        .contains("Line 8"));
+    browser.wait_for_text("#result", "Compile error").await;
+    assert!(browser.text_of(".error-position").await.contains("Line 8"));
 
     submit(&browser, &map_solution()).await;
-    wait_for_text(&browser, "#result", "Correct!").await;
-    assert!(text_of(&browser, ".puzzle-timing").await.contains("GB/s"));
-    assert!(text_of(&browser, ".leaderboard")
+    browser.wait_for_text("#result", "Correct!").await;
+    assert!(browser.text_of(".puzzle-timing").await.contains("GB/s"));
+    assert!(browser
+        .text_of(".leaderboard")
         .await
         .contains("anonymous (you)"));
 
@@ -118,15 +101,15 @@ async fn a_learner_solves_the_first_three_puzzles_without_javascript() {
         &map_solution().replace("2.0 * x[i] + 1.0", "x[i] + w[i]"),
     )
     .await;
-    wait_for_text(&browser, "#result", "Correct!").await;
+    browser.wait_for_text("#result", "Correct!").await;
     browser.goto(&server.url("/puzzles/sum")).await;
     submit(&browser, &format!("{HEADER}{SUM_BODY}")).await;
-    wait_for_text(&browser, "#result", "Correct!").await;
+    browser.wait_for_text("#result", "Correct!").await;
 
     browser.goto(&server.url("/puzzles")).await;
-    wait_for_text(&browser, ".solved-count", "solved 3 of").await;
+    browser.wait_for_text(".solved-count", "solved 3 of").await;
     browser.goto(&server.url("/progress")).await;
-    wait_for_text(&browser, ".puzzles-solved", "3 of 6").await;
+    browser.wait_for_text(".puzzles-solved", "3 of 6").await;
     browser.close().await;
 }
 
@@ -147,11 +130,11 @@ async fn a_learner_solves_the_naive_matmul_with_javascript_and_sees_the_built_in
     let wide = format!("{HEADER}{MATMUL_BODY}")
         .replace("workgroup_size(16, 16)", "workgroup_size(32, 32)");
     submit(&browser, &wide).await;
-    wait_for_text(&browser, "#result .form-error", "256").await;
+    browser.wait_for_text("#result .form-error", "256").await;
 
     submit(&browser, &format!("{HEADER}{MATMUL_BODY}")).await;
-    wait_for_text(&browser, "#result", "Correct!").await;
-    let timing = text_of(&browser, ".puzzle-timing").await;
+    browser.wait_for_text("#result", "Correct!").await;
+    let timing = browser.text_of(".puzzle-timing").await;
     assert!(
         timing.contains("your kernel")
             && timing.contains("built-in naive")

@@ -1,26 +1,10 @@
 //! A learner answers practice questions in Chromium, with and without JavaScript.
 
-use e2e::fantoccini::Locator;
 use e2e::{Browser, Server};
 use serde_json::Value;
 
 const LESSON: &str = "/lessons/batched-inference-complexity";
 const QUESTION: &str = "#q-batch-loop-complexity";
-
-async fn text_of(browser: &Browser, css: &str) -> String {
-    match browser.client.find(Locator::Css(css)).await {
-        Ok(el) => el.text().await.unwrap_or_default(),
-        Err(_) => String::new(),
-    }
-}
-
-async fn wait_for_text(browser: &Browser, css: &str, expected: &str) {
-    browser
-        .wait_until(&format!("{css} to contain {expected:?}"), || async {
-            text_of(browser, css).await.contains(expected)
-        })
-        .await;
-}
 
 /// Chooses an option of the single-choice question and submits its form.
 async fn answer(browser: &Browser, option: &str) {
@@ -41,12 +25,15 @@ async fn answer(browser: &Browser, option: &str) {
 async fn check_progress_page(browser: &Browser, server: &Server) {
     browser.goto(&server.url("/progress")).await;
     browser.wait_css("table.progress-table").await;
-    let row = text_of(browser, "table.progress-table tbody tr:first-child").await;
+    let row = browser
+        .text_of("table.progress-table tbody tr:first-child")
+        .await;
     // Lesson 1: n questions, 1 answered, 1 correct, 0 at the first try; one of
     // its questions answered makes it "Practised".
     let cells: Vec<&str> = row.split_whitespace().rev().take(4).collect();
     assert_eq!(cells, ["Practised", "0", "1", "1"], "row: {row}");
-    assert!(text_of(browser, ".next-step")
+    assert!(browser
+        .text_of(".next-step")
         .await
         .contains("Practise next"));
 }
@@ -66,16 +53,22 @@ async fn answering_wrong_then_right_without_a_page_reload() {
         .unwrap();
 
     answer(&browser, "a").await;
-    wait_for_text(&browser, &format!("{QUESTION} .verdict"), "Not quite").await;
-    assert!(text_of(&browser, &format!("{QUESTION} .rationales"))
+    browser
+        .wait_for_text(&format!("{QUESTION} .verdict"), "Not quite")
+        .await;
+    assert!(browser
+        .text_of(&format!("{QUESTION} .rationales"))
         .await
         .contains("Wrong"));
-    assert!(text_of(&browser, &format!("{QUESTION} .solution"))
+    assert!(browser
+        .text_of(&format!("{QUESTION} .solution"))
         .await
         .contains("Quick check"));
 
     answer(&browser, "b").await;
-    wait_for_text(&browser, &format!("{QUESTION} .verdict"), "Correct.").await;
+    browser
+        .wait_for_text(&format!("{QUESTION} .verdict"), "Correct.")
+        .await;
     let same = browser
         .client
         .execute("return window.__sameDocument === true;", vec![])
@@ -89,7 +82,9 @@ async fn answering_wrong_then_right_without_a_page_reload() {
 
     // A reload shows the stored latest answer.
     browser.client.refresh().await.unwrap();
-    wait_for_text(&browser, &format!("{QUESTION} .verdict"), "Correct.").await;
+    browser
+        .wait_for_text(&format!("{QUESTION} .verdict"), "Correct.")
+        .await;
     browser.wait_hydrated().await;
     check_progress_page(&browser, &server).await;
     browser.assert_no_console_errors().await;
@@ -104,7 +99,9 @@ async fn answering_and_resetting_work_without_javascript() {
     browser.wait_css(QUESTION).await;
 
     answer(&browser, "a").await;
-    wait_for_text(&browser, &format!("{QUESTION} .verdict"), "Not quite").await;
+    browser
+        .wait_for_text(&format!("{QUESTION} .verdict"), "Not quite")
+        .await;
     let url = browser.client.current_url().await.unwrap();
     assert_eq!(
         url.fragment(),
@@ -116,7 +113,9 @@ async fn answering_and_resetting_work_without_javascript() {
     assert!(chosen.prop("checked").await.unwrap().as_deref() == Some("true"));
 
     answer(&browser, "b").await;
-    wait_for_text(&browser, &format!("{QUESTION} .verdict"), "Correct.").await;
+    browser
+        .wait_for_text(&format!("{QUESTION} .verdict"), "Correct.")
+        .await;
     check_progress_page(&browser, &server).await;
 
     // Reset: the checkbox is the confirmation step.
@@ -132,10 +131,10 @@ async fn answering_and_resetting_work_without_javascript() {
         .click()
         .await
         .unwrap();
-    wait_for_text(&browser, ".your-data .notice", "Deleted your 2 answers.").await;
-    assert!(text_of(&browser, ".empty")
-        .await
-        .contains("not answered any"));
+    browser
+        .wait_for_text(".your-data .notice", "Deleted your 2 answers.")
+        .await;
+    assert!(browser.text_of(".empty").await.contains("not answered any"));
     browser.assert_no_console_errors().await;
     browser.close().await;
 }

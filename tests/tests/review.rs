@@ -2,26 +2,10 @@
 //! a lesson comes back on `/review` once due (the test makes it due in the
 //! database instead of waiting a day).
 
-use e2e::fantoccini::Locator;
 use e2e::{Browser, Server};
 
 const LESSON: &str = "/lessons/batched-inference-complexity";
 const QUESTION: &str = "#q-batch-loop-complexity";
-
-async fn text_of(browser: &Browser, css: &str) -> String {
-    match browser.client.find(Locator::Css(css)).await {
-        Ok(el) => el.text().await.unwrap_or_default(),
-        Err(_) => String::new(),
-    }
-}
-
-async fn wait_for_text(browser: &Browser, css: &str, expected: &str) {
-    browser
-        .wait_until(&format!("{css} to contain {expected:?}"), || async {
-            text_of(browser, css).await.contains(expected)
-        })
-        .await;
-}
 
 async fn answer(browser: &Browser, option: &str) {
     let choice = browser.wait_css(&format!("{QUESTION}-{option}")).await;
@@ -53,18 +37,19 @@ async fn review_once(javascript: bool) {
         browser.wait_hydrated().await;
     }
     answer(&browser, "a").await;
-    wait_for_text(&browser, &format!("{QUESTION} .verdict"), "Not quite").await;
+    browser
+        .wait_for_text(&format!("{QUESTION} .verdict"), "Not quite")
+        .await;
 
     browser.goto(&server.url("/review")).await;
-    wait_for_text(&browser, ".review-count", "Nothing is due").await;
+    browser
+        .wait_for_text(".review-count", "Nothing is due")
+        .await;
     make_everything_due(&server).await;
     browser.goto(&server.url("/")).await;
-    wait_for_text(
-        &browser,
-        ".continue",
-        "1 answered question is due for review.",
-    )
-    .await;
+    browser
+        .wait_for_text(".continue", "1 answered question is due for review.")
+        .await;
     browser
         .wait_css(".continue a.continue-link")
         .await
@@ -72,13 +57,17 @@ async fn review_once(javascript: bool) {
         .await
         .unwrap();
 
-    wait_for_text(&browser, ".review-count", "1 question is due").await;
+    browser
+        .wait_for_text(".review-count", "1 question is due")
+        .await;
     browser.wait_css(QUESTION).await;
     if javascript {
         browser.wait_hydrated().await;
     }
     answer(&browser, "b").await;
-    wait_for_text(&browser, &format!("{QUESTION} .verdict"), "Correct.").await;
+    browser
+        .wait_for_text(&format!("{QUESTION} .verdict"), "Correct.")
+        .await;
     let url = browser.client.current_url().await.unwrap();
     assert_eq!(
         url.query()
@@ -92,8 +81,12 @@ async fn review_once(javascript: bool) {
         .click()
         .await
         .unwrap();
-    wait_for_text(&browser, ".review-count", "Nothing is due for review now.").await;
-    wait_for_text(&browser, ".review-page", "The next question falls due on").await;
+    browser
+        .wait_for_text(".review-count", "Nothing is due for review now.")
+        .await;
+    browser
+        .wait_for_text(".review-page", "The next question falls due on")
+        .await;
     browser.assert_no_console_errors().await;
     browser.close().await;
 }
