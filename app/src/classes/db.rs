@@ -193,7 +193,9 @@ pub async fn leave(pool: &SqlitePool, class_id: i64, learner_id: i64) -> Result<
 /// Deletes the class and its memberships, nothing else: answers and runs stay
 /// with their learners. Returns how many memberships went.
 pub async fn delete_class(pool: &SqlitePool, class_id: i64) -> Result<u64, ClassError> {
-    let mut tx = pool.begin().await?;
+    // IMMEDIATE: the write lock from the start, so a concurrent writer makes this
+    // wait (busy timeout); a deferred read that turns into a write fails instead.
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let members = sqlx::query("DELETE FROM class_members WHERE class_id = ?")
         .bind(class_id)
         .execute(&mut *tx)

@@ -10,9 +10,9 @@ pub const KEPT_PER_LEARNER: i64 = 200;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PredictionStoreError {
-    #[error("database error")]
+    #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
-    #[error("a stored prediction could not be read")]
+    #[error("a stored prediction could not be read: {0}")]
     Json(#[from] serde_json::Error),
 }
 
@@ -36,7 +36,9 @@ pub async fn insert(
     measured: &Measured,
     correct: Option<bool>,
 ) -> Result<i64, PredictionStoreError> {
-    let mut tx = pool.begin().await?;
+    // IMMEDIATE: the write lock from the start, so a concurrent writer makes this
+    // wait (busy timeout); a deferred read that turns into a write fails instead.
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO predictions (learner_id, demo, run_ref, guess, measured, correct) \
          VALUES (?, ?, ?, ?, ?, ?) RETURNING id",

@@ -28,7 +28,9 @@ pub async fn save(
     outcome: &PuzzleOutcome,
 ) -> Result<(), sqlx::Error> {
     let json = serde_json::to_string(outcome).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    let mut tx = pool.begin().await?;
+    // IMMEDIATE: the write lock from the start, so a concurrent writer makes this
+    // wait (busy timeout); a deferred read that turns into a write fails instead.
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     sqlx::query(
         "INSERT INTO puzzle_submissions (learner_id, puzzle_id, source, verdict, outcome) \
          VALUES (?, ?, ?, ?, ?)",

@@ -10,9 +10,9 @@ use super::schedule::{self, Schedule};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReviewStoreError {
-    #[error("database error")]
+    #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
-    #[error("a stored review card could not be read")]
+    #[error("a stored review card could not be read: {0}")]
     Card(#[from] serde_json::Error),
     #[error("a stored review card has an unknown rating {0}")]
     Rating(i64),
@@ -55,7 +55,9 @@ pub async fn record_answer(
     correct: bool,
     now: DateTime<Utc>,
 ) -> Result<(), ReviewStoreError> {
-    let mut tx = pool.begin().await?;
+    // IMMEDIATE: the write lock from the start, so a concurrent writer makes this
+    // wait (busy timeout); a deferred read that turns into a write fails instead.
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let previous = sqlx::query_as::<_, CardRow>(
         "SELECT card, session_base, session_rating, reviews_passed
          FROM review_cards WHERE learner_id = ? AND question_id = ?",
