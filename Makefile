@@ -26,44 +26,70 @@ SITE_RELEASE := target/site-release
 OUTPUT_NAME := inference-lab
 HYDRATE := -p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate
 
-.PHONY: run test dev setup system-packages rust-tools node-tools build site site-release server lint bench bench-pages clean
+.PHONY: run test dev setup system-packages rust-tools node-tools build site site-release server server-release fmt lint bench bench-pages clean
+
+# One line per long step, with the time it takes on a cold 2-core machine, so a
+# first run shows where it is (cargo lists each crate as it compiles).
+step = echo "==> $$(date +%H:%M:%S) $(1)"
 
 # What `make run` serves, and why (measured on the 2-core machine of issue 14):
+# - The server is a release build (target/release). The dev-profile server that
+#   `make test` builds has optimised dependencies, but leptos renders through
+#   generic code that is instantiated in this workspace's own crates, which the
+#   dev profile leaves unoptimised: a lesson page cost several milliseconds of
+#   CPU there (see README, "Speed"). The release build compiles the dependency
+#   tree a second time (about 12 min cold on 2 cores, once); `make test` does
+#   not need it and does not build it.
 # - The WASM is the `wasm-release` profile (size-optimised, LTO) without its
 #   names section, in target/site-release: 2.05 MB, 623 KB gzipped, against
 #   11.3 MB and 2.1 MB for the debug build. `make test` keeps the debug WASM in
 #   target/site: after an app change it relinks in about half a minute, where
-#   the release build's LTO takes minutes (a cold release WASM build took
-#   7 min 47 s on the loaded 2-core machine), and the browser tests pass on
+#   the release build's LTO takes minutes, and the browser tests pass on
 #   either (INFERENCE_LAB_SITE=target/site-release runs them on this one).
-#   `make run` after `make test` builds the release WASM once.
-# - The server is the dev profile that `make test` builds too: its dependencies
-#   are already optimised (opt-level 2, the engine and GEMM 3, see Cargo.toml),
-#   so a release server would compile the whole dependency tree a second time
-#   (most of a first run's build). Measured instead: opt-level 1 for the app
-#   crate doubled lesson pages' requests/s but tripled its compile time, so it
-#   is not set (`make bench-pages` measures).
 # - Responses are gzipped by the server; the WASM, JS and CSS are gzipped here
 #   once (`.gz` beside each file) and served as they are.
-run: setup site-release server
-	./target/debug/inference-lab --site-root $(SITE_RELEASE)
+run: setup site-release server-release
+	@$(call step,serving http://127.0.0.1:3000 (Ctrl-C stops))
+	./target/release/inference-lab --site-root $(SITE_RELEASE)
 
-# Style gates first (they fail fast), then the tests, at cargo's default thread
-# count: test binaries run one after another, the tests inside one in parallel
-# (the HTTP tests start one app per test in a single process; that once hung
-# because every app regenerated leptos' route list, see
-# server/tests/route_list_window.rs; now it is generated once per process).
-# Every test client has its own timeout, and `timeout` turns any hang that
-# still slipped through into a failure instead of a stuck CI.
-# Every cargo command here selects the whole workspace, so features unify the same
-# way each time and dependencies compile once, not once per selection.
+# Style first (rustfmt fails fast), then the build, linted as it compiles, then
+# the tests, at cargo's default thread count: test binaries run one after
+# another, the tests inside one in parallel (the HTTP tests start one app per
+# test in a single process; that once hung because every app regenerated
+# leptos' route list, see server/tests/route_list_window.rs; now it is
+# generated once per process). Every test client has its own timeout, and
+# `timeout` turns any hang that still slipped through into a failure instead
+# of a stuck CI. Every cargo command here selects the whole workspace, so
+# features unify the same way each time and dependencies compile once.
+#
+# Linting while building: `cargo clippy` type-checks every dependency again in
+# check mode, which shares nothing with a build: on a cold 2-core machine that
+# was 10.5 of make test's 30 minutes (6.5 for the server's crates, 4 for the
+# browser's). Instead, every cargo command of `make test` compiles this
+# workspace's own crates with clippy's driver, the way `cargo clippy` runs it
+# (cargo's RUSTC_WORKSPACE_WRAPPER; CLIPPY_ARGS carries `-D warnings` the way
+# cargo-clippy passes it), so the same lints deny the same warnings on every
+# target (lib, bins, tests, benches, and the hydrate build) and dependencies
+# compile once. `make lint` is the plain `cargo clippy` for editing.
+# The server binary the tests start comes from the same `cargo test` build:
+# a separate `cargo build --bins` resolves features without the
+# dev-dependencies, so it compiled about 50 crates (sqlx, leptos, ...) twice.
 TEST_TIMEOUT := timeout -k 30 3600
-test: setup lint build
+test: export RUSTC_WORKSPACE_WRAPPER := clippy-driver
+test: export CLIPPY_ARGS := -D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__
+test: setup fmt site
+	@$(call step,building the server and the tests (about 12 min cold))
+	$(TEST_TIMEOUT) cargo test --workspace --all-targets --no-run
+	@$(call step,running the tests (about 5 min))
 	$(TEST_TIMEOUT) cargo test --workspace --no-fail-fast
+	@$(call step,all tests passed)
+
+fmt:
+	@$(call step,checking style (rustfmt))
+	cargo fmt --all -- --check
 
 # rustfmt, then clippy on both builds of the app: the server's and the browser's.
-lint:
-	cargo fmt --all -- --check
+lint: fmt
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy $(HYDRATE) -- -D warnings
 
@@ -84,6 +110,7 @@ endef
 
 # The browser half: the app compiled to WASM, bound by wasm-bindgen, plus the CSS.
 site:
+	@$(call step,building the browser's WASM (about 5 min cold))
 	cargo build $(HYDRATE)
 	$(call bind_site,target/wasm32-unknown-unknown/debug/app.wasm,$(SITE))
 	$(call gzip_site,$(SITE))
@@ -93,12 +120,19 @@ site:
 # "WebAssembly.Table.set(): Argument 1 is invalid"), and the file is within the
 # size target without it.
 site-release:
+	@$(call step,building the optimised browser WASM (about 8 min cold))
 	cargo build $(HYDRATE) --profile wasm-release
 	$(call bind_site,target/wasm32-unknown-unknown/wasm-release/app.wasm,$(SITE_RELEASE),--remove-name-section --remove-producers-section)
 	$(call gzip_site,$(SITE_RELEASE))
 
 server:
+	@$(call step,building the server (about 10 min cold))
 	cargo build --workspace --bins
+
+# What `make run` serves (see above).
+server-release:
+	@$(call step,building the optimised server (about 12 min cold; once))
+	cargo build --release -p inference-lab --bins
 
 # Rebuilds and restarts on every change (cargo-leptos' watch mode).
 dev: setup
@@ -131,15 +165,16 @@ rust-tools:
 	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
 	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
 	@cargo install --list | grep -qx "wasm-bindgen-cli v$(WASM_BINDGEN_VERSION):" \
-	  || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+	  || { $(call step,installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (about 3 min)); \
+	       env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); }
 
 bench: setup build
 	./target/debug/inference-lab bench --device both --model medium --n 4096 --batch 64
 
 # Requests/s and latency of lesson pages against the home page, 100 clients (wrk).
-bench-pages: setup site-release server
+bench-pages: setup site-release server-release
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; }
-	LEPTOS_SITE_ROOT=$(SITE_RELEASE) tests/bench/pages.sh
+	LEPTOS_SITE_ROOT=$(SITE_RELEASE) INFERENCE_LAB_BIN=target/release/inference-lab tests/bench/pages.sh
 
 clean:
 	cargo clean

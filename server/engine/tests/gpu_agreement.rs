@@ -118,7 +118,7 @@ fn large_gpu_matches_cpu() {
     if !gpu_available() {
         return;
     }
-    for (n, batch) in [(2, 1), (11, 5), (67, 67)] {
+    for (n, batch) in [(2, 1), (11, 5), (33, 33)] {
         run_both(Preset::Large, n, batch, Kernel::Tiled);
     }
 }
@@ -191,9 +191,12 @@ fn submit_returns_before_the_work_is_done() {
         return;
     }
     let p = lab_engine::TimingParams {
+        // A quarter of a second of lavapipe work per pass is plenty to still
+        // be running when submit returns (b = 1024 × 3 calls cost minutes
+        // of CI time on 2 cores).
         model: Preset::Medium,
-        batch: 1024,
-        warm_calls: 3,
+        batch: 256,
+        warm_calls: 2,
         ..Default::default()
     };
     let r = engine().timing_demo(&p).expect("timing demo");
