@@ -33,7 +33,7 @@ use split::Block;
 pub const ROW_CHUNK: usize = 256;
 
 // Strips must start on a panel boundary (`run_block` asks for whole panels).
-const _: () = assert!(split::COL_ALIGN % panels::PANEL == 0);
+const _: () = assert!(split::COL_ALIGN.is_multiple_of(panels::PANEL));
 
 pub struct CpuRunner {
     mlp: Arc<Mlp>,
@@ -157,7 +157,7 @@ unsafe fn run_block(
 ) {
     let (k, n) = (layer.inputs, layer.outputs);
     debug_assert!(block.rows.end <= m && block.cols.end <= n && src.len() >= m * k);
-    debug_assert!(block.cols.start % panels::PANEL == 0);
+    debug_assert!(block.cols.start.is_multiple_of(panels::PANEL));
     for r0 in block.rows.clone().step_by(ROW_CHUNK) {
         let rows = ROW_CHUNK.min(block.rows.end - r0);
         for c0 in block.cols.clone().step_by(panels::PANEL) {

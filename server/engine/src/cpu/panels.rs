@@ -47,7 +47,7 @@ impl PanelLayer {
     /// The panel starting at output column `c0` (a multiple of [`PANEL`]):
     /// `inputs × width` row-major, and its width.
     pub fn panel(&self, c0: usize) -> (&[f32], usize) {
-        debug_assert!(c0 % PANEL == 0 && c0 < self.outputs);
+        debug_assert!(c0.is_multiple_of(PANEL) && c0 < self.outputs);
         let width = PANEL.min(self.outputs - c0);
         let start = c0 * self.inputs;
         (&self.data[start..start + self.inputs * width], width)
