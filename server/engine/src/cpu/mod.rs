@@ -7,9 +7,10 @@
 //! same weight panels and keeps b = 1 on one thread; owning disjoint output
 //! strips (onnxruntime's approach) avoids both. Inside a block, gemm runs per
 //! 16-column weight panel (rearranged once per model, read in place) and per
-//! chunk of at most [`ROW_CHUNK`] items; bias and ReLU are applied to each
-//! result while it is still in L1. Activation buffers are allocated once for
-//! the run's largest batch.
+//! chunk of at most [`ROW_CHUNK`] items (a one-item chunk: one matrix-vector
+//! call over the row-major strip); bias and ReLU are applied to each result
+//! while it is still in L1. Activation buffers are allocated once for the
+//! run's largest batch.
 
 pub mod panels;
 mod reference;
