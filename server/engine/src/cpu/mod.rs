@@ -28,9 +28,10 @@ use split::Block;
 
 /// Items per gemm call: the share of X one call streams per panel stays in
 /// L2 (256 × 4 KB rows for `large`), and bigger batches re-read each panel
-/// per chunk rather than X per panel. Measured on the 2-core EPYC (one
-/// thread, `large` layer 2): 256 gave 88 GFLOP/s at b = 1024 where one call
-/// over all 1024 items gave 80 and chunks of 64 gave 81.
+/// per chunk rather than X per panel. One thread, `large` layer 2, b = 1024
+/// (bench-results/2026-11-26-lavapipe-2core/strip-layouts-microbench.txt):
+/// 87.9 GFLOP/s per CPU-second, against 81.2 for one call over all items and
+/// 85.2 / 86.2 / 85.3 for chunks of 64 / 128 / 512.
 pub const ROW_CHUNK: usize = 256;
 
 // Strips must start on a panel boundary (`run_block` asks for whole panels).
