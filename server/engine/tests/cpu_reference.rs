@@ -76,3 +76,17 @@ fn runner_refuses_oversized_batches() {
     let input = vec![0.0; 5 * 64];
     assert!(runner.forward(&input, 5).is_err());
 }
+
+/// The panel layout (ragged last panels, exact ones) and gemm calls chunked
+/// by `ROW_CHUNK` items: batches on either side of a chunk boundary.
+#[test]
+fn panels_and_row_chunks_match_triple_loop() {
+    use lab_engine::cpu::ROW_CHUNK;
+    let spec = ModelSpec {
+        widths: vec![33, 48, 16, 7],
+    };
+    let c = ROW_CHUNK;
+    for threads in [1, 2] {
+        check(spec.clone(), &[1, 3, c - 1, c, c + 1, 2 * c + 88], threads);
+    }
+}

@@ -4,8 +4,9 @@
 //! a single-threaded GEMM.
 
 /// Column strips start on multiples of this many floats: 16 f32 = 64 bytes,
-/// one cache line and a whole number of the GEMM kernel's register columns,
-/// so neighbouring threads never share a cache line of the output.
+/// one cache line and one weight panel (`panels::PANEL`), so strips hold
+/// whole panels and neighbouring threads never share a cache line of the
+/// output.
 pub const COL_ALIGN: usize = 16;
 
 /// Fewest multiply-adds worth handing to a thread: below this, waking a
