@@ -16,6 +16,7 @@ use lab_types::{
 use crate::cpu::CpuRunner;
 use crate::devices;
 use crate::error::EngineError;
+use crate::gpu::autotune;
 use crate::gpu::pipeline::KernelSet;
 use crate::gpu::{GpuContext, GpuModel, PIPELINE_DEPTH};
 use crate::limits::{available_threads, default_threads, Limits, Plan};
@@ -40,6 +41,11 @@ pub struct EngineConfig {
     /// How long one wait for the GPU may take before the job fails and the
     /// device is dropped.
     pub gpu_wait_limit: Duration,
+    /// Time the tiled kernel's configurations per layer shape on each device
+    /// (once per shape class, inside a run) and use the fastest
+    /// (`gpu::autotune`); off, the shape rule picks. Default: on unless the
+    /// environment sets `LAB_AUTOTUNE=0`.
+    pub autotune: bool,
 }
 
 impl Default for EngineConfig {
@@ -48,6 +54,7 @@ impl Default for EngineConfig {
             visible_devices: None,
             limits: Limits::default(),
             gpu_wait_limit: DEFAULT_GPU_WAIT_LIMIT,
+            autotune: std::env::var("LAB_AUTOTUNE").map_or(true, |v| v.trim() != "0"),
         }
     }
 }
@@ -65,6 +72,7 @@ pub(crate) struct VisibleGpu<'a> {
     pub adapter: &'a wgpu::Adapter,
     /// The wait limit a device opened for this request gets.
     pub wait_limit: Duration,
+    pub autotune: bool,
 }
 
 pub struct Engine {
@@ -101,6 +109,16 @@ impl Engine {
     }
 
     /// How long one wait for the GPU may take (for devices opened from now on).
+    /// Autotune's decisions so far on the GPU at `physical_index` (empty
+    /// where it has not run): what the bench prints per layer shape.
+    pub fn autotune_choices(&self, physical_index: usize) -> Vec<autotune::Tuned> {
+        lock(&self.gpus)
+            .get(&physical_index)
+            .and_then(|s| s.ctx.pipelines.cached(Kernel::Tiled))
+            .map(|k| k.autotune.entries())
+            .unwrap_or_default()
+    }
+
     pub fn set_gpu_wait_limit(&self, limit: Duration) {
         self.gpu_wait_limit_us
             .store(limit.as_micros() as u64, Ordering::Relaxed);
@@ -161,6 +179,7 @@ impl Engine {
             entry,
             adapter,
             wait_limit: self.gpu_wait_limit(),
+            autotune: self.config.autotune,
         })
     }
 
@@ -610,6 +629,15 @@ fn prepare_slot<'a>(
     let t = Instant::now();
     model.ensure_capacity(ctx, rows, depth)?;
     let buffers_ms = t.elapsed().as_secs_f64() * 1e3;
+    // Measuring configurations is part of getting the kernel ready: its time
+    // joins the compile time in the cold start.
+    let mut pipeline_ms = pipeline_ms;
+    if gpu.autotune && kernel == Kernel::Tiled {
+        let (_, tuned_ms) = autotune::tune(ctx, &pipeline, model, rows)?;
+        if tuned_ms > 0.0 {
+            pipeline_ms = Some(pipeline_ms.unwrap_or(0.0) + tuned_ms);
+        }
+    }
     Ok((
         slot,
         pipeline,
