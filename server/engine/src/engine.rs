@@ -43,9 +43,11 @@ pub struct EngineConfig {
     pub gpu_wait_limit: Duration,
     /// Time the tiled kernel's configurations per layer shape on each device
     /// (once per shape class, inside a run) and use the fastest
-    /// (`gpu::autotune`); off, the shape rule picks. Default: on unless the
-    /// environment sets `LAB_AUTOTUNE=0`.
-    pub autotune: bool,
+    /// (`gpu::autotune`); off, the shape rule picks. `None`: on for hardware
+    /// GPUs, off for software ones (lavapipe would time its own busy CPU
+    /// cores, and one warm-up dispatch there can take seconds). Default from
+    /// the environment: `LAB_AUTOTUNE=0` off, `LAB_AUTOTUNE=1` on everywhere.
+    pub autotune: Option<bool>,
 }
 
 impl Default for EngineConfig {
@@ -54,7 +56,11 @@ impl Default for EngineConfig {
             visible_devices: None,
             limits: Limits::default(),
             gpu_wait_limit: DEFAULT_GPU_WAIT_LIMIT,
-            autotune: std::env::var("LAB_AUTOTUNE").map_or(true, |v| v.trim() != "0"),
+            autotune: match std::env::var("LAB_AUTOTUNE").as_deref().map(str::trim) {
+                Ok("0") => Some(false),
+                Ok("1") => Some(true),
+                _ => None,
+            },
         }
     }
 }
@@ -72,7 +78,7 @@ pub(crate) struct VisibleGpu<'a> {
     pub adapter: &'a wgpu::Adapter,
     /// The wait limit a device opened for this request gets.
     pub wait_limit: Duration,
-    pub autotune: bool,
+    pub autotune: Option<bool>,
 }
 
 pub struct Engine {
@@ -632,7 +638,7 @@ fn prepare_slot<'a>(
     // Measuring configurations is part of getting the kernel ready: its time
     // joins the compile time in the cold start.
     let mut pipeline_ms = pipeline_ms;
-    if gpu.autotune && kernel == Kernel::Tiled {
+    if gpu.autotune.unwrap_or(!gpu.entry.software) && kernel == Kernel::Tiled {
         let (_, tuned_ms) = autotune::tune(ctx, &pipeline, model, rows)?;
         if tuned_ms > 0.0 {
             pipeline_ms = Some(pipeline_ms.unwrap_or(0.0) + tuned_ms);

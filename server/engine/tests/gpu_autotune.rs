@@ -126,7 +126,7 @@ fn the_engine_tunes_inside_a_run_once() {
         return;
     }
     let engine = Engine::new(EngineConfig {
-        autotune: true,
+        autotune: Some(true),
         ..Default::default()
     });
     let first = engine.run(&tiny_run()).expect("run");
@@ -149,10 +149,20 @@ fn autotune_off_measures_nothing() {
         return;
     }
     let engine = Engine::new(EngineConfig {
-        autotune: false,
+        autotune: Some(false),
         ..Default::default()
     });
     let r = engine.run(&tiny_run()).expect("run");
     let index = r.results[0].physical_index.expect("a GPU result");
     assert!(engine.autotune_choices(index).is_empty());
+    // Unset, it follows the adapter: off on a software GPU, on on hardware.
+    let engine = Engine::new(EngineConfig {
+        autotune: None,
+        ..Default::default()
+    });
+    let r = engine.run(&tiny_run()).expect("run");
+    let gpu = &r.results[0];
+    let index = gpu.physical_index.expect("a GPU result");
+    let tuned = !engine.autotune_choices(index).is_empty();
+    assert_eq!(tuned, !gpu.software && open().timestamps);
 }

@@ -13,8 +13,8 @@
 //! first one's full cost would; so a class overruns by at most one
 //! candidate's warm-up plus estimation error. Without timestamp queries, or where every timing fails, the shape
 //! rule ([`crate::gpu::kernels::choose`]) decides. The engine calls [`tune`]
-//! while preparing an accepted run (`EngineConfig::autotune`,
-//! `LAB_AUTOTUNE=0` turns it off), never at start-up.
+//! while preparing an accepted run, never at start-up (`EngineConfig::autotune`:
+//! by default hardware GPUs only; `LAB_AUTOTUNE=0` / `1` off / on everywhere).
 
 use std::collections::HashMap;
 use std::fmt;
