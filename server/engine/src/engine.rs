@@ -114,7 +114,6 @@ impl Engine {
         }
     }
 
-    /// How long one wait for the GPU may take (for devices opened from now on).
     /// Autotune's decisions so far on the GPU at `physical_index` (empty
     /// where it has not run): what the bench prints per layer shape.
     pub fn autotune_choices(&self, physical_index: usize) -> Vec<autotune::Tuned> {
@@ -125,6 +124,7 @@ impl Engine {
             .unwrap_or_default()
     }
 
+    /// How long one wait for the GPU may take (for devices opened from now on).
     pub fn set_gpu_wait_limit(&self, limit: Duration) {
         self.gpu_wait_limit_us
             .store(limit.as_micros() as u64, Ordering::Relaxed);
