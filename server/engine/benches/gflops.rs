@@ -6,6 +6,10 @@
 //! cost per batch (wall time minus kernel time, per batch).
 //!
 //! `cargo bench -p lab-engine --bench gflops` (add `-- --json` for JSON lines).
+//! `-- --configs` prints instead, per kernel configuration forced on every
+//! layer it can run, the kernel-only GFLOP/s (GPU timestamps) of medium and
+//! large at b = 1, 8, 64, 256, beside the shape rule's and autotune's picks,
+//! and the table autotune chose per layer shape (see `configs.rs`).
 //! Not a test: it asserts nothing. Work per measurement is capped so the
 //! whole table takes about ten minutes on a 2-core machine with lavapipe;
 //! capped cells print "-". On a real GPU the default work is over in well
@@ -15,6 +19,9 @@
 use std::time::Instant;
 
 use clap::Parser;
+
+#[path = "gflops/configs.rs"]
+mod configs;
 use lab_engine::{
     limits::Limits, peak, DeviceChoice, Engine, EngineConfig, Kernel, LoopStyle, ModelSpec, Preset,
     RunParams,
@@ -33,17 +40,24 @@ struct Args {
     #[arg(long, default_value_t = 1.0)]
     cpu_scale: f64,
     /// Batch sizes, comma separated.
-    #[arg(long, value_delimiter = ',', default_value = "1,8,64,256,1024")]
-    batches: Vec<usize>,
+    #[arg(long, value_delimiter = ',')]
+    batches: Option<Vec<usize>>,
     /// Presets, comma separated.
-    #[arg(long, value_delimiter = ',', default_value = "tiny,medium,large")]
-    presets: Vec<Preset>,
+    #[arg(long, value_delimiter = ',')]
+    presets: Option<Vec<Preset>>,
     /// Leave out the CPU columns (e.g. when another tool measures the CPU).
     #[arg(long)]
     no_cpu: bool,
     /// Leave out the GPU columns.
     #[arg(long)]
     no_gpu: bool,
+    /// Print the per-configuration kernel table and autotune's choices
+    /// instead (presets default to medium,large and batches to 1,8,64,256).
+    #[arg(long)]
+    configs: bool,
+    /// Timed passes per cell of the `--configs` table (after one warm-up).
+    #[arg(long, default_value_t = 3)]
+    config_repeats: usize,
     /// `cargo bench` passes `--bench`; accepted and ignored.
     #[arg(long, hide = true)]
     bench: bool,
@@ -63,16 +77,20 @@ struct Column {
 
 fn main() {
     let args = Args::parse();
+    if args.configs {
+        return configs::run(&args);
+    }
+    let batches = args.batches.clone().unwrap_or(vec![1, 8, 64, 256, 1024]);
+    let presets =
+        (args.presets.clone()).unwrap_or(vec![Preset::Tiny, Preset::Medium, Preset::Large]);
     let defaults = Limits::default();
-    let max_batch = args
-        .batches
+    let max_batch = batches
         .iter()
         .copied()
         .max()
         .unwrap_or(1)
         .max(defaults.max_batch);
-    let widest = args
-        .presets
+    let widest = presets
         .iter()
         .map(|&p| ModelSpec::of(p).max_width())
         .max()
@@ -183,7 +201,7 @@ fn main() {
     }
     println!("# fixed µs/batch = (median wall − median kernel time) / batches, per loop style");
     let started = Instant::now();
-    for &preset in &args.presets {
+    for &preset in &presets {
         let spec = ModelSpec::of(preset);
         let fpi = spec.flops_per_item();
         println!();
@@ -205,7 +223,7 @@ fn main() {
             print!("---:|");
         }
         println!();
-        for &batch in &args.batches {
+        for &batch in &batches {
             print!("| {batch} |");
             let mut kernel_only = None;
             let mut fixed_us: Vec<String> = Vec::new();

@@ -42,6 +42,12 @@ echo "== gflops table"
 # Six GPU columns now (three loop styles, naive, kernels, FMA probe): more time.
 timeout 360 "$gflops" --gpu-scale "${GPU_SCALE:-100}" --cpu-scale "${CPU_SCALE:-2}" --json \
     2>"$OUT/gflops.jsonl" | tee "$OUT/gflops.md"
+echo "== kernel configurations: kernel-only GFLOP/s per override variant, shape rule vs autotune, autotune's table"
+timeout 300 "$gflops" --configs --presets medium,large --batches 1,8,64,256,1024 --config-repeats 5 \
+    2>&1 | tee "$OUT/gflops-configs.md"
+echo "== gflops GPU columns with autotune off (the table above ran with it on, the default)"
+LAB_AUTOTUNE=0 timeout 240 "$gflops" --no-cpu --presets medium,large --gpu-scale "${GPU_SCALE:-100}" --json \
+    2>"$OUT/gflops-autotune-off.jsonl" | tee "$OUT/gflops-autotune-off.md"
 echo "== PyTorch (cuBLAS fp32) on the same shapes"
 timeout 120 python3 server/engine/benches/torch_compare.py --gpu-scale "${GPU_SCALE:-100}" 2>&1 | tee "$OUT/torch.md"
 echo "== onnxruntime CPU, all threads"

@@ -16,6 +16,7 @@ use lab_types::{
 use crate::cpu::CpuRunner;
 use crate::devices;
 use crate::error::EngineError;
+use crate::gpu::autotune;
 use crate::gpu::pipeline::KernelSet;
 use crate::gpu::{GpuContext, GpuModel, PIPELINE_DEPTH};
 use crate::limits::{available_threads, default_threads, Limits, Plan};
@@ -40,6 +41,13 @@ pub struct EngineConfig {
     /// How long one wait for the GPU may take before the job fails and the
     /// device is dropped.
     pub gpu_wait_limit: Duration,
+    /// Time the tiled kernel's configurations per layer shape on each device
+    /// (once per shape class, inside a run) and use the fastest
+    /// (`gpu::autotune`); off, the shape rule picks. `None`: on for hardware
+    /// GPUs, off for software ones (lavapipe would time its own busy CPU
+    /// cores, and one warm-up dispatch there can take seconds). Default from
+    /// the environment: `LAB_AUTOTUNE=0` off, `LAB_AUTOTUNE=1` on everywhere.
+    pub autotune: Option<bool>,
 }
 
 impl Default for EngineConfig {
@@ -48,6 +56,11 @@ impl Default for EngineConfig {
             visible_devices: None,
             limits: Limits::default(),
             gpu_wait_limit: DEFAULT_GPU_WAIT_LIMIT,
+            autotune: match std::env::var("LAB_AUTOTUNE").as_deref().map(str::trim) {
+                Ok("0") => Some(false),
+                Ok("1") => Some(true),
+                _ => None,
+            },
         }
     }
 }
@@ -65,6 +78,7 @@ pub(crate) struct VisibleGpu<'a> {
     pub adapter: &'a wgpu::Adapter,
     /// The wait limit a device opened for this request gets.
     pub wait_limit: Duration,
+    pub autotune: Option<bool>,
 }
 
 pub struct Engine {
@@ -98,6 +112,16 @@ impl Engine {
             playground: Default::default(),
             config,
         }
+    }
+
+    /// Autotune's decisions so far on the GPU at `physical_index` (empty
+    /// where it has not run): what the bench prints per layer shape.
+    pub fn autotune_choices(&self, physical_index: usize) -> Vec<autotune::Tuned> {
+        lock(&self.gpus)
+            .get(&physical_index)
+            .and_then(|s| s.ctx.pipelines.cached(Kernel::Tiled))
+            .map(|k| k.autotune.entries())
+            .unwrap_or_default()
     }
 
     /// How long one wait for the GPU may take (for devices opened from now on).
@@ -161,6 +185,7 @@ impl Engine {
             entry,
             adapter,
             wait_limit: self.gpu_wait_limit(),
+            autotune: self.config.autotune,
         })
     }
 
@@ -610,6 +635,15 @@ fn prepare_slot<'a>(
     let t = Instant::now();
     model.ensure_capacity(ctx, rows, depth)?;
     let buffers_ms = t.elapsed().as_secs_f64() * 1e3;
+    // Measuring configurations is part of getting the kernel ready: its time
+    // joins the compile time in the cold start.
+    let mut pipeline_ms = pipeline_ms;
+    if gpu.autotune.unwrap_or(!gpu.entry.software) && kernel == Kernel::Tiled {
+        let (_, tuned_ms) = autotune::tune(ctx, &pipeline, model, rows)?;
+        if tuned_ms > 0.0 {
+            pipeline_ms = Some(pipeline_ms.unwrap_or(0.0) + tuned_ms);
+        }
+    }
     Ok((
         slot,
         pipeline,

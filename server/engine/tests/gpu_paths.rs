@@ -1,7 +1,9 @@
-//! Every kernel configuration × loop style on the real adapter (lavapipe in
-//! CI) against the CPU triple-loop reference, on shapes that are multiples of
-//! no tile: odd widths, b = 1, 3 and 1000, and batch sizes changing between
-//! batches that share a slot.
+//! Every kernel configuration (each override variant forced in turn, and the
+//! shape rule's per-layer picks) × loop style on the real adapter (lavapipe
+//! in CI) against the CPU triple-loop reference, on shapes that are
+//! multiples of no tile: odd widths, b = 1, 3 and 1000, and batch sizes
+//! changing between batches that share a slot. Invalid override values are
+//! refused with an error.
 
 mod common;
 
@@ -10,11 +12,42 @@ use std::time::Duration;
 
 use common::gpu_available;
 use lab_engine::cpu::reference_forward;
-use lab_engine::gpu::kernels::Config;
+use lab_engine::gpu::kernels::{Config, GemvShape, Tile};
+use lab_engine::gpu::pipeline::KernelSet;
 use lab_engine::gpu::{GpuContext, GpuModel, PIPELINE_DEPTH};
-use lab_engine::{fill_inputs, Kernel, LoopStyle, Mlp, ModelSpec};
+use lab_engine::{fill_inputs, EngineError, Kernel, LoopStyle, Mlp, ModelSpec};
 
-const KERNELS: [Kernel; 2] = [Kernel::Tiled, Kernel::Naive];
+/// What runs the layers: a kernel choice (the shape rule per layer), or one
+/// configuration forced on every layer it can run.
+#[derive(Debug, Clone, Copy)]
+enum Kernels {
+    Rule(Kernel),
+    Forced(Config),
+}
+
+/// The rule's tiled and naive sets, then every other configuration forced.
+fn every_set() -> Vec<Kernels> {
+    let mut sets = vec![Kernels::Rule(Kernel::Tiled), Kernels::Rule(Kernel::Naive)];
+    let forced = Config::ALL.into_iter().filter(|&c| c != Config::Naive);
+    sets.extend(forced.map(Kernels::Forced));
+    sets
+}
+
+/// The compiled set, or `None` for a configuration this adapter lacks room for.
+fn kernel_set(ctx: &mut GpuContext, kernels: Kernels) -> Option<Arc<KernelSet>> {
+    let c = &mut *ctx;
+    match kernels {
+        Kernels::Rule(k) => Some(c.pipelines.get(&c.device, &c.limits, k).expect("compile").0),
+        Kernels::Forced(config) => match c.pipelines.forced(&c.device, &c.limits, config) {
+            Ok(set) => Some(set),
+            Err(EngineError::InvalidParam { message, .. }) => {
+                eprintln!("skipped on this adapter: {message}");
+                None
+            }
+            Err(e) => panic!("{}: {e}", config.name()),
+        },
+    }
+}
 
 /// One device for the whole binary (opening one on lavapipe takes a while).
 fn ctx() -> &'static Mutex<GpuContext> {
@@ -39,12 +72,12 @@ fn odd_mlp() -> Arc<Mlp> {
 }
 
 /// Widths that are multiples of 4 (the vec4 kernel's condition) but of no
-/// tile, one wide enough that b = 1000 gives the 128×128 kernel its minimum
-/// number of workgroups; the narrow layers stay on 64×64 tiles.
+/// tile (nor K of its 8-deep slices), small enough to run every
+/// configuration forced on it in seconds.
 fn vec4_mlp() -> Arc<Mlp> {
     Arc::new(Mlp::new(
         ModelSpec {
-            widths: vec![12, 2052, 20, 4],
+            widths: vec![12, 260, 20, 4],
         },
         12,
     ))
@@ -70,14 +103,13 @@ fn assert_close(got: &[f32], want: &[f32], what: &str) {
 
 /// Runs `batches` (item counts) through one model in `style`, checking every
 /// batch's outputs against the reference.
-fn check(mlp: &Mlp, kernel: Kernel, style: LoopStyle, batches: &[usize]) {
+fn check(mlp: &Mlp, kernel: Kernels, style: LoopStyle, batches: &[usize]) {
     let out_w = mlp.spec.output_width();
     let mut guard = ctx().lock().unwrap_or_else(|e| e.into_inner());
     let ctx = &mut *guard;
-    let (pipeline, _) = ctx
-        .pipelines
-        .get(&ctx.device, &ctx.limits, kernel)
-        .expect("compile");
+    let Some(pipeline) = kernel_set(ctx, kernel) else {
+        return;
+    };
     let mut model = GpuModel::upload(ctx, mlp).expect("upload");
     let max = batches.iter().copied().max().unwrap_or(1);
     let depth = if style == LoopStyle::Pipelined {
@@ -139,7 +171,7 @@ fn round_trips_match_the_reference() {
     if !gpu_available() {
         return;
     }
-    for kernel in KERNELS {
+    for kernel in every_set() {
         check(&odd_mlp(), kernel, LoopStyle::RoundTrips, &[1, 3, 1000, 2]);
         check(&vec4_mlp(), kernel, LoopStyle::RoundTrips, &[1000, 3, 65]);
     }
@@ -150,7 +182,7 @@ fn one_submit_matches_the_reference() {
     if !gpu_available() {
         return;
     }
-    for kernel in KERNELS {
+    for kernel in every_set() {
         check(&odd_mlp(), kernel, LoopStyle::OneSubmit, &[1000, 1, 3, 65]);
         check(&vec4_mlp(), kernel, LoopStyle::OneSubmit, &[1, 1000, 9]);
     }
@@ -162,7 +194,7 @@ fn pipelined_matches_the_reference_in_order() {
         return;
     }
     // More batches than slots, sizes changing while slots are reused.
-    for kernel in KERNELS {
+    for kernel in every_set() {
         check(
             &odd_mlp(),
             kernel,
@@ -206,8 +238,8 @@ fn submitting_past_the_depth_is_refused() {
     );
 }
 
-/// The shapes above really reach every configuration (so the agreement
-/// tests cover each compiled kernel, not just the default one).
+/// The shapes above reach each configuration of the shape rule too (forced
+/// sets check every configuration; this checks the rule's own picks).
 #[test]
 fn the_test_shapes_reach_every_configuration() {
     if !gpu_available() {
@@ -224,16 +256,66 @@ fn the_test_shapes_reach_every_configuration() {
         .get(&ctx.device, &ctx.limits, Kernel::Naive)
         .expect("compile");
     assert_eq!(naive.for_layer(1000, 37, 129).0, Config::Naive);
-    assert_eq!(tiled.for_layer(3, 37, 129).0, Config::Gemv);
-    assert_eq!(tiled.for_layer(1000, 37, 129).0, Config::Tiled64);
-    assert_eq!(tiled.for_layer(65, 12, 2052).0, Config::Tiled64);
+    assert_eq!(tiled.for_layer(3, 37, 129).0, Config::GEMV);
+    assert_eq!(tiled.for_layer(1000, 37, 129).0, Config::TILED64);
+    // 9 ≤ b ≤ 256: the small-batch path's narrower tiles.
+    assert_eq!(tiled.for_layer(65, 12, 2052).0, Config::TILED_16X64);
+    assert_eq!(tiled.for_layer(64, 37, 129).0, Config::TILED_16X64);
     let big = tiled.for_layer(1000, 12, 2052).0;
     if ctx.limits.max_compute_workgroup_storage_size >= Config::Tiled128.workgroup_storage_bytes() {
         assert_eq!(big, Config::Tiled128);
     } else {
         eprintln!("this adapter has too little shared memory for 128×128 tiles");
-        assert_eq!(big, Config::Tiled64);
+        assert_eq!(big, Config::TILED64);
     }
+    // A forced configuration runs only the shapes it can.
+    let forced = kernel_set(ctx, Kernels::Forced(Config::GEMV_64X4)).expect("compile");
+    assert_eq!(forced.for_layer(8, 37, 129).0, Config::GEMV_64X4);
+    assert_ne!(forced.for_layer(9, 37, 129).0, Config::GEMV_64X4);
+}
+
+/// Override values the WGSL sources cannot take, or the adapter cannot run,
+/// are refused before any pipeline is made.
+#[test]
+fn invalid_overrides_are_refused() {
+    if !gpu_available() {
+        return;
+    }
+    let mut guard = ctx().lock().unwrap_or_else(|e| e.into_inner());
+    let c = &mut *guard;
+    let too_many_rows = Config::Tiled(Tile {
+        wg_x: 16,
+        wg_y: 16,
+        rows: 9,
+    });
+    let too_wide = Config::Tiled(Tile {
+        wg_x: c.limits.max_compute_workgroup_size_x + 1,
+        wg_y: 1,
+        rows: 1,
+    });
+    // 16 k × (1 row + 4·wg_x columns) × 4 B of shared memory.
+    let too_much_shared = Config::Tiled(Tile {
+        wg_x: c.limits.max_compute_workgroup_storage_size / 256 + 1,
+        wg_y: 1,
+        rows: 1,
+    });
+    let empty = Config::Gemv(GemvShape { cols: 0, slices: 8 });
+    for (config, says) in [
+        (too_many_rows, "at most 8"),
+        (too_wide, "exceeds the adapter"),
+        (too_much_shared, "shared memory"),
+        (empty, "at least 1"),
+    ] {
+        match c.pipelines.compile(&c.device, &c.limits, config) {
+            Err(EngineError::InvalidParam { message, .. }) => {
+                assert!(message.contains(says), "{config:?}: {message}")
+            }
+            Err(e) => panic!("{config:?}: wrong error {e}"),
+            Ok(_) => panic!("{config:?} was compiled"),
+        }
+        assert!(c.pipelines.forced(&c.device, &c.limits, config).is_err());
+    }
+    c.check_errors().expect("no pipeline error reached wgpu");
 }
 
 #[test]

@@ -1,7 +1,10 @@
 //! The WGSL kernels, their launch geometry, and which one runs a layer.
 //!
 //! [`Kernel::Naive`] is one configuration (the lesson's baseline);
-//! [`Kernel::Tiled`] picks per layer among three by the layer's shape.
+//! [`Kernel::Tiled`] picks per layer among several, by the layer's shape
+//! ([`choose`]) or by what autotune measured on this adapter
+//! ([`crate::gpu::autotune`]). One WGSL source serves several configurations:
+//! their shape constants are WGSL `override`s set when the pipeline is made.
 
 use bytemuck::{Pod, Zeroable};
 
@@ -18,41 +21,107 @@ pub struct LayerParams {
     pub relu: u32,
 }
 
+/// Overrides of `tiled.wgsl`: a `wg_x × wg_y` workgroup, each thread `rows`
+/// rows × 4 columns, so the output tile is `(wg_y·rows) × (4·wg_x)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Tile {
+    pub wg_x: u32,
+    pub wg_y: u32,
+    pub rows: u32,
+}
+
+/// Overrides of `gemv.wgsl`: `cols` columns per workgroup, K split `slices` ways.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct GemvShape {
+    pub cols: u32,
+    pub slices: u32,
+}
+
 /// One compiled kernel configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Config {
     /// One thread per output, operands from global memory.
     Naive,
-    /// 64×64 tiles, 4×4 per thread, scalar loads: any shape.
-    Tiled64,
+    /// `tiled.wgsl`: shared-memory tiles of any shape its overrides allow,
+    /// scalar global loads: any M, K, N.
+    Tiled(Tile),
     /// 128×128 tiles, 8×8 per thread, vec4 loads, double-buffered shared
-    /// memory: K and N multiples of 4, enough rows to fill the GPU.
+    /// memory: K and N multiples of 4, enough rows to fill the GPU. Not
+    /// overridable: its staging maps exactly one vec4 of each slice to each
+    /// of its 256 threads, and it runs without runtime checks.
     Tiled128,
     /// Split-K matrix-vector kernel for batches of at most 8 rows.
-    Gemv,
+    Gemv(GemvShape),
 }
 
-/// Rows up to which the tiled kernel uses [`Config::Gemv`].
+/// Rows up to which the tiled kernel uses a GEMV configuration.
 pub const GEMV_MAX_ROWS: u32 = 8;
-/// 128×128 tiles only once they give this many workgroups: fewer would leave
-/// SMs idle (an H100/H200 has 114–132), where 64×64 tiles give four times as
-/// many. A shape heuristic, not measured per adapter (no GPU was at hand).
-pub const TILED128_MIN_WORKGROUPS: u32 = 128;
+/// Rows up to which narrower tiles may replace 64×64 ones (the small-batch path).
+pub const SMALL_BATCH_MAX_ROWS: u32 = 256;
+/// Workgroups a layer should give before a bigger tile is worth it: fewer
+/// would leave SMs idle (an H100/H200 has 114–132). A shape heuristic; with
+/// autotune on, measurements on the adapter replace it.
+pub const MIN_WORKGROUPS: u32 = 128;
+/// The most rows per thread `tiled.wgsl` has accumulator registers for.
+pub const TILED_MAX_ROWS: u32 = 8;
+/// K slice `tiled.wgsl` stages per step (its `TK`).
+const TILED_TK: u32 = 16;
+/// Rows `gemv.wgsl` keeps sums for (its `MAX_ROWS`).
+const GEMV_ROWS: u32 = 8;
 
 impl Config {
-    pub const ALL: [Config; 4] = [
+    pub const TILED64: Config = Config::Tiled(Tile {
+        wg_x: 16,
+        wg_y: 16,
+        rows: 4,
+    });
+    /// Small batches: half the rows of a 64×64 tile, twice the workgroups.
+    pub const TILED_32X64: Config = Config::Tiled(Tile {
+        wg_x: 16,
+        wg_y: 16,
+        rows: 2,
+    });
+    pub const TILED_16X64: Config = Config::Tiled(Tile {
+        wg_x: 16,
+        wg_y: 16,
+        rows: 1,
+    });
+    /// Small batches on wide layers: 16 rows, W slices twice as wide.
+    pub const TILED_16X128: Config = Config::Tiled(Tile {
+        wg_x: 32,
+        wg_y: 8,
+        rows: 2,
+    });
+    pub const GEMV: Config = Config::Gemv(GemvShape {
+        cols: 32,
+        slices: 8,
+    });
+    /// 64 columns per workgroup, K split 4 ways: half the workgroups, longer K runs.
+    pub const GEMV_64X4: Config = Config::Gemv(GemvShape {
+        cols: 64,
+        slices: 4,
+    });
+
+    pub const ALL: [Config; 8] = [
         Config::Naive,
-        Config::Tiled64,
+        Config::TILED64,
+        Config::TILED_32X64,
+        Config::TILED_16X64,
+        Config::TILED_16X128,
         Config::Tiled128,
-        Config::Gemv,
+        Config::GEMV,
+        Config::GEMV_64X4,
     ];
 
-    pub fn name(self) -> &'static str {
+    pub fn name(self) -> String {
         match self {
-            Config::Naive => "naive",
-            Config::Tiled64 => "tiled 64×64",
-            Config::Tiled128 => "tiled 128×128",
-            Config::Gemv => "gemv",
+            Config::Naive => "naive".into(),
+            Config::Tiled(t) => {
+                let (tm, tn) = self.tile();
+                format!("tiled {tm}×{tn} ({}×{} threads)", t.wg_x, t.wg_y)
+            }
+            Config::Tiled128 => "tiled 128×128 vec4".into(),
+            Config::Gemv(g) => format!("gemv {} cols, split-K {}", g.cols, g.slices),
         }
     }
 
@@ -60,16 +129,39 @@ impl Config {
     pub fn of(kernel: Kernel) -> &'static [Config] {
         match kernel {
             Kernel::Naive => &[Config::Naive],
-            Kernel::Tiled => &[Config::Tiled64, Config::Tiled128, Config::Gemv],
+            Kernel::Tiled => &Config::ALL_TILED,
         }
     }
+
+    const ALL_TILED: [Config; 7] = [
+        Config::TILED64,
+        Config::TILED_32X64,
+        Config::TILED_16X64,
+        Config::TILED_16X128,
+        Config::Tiled128,
+        Config::GEMV,
+        Config::GEMV_64X4,
+    ];
 
     pub(crate) fn wgsl(self) -> &'static str {
         match self {
             Config::Naive => include_str!("shaders/naive.wgsl"),
-            Config::Tiled64 => include_str!("shaders/tiled.wgsl"),
+            Config::Tiled(_) => include_str!("shaders/tiled.wgsl"),
             Config::Tiled128 => include_str!("shaders/tiled128.wgsl"),
-            Config::Gemv => include_str!("shaders/gemv.wgsl"),
+            Config::Gemv(_) => include_str!("shaders/gemv.wgsl"),
+        }
+    }
+
+    /// The WGSL `override` values this configuration sets at pipeline creation.
+    pub fn overrides(self) -> Vec<(&'static str, f64)> {
+        match self {
+            Config::Tiled(t) => vec![
+                ("WG_X", t.wg_x as f64),
+                ("WG_Y", t.wg_y as f64),
+                ("ROWS", t.rows as f64),
+            ],
+            Config::Gemv(g) => vec![("COLS", g.cols as f64), ("SLICES", g.slices as f64)],
+            Config::Naive | Config::Tiled128 => Vec::new(),
         }
     }
 
@@ -77,9 +169,18 @@ impl Config {
     pub fn tile(self) -> (u32, u32) {
         match self {
             Config::Naive => (16, 16),
-            Config::Tiled64 => (64, 64),
+            Config::Tiled(t) => (t.wg_y * t.rows, t.wg_x * 4),
             Config::Tiled128 => (128, 128),
-            Config::Gemv => (GEMV_MAX_ROWS, 32),
+            Config::Gemv(g) => (GEMV_ROWS, g.cols),
+        }
+    }
+
+    /// Threads per workgroup (x, y).
+    pub fn workgroup_size(self) -> (u32, u32) {
+        match self {
+            Config::Naive | Config::Tiled128 => (16, 16),
+            Config::Tiled(t) => (t.wg_x, t.wg_y),
+            Config::Gemv(g) => (g.cols, g.slices),
         }
     }
 
@@ -87,10 +188,63 @@ impl Config {
     pub fn workgroup_storage_bytes(self) -> u32 {
         match self {
             Config::Naive => 0,
-            Config::Tiled64 => 2 * 256 * 16,
+            Config::Tiled(t) => TILED_TK * (t.wg_y * t.rows + 4 * t.wg_x) * 4,
             Config::Tiled128 => (528 + 512) * 16,
-            Config::Gemv => 2048 * 4,
+            Config::Gemv(g) => g.slices * GEMV_ROWS * g.cols * 4,
         }
+    }
+
+    /// Whether this configuration can run an `m × k → n` layer at all.
+    pub fn handles(self, m: u32, k: u32, n: u32) -> bool {
+        match self {
+            Config::Gemv(_) => m <= GEMV_MAX_ROWS,
+            Config::Tiled128 => k.is_multiple_of(4) && n.is_multiple_of(4),
+            Config::Naive | Config::Tiled(_) => true,
+        }
+    }
+
+    /// Checks the override values against what the WGSL source supports and
+    /// the adapter's limits: a clear error instead of a failed (or, for an
+    /// unchecked kernel, unsafe) pipeline.
+    pub fn validate(self, limits: &wgpu::Limits) -> Result<(), String> {
+        let name = self.name();
+        match self {
+            Config::Tiled(t) if t.wg_x == 0 || t.wg_y == 0 || t.rows == 0 => {
+                return Err(format!(
+                    "{name}: workgroup sizes and rows must be at least 1"
+                ))
+            }
+            Config::Tiled(t) if t.rows > TILED_MAX_ROWS => {
+                return Err(format!(
+                    "{name}: {} rows per thread, but tiled.wgsl holds at most {TILED_MAX_ROWS}",
+                    t.rows
+                ))
+            }
+            Config::Gemv(g) if g.cols == 0 || g.slices == 0 => {
+                return Err(format!("{name}: columns and slices must be at least 1"))
+            }
+            _ => {}
+        }
+        let (x, y) = self.workgroup_size();
+        if x > limits.max_compute_workgroup_size_x
+            || y > limits.max_compute_workgroup_size_y
+            || x.saturating_mul(y) > limits.max_compute_invocations_per_workgroup
+        {
+            return Err(format!(
+                "{name}: a {x}×{y} workgroup exceeds the adapter's limits ({}×{}, {} threads)",
+                limits.max_compute_workgroup_size_x,
+                limits.max_compute_workgroup_size_y,
+                limits.max_compute_invocations_per_workgroup
+            ));
+        }
+        let bytes = self.workgroup_storage_bytes();
+        if bytes > limits.max_compute_workgroup_storage_size {
+            return Err(format!(
+                "{name}: needs {bytes} B of shared memory, the adapter has {}",
+                limits.max_compute_workgroup_storage_size
+            ));
+        }
+        Ok(())
     }
 
     /// Workgroups to dispatch for an `m × n` output: (x over columns, y over rows).
@@ -98,25 +252,41 @@ impl Config {
         let (tm, tn) = self.tile();
         (n.div_ceil(tn), m.div_ceil(tm))
     }
+
+    fn workgroup_count(self, m: u32, n: u32) -> u32 {
+        let (x, y) = self.workgroups(m, n);
+        x.saturating_mul(y)
+    }
 }
 
-/// The configuration `kernel` runs an `m × k → n` layer with, given which
-/// configurations this adapter could compile.
+/// Tiles tried from big to small for 8 < m ≤ 256: the first that gives
+/// [`MIN_WORKGROUPS`] wins, else the last (the most workgroups).
+const SMALL_BATCH_LADDER: [Config; 3] = [Config::TILED64, Config::TILED_32X64, Config::TILED_16X64];
+
+/// The configuration `kernel` runs an `m × k → n` layer with by the shape
+/// rule, given which configurations this adapter could compile.
 pub fn choose(kernel: Kernel, m: u32, k: u32, n: u32, available: &[Config]) -> Config {
-    let has = |c| available.contains(&c);
+    let has = |c: &Config| available.contains(c);
     match kernel {
         Kernel::Naive => Config::Naive,
-        Kernel::Tiled if m <= GEMV_MAX_ROWS && has(Config::Gemv) => Config::Gemv,
+        Kernel::Tiled if m <= GEMV_MAX_ROWS && has(&Config::GEMV) => Config::GEMV,
         Kernel::Tiled
-            if k.is_multiple_of(4)
-                && n.is_multiple_of(4)
-                && has(Config::Tiled128)
-                && Config::Tiled128.workgroups(m, n).0 * Config::Tiled128.workgroups(m, n).1
-                    >= TILED128_MIN_WORKGROUPS =>
+            if Config::Tiled128.handles(m, k, n)
+                && has(&Config::Tiled128)
+                && Config::Tiled128.workgroup_count(m, n) >= MIN_WORKGROUPS =>
         {
             Config::Tiled128
         }
-        Kernel::Tiled => Config::Tiled64,
+        Kernel::Tiled if m <= SMALL_BATCH_MAX_ROWS => {
+            let ladder: Vec<Config> = SMALL_BATCH_LADDER.into_iter().filter(has).collect();
+            ladder
+                .iter()
+                .copied()
+                .find(|c| c.workgroup_count(m, n) >= MIN_WORKGROUPS)
+                .or(ladder.last().copied())
+                .unwrap_or(Config::TILED64)
+        }
+        Kernel::Tiled => Config::TILED64,
     }
 }
 
@@ -127,10 +297,20 @@ mod tests {
     #[test]
     fn tiled_picks_by_shape() {
         let all = &Config::ALL;
-        assert_eq!(choose(Kernel::Tiled, 1, 4096, 4096, all), Config::Gemv);
-        assert_eq!(choose(Kernel::Tiled, 8, 784, 1024, all), Config::Gemv);
-        assert_eq!(choose(Kernel::Tiled, 9, 784, 1024, all), Config::Tiled64);
-        assert_eq!(choose(Kernel::Tiled, 64, 4096, 4096, all), Config::Tiled64);
+        assert_eq!(choose(Kernel::Tiled, 1, 4096, 4096, all), Config::GEMV);
+        assert_eq!(choose(Kernel::Tiled, 8, 784, 1024, all), Config::GEMV);
+        // 9 rows of 1024 columns: 16 workgroups whichever the tile; 16×64
+        // wastes the fewest rows.
+        assert_eq!(
+            choose(Kernel::Tiled, 9, 784, 1024, all),
+            Config::TILED_16X64
+        );
+        // b = 64 on 4096 columns: 64 workgroups of 64×64, 128 of 32×64.
+        assert_eq!(
+            choose(Kernel::Tiled, 64, 4096, 4096, all),
+            Config::TILED_32X64
+        );
+        assert_eq!(choose(Kernel::Tiled, 256, 4096, 4096, all), Config::TILED64);
         assert_eq!(
             choose(Kernel::Tiled, 1024, 4096, 4096, all),
             Config::Tiled128
@@ -138,15 +318,48 @@ mod tests {
         // vec4 loads need K and N multiples of 4.
         assert_eq!(
             choose(Kernel::Tiled, 1024, 4097, 4096, all),
-            Config::Tiled64
+            Config::TILED64
         );
-        assert_eq!(choose(Kernel::Tiled, 1024, 1024, 10, all), Config::Tiled64);
+        assert_eq!(choose(Kernel::Tiled, 1024, 1024, 10, all), Config::TILED64);
         // An adapter without room for the big tile falls back.
-        let small = &[Config::Tiled64, Config::Gemv];
+        let small = &[Config::TILED64, Config::GEMV];
         assert_eq!(
             choose(Kernel::Tiled, 1024, 4096, 4096, small),
-            Config::Tiled64
+            Config::TILED64
+        );
+        assert_eq!(
+            choose(Kernel::Tiled, 64, 4096, 4096, small),
+            Config::TILED64
         );
         assert_eq!(choose(Kernel::Naive, 1, 4096, 4096, all), Config::Naive);
+    }
+
+    #[test]
+    fn bad_overrides_are_refused() {
+        let limits = wgpu::Limits::default();
+        let roomy = wgpu::Limits {
+            max_compute_workgroup_storage_size: 32 << 10,
+            ..wgpu::Limits::default()
+        };
+        let tile = |wg_x, wg_y, rows| Config::Tiled(Tile { wg_x, wg_y, rows });
+        for c in Config::ALL {
+            assert_eq!(c.validate(&roomy), Ok(()), "{}", c.name());
+        }
+        assert!(tile(16, 16, 9)
+            .validate(&limits)
+            .unwrap_err()
+            .contains("at most 8"));
+        assert!(tile(0, 16, 4).validate(&limits).is_err());
+        assert!(tile(32, 32, 1)
+            .validate(&limits)
+            .unwrap_err()
+            .contains("threads"));
+        // 16 × (4·8 + 4·64) × 4 B = 18 KiB > the default 16 KiB.
+        assert!(tile(64, 4, 8)
+            .validate(&limits)
+            .unwrap_err()
+            .contains("shared memory"));
+        let gemv = Config::Gemv(GemvShape { cols: 0, slices: 8 });
+        assert!(gemv.validate(&limits).is_err());
     }
 }

@@ -1,5 +1,6 @@
 //! GPU backend on wgpu compute shaders.
 
+pub mod autotune;
 pub mod context;
 pub mod fma_probe;
 pub mod kernels;

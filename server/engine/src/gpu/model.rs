@@ -14,8 +14,9 @@ use wgpu::util::DeviceExt;
 
 use crate::error::EngineError;
 use crate::gpu::context::GpuContext;
+use crate::gpu::kernels::Config;
 use crate::gpu::pipeline::KernelSet;
-use crate::gpu::slot::{f32_bytes, receive_mapping, GpuLayer, Slot};
+use crate::gpu::slot::{f32_bytes, receive_mapping, GpuLayer, LayerProbe, Slot};
 use crate::model::Mlp;
 
 /// Batches the pipelined loop keeps in flight: one being read back, one
@@ -254,6 +255,55 @@ impl GpuModel {
         Ok(Some(
             ticks[1].saturating_sub(ticks[0]) as f64 * ctx.timestamp_period_ns,
         ))
+    }
+
+    /// Layer shapes (k, n), input first.
+    pub fn layer_shapes(&self) -> Vec<(u32, u32)> {
+        self.layers.iter().map(|l| (l.k, l.n)).collect()
+    }
+
+    /// Items the buffers hold (0 before the first `ensure_capacity`).
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Runs `dispatches` of layer `layer` for `m` rows with `config` on the
+    /// first slot's buffers, in one submit, waits, and returns the kernel
+    /// time per dispatch in ns by GPU timestamps (`None` without them).
+    /// Outputs are scratch: every batch rewrites its input and activations.
+    pub fn time_layer(
+        &mut self,
+        ctx: &GpuContext,
+        layer: usize,
+        config: Config,
+        pipeline: &wgpu::ComputePipeline,
+        m: usize,
+        dispatches: u32,
+    ) -> Result<Option<f64>, EngineError> {
+        self.check_batch(m)?;
+        if layer >= self.layers.len() || dispatches == 0 || self.slots[0].busy() {
+            return Err(EngineError::Internal(
+                "autotune probe on a missing layer or a busy slot".into(),
+            ));
+        }
+        let mut encoder = ctx
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("autotune probe"),
+            });
+        let probe = LayerProbe {
+            layer,
+            m,
+            config,
+            pipeline,
+            dispatches,
+        };
+        ctx.scoped("timing a kernel configuration", || {
+            self.slots[0].encode_layer_probe(ctx, &mut encoder, &self.layers, probe);
+            ctx.queue.submit([encoder.finish()]);
+        })?;
+        ctx.wait()?;
+        Ok(self.read_kernel_ns(ctx)?.map(|ns| ns / dispatches as f64))
     }
 
     /// One full batch in three round trips, with per-phase wall-clock times

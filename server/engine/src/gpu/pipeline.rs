@@ -1,12 +1,13 @@
 //! Compute pipelines: one shared bind-group layout, one [`KernelSet`] per
 //! kernel choice (its configurations' pipelines), compiled on first use and
-//! cached for the device's lifetime.
+//! cached for the device's lifetime, with autotune's choices for it.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
 use crate::error::EngineError;
+use crate::gpu::autotune::{ShapeClass, Table};
 use crate::gpu::kernels::{self, Config};
 use lab_types::Kernel;
 
@@ -14,12 +15,18 @@ pub struct Pipelines {
     pub layout: wgpu::BindGroupLayout,
     pipeline_layout: wgpu::PipelineLayout,
     compiled: HashMap<Kernel, Arc<KernelSet>>,
+    forced: HashMap<Config, Arc<KernelSet>>,
 }
 
 /// The compiled configurations of one kernel choice.
 pub struct KernelSet {
     pub kernel: Kernel,
     pipelines: Vec<(Config, wgpu::ComputePipeline)>,
+    /// Set by [`Pipelines::forced`]: this configuration runs every layer it
+    /// can run; the shape rule picks for the others.
+    forced: Option<Config>,
+    /// Autotune's measured choices on this device (empty until it runs).
+    pub autotune: Table,
 }
 
 impl KernelSet {
@@ -28,15 +35,31 @@ impl KernelSet {
         self.pipelines.iter().map(|(c, _)| *c).collect()
     }
 
-    /// The configuration and pipeline for an `m × k → n` layer.
-    pub fn for_layer(&self, m: u32, k: u32, n: u32) -> (Config, &wgpu::ComputePipeline) {
-        let chosen = kernels::choose(self.kernel, m, k, n, &self.configs());
-        let (c, p) = self
-            .pipelines
+    /// The configuration the shape rule gives an `m × k → n` layer.
+    pub fn rule(&self, m: u32, k: u32, n: u32) -> Config {
+        kernels::choose(self.kernel, m, k, n, &self.configs())
+    }
+
+    /// The compiled pipeline of `config`, if this adapter has it.
+    pub fn pipeline(&self, config: Config) -> Option<&wgpu::ComputePipeline> {
+        self.pipelines
             .iter()
-            .find(|(c, _)| *c == chosen)
-            .unwrap_or(&self.pipelines[0]);
-        (*c, p)
+            .find(|(c, _)| *c == config)
+            .map(|(_, p)| p)
+    }
+
+    /// The configuration and pipeline for an `m × k → n` layer: autotune's
+    /// choice for its shape class when there is one, else the shape rule's.
+    pub fn for_layer(&self, m: u32, k: u32, n: u32) -> (Config, &wgpu::ComputePipeline) {
+        let chosen = self
+            .forced
+            .or_else(|| self.autotune.choice(ShapeClass::of(m, k, n)))
+            .filter(|c| c.handles(m, k, n))
+            .unwrap_or_else(|| self.rule(m, k, n));
+        match self.pipeline(chosen) {
+            Some(p) => (chosen, p),
+            None => (self.pipelines[0].0, &self.pipelines[0].1),
+        }
     }
 }
 
@@ -84,7 +107,13 @@ impl Pipelines {
             layout,
             pipeline_layout,
             compiled: HashMap::new(),
+            forced: HashMap::new(),
         }
+    }
+
+    /// The pipelines for `kernel` if they were compiled already.
+    pub fn cached(&self, kernel: Kernel) -> Option<Arc<KernelSet>> {
+        self.compiled.get(&kernel).cloned()
     }
 
     /// The pipelines for `kernel`, plus the milliseconds spent compiling
@@ -101,39 +130,78 @@ impl Pipelines {
         let start = Instant::now();
         let mut pipelines = Vec::new();
         for &config in Config::of(kernel) {
-            let fits = config.workgroup_storage_bytes()
-                <= limits.max_compute_workgroup_storage_size
-                && limits.max_compute_invocations_per_workgroup >= 256
-                && limits.max_compute_workgroup_size_x >= 32
-                && limits.max_compute_workgroup_size_y >= 16;
-            match (fits, config) {
-                (true, _) => pipelines.push((config, self.compile(ctx_device, config)?)),
-                // The big tile is an optimisation: without room for it, 64×64 serves.
-                (false, Config::Tiled128) => {}
-                (false, _) => {
+            match self.compile(ctx_device, limits, config) {
+                Ok(p) => pipelines.push((config, p)),
+                // 64×64 tiles and the 32-column GEMV serve every shape; the
+                // others are optimisations an adapter may lack room for.
+                Err(EngineError::InvalidParam { message, .. })
+                    if ![Config::Naive, Config::TILED64, Config::GEMV].contains(&config) =>
+                {
+                    tracing::info!("skipping a kernel configuration: {message}");
+                }
+                Err(EngineError::InvalidParam { message, .. }) => {
                     return Err(EngineError::Gpu(format!(
-                        "the adapter's compute limits are too small for the {} kernel (needs 32×8 and 16×16 workgroups, {} B shared memory)",
-                        config.name(),
-                        config.workgroup_storage_bytes()
+                        "the adapter's compute limits are too small: {message}"
                     )))
                 }
+                Err(e) => return Err(e),
             }
         }
-        let set = Arc::new(KernelSet { kernel, pipelines });
+        let set = Arc::new(KernelSet {
+            kernel,
+            pipelines,
+            forced: None,
+            autotune: Table::default(),
+        });
         self.compiled.insert(kernel, set.clone());
         Ok((set, Some(start.elapsed().as_secs_f64() * 1e3)))
     }
 
-    fn compile(
+    /// A tiled kernel set that runs every layer it can with `config` (and
+    /// the others with 64×64 tiles or GEMV): how tests and the bench reach
+    /// each configuration. Cached like [`Pipelines::get`]'s sets.
+    pub fn forced(
+        &mut self,
+        device: &wgpu::Device,
+        limits: &wgpu::Limits,
+        config: Config,
+    ) -> Result<Arc<KernelSet>, EngineError> {
+        if let Some(set) = self.forced.get(&config) {
+            return Ok(set.clone());
+        }
+        let mut pipelines = vec![(config, self.compile(device, limits, config)?)];
+        for fallback in [Config::TILED64, Config::GEMV] {
+            if fallback != config {
+                pipelines.push((fallback, self.compile(device, limits, fallback)?));
+            }
+        }
+        let set = Arc::new(KernelSet {
+            kernel: Kernel::Tiled,
+            pipelines,
+            forced: Some(config),
+            autotune: Table::default(),
+        });
+        self.forced.insert(config, set.clone());
+        Ok(set)
+    }
+
+    /// Compiles one configuration with its override values, after checking
+    /// them (`InvalidParam` when the source or the adapter cannot take them).
+    pub fn compile(
         &self,
         device: &wgpu::Device,
+        limits: &wgpu::Limits,
         config: Config,
     ) -> Result<wgpu::ComputePipeline, EngineError> {
+        config
+            .validate(limits)
+            .map_err(|message| EngineError::invalid("kernel configuration", message))?;
+        let name = config.name();
         device.push_error_scope(wgpu::ErrorFilter::Validation);
         // Shader translation (WGSL → SPIR-V) and the driver's compile (LLVM
         // on lavapipe) both happen here: this is the "cold start" cost.
         let desc = wgpu::ShaderModuleDescriptor {
-            label: Some(config.name()),
+            label: Some(&name),
             source: wgpu::ShaderSource::Wgsl(config.wgsl().into()),
         };
         let module = match config {
@@ -143,24 +211,27 @@ impl Pipelines {
             // m ≤ capacity before every batch), its shared-memory indices
             // are bounded by constants below the array lengths, and its K
             // loop runs ceil(k / 8) times: wgpu's clamps and loop counters
-            // would only cost time (see the shader's header).
+            // would only cost time (see the shader's header). It has no
+            // override constants, so no pipeline value can change this.
             Config::Tiled128 => unsafe {
                 device.create_shader_module_trusted(desc, wgpu::ShaderRuntimeChecks::unchecked())
             },
             _ => device.create_shader_module(desc),
         };
         let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-            label: Some(config.name()),
+            label: Some(&name),
             layout: Some(&self.pipeline_layout),
             module: &module,
             entry_point: Some("main"),
-            compilation_options: Default::default(),
+            compilation_options: wgpu::PipelineCompilationOptions {
+                constants: &config.overrides(),
+                ..Default::default()
+            },
             cache: None,
         });
         if let Some(e) = pollster::block_on(device.pop_error_scope()) {
             return Err(EngineError::Internal(format!(
-                "the {} kernel failed to compile: {e}",
-                config.name()
+                "the {name} kernel failed to compile: {e}"
             )));
         }
         Ok(pipeline)

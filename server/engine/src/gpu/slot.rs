@@ -22,6 +22,15 @@ pub(crate) struct GpuLayer {
     pub relu: bool,
 }
 
+/// One layer run with one configuration, repeated: what autotune times.
+pub(crate) struct LayerProbe<'a> {
+    pub layer: usize,
+    pub m: usize,
+    pub config: crate::gpu::kernels::Config,
+    pub pipeline: &'a wgpu::ComputePipeline,
+    pub dispatches: u32,
+}
+
 /// A submitted batch whose staging buffer is being mapped.
 struct Pending {
     m: usize,
@@ -154,17 +163,8 @@ impl Slot {
         self.pending.is_some()
     }
 
-    /// Records the forward pass for `m` items: one dispatch per layer in one
-    /// compute pass (wgpu inserts the barriers between dependent dispatches),
-    /// then the timestamps' resolve and their copy into the staging tail.
-    pub fn encode_forward(
-        &mut self,
-        ctx: &GpuContext,
-        encoder: &mut wgpu::CommandEncoder,
-        kernels: &KernelSet,
-        layers: &[GpuLayer],
-        m: usize,
-    ) {
+    /// Sets every layer's uniform to `m` rows where it holds another count.
+    fn write_params(&mut self, ctx: &GpuContext, layers: &[GpuLayer], m: usize) {
         for (l, (buf, written)) in layers.iter().zip(&mut self.params) {
             if *written != m as u32 {
                 let p = LayerParams {
@@ -178,6 +178,59 @@ impl Slot {
                 *written = m as u32;
             }
         }
+    }
+
+    /// Records `dispatches` runs of layer `layer` for `m` rows with
+    /// `config`'s `pipeline` in one timestamped pass (autotune's probe),
+    /// and the timestamps' copy into the staging tail. Without timestamp
+    /// queries it records the dispatches only.
+    pub fn encode_layer_probe(
+        &mut self,
+        ctx: &GpuContext,
+        encoder: &mut wgpu::CommandEncoder,
+        layers: &[GpuLayer],
+        probe: LayerProbe<'_>,
+    ) {
+        self.write_params(ctx, layers, probe.m);
+        let l = &layers[probe.layer];
+        let (x, y) = probe.config.workgroups(probe.m as u32, l.n);
+        {
+            let timestamp_writes =
+                self.timestamps
+                    .as_ref()
+                    .map(|(set, _)| wgpu::ComputePassTimestampWrites {
+                        query_set: set,
+                        beginning_of_pass_write_index: Some(0),
+                        end_of_pass_write_index: Some(1),
+                    });
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("autotune probe"),
+                timestamp_writes,
+            });
+            pass.set_pipeline(probe.pipeline);
+            pass.set_bind_group(0, &self.bind_groups[probe.layer], &[]);
+            for _ in 0..probe.dispatches {
+                pass.dispatch_workgroups(x, y, 1);
+            }
+        }
+        if let Some((set, resolve)) = &self.timestamps {
+            encoder.resolve_query_set(set, 0..2, resolve, 0);
+            encoder.copy_buffer_to_buffer(resolve, 0, &self.staging, self.ts_offset, 16);
+        }
+    }
+
+    /// Records the forward pass for `m` items: one dispatch per layer in one
+    /// compute pass (wgpu inserts the barriers between dependent dispatches),
+    /// then the timestamps' resolve and their copy into the staging tail.
+    pub fn encode_forward(
+        &mut self,
+        ctx: &GpuContext,
+        encoder: &mut wgpu::CommandEncoder,
+        kernels: &KernelSet,
+        layers: &[GpuLayer],
+        m: usize,
+    ) {
+        self.write_params(ctx, layers, m);
         {
             let timestamp_writes =
                 self.timestamps

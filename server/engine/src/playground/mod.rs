@@ -274,7 +274,7 @@ fn builtins(
     let mut out = Vec::new();
     for (name, config) in [
         ("built-in naive", Config::Naive),
-        ("built-in tiled", Config::Tiled64),
+        ("built-in tiled", Config::TILED64),
     ] {
         let pipeline = match run::pipeline(ctx, Shader::Builtin(config.wgsl())) {
             Ok(p) => p,

@@ -2,9 +2,11 @@
 //
 // At b ≤ 8 a layer is a matrix-vector product bound by reading W once, and
 // output tiles of 64 rows would leave nearly all threads idle. Here a
-// workgroup owns 32 columns; its 8 thread rows split K between them
+// workgroup owns COLS columns; its SLICES thread rows split K between them
 // (split-K inside the workgroup), every thread keeps all ≤ 8 rows' sums in
-// registers, and shared memory adds the 8 partial sums at the end. Lanes of
+// registers, and shared memory adds the SLICES partial sums at the end.
+// COLS and SLICES are pipeline-overridable (`kernels::Config::Gemv`; the
+// defaults are 32 × 8). Lanes of
 // a row read 32 consecutive W values (coalesced); x values are shared by
 // the lanes (broadcast).
 
@@ -21,13 +23,13 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<uniform> p: Params;
 
-const COLS: u32 = 32u;
-const SLICES: u32 = 8u;
+override COLS: u32 = 32u;
+override SLICES: u32 = 8u;
 const MAX_ROWS: u32 = 8u;
 
-var<workgroup> partial: array<f32, 2048>; // SLICES × MAX_ROWS × COLS
+var<workgroup> partial: array<f32, SLICES * MAX_ROWS * COLS>;
 
-@compute @workgroup_size(32, 8, 1)
+@compute @workgroup_size(COLS, SLICES, 1)
 fn main(
     @builtin(local_invocation_id) lid: vec3<u32>,
     @builtin(workgroup_id) wid: vec3<u32>,
@@ -50,16 +52,18 @@ fn main(
         partial[(lid.y * MAX_ROWS + r) * COLS + lid.x] = acc[r];
     }
     workgroupBarrier();
-    // Thread row r (< m) finishes output row r of this workgroup's columns.
-    let r = lid.y;
-    if (in_range && r < p.m) {
-        var v = bias[col];
-        for (var s = 0u; s < SLICES; s = s + 1u) {
-            v = v + partial[(s * MAX_ROWS + r) * COLS + lid.x];
+    // Thread row t finishes output rows t, t + SLICES, ... (< m) of this
+    // workgroup's columns (one row each when SLICES ≥ 8).
+    if (in_range) {
+        for (var r = lid.y; r < p.m; r = r + SLICES) {
+            var v = bias[col];
+            for (var s = 0u; s < SLICES; s = s + 1u) {
+                v = v + partial[(s * MAX_ROWS + r) * COLS + lid.x];
+            }
+            if (p.relu != 0u) {
+                v = max(v, 0.0);
+            }
+            y[r * p.n + col] = v;
         }
-        if (p.relu != 0u) {
-            v = max(v, 0.0);
-        }
-        y[r * p.n + col] = v;
     }
 }

@@ -1,11 +1,14 @@
 // Tiled dense layer: y = act(x · W + b), x: M×K, W: K×N, y: M×N (row-major).
 //
-// A 16×16 workgroup computes a 64×64 output tile; each thread owns a 4×4
-// register block (4 rows × one vec4 of columns). The K dimension is walked
-// in slices of 16: the workgroup stages a 64×16 slice of x and a 16×64 slice
-// of W in shared memory, so each global value is read once per tile instead
-// of once per output. Out-of-range rows/columns/k are loaded as zero and
-// never stored, so any M, K, N work.
+// One source, several configurations: a WG_X × WG_Y workgroup computes a
+// (WG_Y·ROWS) × (4·WG_X) output tile, each thread ROWS rows × one vec4 of
+// columns. WG_X, WG_Y and ROWS are pipeline-overridable constants set from
+// Rust (`kernels::Config::Tiled`, which refuses values outside what this
+// source supports); the defaults give the 64×64 configuration. K is walked in
+// slices of TK: the workgroup stages a TM×TK slice of x and a TK×TN slice of
+// W in shared memory, so each global value is read once per tile instead of
+// once per output. Out-of-range rows/columns/k are loaded as zero and never
+// stored, so any M, K, N work. Compiled with wgpu's runtime checks on.
 
 struct Params {
     m: u32,
@@ -20,74 +23,72 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<uniform> p: Params;
 
-const TM: u32 = 64u;
-const TN: u32 = 64u;
+override WG_X: u32 = 16u;
+override WG_Y: u32 = 16u;
+override ROWS: u32 = 4u;
 const TK: u32 = 16u;
+// Accumulator registers per thread: the most ROWS may be.
+const MAX_ROWS: u32 = 8u;
 
-// x slice stored transposed ([k][row]) and W slice as [k][col], both as vec4
-// so the inner loop does two vector loads and four vec4 FMAs.
-var<workgroup> xs: array<vec4<f32>, 256>; // TK × TM/4
-var<workgroup> ws: array<vec4<f32>, 256>; // TK × TN/4
+// x slice stored transposed ([k][row]), W slice as [k][column quad], so the
+// inner loop reads one vec4 of W and ROWS broadcast x values per k.
+var<workgroup> xs: array<f32, TK * WG_Y * ROWS>;
+var<workgroup> ws: array<vec4<f32>, TK * WG_X>;
 
-@compute @workgroup_size(16, 16, 1)
+@compute @workgroup_size(WG_X, WG_Y, 1)
 fn main(
     @builtin(local_invocation_id) lid: vec3<u32>,
     @builtin(workgroup_id) wid: vec3<u32>,
 ) {
-    let row0 = wid.y * TM;
-    let col0 = wid.x * TN;
-    let tid = lid.y * 16u + lid.x;
+    let tm = WG_Y * ROWS;
+    let threads = WG_X * WG_Y;
+    let row0 = wid.y * tm;
+    let col0 = wid.x * WG_X * 4u;
+    let tid = lid.y * WG_X + lid.x;
 
-    var acc0 = vec4<f32>(0.0);
-    var acc1 = vec4<f32>(0.0);
-    var acc2 = vec4<f32>(0.0);
-    var acc3 = vec4<f32>(0.0);
+    var acc: array<vec4<f32>, MAX_ROWS>;
 
     for (var k0 = 0u; k0 < p.k; k0 = k0 + TK) {
-        // Each thread stages one vec4 of each slice: 4 rows of x at one k,
-        // and 4 columns of W at one k. Neighbouring threads read
-        // neighbouring addresses (coalesced on real GPUs).
-        let q = tid / 16u; // row quad (x) / k row (W)
-        let c = tid % 16u; // k (x) / column quad (W)
-        var xv = vec4<f32>(0.0);
-        let xk = k0 + c;
-        if (xk < p.k) {
-            for (var j = 0u; j < 4u; j = j + 1u) {
-                let r = row0 + q * 4u + j;
-                if (r < p.m) {
-                    xv[j] = x[r * p.k + xk];
+        // Staging: consecutive threads take consecutive k of one x row and
+        // consecutive column quads of one W row (coalesced on real GPUs).
+        for (var e = tid; e < tm * TK; e = e + threads) {
+            let r = e / TK;
+            let c = e % TK;
+            var v = 0.0;
+            if (row0 + r < p.m && k0 + c < p.k) {
+                v = x[(row0 + r) * p.k + k0 + c];
+            }
+            xs[c * tm + r] = v;
+        }
+        for (var e = tid; e < TK * WG_X; e = e + threads) {
+            let kk = e / WG_X;
+            let q = e % WG_X;
+            var v = vec4<f32>(0.0);
+            if (k0 + kk < p.k) {
+                for (var j = 0u; j < 4u; j = j + 1u) {
+                    let col = col0 + q * 4u + j;
+                    if (col < p.n) {
+                        v[j] = w[(k0 + kk) * p.n + col];
+                    }
                 }
             }
+            ws[e] = v;
         }
-        xs[c * 16u + q] = xv;
-        var wv = vec4<f32>(0.0);
-        let wk = k0 + q;
-        if (wk < p.k) {
-            for (var j = 0u; j < 4u; j = j + 1u) {
-                let col = col0 + c * 4u + j;
-                if (col < p.n) {
-                    wv[j] = w[wk * p.n + col];
-                }
-            }
-        }
-        ws[q * 16u + c] = wv;
         workgroupBarrier();
 
         for (var kk = 0u; kk < TK; kk = kk + 1u) {
-            let a = xs[kk * 16u + lid.y]; // rows lid.y*4 .. +3
-            let b = ws[kk * 16u + lid.x]; // cols lid.x*4 .. +3
-            acc0 = fma(vec4<f32>(a.x), b, acc0);
-            acc1 = fma(vec4<f32>(a.y), b, acc1);
-            acc2 = fma(vec4<f32>(a.z), b, acc2);
-            acc3 = fma(vec4<f32>(a.w), b, acc3);
+            let b = ws[kk * WG_X + lid.x];
+            let a0 = kk * tm + lid.y * ROWS;
+            for (var i = 0u; i < ROWS; i = i + 1u) {
+                acc[i] = fma(vec4<f32>(xs[a0 + i]), b, acc[i]);
+            }
         }
         workgroupBarrier();
     }
 
-    let row = row0 + lid.y * 4u;
+    let row = row0 + lid.y * ROWS;
     let col = col0 + lid.x * 4u;
-    var accs = array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
-    for (var i = 0u; i < 4u; i = i + 1u) {
+    for (var i = 0u; i < ROWS; i = i + 1u) {
         let r = row + i;
         if (r >= p.m) {
             break;
@@ -95,7 +96,7 @@ fn main(
         for (var j = 0u; j < 4u; j = j + 1u) {
             let c = col + j;
             if (c < p.n) {
-                var v = accs[i][j] + bias[c];
+                var v = acc[i][j] + bias[c];
                 if (p.relu != 0u) {
                     v = max(v, 0.0);
                 }

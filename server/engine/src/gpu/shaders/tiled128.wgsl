@@ -15,7 +15,10 @@
 // index is guarded by an explicit comparison with m, k or n below, the host
 // guarantees the bindings hold m × k (x), k × n (W), n (bias) and m × n (y)
 // floats, and every shared index is bounded by constants (≤ 527 of 528, ≤ 511
-// of 512). The K loop ends after ceil(k / 8) slices.
+// of 512). The K loop ends after ceil(k / 8) slices. It declares no
+// `override` constants: its staging gives each of its 256 threads exactly one
+// vec4 of each slice, so its shape is fixed and no pipeline value can move an
+// index out of bounds.
 
 struct Params {
     m: u32,
