@@ -77,6 +77,13 @@ pub fn request_title(r: &ExperimentRequest) -> String {
                 grouped(s.n),
                 s.device.name()
             ),
+            SweepKind::LoopStyle => format!(
+                "GPU loop styles: {}, n = {}, b = {}, {}",
+                s.model.name(),
+                grouped(s.n),
+                grouped(s.batch),
+                s.device.name()
+            ),
         },
     }
 }
