@@ -149,6 +149,9 @@ pub fn LoopStyleResult(sweep: SweepReport) -> impl IntoView {
         .first()
         .map(|p| p.run.results.clone())
         .unwrap_or_default();
+    let software = results
+        .iter()
+        .any(|r| r.device == DeviceKind::Gpu && r.software);
     let rows = loop_rows(&sweep);
     let line = reading(&rows);
     let svg = chart(&rows);
@@ -167,6 +170,9 @@ pub fn LoopStyleResult(sweep: SweepReport) -> impl IntoView {
         <AdapterLabels results/>
         <p class="sweep-duration">{format!("The three runs took {:.1} s of measurement.", sweep.elapsed_ms / 1e3)}</p>
         <p class="loop-reading">{line}</p>
+        {software.then(|| view! {
+            <p class="loop-note">"This GPU is software emulation on the CPU: a submit or a wait costs CPU time here, not a trip to a separate device, so a real GPU's fixed costs differ."</p>
+        })}
         <figure class="chart-figure">
             <div class="chart-box" inner_html=svg></div>
             <figcaption>"Time per batch: the kernels, and the fixed cost each loop style adds around them (the table below has the numbers)."</figcaption>
