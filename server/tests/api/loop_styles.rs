@@ -128,22 +128,20 @@ async fn one_post_measures_every_loop_style_at_the_same_size_and_saves_them_toge
 async fn a_comparison_without_the_gpu_or_with_bad_fields_is_refused_and_saves_nothing() {
     let app = spawn_app().await;
     let learner = new_browser();
-    // (form changes, status, field named)
-    let cases: [(&[(&str, &str)], u16, &str); 4] = [
-        (&[("device", "cpu")], 400, "device"),
-        (&[("loop_style", "two-submits")], 400, "loop_style"),
-        (&[("n", "2000000")], 422, "n"),
-        (&[("b", "lots")], 400, "batch"),
+    // (the changed form field and its value, status, field named)
+    let cases = [
+        (("device", "cpu"), 400, "device"),
+        (("loop_style", "two-submits"), 400, "loop_style"),
+        (("n", "2000000"), 422, "n"),
+        (("b", "lots"), 400, "batch"),
     ];
-    for (changes, status, field) in cases {
+    for ((key, value), status, field) in cases {
         let mut form = comparison("both");
-        for (k, v) in changes {
-            form.iter_mut().find(|(f, _)| f == k).unwrap().1 = v;
-        }
+        form.iter_mut().find(|(f, _)| *f == key).unwrap().1 = value;
         let resp = post_form(&app, &learner, "/api/lab/start", &form).await;
-        assert_eq!(resp.status().as_u16(), status, "{changes:?}");
+        assert_eq!(resp.status().as_u16(), status, "{key} = {value}");
         let text = resp.text().await.unwrap();
-        assert!(text.contains(field), "{changes:?}: {text}");
+        assert!(text.contains(field), "{key} = {value}: {text}");
     }
     // The CPU-only refusal says why, in words.
     let mut form = comparison("cpu");
