@@ -1,7 +1,9 @@
 //! A learner runs experiments in the lab with headless Chromium: the results
 //! table, the chart and the adapter label appear, and a shared run URL shows the
-//! same run in a fresh browser profile.
+//! same run in a fresh browser profile; the GPU loop styles run side by side
+//! from the keyboard.
 
+use e2e::fantoccini::key::Key;
 use e2e::fantoccini::Locator;
 use e2e::{Browser, Server};
 use serde_json::Value;
@@ -127,4 +129,52 @@ async fn runs_on_cpu_and_gpu_show_results_and_a_shared_link_reproduces_them() {
     other.wait_hydrated().await;
     other.assert_no_console_errors().await;
     other.close().await;
+}
+
+#[tokio::test]
+async fn the_gpu_loop_styles_run_side_by_side_from_the_keyboard() {
+    let server = Server::start();
+    if !gpu_available(&server).await {
+        return;
+    }
+    let browser = Browser::start().await;
+    browser
+        .goto(&server.url("/lab?model=tiny&n=96&b=32&device=both&threads=0&repeats=2"))
+        .await;
+    browser.wait_hydrated().await;
+    // Enter on the focused button, as a keyboard user presses it.
+    let enter = char::from(Key::Enter).to_string();
+    browser
+        .wait_css("button.compare-loops")
+        .await
+        .send_keys(&enter)
+        .await
+        .unwrap();
+    for style in ["round-trips", "one-submit", "pipelined"] {
+        browser
+            .wait_css(&format!(
+                ".run-result table.loop-styles tr[data-loop-style='{style}']"
+            ))
+            .await;
+    }
+    let reading = text(&browser, ".run-result p.loop-reading").await;
+    assert!(
+        reading.starts_with("One submit") && reading.contains("per batch"),
+        "{reading}"
+    );
+    // The chart's numbers are in the table; the adapter is named.
+    browser.wait_css(".run-result svg.chart[role='img']").await;
+    browser
+        .wait_css(".run-result .adapters li[data-device='GPU']")
+        .await;
+    // The new table, chart and controls pass axe in both colour schemes.
+    for scheme in ["light", "dark"] {
+        browser
+            .emulate_media(&[("prefers-color-scheme", scheme)])
+            .await;
+        let violations = browser.axe_violations().await;
+        assert!(violations.is_empty(), "{scheme}: {violations:#?}");
+    }
+    browser.assert_no_console_errors().await;
+    browser.close().await;
 }

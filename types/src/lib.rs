@@ -22,7 +22,7 @@ pub use jobs::{JobStatus, LimitsView, QueueView, RunSummary, SavedRun};
 pub use model::{ModelInfo, Preset, UnknownName};
 pub use params::{
     DeviceChoice, ExperimentRequest, Kernel, LoopStyle, RunParams, SweepKind, SweepParams,
-    TimingParams,
+    TimingParams, LOOP_STYLES_NEED_A_GPU,
 };
 pub use puzzle::{
     CompileError, Dispatch, KernelTiming, Mismatch, PuzzleOutcome, PuzzleReference, PuzzleSize,

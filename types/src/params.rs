@@ -106,6 +106,19 @@ impl LoopStyle {
             LoopStyle::Pipelined => "pipelined",
         }
     }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// How the page names the style.
+    pub fn label(self) -> &'static str {
+        match self {
+            LoopStyle::RoundTrips => "three round trips",
+            LoopStyle::OneSubmit => "one submit",
+            LoopStyle::Pipelined => "pipelined",
+        }
+    }
 }
 
 /// One measured run: `n` items in `ceil(n / batch)` batches, `warmup` untimed
@@ -155,6 +168,11 @@ pub enum SweepKind {
     N,
     /// Batch size b = 1 … 1,024 at a fixed n: where the GPU overtakes the CPU.
     Batch,
+    /// The same n and b once per GPU loop style (round trips, one submit,
+    /// pipelined): where the fixed cost per batch comes from. A point's `x`
+    /// is the style's index in `LoopStyle::ALL`.
+    #[serde(rename = "loop-style")]
+    LoopStyle,
 }
 
 impl SweepKind {
@@ -162,6 +180,7 @@ impl SweepKind {
         match self {
             SweepKind::N => "n-sweep",
             SweepKind::Batch => "batch-sweep",
+            SweepKind::LoopStyle => "loop-styles",
         }
     }
 
@@ -170,6 +189,7 @@ impl SweepKind {
         match self {
             SweepKind::N => vec![10, 100, 1_000, 10_000, 100_000],
             SweepKind::Batch => (0..=10).map(|p| 1usize << p).collect(),
+            SweepKind::LoopStyle => (0..LoopStyle::ALL.len()).collect(),
         }
     }
 
@@ -177,9 +197,25 @@ impl SweepKind {
         match self {
             SweepKind::N => "n",
             SweepKind::Batch => "b",
+            SweepKind::LoopStyle => "loop style",
+        }
+    }
+
+    /// What point `x` stands for, for a progress line: "n = 100", "one-submit".
+    pub fn point_label(self, x: usize) -> String {
+        match self {
+            SweepKind::LoopStyle => LoopStyle::ALL
+                .get(x)
+                .map_or_else(|| format!("loop style {x}"), |s| s.name().to_string()),
+            _ => format!("{} = {x}", self.axis()),
         }
     }
 }
+
+/// Why a loop-style comparison without the GPU is refused (also how the lab
+/// page recognises that refusal).
+pub const LOOP_STYLES_NEED_A_GPU: &str = "loop styles are how the GPU loop hands its batches \
+     to the device, so the comparison runs on gpu or both, not cpu";
 
 /// A sweep: the fixed settings; the swept one comes from `kind.points()`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -188,15 +224,18 @@ pub struct SweepParams {
     pub kind: SweepKind,
     pub model: Preset,
     pub device: DeviceChoice,
-    /// Items per point of a batch sweep (ignored by an n sweep).
+    /// Items per point of a batch sweep or a loop-style comparison (ignored
+    /// by an n sweep).
     pub n: usize,
-    /// Batch size of an n sweep (ignored by a batch sweep).
+    /// Batch size of an n sweep or a loop-style comparison (ignored by a
+    /// batch sweep).
     pub batch: usize,
     pub cpu_threads: usize,
     pub repeats: usize,
     pub warmup: usize,
     pub kernel: Kernel,
     pub visible_devices: Option<String>,
+    /// The GPU loop style of every point (a loop-style comparison sets its own).
     pub loop_style: LoopStyle,
 }
 
@@ -226,6 +265,11 @@ impl SweepParams {
         let (n, batch) = match self.kind {
             SweepKind::N => (x, self.batch),
             SweepKind::Batch => (self.n, x),
+            SweepKind::LoopStyle => (self.n, self.batch),
+        };
+        let loop_style = match self.kind {
+            SweepKind::LoopStyle => LoopStyle::ALL.get(x).copied().unwrap_or(self.loop_style),
+            _ => self.loop_style,
         };
         RunParams {
             model: self.model,
@@ -237,7 +281,7 @@ impl SweepParams {
             warmup: self.warmup,
             kernel: self.kernel,
             visible_devices: self.visible_devices.clone(),
-            loop_style: self.loop_style,
+            loop_style,
         }
     }
 
@@ -269,6 +313,19 @@ impl ExperimentRequest {
         match self {
             ExperimentRequest::Run(_) => "run",
             ExperimentRequest::Sweep(s) => s.kind.name(),
+        }
+    }
+
+    /// Refuses a loop-style comparison that would not use the GPU, before any
+    /// other check: `(field, why)`.
+    pub fn without_its_gpu(&self) -> Option<(&'static str, &'static str)> {
+        match self {
+            ExperimentRequest::Sweep(s)
+                if s.kind == SweepKind::LoopStyle && !s.device.uses_gpu() =>
+            {
+                Some(("device", LOOP_STYLES_NEED_A_GPU))
+            }
+            _ => None,
         }
     }
 
@@ -321,6 +378,38 @@ mod tests {
         assert!(runs.iter().all(|r| r.n == 512 && r.model == s.model));
         assert_eq!(runs.last().map(|r| r.batch), Some(1024));
         assert_eq!(ExperimentRequest::Sweep(s).runs().len(), 11);
+    }
+
+    #[test]
+    fn a_loop_style_comparison_runs_each_style_once_at_the_same_size() {
+        let s: SweepParams = serde_json::from_str(
+            r#"{"kind": "loop-style", "n": 96, "batch": 32, "loop_style": "pipelined"}"#,
+        )
+        .unwrap();
+        let runs: Vec<RunParams> = s.runs().collect();
+        let styles: Vec<LoopStyle> = runs.iter().map(|r| r.loop_style).collect();
+        assert_eq!(styles, LoopStyle::ALL);
+        assert!(runs.iter().all(|r| (r.n, r.batch) == (96, 32)));
+        assert_eq!(
+            ExperimentRequest::Sweep(s.clone()).kind_name(),
+            "loop-styles"
+        );
+        assert_eq!(SweepKind::LoopStyle.point_label(1), "one-submit");
+        assert_eq!(SweepKind::N.point_label(10), "n = 10");
+        let cpu = SweepParams {
+            device: DeviceChoice::Cpu,
+            ..s.clone()
+        };
+        assert!(ExperimentRequest::Sweep(s).without_its_gpu().is_none());
+        assert_eq!(
+            ExperimentRequest::Sweep(cpu).without_its_gpu().map(|r| r.0),
+            Some("device")
+        );
+        assert_eq!(
+            LoopStyle::from_name("one-submit"),
+            Some(LoopStyle::OneSubmit)
+        );
+        assert_eq!(LoopStyle::from_name("two-submits"), None);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Human-readable numbers and titles (both sides).
 
-use lab_types::{ExperimentRequest, RunParams, SweepKind};
+use lab_types::{ExperimentRequest, LoopStyle, RunParams, SweepKind};
 
 /// "1,024" style thousands separators.
 pub fn grouped(n: usize) -> String {
@@ -51,13 +51,23 @@ pub fn si(v: f64) -> String {
     format!("{x:.digits$}{suffix}").trim_end().to_string()
 }
 
+/// A GPU loop style other than the default, as a title's suffix: ", one-submit".
+fn loop_suffix(uses_gpu: bool, style: LoopStyle) -> String {
+    match style {
+        LoopStyle::RoundTrips => String::new(),
+        _ if !uses_gpu => String::new(),
+        other => format!(", {}", other.name()),
+    }
+}
+
 pub fn run_title(p: &RunParams) -> String {
     format!(
-        "{}, n = {}, b = {}, {}",
+        "{}, n = {}, b = {}, {}{}",
         p.model.name(),
         grouped(p.n),
         grouped(p.batch),
-        p.device.name()
+        p.device.name(),
+        loop_suffix(p.device.uses_gpu(), p.loop_style)
     )
 }
 
@@ -66,15 +76,24 @@ pub fn request_title(r: &ExperimentRequest) -> String {
         ExperimentRequest::Run(p) => run_title(p),
         ExperimentRequest::Sweep(s) => match s.kind {
             SweepKind::N => format!(
-                "n sweep: {}, b = {}, {}",
+                "n sweep: {}, b = {}, {}{}",
                 s.model.name(),
                 grouped(s.batch),
-                s.device.name()
+                s.device.name(),
+                loop_suffix(s.device.uses_gpu(), s.loop_style)
             ),
             SweepKind::Batch => format!(
-                "batch sweep: {}, n = {}, {}",
+                "batch sweep: {}, n = {}, {}{}",
                 s.model.name(),
                 grouped(s.n),
+                s.device.name(),
+                loop_suffix(s.device.uses_gpu(), s.loop_style)
+            ),
+            SweepKind::LoopStyle => format!(
+                "GPU loop styles: {}, n = {}, b = {}, {}",
+                s.model.name(),
+                grouped(s.n),
+                grouped(s.batch),
                 s.device.name()
             ),
         },
@@ -105,6 +124,27 @@ mod tests {
         assert_eq!(ms(12.345), "12.3 ms");
         assert_eq!(si(12_345.0), "12.3 k");
         assert_eq!(si(5.0), "5.00");
+    }
+
+    #[test]
+    fn titles_name_a_gpu_loop_style_other_than_round_trips() {
+        use lab_types::{DeviceChoice, SweepParams};
+        let mut p = RunParams::default();
+        assert_eq!(run_title(&p), "medium, n = 4,096, b = 64, both");
+        p.loop_style = LoopStyle::Pipelined;
+        assert_eq!(run_title(&p), "medium, n = 4,096, b = 64, both, pipelined");
+        p.device = DeviceChoice::Cpu;
+        assert_eq!(run_title(&p), "medium, n = 4,096, b = 64, cpu");
+        let s = SweepParams {
+            kind: SweepKind::LoopStyle,
+            n: 96,
+            batch: 32,
+            ..SweepParams::default()
+        };
+        assert_eq!(
+            request_title(&ExperimentRequest::Sweep(s)),
+            "GPU loop styles: tiny, n = 96, b = 32, both"
+        );
     }
 
     #[test]

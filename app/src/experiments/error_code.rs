@@ -11,6 +11,9 @@ use lab_types::LabError;
 pub fn code(e: &LabError) -> &'static str {
     match e {
         LabError::InvalidParam { field, .. } if field == "prediction" => "prediction",
+        LabError::InvalidParam { message, .. } if message == lab_types::LOOP_STYLES_NEED_A_GPU => {
+            "loop-needs-gpu"
+        }
         LabError::InvalidParam { .. } | LabError::Request(_) => "invalid",
         LabError::LimitExceeded { .. } => "limit",
         LabError::NoGpuVisible(_) => "no-gpu",
@@ -46,6 +49,7 @@ fn label(field: &str) -> Option<&'static str> {
         "repeats" => "the repeats",
         "warmup" => "the warm-up runs",
         "kernel" => "the kernel",
+        "loop_style" => "the GPU loop style",
         "visible_devices" => "the visible devices",
         _ => return None,
     })
@@ -69,6 +73,7 @@ pub fn message(code: &str, field: Option<&str>) -> Option<String> {
         "prediction" => {
             "Make your prediction first: a number in the allowed range, or “I don't know”.".into()
         }
+        "loop-needs-gpu" => "Loop styles are how the GPU loop hands its batches to the device: compare them on the GPU or both, not the CPU alone.".into(),
         "no-gpu" => "No GPU is visible on this server; run it on the CPU.".into(),
         "busy" => {
             "The lab is busy: too many experiments are waiting. Try again in a minute.".into()
@@ -111,6 +116,11 @@ mod tests {
             "error=invalid"
         );
         assert_eq!(to_query(&LabError::internal("disk")), "error=failed");
+        let cpu_only = LabError::invalid("device", lab_types::LOOP_STYLES_NEED_A_GPU);
+        assert_eq!(to_query(&cpu_only), "error=loop-needs-gpu&field=device");
+        assert!(message("loop-needs-gpu", Some("device"))
+            .unwrap()
+            .contains("not the CPU alone"));
     }
 
     #[test]

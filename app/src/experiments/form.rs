@@ -1,11 +1,14 @@
 //! The panel form's fields → an experiment request, naming the field that is wrong.
 
-use lab_types::{DeviceChoice, ExperimentRequest, Preset, RunParams, SweepKind, SweepParams};
+use lab_types::{
+    DeviceChoice, ExperimentRequest, LoopStyle, Preset, RunParams, SweepKind, SweepParams,
+};
 
 /// The raw form fields, as submitted.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FormInput {
-    /// The pressed button: `gpu`, `cpu`, `both`, `n-sweep` or `batch-sweep`.
+    /// The pressed button: `gpu`, `cpu`, `both`, `n-sweep`, `batch-sweep` or
+    /// `loop-styles` (the same run once per GPU loop style).
     pub action: String,
     pub model: String,
     pub n: String,
@@ -13,6 +16,9 @@ pub struct FormInput {
     pub device: String,
     pub threads: String,
     pub repeats: String,
+    /// The GPU loop style of runs and sweeps; empty = round trips (forms
+    /// without the control). A loop-style comparison sets its own.
+    pub loop_style: String,
 }
 
 type FieldError = (&'static str, String);
@@ -44,6 +50,15 @@ impl FormInput {
                 ),
             ))
         };
+        let loop_style = match self.loop_style.trim() {
+            "" => LoopStyle::default(),
+            name => LoopStyle::from_name(name).ok_or((
+                "loop_style",
+                format!(
+                    "unknown loop style '{name}' (expected round-trips, one-submit or pipelined)"
+                ),
+            ))?,
+        };
         let threads = number("cpu_threads", &self.threads)?;
         let repeats = number("repeats", &self.repeats)?;
         match self.action.as_str() {
@@ -54,6 +69,7 @@ impl FormInput {
                 device: DeviceChoice::from_name(&self.action).unwrap_or_default(),
                 cpu_threads: threads,
                 repeats,
+                loop_style,
                 ..RunParams::default()
             })),
             "n-sweep" => Ok(ExperimentRequest::Sweep(SweepParams {
@@ -63,6 +79,7 @@ impl FormInput {
                 batch: number("batch", &self.b)?,
                 cpu_threads: threads,
                 repeats,
+                loop_style,
                 ..SweepParams::default()
             })),
             "batch-sweep" => Ok(ExperimentRequest::Sweep(SweepParams {
@@ -70,6 +87,17 @@ impl FormInput {
                 model,
                 device: device()?,
                 n: number("n", &self.n)?,
+                cpu_threads: threads,
+                repeats,
+                loop_style,
+                ..SweepParams::default()
+            })),
+            "loop-styles" => Ok(ExperimentRequest::Sweep(SweepParams {
+                kind: SweepKind::LoopStyle,
+                model,
+                device: device()?,
+                n: number("n", &self.n)?,
+                batch: number("batch", &self.b)?,
                 cpu_threads: threads,
                 repeats,
                 ..SweepParams::default()
@@ -92,6 +120,7 @@ mod tests {
             device: "both".into(),
             threads: "0".into(),
             repeats: "2".into(),
+            loop_style: String::new(),
         }
     }
 
@@ -115,6 +144,22 @@ mod tests {
             (s.kind, s.n, s.device),
             (SweepKind::Batch, 100, DeviceChoice::Both)
         );
+    }
+
+    #[test]
+    fn the_loop_style_comparison_keeps_n_and_b_and_a_run_takes_the_chosen_style() {
+        let ExperimentRequest::Sweep(s) = input("loop-styles").request().unwrap() else {
+            panic!("a sweep")
+        };
+        assert_eq!((s.kind, s.n, s.batch), (SweepKind::LoopStyle, 100, 8));
+        let mut i = input("gpu");
+        i.loop_style = "pipelined".into();
+        let ExperimentRequest::Run(p) = i.request().unwrap() else {
+            panic!("a run")
+        };
+        assert_eq!(p.loop_style, LoopStyle::Pipelined);
+        i.loop_style = "warp".into();
+        assert_eq!(i.request().unwrap_err().0, "loop_style");
     }
 
     #[test]

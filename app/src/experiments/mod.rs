@@ -10,6 +10,7 @@ mod error_code;
 #[cfg(any(feature = "ssr", test))]
 mod form;
 mod history;
+mod loop_styles;
 mod pages;
 mod panel;
 mod progress;

@@ -13,12 +13,12 @@ use super::server::{cancel_experiment, get_run, StartExperiment};
 use crate::predictions::server::score_run_prediction;
 use crate::predictions::types::{Outcome, PredictedDemo};
 use crate::predictions::{OutcomeView, PredictionFields};
-use lab_types::{DeviceChoice, JobStatus, Preset, SavedRun};
+use lab_types::{DeviceChoice, JobStatus, LoopStyle, Preset, SavedRun};
 
 /// Which controls and buttons a panel shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PanelMode {
-    /// `/lab`: single runs and both sweeps.
+    /// `/lab`: single runs, both sweeps and the GPU loop styles side by side.
     Full,
     /// A lesson's single-run demo.
     Run,
@@ -178,6 +178,21 @@ pub fn ExperimentPanel(
                     } else {
                         view! { <input type="hidden" name="device" value="both"/> }.into_any()
                     }}
+                    {(mode == PanelMode::Full).then(|| view! {
+                        <label>
+                            "GPU loop style "
+                            <select name="loop_style" on:change=move |ev| {
+                                let v = event_target_value(&ev);
+                                settings.update(|s| s.loop_style = LoopStyle::from_name(&v).unwrap_or_default());
+                            }>
+                                {LoopStyle::ALL.into_iter().map(|l| view! {
+                                    <option value=l.name() selected=move || settings.with(|s| s.loop_style == l)>
+                                        {l.label()}
+                                    </option>
+                                }).collect_view()}
+                            </select>
+                        </label>
+                    })}
                 </fieldset>
                 {mode.prediction().map(|demo| view! {
                     <input type="hidden" name="predict_for" value=demo.name()/>
@@ -194,6 +209,9 @@ pub fn ExperimentPanel(
                     })}
                     {matches!(mode, PanelMode::Full | PanelMode::BatchSweep).then(|| view! {
                         <button type="submit" name="action" value="batch-sweep" class="sweep-b">"Sweep b (1 … 1,024)"</button>
+                    })}
+                    {(mode == PanelMode::Full).then(|| view! {
+                        <button type="submit" name="action" value="loop-styles" class="compare-loops">"Compare GPU loop styles (same n and b)"</button>
                     })}
                     <button type="button" class="cancel" on:click=cancel hidden=move || !running()>"Cancel"</button>
                 </div>

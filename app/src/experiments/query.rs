@@ -3,7 +3,7 @@
 
 use leptos_router::params::ParamsMap;
 
-use lab_types::{DeviceChoice, Preset, RunParams, SweepKind, SweepParams};
+use lab_types::{DeviceChoice, LoopStyle, Preset, RunParams, SweepKind, SweepParams};
 
 /// What the panel's controls hold. Numbers stay text until submitted, so a bad
 /// value is reported by name instead of silently replaced.
@@ -15,6 +15,8 @@ pub struct PanelSettings {
     pub device: DeviceChoice,
     pub threads: String,
     pub repeats: String,
+    /// The GPU loop style of runs and sweeps.
+    pub loop_style: LoopStyle,
 }
 
 impl Default for PanelSettings {
@@ -27,6 +29,7 @@ impl Default for PanelSettings {
             device: p.device,
             threads: p.cpu_threads.to_string(),
             repeats: p.repeats.to_string(),
+            loop_style: p.loop_style,
         }
     }
 }
@@ -74,12 +77,22 @@ impl PanelSettings {
                 .unwrap_or(d.device),
             threads: q.get("threads").unwrap_or(d.threads),
             repeats: q.get("repeats").unwrap_or(d.repeats),
+            loop_style: q
+                .get("loop")
+                .and_then(|l| LoopStyle::from_name(&l))
+                .unwrap_or(d.loop_style),
         }
     }
 
+    /// The loop style is named only when it is not the default, so older
+    /// links and their tests keep their exact form.
     pub fn to_query(&self) -> String {
+        let loop_style = match self.loop_style {
+            LoopStyle::RoundTrips => String::new(),
+            other => format!("&loop={}", other.name()),
+        };
         format!(
-            "model={}&n={}&b={}&device={}&threads={}&repeats={}",
+            "model={}&n={}&b={}&device={}&threads={}&repeats={}{loop_style}",
             self.model.name(),
             encode(self.n.trim()),
             encode(self.b.trim()),
@@ -121,5 +134,9 @@ mod tests {
             "model=tiny&n=100&b=64&device=gpu&threads=0&repeats=5"
         );
         assert_eq!(encode("a b&c"), "a%20b%26c");
+        q.insert("loop", "one-submit".to_string());
+        let s = PanelSettings::from_query(&q);
+        assert_eq!(s.loop_style, LoopStyle::OneSubmit);
+        assert!(s.to_query().ends_with("&repeats=5&loop=one-submit"));
     }
 }

@@ -7,6 +7,7 @@ use super::analysis::{crossover, linear_fit, series_ms, series_rate, Crossover, 
 use super::chart::{Axis, Bar, BarChart, LineChart, Series};
 use super::describe::{grouped, ms, ratio, request_title, si};
 use super::device_style;
+use super::loop_styles::LoopStyleResult;
 use super::references::ProductionReferences;
 use lab_types::{
     Agreement, DeviceKind, DeviceResult, ExperimentRequest, ExperimentResult, RunReport, SavedRun,
@@ -222,9 +223,13 @@ fn AgreementView(agreement: Agreement) -> impl IntoView {
     }
 }
 
-/// A sweep: table, chart, and the fit (n) or crossover (batch).
+/// A sweep: table, chart, and the fit (n) or crossover (batch); the loop
+/// styles side by side have a view of their own.
 #[component]
 pub fn SweepResult(sweep: SweepReport) -> impl IntoView {
+    if sweep.params.kind == SweepKind::LoopStyle {
+        return view! { <LoopStyleResult sweep/> }.into_any();
+    }
     let results = sweep
         .points
         .first()
@@ -235,14 +240,16 @@ pub fn SweepResult(sweep: SweepReport) -> impl IntoView {
     let chart = sweep_chart(&sweep, &devices);
     let summary = match kind {
         SweepKind::N => fit_summary(&sweep, &devices).into_any(),
-        SweepKind::Batch => view! { <p class="crossover">{crossover_text(&sweep)}</p> }.into_any(),
+        SweepKind::Batch | SweepKind::LoopStyle => {
+            view! { <p class="crossover">{crossover_text(&sweep)}</p> }.into_any()
+        }
     };
     let caption = match kind {
         SweepKind::N => format!(
             "Median time per pass for each n at b = {}",
             grouped(sweep.params.batch)
         ),
-        SweepKind::Batch => format!(
+        SweepKind::Batch | SweepKind::LoopStyle => format!(
             "Throughput for each batch size b at n = {}",
             grouped(sweep.params.n)
         ),
@@ -315,6 +322,7 @@ pub fn SweepResult(sweep: SweepReport) -> impl IntoView {
             </table>
         </div>
     }
+    .into_any()
 }
 
 fn fit_summary(sweep: &SweepReport, devices: &[DeviceKind]) -> impl IntoView {
@@ -413,7 +421,7 @@ fn sweep_chart(sweep: &SweepReport, devices: &[DeviceKind]) -> String {
             }
             .to_svg()
         }
-        SweepKind::Batch => {
+        SweepKind::Batch | SweepKind::LoopStyle => {
             for &d in devices {
                 series.push(Series {
                     name: d.label().to_string(),

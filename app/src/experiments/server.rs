@@ -3,7 +3,7 @@
 //! its HTTP status; an internal failure is logged and shown only as a generic line.
 
 // A server function's arguments are its form's fields: `start_experiment` has
-// ten, and the macro's generated code does not carry an item-level `allow`.
+// eleven, and the macro's generated code does not carry an item-level `allow`.
 #![allow(clippy::too_many_arguments)]
 
 use lab_types::{DeviceList, LabError, RunSummary, SavedRun};
@@ -26,7 +26,9 @@ pub(crate) fn refuse(e: LabError) -> LabError {
 
 /// Starts a run or a sweep from the panel form and answers its job id (also the
 /// id of the run it saves). `action` is the pressed button: `gpu`, `cpu`, `both`
-/// (a single run on those devices), `n-sweep` or `batch-sweep` (on `device`).
+/// (a single run on those devices), `n-sweep`, `batch-sweep` or `loop-styles`
+/// (the same n and b once per GPU loop style) on `device`. `loop_style` (absent
+/// from lesson panels: round trips) is how runs and sweeps drive the GPU.
 /// With JavaScript it answers at once and the page follows the job's progress; a
 /// plain form post (no JavaScript) waits for the result and is redirected to the
 /// saved run's page, or back to the lab with the error.
@@ -46,10 +48,11 @@ pub async fn start_experiment(
     predict_for: Option<String>,
     prediction: Option<String>,
     dont_know: Option<String>,
+    loop_style: Option<String>,
 ) -> Result<String, LabError> {
     use super::query::PanelSettings;
     use crate::request::{is_plain_form_post, redirect};
-    use lab_types::{DeviceChoice, Preset};
+    use lab_types::{DeviceChoice, LoopStyle, Preset};
 
     let form = super::form::FormInput {
         action,
@@ -59,6 +62,7 @@ pub async fn start_experiment(
         device,
         threads,
         repeats,
+        loop_style: loop_style.unwrap_or_default(),
     };
     let settings = PanelSettings {
         model: Preset::from_name(&form.model).unwrap_or_default(),
@@ -67,6 +71,7 @@ pub async fn start_experiment(
         device: DeviceChoice::from_name(&form.device).unwrap_or_default(),
         threads: form.threads.clone(),
         repeats: form.repeats.clone(),
+        loop_style: LoopStyle::from_name(form.loop_style.trim()).unwrap_or_default(),
     };
     let back_to_lab = |e: LabError| {
         redirect(&format!(
@@ -113,6 +118,7 @@ pub async fn start_experiment(
     let demo = match form.action.as_str() {
         "n-sweep" => "n-sweep",
         "batch-sweep" => "batch-sweep",
+        "loop-styles" => "loop-styles",
         _ => "run",
     };
     let job = state

@@ -20,8 +20,12 @@ use super::queue::Needs;
 
 /// Checks every run of a request against the limits of the device it would
 /// run on, and a sweep's points against one shared budget, before any work
-/// starts: a sweep never fails half-way on a bad point.
+/// starts: a sweep never fails half-way on a bad point. A loop-style
+/// comparison's three runs share that budget, and it needs the GPU.
 pub(crate) fn validate(engine: &Engine, request: &ExperimentRequest) -> Result<(), LabError> {
+    if let Some((field, why)) = request.without_its_gpu() {
+        return Err(LabError::invalid(field, why));
+    }
     Ok(engine.check_all(&request.runs())?)
 }
 
@@ -76,7 +80,7 @@ impl Runner {
             job.report(JobState::Running {
                 step: i + 1,
                 of: xs.len(),
-                what: format!("{} = {x}", s.kind.axis()),
+                what: s.kind.point_label(x),
             });
             points.push(SweepPoint {
                 x,

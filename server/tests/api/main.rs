@@ -7,6 +7,7 @@ mod experiments;
 mod health;
 mod helpers;
 mod hostile;
+mod loop_styles;
 mod pages;
 mod predictions;
 mod progress;
