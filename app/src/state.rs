@@ -25,6 +25,8 @@ pub struct ServerState {
     pub clock: crate::review::Clock,
     /// Wrong join codes, teacher links and transfer codes (and new classes) per address.
     pub guess_limit: Arc<crate::classes::GuessLimit>,
+    /// Questions rendered once per variant (content does not change while serving).
+    pub question_views: Arc<crate::quiz::ViewCache>,
 }
 
 /// The server did not provide its state: a wiring bug, never the client's fault.

@@ -71,6 +71,7 @@ impl Application {
             guess_limit: Arc::new(app::classes::GuessLimit::new(
                 app::classes::GUESSES_PER_WINDOW,
             )),
+            question_views: Arc::default(),
         };
         let state = AppState {
             leptos_options: leptos_options.clone(),

@@ -16,6 +16,8 @@ pub mod feedback;
 #[cfg(feature = "ssr")]
 pub mod grade;
 #[cfg(feature = "ssr")]
+mod view_cache;
+#[cfg(feature = "ssr")]
 pub mod views;
 
 #[cfg(feature = "ssr")]
@@ -23,3 +25,5 @@ pub use answer_limit::AnswerLimit;
 pub use question_card::QuestionCard;
 pub use question_list::QuestionList;
 pub use server::{ListQuestions, SubmitAnswer};
+#[cfg(feature = "ssr")]
+pub use view_cache::{ViewCache, MAX_CACHED_VIEWS};

@@ -35,7 +35,7 @@ pub async fn list_questions(slug: String) -> Result<Vec<QuestionView>, FormError
         .iter()
         .map(|q| {
             let record = latest.get(q.id.as_str()).copied();
-            views::learner_view(q, learner, record)
+            views::learner_view(q, learner, record, &state.question_views)
                 .map_err(|e| FormError::internal("a question variant failed", e))
         })
         .collect()

@@ -35,14 +35,16 @@ pub fn question_view(q: &Question, latest: Option<Feedback>) -> QuestionView {
 }
 
 /// The question as a learner sees it next: the variant drawn for their next
-/// attempt, with the feedback on their latest answer (to its own numbers).
+/// attempt (rendered once, kept in `cache`), with the feedback on their latest
+/// answer (to its own numbers).
 pub fn learner_view(
     q: &Question,
     learner: Option<i64>,
     record: Option<&crate::quiz::db::QuestionRecord>,
+    cache: &crate::quiz::ViewCache,
 ) -> Result<QuestionView, String> {
     let attempts = record.map_or(0, |r| r.attempts);
-    let shown = q.instance(q.pick_variant(learner, attempts))?;
-    let feedback = record.and_then(|r| crate::quiz::feedback::latest(q, r));
-    Ok(question_view(&shown, feedback))
+    let mut view = (*cache.view(q, q.pick_variant(learner, attempts))?).clone();
+    view.latest = record.and_then(|r| crate::quiz::feedback::latest(q, r));
+    Ok(view)
 }

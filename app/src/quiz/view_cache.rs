@@ -1,0 +1,122 @@
+//! Question views as the form shows them, rendered once per (question, variant).
+//!
+//! Showing a question means filling in its variant's numbers (every formula
+//! evaluated) and turning its Markdown into HTML. Done on every request, that
+//! was about a sixth of a lesson page's CPU time (perf, release build). The
+//! rendered view does not depend on who asks, only which variant they see, and
+//! content never changes while the server runs, so a view is kept once made.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::content::Question;
+use crate::quiz::types::QuestionView;
+use crate::quiz::views::question_view;
+
+/// Views kept at most (a few KB each). Past it a view is rendered on each
+/// request: slower, never wrong.
+pub const MAX_CACHED_VIEWS: usize = 4096;
+
+type Key = (String, Option<u32>);
+
+pub struct ViewCache {
+    views: Mutex<HashMap<Key, Arc<QuestionView>>>,
+    limit: usize,
+}
+
+impl Default for ViewCache {
+    fn default() -> Self {
+        Self::with_limit(MAX_CACHED_VIEWS)
+    }
+}
+
+impl ViewCache {
+    /// A cache that keeps at most `limit` views.
+    pub fn with_limit(limit: usize) -> Self {
+        ViewCache {
+            views: Mutex::default(),
+            limit,
+        }
+    }
+
+    /// `q` as variant `variant` (`None`: fixed numbers), without feedback.
+    pub fn view(&self, q: &Question, variant: Option<u32>) -> Result<Arc<QuestionView>, String> {
+        let key = (q.id.clone(), variant);
+        if let Some(view) = self.lock().get(&key) {
+            return Ok(view.clone());
+        }
+        let shown = q.instance(variant)?;
+        let view = Arc::new(question_view(&shown, None));
+        let mut views = self.lock();
+        if views.len() < self.limit {
+            views.insert(key, view.clone());
+        }
+        Ok(view)
+    }
+
+    /// How many views are kept.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<Key, Arc<QuestionView>>> {
+        // A panic while holding the lock cannot leave a half-written entry.
+        self.views.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::content::Content;
+
+    fn content() -> Content {
+        Content::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../content")).unwrap()
+    }
+
+    /// A question of the real content with at least two variants.
+    fn varied(content: &Content) -> &Question {
+        content
+            .lessons()
+            .iter()
+            .flat_map(|l| content.questions_for(&l.slug))
+            .find(|q| q.variant_count().is_some_and(|n| n >= 2))
+            .expect("the content has a question with variants")
+    }
+
+    #[test]
+    fn a_view_is_rendered_once_and_equals_a_fresh_rendering() {
+        let content = content();
+        let q = varied(&content);
+        let cache = ViewCache::default();
+        let first = cache.view(q, Some(1)).unwrap();
+        let again = cache.view(q, Some(1)).unwrap();
+        assert!(Arc::ptr_eq(&first, &again), "the second call renders again");
+        let fresh = question_view(&q.instance(Some(1)).unwrap(), None);
+        assert_eq!(first.prompt_html, fresh.prompt_html);
+        assert_eq!(first.variant, Some(1));
+        // Another variant is another entry, with its own numbers.
+        let other = cache.view(q, Some(0)).unwrap();
+        assert_eq!(other.variant, Some(0));
+        assert_eq!(cache.len(), 2);
+    }
+
+    #[test]
+    fn past_its_limit_it_still_answers_but_keeps_nothing_more() {
+        let content = content();
+        let q = varied(&content);
+        let cache = ViewCache::with_limit(1);
+        cache.view(q, Some(0)).unwrap();
+        let second = cache.view(q, Some(1)).unwrap();
+        assert_eq!(second.variant, Some(1));
+        assert_eq!(cache.len(), 1);
+        assert!(cache.view(q, Some(u32::MAX)).is_err(), "no such variant");
+        assert_eq!(cache.len(), 1);
+    }
+}
