@@ -41,8 +41,8 @@ step = echo "==> $$(date +%H:%M:%S) $(1)"
 #   6,361 and 1,060-1,148. The release build compiles the dependency tree a
 #   second time (once); `make test` does not need it and does not build it.
 # - The WASM is the `wasm-release` profile (size-optimised, LTO) without its
-#   names section, in target/site-release: 2.05 MB, 623 KB gzipped, against
-#   11.3 MB and 2.1 MB for the debug build. `make test` keeps the debug WASM in
+#   names section, in target/site-release: 3.25 MB, 904 KB gzipped, against
+#   19.2 MB and 3.2 MB for the debug build. `make test` keeps the debug WASM in
 #   target/site: after an app change it relinks in about half a minute, where
 #   the release build's LTO takes minutes, and the browser tests pass on
 #   either (INFERENCE_LAB_SITE=target/site-release runs them on this one).
@@ -120,7 +120,7 @@ site:
 # "WebAssembly.Table.set(): Argument 1 is invalid"), and the file is within the
 # size target without it.
 site-release:
-	@$(call step,building the optimised browser WASM (about 8 min cold))
+	@$(call step,building the optimised browser WASM (about 3 min after make test))
 	cargo build $(HYDRATE) --profile wasm-release
 	$(call bind_site,target/wasm32-unknown-unknown/wasm-release/app.wasm,$(SITE_RELEASE),--remove-name-section --remove-producers-section)
 	$(call gzip_site,$(SITE_RELEASE))
@@ -131,7 +131,7 @@ server:
 
 # What `make run` serves (see above).
 server-release:
-	@$(call step,building the optimised server (about 12 min cold; once))
+	@$(call step,building the optimised server (about 8 min cold; once))
 	cargo build --release -p inference-lab --bins
 
 # Rebuilds and restarts on every change (cargo-leptos' watch mode).

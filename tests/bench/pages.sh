@@ -4,8 +4,8 @@
 #
 #   tests/bench/pages.sh [BASE_URL]
 #
-# Without BASE_URL it starts ./target/debug/inference-lab (what `make run`
-# serves; build it first with `make build`) on a free port with a scratch
+# Without BASE_URL it starts ./target/release/inference-lab (what `make run`
+# serves; build it first with `make server-release`) on a free port with a scratch
 # database, and stops it afterwards. Needs wrk (Debian package `wrk`).
 # Clients send `Accept-Encoding: gzip`, as browsers do.
 #
@@ -18,13 +18,13 @@ CONNECTIONS=${CONNECTIONS:-100}
 DURATION=${DURATION:-10s}
 THREADS=${THREADS:-2}
 PAGES=${PAGES:-"/ /lessons/timing-inference /lessons/cost-based-selection /lab"}
-BIN=${INFERENCE_LAB_BIN:-./target/debug/inference-lab}
+BIN=${INFERENCE_LAB_BIN:-./target/release/inference-lab}
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 
 base=${1:-}
 if [ -z "$base" ]; then
-  [ -x "$BIN" ] || { echo "$BIN is missing: run make build" >&2; exit 1; }
+  [ -x "$BIN" ] || { echo "$BIN is missing: run make server-release" >&2; exit 1; }
   scratch=$(mktemp -d)
   trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$scratch"' EXIT
   LAB_ADDR=127.0.0.1:0 LAB_DATABASE="$scratch/lab.db" LAB_CONTENT_DIR=content \
