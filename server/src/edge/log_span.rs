@@ -69,6 +69,11 @@ mod tests {
             .with_ansi(false)
             .finish();
         let _guard = tracing::subscriber::set_default(subscriber);
+        // Another test thread may have registered the request span's callsite
+        // while only the (no-op) global subscriber existed, caching "never log
+        // it"; recompute with this thread's subscriber present (a race in
+        // tracing-core's callsite registration, seen once in CI).
+        tracing::callsite::rebuild_interest_cache();
         let secret = "5ec2e7".repeat(10);
         let timed = Router::new().route("/teach/{secret}", get(|| async { "dashboard" }));
         let app = super::super::apply(timed, Router::new(), &EdgeSettings::default());
