@@ -4,7 +4,8 @@
 mod api;
 pub mod cli;
 mod db;
-mod edge;
+/// Public for `tests/access_log.rs`, which needs a process of its own.
+pub mod edge;
 pub mod error;
 mod lab;
 mod retention;
