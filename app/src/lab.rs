@@ -2,11 +2,12 @@
 //! the server implements it with the engine, a fair queue and the runs table.
 
 use std::future::Future;
-use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 
 use tokio::sync::watch;
+
+pub use crate::request::client::ClientKey;
 
 use lab_types::{
     CompileError, DeviceList, ExperimentRequest, ExperimentResult, JobStatus, LabError, LimitsView,
@@ -16,21 +17,38 @@ use lab_types::{
 /// A boxed future, so that `Lab` stays object-safe (`Arc<dyn Lab>`).
 pub type LabFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// Who a job belongs to: shares of the lab and the right to cancel are per
-/// owner. A learner (cookie) when there is one, else the client's address
-/// (cookieless API calls).
+/// Who a job belongs to: the learner (cookie) when there is one, and always
+/// the client it came from. Shares of the lab count both: one learner holds
+/// at most so many jobs, and so does one client (an address, an IPv6 /64),
+/// so a client that drops its cookie gains nothing. The right to cancel is
+/// the learner's, or, for cookieless calls, the client's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Owner {
-    Learner(i64),
-    Address(IpAddr),
+pub struct Owner {
+    learner: Option<i64>,
+    client: ClientKey,
 }
 
 impl Owner {
+    pub fn new(learner: Option<i64>, client: ClientKey) -> Self {
+        Owner { learner, client }
+    }
+
     /// The learner a saved run belongs to.
     pub fn learner(self) -> Option<i64> {
-        match self {
-            Owner::Learner(id) => Some(id),
-            Owner::Address(_) => None,
+        self.learner
+    }
+
+    pub fn client(self) -> ClientKey {
+        self.client
+    }
+
+    /// Whether `other` may act on this owner's job (cancel it): the same
+    /// learner, or, when neither has one, the same client.
+    pub fn same_as(self, other: Owner) -> bool {
+        match (self.learner, other.learner) {
+            (Some(a), Some(b)) => a == b,
+            (None, None) => self.client == other.client,
+            _ => false,
         }
     }
 }
@@ -129,10 +147,11 @@ pub trait Lab: Send + Sync + 'static {
     /// Checks a request as `submit` would (parameters, limits, visible devices,
     /// the owner's share, room in the queue) without queuing it, so that
     /// callers can refuse before writing anything (e.g. creating a learner).
-    fn validate(&self, request: &ExperimentRequest, owner: Option<Owner>) -> Result<(), LabError>;
+    fn validate(&self, request: &ExperimentRequest, owner: Owner) -> Result<(), LabError>;
 
     /// Queues an experiment for `owner` and returns at once; refuses with
-    /// `TooManyJobs` when the owner already has one running and one waiting,
+    /// `TooManyJobs` when the owner's learner already has one running and one
+    /// waiting job, or its client its share of the queue,
     /// `QueueFull` when too many are waiting, or with a parameter error. The
     /// result is saved as run `job.id` (for the owner's learner, if any)
     /// before the job reports `Finished`.
@@ -164,11 +183,16 @@ pub trait Lab: Send + Sync + 'static {
 
     /// What can be said about a puzzle kernel without running it: `Err` for a
     /// bound it breaks (or the playground being off), `Ok(Some(_))` for a
-    /// compile error, `Ok(None)` when it may be queued.
-    fn check_puzzle(&self, task: &PuzzleTask) -> Result<Option<CompileError>, LabError>;
+    /// compile error, `Ok(None)` when it may be queued. Checked in a sandbox
+    /// process, never in the web process.
+    fn check_puzzle(
+        &self,
+        task: PuzzleTask,
+    ) -> LabFuture<'_, Result<Option<CompileError>, LabError>>;
 
-    /// Checks and times a puzzle kernel on the GPU: queued like any run, in
-    /// the owner's share, under the GPU wait limit.
+    /// Checks and times a puzzle kernel on the GPU in a sandbox process under
+    /// one deadline: queued like any run, in the owner's share (its learner's,
+    /// if it has one, and its client's).
     fn run_puzzle(
         &self,
         task: PuzzleTask,

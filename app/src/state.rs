@@ -27,6 +27,8 @@ pub struct ServerState {
     pub guess_limit: Arc<crate::classes::GuessLimit>,
     /// Questions rendered once per variant (content does not change while serving).
     pub question_views: Arc<crate::quiz::ViewCache>,
+    /// Kernels submitted per learner and per client.
+    pub kernel_rate: Arc<crate::puzzles::rate::KernelRate>,
 }
 
 /// The server did not provide its state: a wiring bug, never the client's fault.

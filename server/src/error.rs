@@ -34,6 +34,8 @@ pub enum StartupError {
     },
     #[error("server: {0}")]
     Serve(#[from] std::io::Error),
+    #[error("cannot find this program's own file to start the kernel sandbox (set LAB_KERNEL_SANDBOX): {0}")]
+    OwnBinary(#[source] std::io::Error),
 }
 
 /// An error answered by the JSON API as `{"error": message[, "field": name]}`.

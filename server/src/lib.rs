@@ -9,6 +9,8 @@ pub mod edge;
 pub mod error;
 mod lab;
 mod retention;
+/// Public for the hidden `kernel-sandbox` command and its tests.
+pub mod sandbox;
 pub mod settings;
 pub mod startup;
 mod state;

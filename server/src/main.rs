@@ -11,6 +11,11 @@ const EXIT_DEADLINE: std::time::Duration = std::time::Duration::from_secs(2);
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    // A sandbox process runs no async runtime: it reads a line, answers a line.
+    let command = match cli.command {
+        Some(Command::KernelSandbox(args)) => return inference_lab::sandbox::child::main(args),
+        other => other,
+    };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -20,9 +25,10 @@ fn main() -> std::process::ExitCode {
     };
     let code = runtime.block_on(async {
         telemetry::init();
-        match cli.command.unwrap_or(Command::Serve) {
+        match command.unwrap_or(Command::Serve) {
             Command::Serve => serve(cli.settings.resolved()).await,
             Command::Bench(args) => bench(args).await,
+            Command::KernelSandbox(_) => std::process::ExitCode::FAILURE,
         }
     });
     // Dropping a runtime waits for every blocking task; shutdown must not.

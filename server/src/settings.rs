@@ -72,9 +72,30 @@ pub struct LabSettings {
     #[arg(long, env = "LAB_LEARNER_RETENTION_DAYS", default_value_t = DEFAULT_LEARNER_RETENTION_DAYS)]
     pub learner_retention_days: u32,
 
+    /// Experiments and kernels one client (an address, or an IPv6 /64) may have
+    /// running and waiting at once, whatever its cookies; more get 429. A class
+    /// behind one NAT shares these places.
+    #[arg(long, env = "LAB_CLIENT_SHARE", default_value_t = DEFAULT_CLIENT_SHARE)]
+    pub client_share: usize,
+
     /// Answers one learner may send per minute; more get 429.
     #[arg(long, env = "LAB_ANSWERS_PER_MINUTE", default_value_t = DEFAULT_ANSWERS_PER_MINUTE)]
     pub answers_per_minute: u32,
+
+    /// The binary whose `kernel-sandbox` command checks and runs learners'
+    /// kernels in child processes (default: this binary itself).
+    #[arg(long, env = "LAB_KERNEL_SANDBOX")]
+    pub kernel_sandbox: Option<PathBuf>,
+
+    /// Seconds one learner kernel may take in its sandbox process, from parse
+    /// to its last launch; the process is killed and replaced past it.
+    /// Default: 5 on a hardware GPU, 20 on a software one (lavapipe).
+    #[arg(long, env = "LAB_KERNEL_DEADLINE_S")]
+    pub kernel_deadline_s: Option<u64>,
+
+    /// MiB a sandbox process's address space may grow by once it is ready.
+    #[arg(long, env = "LAB_KERNEL_MEMORY_MIB", default_value_t = DEFAULT_KERNEL_MEMORY_MIB)]
+    pub kernel_memory_mib: u64,
 
     /// Turns the kernel playground off: learners' WGSL kernels are then never
     /// compiled or run on this server, and /puzzles answers 404.
@@ -88,6 +109,9 @@ pub const DEFAULT_GPU_WAIT_S: u64 = 60;
 pub const DEFAULT_RUN_RETENTION_DAYS: u32 = 30;
 pub const DEFAULT_LEARNER_RETENTION_DAYS: u32 = 180;
 pub const DEFAULT_ANSWERS_PER_MINUTE: u32 = 30;
+/// Half of the default queue: one network can never fill it alone.
+pub const DEFAULT_CLIENT_SHARE: usize = 4;
+pub const DEFAULT_KERNEL_MEMORY_MIB: u64 = 1024;
 
 impl Default for LabSettings {
     fn default() -> Self {
@@ -98,6 +122,10 @@ impl Default for LabSettings {
             run_retention_days: DEFAULT_RUN_RETENTION_DAYS,
             learner_retention_days: DEFAULT_LEARNER_RETENTION_DAYS,
             answers_per_minute: DEFAULT_ANSWERS_PER_MINUTE,
+            client_share: DEFAULT_CLIENT_SHARE,
+            kernel_sandbox: None,
+            kernel_deadline_s: None,
+            kernel_memory_mib: DEFAULT_KERNEL_MEMORY_MIB,
             no_playground: false,
         }
     }

@@ -47,10 +47,21 @@ impl Application {
             crate::lab::LabConfig {
                 visible_devices: settings.visible_devices.clone(),
                 queue_capacity: settings.queue_capacity,
+                client_share: settings.lab.client_share,
                 queue_wait_limit: secs(settings.lab.queue_wait_s),
                 abandon_grace: secs(settings.lab.abandoned_job_grace_s),
                 gpu_wait_limit: secs(settings.lab.gpu_wait_s.max(1)),
                 playground: !settings.lab.no_playground,
+                kernels: crate::lab::KernelSettings {
+                    program: match &settings.lab.kernel_sandbox {
+                        Some(p) => p.clone(),
+                        None => std::env::current_exe().map_err(StartupError::OwnBinary)?,
+                    },
+                    visible_devices: settings.visible_devices.clone(),
+                    gpu_wait_s: settings.lab.gpu_wait_s.max(1),
+                    memory_mib: settings.lab.kernel_memory_mib.max(64),
+                    deadline: settings.lab.kernel_deadline_s.map(|s| secs(s.max(1))),
+                },
             },
             pool.clone(),
         );
@@ -72,6 +83,7 @@ impl Application {
                 app::classes::GUESSES_PER_WINDOW,
             )),
             question_views: Arc::default(),
+            kernel_rate: Arc::default(),
         };
         let state = AppState {
             leptos_options: leptos_options.clone(),

@@ -27,6 +27,16 @@ pub enum LabError {
     /// The learner already has an experiment running and one waiting (429).
     #[error("you already have an experiment running and one waiting; try again in about {retry_after_s} s, once one has finished")]
     TooManyJobs { retry_after_s: u64 },
+    /// The client's network (an address, or an IPv6 /64) already holds its
+    /// share of the queue, whatever the cookies say (429).
+    #[error("your network already has {jobs} experiments or kernels running or waiting, its share of this lab; try again in about {retry_after_s} s, once one has finished")]
+    NetworkBusy { jobs: usize, retry_after_s: u64 },
+    /// Too many requests of one kind from this learner or network in a short
+    /// time (429), e.g. new learners or kernels submitted.
+    #[error(
+        "too many {what} from your network in a short time; try again in about {retry_after_s} s"
+    )]
+    TooFast { what: String, retry_after_s: u64 },
     /// Waited in the queue longer than the server allows (503).
     #[error("the experiment waited {waited_s} s for a device without getting one; the lab is overloaded, try again later")]
     QueueTimeout { waited_s: u64 },
@@ -78,9 +88,10 @@ impl LabError {
             LabError::InvalidParam { .. } | LabError::Request(_) => StatusCode::BAD_REQUEST,
             LabError::LimitExceeded { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             LabError::NoGpuVisible(_) | LabError::Cancelled => StatusCode::CONFLICT,
-            LabError::QueueFull { .. } | LabError::TooManyJobs { .. } => {
-                StatusCode::TOO_MANY_REQUESTS
-            }
+            LabError::QueueFull { .. }
+            | LabError::TooManyJobs { .. }
+            | LabError::NetworkBusy { .. }
+            | LabError::TooFast { .. } => StatusCode::TOO_MANY_REQUESTS,
             LabError::QueueTimeout { .. }
             | LabError::DeviceTimeout { .. }
             | LabError::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
@@ -102,9 +113,10 @@ impl LabError {
 
     pub fn retry_after_s(&self) -> Option<u64> {
         match self {
-            LabError::QueueFull { retry_after_s, .. } | LabError::TooManyJobs { retry_after_s } => {
-                Some(*retry_after_s)
-            }
+            LabError::QueueFull { retry_after_s, .. }
+            | LabError::TooManyJobs { retry_after_s }
+            | LabError::NetworkBusy { retry_after_s, .. }
+            | LabError::TooFast { retry_after_s, .. } => Some(*retry_after_s),
             LabError::ShuttingDown => Some(60),
             _ => None,
         }

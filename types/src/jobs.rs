@@ -53,6 +53,13 @@ pub struct QueueView {
     pub peak_on_gpu: usize,
     #[serde(default)]
     pub peak_on_cpu: usize,
+    /// Kernel sandbox processes started (checker, runner): each restart after
+    /// a kernel was stopped counts one.
+    #[serde(default)]
+    pub sandbox_starts: [u64; 2],
+    /// How long the last start of each took, in ms (the runner opens its GPU).
+    #[serde(default)]
+    pub sandbox_start_ms: [f64; 2],
 }
 
 /// Per-request bounds, for form hints.

@@ -21,6 +21,8 @@ pub fn code(e: &LabError) -> &'static str {
             "busy"
         }
         LabError::TooManyJobs { .. } => "yours-busy",
+        LabError::NetworkBusy { .. } => "network-busy",
+        LabError::TooFast { .. } => "too-fast",
         LabError::Cancelled => "cancelled",
         LabError::DeviceTimeout { .. } => "device-timeout",
         LabError::NotFound | LabError::TurnedOff(_) | LabError::Internal { .. } => "failed",
@@ -79,6 +81,8 @@ pub fn message(code: &str, field: Option<&str>) -> Option<String> {
             "The lab is busy: too many experiments are waiting. Try again in a minute.".into()
         }
         "yours-busy" => "You already have an experiment running and one waiting: let one finish first.".into(),
+        "network-busy" => "Your network already has its share of experiments running or waiting: let one finish first.".into(),
+        "too-fast" => "Too many requests from your network in a short time: wait a minute, then try again.".into(),
         "device-timeout" => {
             "The GPU stopped answering, so the experiment was stopped; the next one opens the device afresh.".into()
         }

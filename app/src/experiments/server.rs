@@ -110,7 +110,7 @@ pub async fn start_experiment(
         .map_err(|e| refuse(LabError::internal(format!("learner for a lab run: {e}"))))?;
     state
         .lab
-        .validate(&request, known.map(crate::lab::Owner::Learner))
+        .validate(&request, crate::request::client::owner(known))
         .map_err(back_to_lab)?;
     let learner = crate::learner::current_or_new_learner(&state.pool)
         .await
@@ -123,7 +123,7 @@ pub async fn start_experiment(
     };
     let job = state
         .lab
-        .submit(request, crate::lab::Owner::Learner(learner))
+        .submit(request, crate::request::client::owner(Some(learner)))
         .map_err(back_to_lab)?;
     crate::classes::record_demo(&state.pool, Some(learner), demo).await;
     if let Some((demo, guess)) = &predicted {
@@ -165,7 +165,9 @@ pub async fn cancel_experiment(job_id: String) -> Result<bool, LabError> {
         .await
         .map_err(|e| refuse(LabError::internal(format!("learner for a cancel: {e}"))))?;
     Ok(match learner {
-        Some(id) => state.lab.cancel(&job_id, crate::lab::Owner::Learner(id)),
+        Some(id) => state
+            .lab
+            .cancel(&job_id, crate::request::client::owner(Some(id))),
         None => false,
     })
 }

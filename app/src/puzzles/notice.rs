@@ -37,6 +37,8 @@ pub fn to_query(e: &LabError) -> String {
             "busy"
         }
         LabError::TooManyJobs { .. } => "yours-busy",
+        LabError::NetworkBusy { .. } => "network-busy",
+        LabError::TooFast { .. } => "too-fast",
         LabError::DeviceTimeout { .. } => "device-timeout",
         LabError::TurnedOff(_) => "off",
         LabError::Cancelled | LabError::Internal { .. } => "failed",
@@ -57,6 +59,8 @@ pub fn message(code: &str) -> Option<&'static str> {
         "no-gpu" => "No GPU is visible on this server, so kernels cannot run.",
         "busy" => "The lab is busy: too many jobs are waiting. Try again in a minute.",
         "yours-busy" => "You already have a job running and one waiting: let one finish first.",
+        "network-busy" => "Your network already has its share of jobs running or waiting: let one finish first.",
+        "too-fast" => "Too many kernels from your network in a short time: wait a minute, then try again.",
         "device-timeout" => "The GPU did not finish within the time limit, so the kernel was stopped; the device is opened afresh for the next one.",
         "off" => "The kernel playground is turned off on this server.",
         "failed" => "The kernel could not be run because of a failure on the server; the details are in the server log.",

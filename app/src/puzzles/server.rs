@@ -111,8 +111,14 @@ pub async fn get_puzzle(id: String) -> Result<PuzzleView, LabError> {
 
 /// Compiles, checks and (when correct) times a kernel, stores it as this
 /// learner's latest for the puzzle and answers the outcome. A compile error
-/// is an answer, not a refusal; bounds (source, workgroup, dispatch) are 4xx.
+/// is an answer, not a refusal; bounds (source, workgroup, dispatch, work,
+/// memory, the sandbox's deadline) are 4xx, and so is a full share or rate.
 /// A plain form post is sent back to the puzzle's page, which shows it.
+///
+/// The web process never parses the kernel: the lab checks it in a sandbox
+/// process, then queues it (in the learner's and the client's share) and runs
+/// it in another. A learner is created only to store an outcome, and only
+/// as fast as the client may create learners.
 #[server(prefix = "/api", endpoint = "puzzles/submit")]
 pub async fn submit_kernel(
     puzzle_id: Option<String>,
@@ -134,22 +140,55 @@ pub async fn submit_kernel(
         if source.trim().is_empty() {
             return Err(LabError::invalid("source", "the kernel is empty"));
         }
+        if source.len() > super::MAX_SOURCE_BYTES {
+            return Err(LabError::LimitExceeded {
+                field: "source".into(),
+                message: format!(
+                    "the kernel is {} bytes; at most {} are accepted",
+                    source.len(),
+                    super::MAX_SOURCE_BYTES
+                ),
+            });
+        }
+        let known = crate::learner::current_learner(&state.pool)
+            .await
+            .map_err(|e| internal("reading the learner", e))?;
+        let owner = crate::request::client::owner(known);
+        state
+            .kernel_rate
+            .take(owner)
+            .map_err(|retry_after_s| LabError::TooFast {
+                what: "kernels".into(),
+                retry_after_s,
+            })?;
         let task = PuzzleTask {
             reference: p.reference,
             sizes: p.sizes.clone(),
             needs_workgroup_memory: p.needs_workgroup_memory,
             source,
         };
-        // Bounds and compile errors before anything is written or queued.
-        state.lab.check_puzzle(&task)?;
-        let learner = crate::learner::current_or_new_learner(&state.pool)
-            .await
-            .map_err(|e| internal("identifying the learner", e))?;
         let task_source = task.source.clone();
-        let outcome = state
-            .lab
-            .run_puzzle(task, crate::lab::Owner::Learner(learner))
-            .await?;
+        // Bounds and compile errors before anything is queued or written.
+        let outcome = match state.lab.check_puzzle(task.clone()).await {
+            Ok(Some(error)) => lab_types::PuzzleOutcome::CompileError(error),
+            Ok(None) => state.lab.run_puzzle(task, owner).await.inspect_err(|e| {
+                if stopped(e) {
+                    state.kernel_rate.stopped(owner);
+                }
+            })?,
+            Err(e) => {
+                if stopped(&e) {
+                    state.kernel_rate.stopped(owner);
+                }
+                return Err(e);
+            }
+        };
+        let learner = match known {
+            Some(id) => id,
+            None => crate::learner::current_or_new_learner(&state.pool)
+                .await
+                .map_err(|e| internal("identifying the learner", e))?,
+        };
         db::save(&state.pool, learner, &p.id, &task_source, &outcome)
             .await
             .map_err(|e| internal("saving the submission", e))?;
@@ -170,6 +209,12 @@ pub async fn submit_kernel(
             Err(refuse(e))
         }
     }
+}
+
+/// Whether the sandbox had to stop the kernel (its deadline or its memory).
+#[cfg(feature = "ssr")]
+fn stopped(e: &LabError) -> bool {
+    matches!(e, LabError::LimitExceeded { field, .. } if field == "deadline" || field == "sandbox")
 }
 
 /// Sets (or, when empty, clears) the name shown on leaderboards.

@@ -6,7 +6,14 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::lab::Owner;
+use crate::lab::{ClientKey, Owner};
+
+/// Whose answers are counted: the learner's, or, before one exists, the client's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Key {
+    Learner(i64),
+    Client(ClientKey),
+}
 
 const WINDOW: Duration = Duration::from_secs(60);
 /// Clients remembered at once; beyond this, expired windows are dropped first.
@@ -18,7 +25,7 @@ const ADDRESS_FACTOR: u32 = 10;
 
 pub struct AnswerLimit {
     per_window: u32,
-    windows: Mutex<HashMap<Owner, (Instant, u32)>>,
+    windows: Mutex<HashMap<Key, (Instant, u32)>>,
 }
 
 impl AnswerLimit {
@@ -41,14 +48,18 @@ impl AnswerLimit {
             // rather than grow without bound.
             return Err(1);
         }
-        let (start, count) = windows.entry(owner).or_insert((now, 0));
+        let key = match owner.learner() {
+            Some(id) => Key::Learner(id),
+            None => Key::Client(owner.client()),
+        };
+        let (start, count) = windows.entry(key).or_insert((now, 0));
         if now.duration_since(*start) >= WINDOW {
             *start = now;
             *count = 0;
         }
-        let allowed = match owner {
-            Owner::Learner(_) => self.per_window,
-            Owner::Address(_) => self.per_window.saturating_mul(ADDRESS_FACTOR),
+        let allowed = match key {
+            Key::Learner(_) => self.per_window,
+            Key::Client(_) => self.per_window.saturating_mul(ADDRESS_FACTOR),
         };
         if *count >= allowed {
             let left = WINDOW.saturating_sub(now.duration_since(*start));
@@ -66,11 +77,12 @@ mod tests {
     #[test]
     fn refuses_over_the_limit_per_owner() {
         let limit = AnswerLimit::per_minute(2);
-        let a = Owner::Learner(1);
+        let client = ClientKey::of("10.0.0.1".parse().unwrap());
+        let a = Owner::new(Some(1), client);
         assert!(limit.check(a).is_ok());
         assert!(limit.check(a).is_ok());
         let wait = limit.check(a).expect_err("third in a minute");
         assert!((1..=60).contains(&wait), "{wait}");
-        assert!(limit.check(Owner::Learner(2)).is_ok());
+        assert!(limit.check(Owner::new(Some(2), client)).is_ok());
     }
 }

@@ -114,7 +114,7 @@ pub async fn submit_answer(
             // A new learner's first answer counts toward their own allowance too.
             let _ = state
                 .answer_limit
-                .check(crate::lab::Owner::Learner(learner_id));
+                .check(crate::request::client::owner(Some(learner_id)));
         }
         let attempt = db::NewAttempt {
             learner_id,

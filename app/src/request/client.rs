@@ -1,6 +1,13 @@
-//! Who sent the request, as far as the lab's fair shares need to know (server only).
+//! Who sent the request, as far as the lab's shares and the rate limits need to
+//! know (server only).
+//!
+//! The edge resolves each request's client address once (the peer, or, behind
+//! a trusted proxy, the address the proxy reports) and hands it on as a
+//! [`ClientAddr`] extension. Shares and limits are kept per [`ClientKey`]: an
+//! IPv4 address, or an IPv6 /64, since one subscriber usually holds a whole
+//! /64 and could otherwise take a fresh address for every request.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use axum::extract::ConnectInfo;
 use axum::http::request::Parts;
@@ -8,21 +15,96 @@ use leptos::prelude::use_context;
 
 use crate::lab::Owner;
 
-/// The peer address of the connection (the server inserts it per connection).
+/// The client's address as the edge resolved it (trusted proxies applied).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddr(pub IpAddr);
+
+/// What shares and limits are counted per: an IPv4 address, or the /64 an
+/// IPv6 address belongs to (IPv4-mapped IPv6 addresses count as IPv4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClientKey(IpAddr);
+
+impl ClientKey {
+    pub fn of(address: IpAddr) -> Self {
+        match address {
+            IpAddr::V4(v4) => ClientKey(IpAddr::V4(v4)),
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => ClientKey(IpAddr::V4(v4)),
+                None => {
+                    let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+                    ClientKey(IpAddr::V6(Ipv6Addr::from(prefix)))
+                }
+            },
+        }
+    }
+
+    /// The address (IPv4) or the network (IPv6, its host part zeroed).
+    pub fn ip(self) -> IpAddr {
+        self.0
+    }
+}
+
+impl std::fmt::Display for ClientKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            IpAddr::V4(v4) => write!(f, "{v4}"),
+            IpAddr::V6(v6) => write!(f, "{v6}/64"),
+        }
+    }
+}
+
+/// The client address of the current request: what the edge resolved, else
+/// the connection's peer (a server function called outside the edge, as in
+/// unit tests), else the unspecified address.
 pub fn client_address() -> IpAddr {
     use_context::<Parts>()
-        .and_then(|p| {
-            p.extensions
+        .map(|p| address_of(&p.extensions))
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
+
+/// The client address a request's extensions carry (plain axum handlers).
+pub fn address_of(extensions: &axum::http::Extensions) -> IpAddr {
+    extensions
+        .get::<ClientAddr>()
+        .map(|c| c.0)
+        .or_else(|| {
+            extensions
                 .get::<ConnectInfo<SocketAddr>>()
                 .map(|c| c.0.ip())
         })
         .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
 }
 
-/// The learner when the request carries one, else the client's address.
+/// The key the current request's client is counted under.
+pub fn client_key() -> ClientKey {
+    ClientKey::of(client_address())
+}
+
+/// The owner of the current request's work: the learner when the request
+/// carries one, and always the client it came from.
 pub fn owner(learner: Option<i64>) -> Owner {
-    match learner {
-        Some(id) => Owner::Learner(id),
-        None => Owner::Address(client_address()),
+    Owner::new(learner, client_key())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(s: &str) -> ClientKey {
+        ClientKey::of(s.parse().unwrap())
+    }
+
+    #[test]
+    fn ipv6_addresses_of_one_slash_64_share_a_key() {
+        assert_eq!(key("2001:db8:1:2::1"), key("2001:db8:1:2:ffff:1:2:3"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("2001:db8:1:2::1").to_string(), "2001:db8:1:2::/64");
+    }
+
+    #[test]
+    fn ipv4_keeps_the_whole_address_and_mapped_ipv6_is_ipv4() {
+        assert_ne!(key("10.0.0.1"), key("10.0.0.2"));
+        assert_eq!(key("::ffff:10.0.0.1"), key("10.0.0.1"));
+        assert_eq!(key("10.0.0.1").to_string(), "10.0.0.1");
     }
 }

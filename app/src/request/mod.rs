@@ -8,6 +8,8 @@ pub mod csp;
 mod form_error;
 #[cfg(feature = "ssr")]
 mod plain_form;
+#[cfg(feature = "ssr")]
+pub mod rate_limit;
 
 pub use form_error::FormError;
 #[cfg(feature = "ssr")]

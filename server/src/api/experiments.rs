@@ -14,15 +14,14 @@
 
 use std::convert::Infallible;
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
+use axum::http::Extensions;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::Json;
 use futures::Stream;
 use serde::Serialize;
 
-use app::lab::{Job, Owner};
+use app::lab::{ClientKey, Job, Owner};
 use lab_types::{ExperimentRequest, ExperimentResult, QueueView, RunParams, SavedRun, SweepParams};
 
 use super::json_object::JsonObject;
@@ -40,13 +39,11 @@ pub(crate) struct Created {
 
 async fn submit_and_wait(
     state: &AppState,
-    peer: SocketAddr,
+    extensions: &Extensions,
     request: ExperimentRequest,
 ) -> Result<Json<Created>, ApiError> {
-    let job = state
-        .server
-        .lab
-        .submit(request, Owner::Address(peer.ip()))?;
+    let client = ClientKey::of(app::request::client::address_of(extensions));
+    let job = state.server.lab.submit(request, Owner::new(None, client))?;
     let id = job.id.clone();
     let result = job.outcome().await?;
     Ok(Json(Created {
@@ -58,18 +55,18 @@ async fn submit_and_wait(
 
 pub(crate) async fn run(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    extensions: Extensions,
     JsonObject(params): JsonObject<RunParams>,
 ) -> Result<Json<Created>, ApiError> {
-    submit_and_wait(&state, peer, ExperimentRequest::Run(params)).await
+    submit_and_wait(&state, &extensions, ExperimentRequest::Run(params)).await
 }
 
 pub(crate) async fn sweep(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    extensions: Extensions,
     JsonObject(params): JsonObject<SweepParams>,
 ) -> Result<Json<Created>, ApiError> {
-    submit_and_wait(&state, peer, ExperimentRequest::Sweep(params)).await
+    submit_and_wait(&state, &extensions, ExperimentRequest::Sweep(params)).await
 }
 
 pub(crate) async fn saved(

@@ -25,6 +25,9 @@ pub enum Command {
     /// Measure the inference engine from the command line, e.g.
     /// `inference-lab bench --device both --model medium --n 4096 --batch 64`.
     Bench(BenchArgs),
+    /// A sandbox process for learners' kernels (the server starts these itself).
+    #[command(hide = true)]
+    KernelSandbox(crate::sandbox::SandboxArgs),
 }
 
 /// Arguments of `bench`. Defaults match [`RunParams::default`].

@@ -101,7 +101,9 @@ impl JobRegistry {
     /// asked to stop or someone else's.
     pub(crate) fn cancel(&self, id: &str, owner: Owner) -> bool {
         match self.lock().get(id) {
-            Some(e) if e.owner == owner && !e.finished() => !e.cancel.swap(true, Ordering::Relaxed),
+            Some(e) if e.owner.same_as(owner) && !e.finished() => {
+                !e.cancel.swap(true, Ordering::Relaxed)
+            }
             _ => false,
         }
     }

@@ -10,6 +10,7 @@
 //! - on shutdown queued jobs are cancelled and progress streams end.
 
 mod jobs;
+mod kernels;
 mod occupancy;
 mod queue;
 mod runner;
@@ -29,6 +30,8 @@ use sqlx::SqlitePool;
 use tokio::sync::watch;
 
 use jobs::{JobHandle, JobRegistry};
+pub(crate) use kernels::KernelSettings;
+use kernels::Kernels;
 use occupancy::Occupancy;
 use queue::{FairQueue, Needs, Refused, WaitEnded};
 use runner::Runner;
@@ -42,12 +45,16 @@ pub(crate) struct LabConfig {
     pub queue_capacity: usize,
     /// How long a job may wait for its turn.
     pub queue_wait_limit: Duration,
+    /// How many jobs one client (address, IPv6 /64) may have running and waiting.
+    pub client_share: usize,
     /// How long a job nobody follows any more is kept before it is cancelled.
     pub abandon_grace: Duration,
     /// How long one wait for the GPU may take.
     pub gpu_wait_limit: Duration,
     /// The kernel playground (learners' WGSL on the server's GPU) is on.
     pub playground: bool,
+    /// How learners' kernels are checked and run (sandbox processes).
+    pub kernels: KernelSettings,
 }
 
 pub(crate) struct EngineLab {
@@ -56,6 +63,8 @@ pub(crate) struct EngineLab {
     occupancy: Arc<Occupancy>,
     jobs: Arc<JobRegistry>,
     timing: TimingResults,
+    /// The sandbox processes of the kernel playground (none when it is off).
+    kernels: Option<Kernels>,
     pool: SqlitePool,
     config: LabConfig,
     stopping: watch::Sender<bool>,
@@ -77,10 +86,11 @@ impl EngineLab {
         tokio::task::spawn_blocking(move || warm.devices(None));
         Arc::new(EngineLab {
             engine,
-            queue: FairQueue::new(config.queue_capacity),
+            queue: FairQueue::new(config.queue_capacity, config.client_share),
             occupancy: Arc::new(Occupancy::default()),
             jobs: Arc::new(JobRegistry::default()),
             timing: TimingResults::default(),
+            kernels: config.playground.then(|| Kernels::new(&config.kernels)),
             pool,
             config,
             stopping: watch::channel(false).0,
@@ -105,6 +115,13 @@ impl EngineLab {
                 retry_after_s,
             },
             Refused::OwnerBusy { retry_after_s } => LabError::TooManyJobs { retry_after_s },
+            Refused::ClientBusy {
+                jobs,
+                retry_after_s,
+            } => LabError::NetworkBusy {
+                jobs,
+                retry_after_s,
+            },
         }
     }
 
@@ -136,6 +153,20 @@ impl EngineLab {
             .first()
             .and_then(|p| p.visible_devices.clone());
         self.needs(device.uses_gpu(), device.uses_cpu(), visibility.as_deref())
+    }
+
+    /// The playground's sandboxes, unless stopping or turned off.
+    fn kernels(&self) -> Result<&Kernels, LabError> {
+        self.refuse_when_stopping()?;
+        self.kernels
+            .as_ref()
+            .ok_or_else(|| LabError::TurnedOff("the kernel playground".into()))
+    }
+
+    /// Sandbox processes started so far: (checker, runner) each with the
+    /// duration of its last start.
+    pub(crate) fn sandbox_starts(&self) -> Option<[(u64, Duration); 2]> {
+        self.kernels.as_ref().map(Kernels::starts)
     }
 
     fn refuse_when_stopping(&self) -> Result<(), LabError> {
@@ -194,11 +225,11 @@ impl Lab for EngineLab {
         }
     }
 
-    fn validate(&self, request: &ExperimentRequest, owner: Option<Owner>) -> Result<(), LabError> {
+    fn validate(&self, request: &ExperimentRequest, owner: Owner) -> Result<(), LabError> {
         self.refuse_when_stopping()?;
         runner::validate(&self.engine, request)?;
         self.queue
-            .has_room(self.request_needs(request), owner)
+            .has_room(self.request_needs(request), Some(owner))
             .map_err(Self::refused)
     }
 
@@ -270,6 +301,7 @@ impl Lab for EngineLab {
     fn queue(&self) -> QueueView {
         let (running, waiting, capacity) = self.queue.counts();
         let (started, peak_on_gpu, peak_on_cpu) = self.occupancy.counts();
+        let starts = self.sandbox_starts().unwrap_or_default();
         QueueView {
             running,
             waiting,
@@ -277,6 +309,8 @@ impl Lab for EngineLab {
             started,
             peak_on_gpu,
             peak_on_cpu,
+            sandbox_starts: starts.map(|(n, _)| n),
+            sandbox_start_ms: starts.map(|(_, took)| took.as_secs_f64() * 1e3),
         }
     }
 
@@ -323,12 +357,15 @@ impl Lab for EngineLab {
         self.config.playground
     }
 
-    fn check_puzzle(&self, task: &PuzzleTask) -> Result<Option<CompileError>, LabError> {
-        self.refuse_when_stopping()?;
-        if !self.config.playground {
-            return Err(LabError::TurnedOff("the kernel playground".into()));
-        }
-        Ok(self.engine.check_puzzle(task)?)
+    fn check_puzzle(
+        &self,
+        task: PuzzleTask,
+    ) -> LabFuture<'_, Result<Option<CompileError>, LabError>> {
+        Box::pin(async move {
+            let kernels = self.kernels()?;
+            let limits = self.engine.kernel_limits(None);
+            kernels.check(task, limits).await
+        })
     }
 
     fn run_puzzle(
@@ -338,13 +375,9 @@ impl Lab for EngineLab {
     ) -> LabFuture<'_, Result<PuzzleOutcome, LabError>> {
         // A kernel runs on the GPU only (a software one holds the CPU too).
         let needs = self.needs(true, false, None);
-        let checked = self.check_puzzle(&task);
-        let engine = self.engine.clone();
         let (queue, occupancy) = (self.queue.clone(), self.occupancy.clone());
         Box::pin(async move {
-            if let Some(error) = checked? {
-                return Ok(PuzzleOutcome::CompileError(error));
-            }
+            let kernels = self.kernels()?;
             let place = queue.admit(needs, Some(owner)).map_err(Self::refused)?;
             queue
                 .wait_turn(
@@ -356,15 +389,10 @@ impl Lab for EngineLab {
                 .await
                 .map_err(|e| self.wait_ended(e))?;
             let occupied = occupancy.enter(needs);
-            // As with the timing demo: the place stays taken until the GPU
-            // work ends, even if the client has gone.
-            tokio::task::spawn_blocking(move || {
-                let (_place, _occupied) = (place, occupied);
-                engine.run_puzzle(&task, None)
-            })
-            .await
-            .map_err(|e| LabError::internal(format!("playground thread: {e}")))?
-            .map_err(LabError::from)
+            let deadline = kernels.deadline(self.engine.gpu_is_software(None));
+            // The place and the device count stay taken until the sandbox
+            // has answered or its process is gone, even if the client left.
+            kernels.run(task, deadline, (place, occupied)).await
         })
     }
 

@@ -4,7 +4,10 @@
 //! emulation), so a job runs only when no job admitted before it needs one of its
 //! devices: first come, first served per device, no starvation. A run on both
 //! devices holds both. At most `capacity` jobs may wait; more are refused. Each
-//! owner (learner or client address) may hold one running and one waiting job.
+//! learner may hold one running and one waiting job, and each client (an
+//! address or IPv6 /64, whatever its cookies) at most `client_share` jobs: a
+//! client that drops its cookie to pose as new learners gains nothing, and a
+//! class behind one NAT still gets several places.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -30,8 +33,8 @@ impl Needs {
     }
 }
 
-/// Jobs one owner may have in the queue: one running and one waiting.
-const PER_OWNER: usize = 2;
+/// Jobs one learner may have in the queue: one running and one waiting.
+const PER_LEARNER: usize = 2;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum Refused {
@@ -41,8 +44,10 @@ pub(crate) enum Refused {
         capacity: usize,
         retry_after_s: u64,
     },
-    #[error("the owner already has {PER_OWNER} jobs queued")]
+    #[error("the learner already has {PER_LEARNER} jobs queued")]
     OwnerBusy { retry_after_s: u64 },
+    #[error("the client already has {jobs} jobs queued")]
+    ClientBusy { jobs: usize, retry_after_s: u64 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -89,6 +94,7 @@ pub(crate) struct FairQueue {
     state: Mutex<State>,
     changed: Notify,
     capacity: usize,
+    client_share: usize,
 }
 
 /// A job's place in the queue; leaving (drop) lets the next job run.
@@ -105,12 +111,14 @@ impl Drop for Place {
 }
 
 impl FairQueue {
-    /// `capacity`: how many jobs may wait behind the running ones.
-    pub(crate) fn new(capacity: usize) -> Arc<Self> {
+    /// `capacity`: how many jobs may wait behind the running ones;
+    /// `client_share`: how many one client may have running and waiting.
+    pub(crate) fn new(capacity: usize, client_share: usize) -> Arc<Self> {
         Arc::new(FairQueue {
             state: Mutex::new(State::default()),
             changed: Notify::new(),
             capacity,
+            client_share: client_share.max(1),
         })
     }
 
@@ -126,13 +134,18 @@ impl FairQueue {
 
     fn check_room(&self, state: &State, needs: Needs, owner: Option<Owner>) -> Result<(), Refused> {
         if let Some(owner) = owner {
-            let mine = state
-                .entries
-                .iter()
-                .filter(|e| e.owner == Some(owner))
-                .count();
-            if mine >= PER_OWNER {
+            let owners = || state.entries.iter().filter_map(|e| e.owner);
+            if owner.learner().is_some()
+                && owners().filter(|o| o.learner() == owner.learner()).count() >= PER_LEARNER
+            {
                 return Err(Refused::OwnerBusy {
+                    retry_after_s: TYPICAL_JOB_S,
+                });
+            }
+            let clients = owners().filter(|o| o.client() == owner.client()).count();
+            if clients >= self.client_share {
+                return Err(Refused::ClientBusy {
+                    jobs: clients,
                     retry_after_s: TYPICAL_JOB_S,
                 });
             }
@@ -225,6 +238,7 @@ impl FairQueue {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use app::lab::ClientKey;
 
     const GPU: Needs = Needs {
         gpu: true,
@@ -242,7 +256,7 @@ mod tests {
 
     #[tokio::test]
     async fn devices_run_independently_but_both_waits_for_each() {
-        let q = FairQueue::new(8);
+        let q = FairQueue::new(8, 4);
         let gpu = q.admit(GPU, None).unwrap();
         let cpu = q.admit(CPU, None).unwrap();
         q.wait_turn(&gpu, |_| {}, || false, LONG).await.unwrap();
@@ -258,7 +272,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_later_job_never_overtakes_an_earlier_one_on_the_same_device() {
-        let q = FairQueue::new(8);
+        let q = FairQueue::new(8, 4);
         let cpu = q.admit(CPU, None).unwrap();
         let both = q.admit(BOTH, None).unwrap(); // waits for the CPU
         let gpu = q.admit(GPU, None).unwrap(); // the GPU is free, but `both` came first
@@ -269,7 +283,7 @@ mod tests {
 
     #[tokio::test]
     async fn refuses_when_the_waiting_line_is_full() {
-        let q = FairQueue::new(1);
+        let q = FairQueue::new(1, 4);
         let running = q.admit(CPU, None).unwrap();
         q.wait_turn(&running, |_| {}, || false, LONG).await.unwrap();
         let _waiting = q.admit(CPU, None).unwrap();
@@ -284,7 +298,7 @@ mod tests {
 
     #[tokio::test]
     async fn cancelling_leaves_the_queue() {
-        let q = FairQueue::new(2);
+        let q = FairQueue::new(2, 4);
         let _running = q.admit(GPU, None).unwrap();
         let waiting = q.admit(GPU, None).unwrap();
         let mut seen = Vec::new();
@@ -296,23 +310,53 @@ mod tests {
         assert_eq!(q.counts(), (0, 1, 2));
     }
 
+    fn client(last: u8) -> ClientKey {
+        ClientKey::of(std::net::IpAddr::from([10, 0, 0, last]))
+    }
+
     #[tokio::test]
-    async fn one_running_and_one_waiting_job_per_owner() {
-        let q = FairQueue::new(8);
-        let me = Some(Owner::Learner(1));
+    async fn one_running_and_one_waiting_job_per_learner() {
+        let q = FairQueue::new(8, 4);
+        let me = Some(Owner::new(Some(1), client(1)));
         let first = q.admit(CPU, me).unwrap();
         q.wait_turn(&first, |_| {}, || false, LONG).await.unwrap();
         let _second = q.admit(GPU, me).unwrap();
         assert!(matches!(q.admit(CPU, me), Err(Refused::OwnerBusy { .. })));
+        // The same learner from another network is still the same learner.
+        let elsewhere = Some(Owner::new(Some(1), client(9)));
+        assert!(matches!(
+            q.admit(CPU, elsewhere),
+            Err(Refused::OwnerBusy { .. })
+        ));
         // Someone else still gets in.
-        assert!(q.admit(CPU, Some(Owner::Learner(2))).is_ok());
+        assert!(q.admit(CPU, Some(Owner::new(Some(2), client(2)))).is_ok());
         drop(first);
         assert!(q.admit(CPU, me).is_ok());
     }
 
     #[tokio::test]
+    async fn a_client_without_cookies_gets_only_its_share() {
+        let q = FairQueue::new(8, 3);
+        // Every request a new learner (a dropped cookie), or none at all.
+        let mut held = Vec::new();
+        for learner in [None, Some(10), Some(11)] {
+            held.push(q.admit(GPU, Some(Owner::new(learner, client(1)))).unwrap());
+        }
+        for learner in [None, Some(12)] {
+            assert!(matches!(
+                q.admit(GPU, Some(Owner::new(learner, client(1)))),
+                Err(Refused::ClientBusy { jobs: 3, .. })
+            ));
+        }
+        // Another network is not affected, and a place freed is a place again.
+        assert!(q.admit(GPU, Some(Owner::new(None, client(2)))).is_ok());
+        held.pop();
+        assert!(q.admit(GPU, Some(Owner::new(None, client(1)))).is_ok());
+    }
+
+    #[tokio::test]
     async fn a_wait_ends_at_its_deadline() {
-        let q = FairQueue::new(8);
+        let q = FairQueue::new(8, 4);
         let _running = q.admit(GPU, None).unwrap();
         let waiting = q.admit(GPU, None).unwrap();
         let r = q

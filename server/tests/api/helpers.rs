@@ -53,7 +53,11 @@ pub fn test_settings(db_path: PathBuf) -> Settings {
         visible_devices: None,
         queue_capacity: inference_lab::settings::DEFAULT_QUEUE_CAPACITY,
         edge: inference_lab::settings::EdgeSettings::default(),
-        lab: inference_lab::settings::LabSettings::default(),
+        lab: inference_lab::settings::LabSettings {
+            // The sandbox processes run the real binary, not this test binary.
+            kernel_sandbox: Some(PathBuf::from(env!("CARGO_BIN_EXE_inference-lab"))),
+            ..Default::default()
+        },
     }
 }
 

@@ -1,11 +1,18 @@
-//! A learner's WGSL, checked before it reaches the device: parsed and
-//! validated by naga (errors with line and column), bounded (source size,
-//! workgroup size), and given a loop counter so no loop runs forever.
+//! A learner's WGSL, checked before it reaches the device: bounded on its
+//! text (size, nesting, array sizes: see [`super::lexical`]), parsed and
+//! validated by naga (errors with line and column), bounded on its IR
+//! (size with calls inlined, work per launch, memory, workgroup shape: see
+//! [`super::bounds`]), and given a loop budget so no loop runs forever.
+//!
+//! On the server this runs only in the sandbox process, never in the web
+//! process: naga's own work on hostile text is what the lexical bounds and
+//! the sandbox's memory limit and deadline contain.
 
-use lab_types::CompileError;
+use lab_types::{CompileError, PuzzleTask};
+use serde::{Deserialize, Serialize};
 use wgpu::naga;
 
-use super::loop_bound;
+use super::{bounds, lexical, loop_bound};
 
 /// Longest accepted kernel source, in bytes.
 pub const MAX_SOURCE_BYTES: usize = 16 * 1024;
@@ -13,6 +20,8 @@ pub const MAX_SOURCE_BYTES: usize = 16 * 1024;
 pub const MAX_INVOCATIONS: u32 = 256;
 /// The entry point every puzzle's kernel defines.
 pub const ENTRY_POINT: &str = "main";
+/// The smallest loop budget a puzzle gets (see [`loop_budget`]).
+pub const MIN_LOOP_BUDGET: u32 = 4096;
 
 /// Why a source is refused before anything runs.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,10 +35,38 @@ pub enum Refusal {
     Compile(CompileError),
 }
 
+/// How much one launch of a learner's kernel may cost on an adapter.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct KernelLimits {
+    /// Upper bound on invocations × operations per invocation (see [`bounds`]).
+    pub work_budget: f64,
+}
+
+impl KernelLimits {
+    /// A software adapter (lavapipe) runs a few billion simple operations a
+    /// second on a few cores: this bound keeps the worst accepted kernel
+    /// within seconds there (the bound counts every loop at its full budget,
+    /// so real kernels do far less). Measured in BENCHMARKS.md.
+    pub const SOFTWARE: KernelLimits = KernelLimits { work_budget: 1e11 };
+    /// A hardware GPU: two orders of magnitude more.
+    pub const HARDWARE: KernelLimits = KernelLimits { work_budget: 1e13 };
+
+    pub fn for_adapter(software: bool) -> Self {
+        if software {
+            Self::SOFTWARE
+        } else {
+            Self::HARDWARE
+        }
+    }
+}
+
 /// A kernel ready for the device.
 pub struct Checked {
     pub module: naga::Module,
     pub workgroup_size: [u32; 3],
+    /// Workgroups per launch, one entry per size of the task.
+    pub groups: Vec<[u32; 3]>,
+    pub costs: bounds::Costs,
 }
 
 fn compile_error(message: impl Into<String>) -> Refusal {
@@ -40,18 +77,50 @@ fn compile_error(message: impl Into<String>) -> Refusal {
     })
 }
 
-/// Parses, validates and bounds `source`; `needs_workgroup_memory`: the
-/// puzzle is about shared memory, so a kernel without any is not a solution.
-pub fn check(source: &str, needs_workgroup_memory: bool) -> Result<Checked, Refusal> {
+fn limit(field: &'static str, message: impl Into<String>) -> Refusal {
+    Refusal::Limit {
+        field,
+        message: message.into(),
+    }
+}
+
+/// Loop iterations one invocation of this task may run: four times its
+/// largest dimension (a loop over `k`, or over tiles and then within each,
+/// fits), at least [`MIN_LOOP_BUDGET`] and at most
+/// [`loop_bound::MAX_LOOP_ITERATIONS`].
+pub fn loop_budget(task: &PuzzleTask) -> u32 {
+    let largest = task
+        .sizes
+        .iter()
+        .map(|s| s.m.max(s.k).max(s.n))
+        .max()
+        .unwrap_or(0);
+    largest
+        .saturating_mul(4)
+        .clamp(MIN_LOOP_BUDGET, loop_bound::MAX_LOOP_ITERATIONS)
+}
+
+/// Checks `task.source` against every bound and prepares it for a bounded
+/// run. `task.sizes` must already be within the playground's limits.
+pub fn check(task: &PuzzleTask, limits: KernelLimits) -> Result<Checked, Refusal> {
+    let source = task.source.as_str();
     if source.len() > MAX_SOURCE_BYTES {
-        return Err(Refusal::Limit {
-            field: "source",
-            message: format!(
+        return Err(limit(
+            "source",
+            format!(
                 "the kernel is {} bytes; at most {MAX_SOURCE_BYTES} are accepted",
                 source.len()
             ),
-        });
+        ));
     }
+    lexical::check(source).map_err(|r| {
+        let field = if r.message.contains("nested") {
+            "nesting"
+        } else {
+            "array_size"
+        };
+        limit(field, format!("line {}: {}", r.line, r.message))
+    })?;
     let mut module = naga::front::wgsl::parse_str(source).map_err(|e| {
         let at = e.location(source);
         Refusal::Compile(CompileError {
@@ -82,15 +151,15 @@ pub fn check(source: &str, needs_workgroup_memory: bool) -> Result<Checked, Refu
         .try_fold(1u32, |acc, &d| acc.checked_mul(d))
         .unwrap_or(u32::MAX);
     if invocations > MAX_INVOCATIONS {
-        return Err(Refusal::Limit {
-            field: "workgroup_size",
-            message: format!(
+        return Err(limit(
+            "workgroup_size",
+            format!(
                 "@workgroup_size({}, {}, {}) has {invocations} invocations; at most {MAX_INVOCATIONS} are allowed",
                 workgroup_size[0], workgroup_size[1], workgroup_size[2]
             ),
-        });
+        ));
     }
-    if needs_workgroup_memory
+    if task.needs_workgroup_memory
         && !module
             .global_variables
             .iter()
@@ -100,14 +169,42 @@ pub fn check(source: &str, needs_workgroup_memory: bool) -> Result<Checked, Refu
             "this puzzle is about shared memory: declare a `var<workgroup>` tile and stage the inputs in it",
         ));
     }
+    let groups = task
+        .sizes
+        .iter()
+        .map(|&s| super::dispatch(task.reference, s, workgroup_size))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| match e {
+            crate::EngineError::LimitExceeded { field, message } => limit(field, message),
+            other => limit("dispatch", other.to_string()),
+        })?;
+    let launched = groups
+        .iter()
+        .map(|g| g.iter().map(|&d| u64::from(d)).product::<u64>() * u64::from(invocations))
+        .max()
+        .unwrap_or(0);
+    let budget = loop_budget(task);
+    let costs = bounds::check(
+        &module,
+        entry,
+        task.reference.dispatch(),
+        budget,
+        launched,
+        limits.work_budget,
+    )
+    .map_err(|r| limit(r.field, r.message))?;
 
-    loop_bound::insert(&mut module);
+    loop_bound::insert(&mut module, budget);
     // The rewrite must still be a valid module; if not, that is our bug.
-    validate(&module, source)
-        .map_err(|_| compile_error("the kernel could not be prepared for a bounded run"))?;
+    validate(&module, source).map_err(|e| {
+        tracing::error!(?e, "a loop-bounded module failed validation");
+        compile_error("the kernel could not be prepared for a bounded run")
+    })?;
     Ok(Checked {
         module,
         workgroup_size,
+        groups,
+        costs,
     })
 }
 
@@ -127,6 +224,23 @@ fn validate(module: &naga::Module, source: &str) -> Result<naga::valid::ModuleIn
     })
 }
 
+/// Checks `source` as a map puzzle of 1,000 elements on a software GPU.
+#[cfg(test)]
+fn check_src(source: &str, needs_workgroup_memory: bool) -> Result<Checked, Refusal> {
+    use lab_types::{PuzzleReference, PuzzleSize};
+    let task = PuzzleTask {
+        reference: PuzzleReference::Map,
+        sizes: vec![PuzzleSize {
+            m: 1,
+            k: 1,
+            n: 1000,
+        }],
+        needs_workgroup_memory,
+        source: source.to_string(),
+    };
+    check(&task, KernelLimits::SOFTWARE)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,14 +251,14 @@ mod tests {
 
     #[test]
     fn a_valid_kernel_is_accepted_with_its_workgroup_size() {
-        let c = check(OK, false).unwrap();
+        let c = check_src(OK, false).unwrap();
         assert_eq!(c.workgroup_size, [64, 1, 1]);
     }
 
     #[test]
     fn a_syntax_error_has_line_and_column() {
         let src = "@compute @workgroup_size(1)\nfn main() {\n  let x = ;\n}\n";
-        let Err(Refusal::Compile(e)) = check(src, false) else {
+        let Err(Refusal::Compile(e)) = check_src(src, false) else {
             panic!("expected a compile error")
         };
         assert_eq!(e.line, Some(3));
@@ -155,7 +269,7 @@ mod tests {
     #[test]
     fn a_type_error_has_a_line() {
         let src = "@compute @workgroup_size(1)\nfn main() {\n  var x: u32 = 1.5;\n}\n";
-        let Err(Refusal::Compile(e)) = check(src, false) else {
+        let Err(Refusal::Compile(e)) = check_src(src, false) else {
             panic!("expected a compile error")
         };
         assert_eq!(e.line, Some(3), "{e:?}");
@@ -165,7 +279,7 @@ mod tests {
     fn bounds_are_refused() {
         let big = format!("{OK}{}", "//".repeat(MAX_SOURCE_BYTES));
         assert!(matches!(
-            check(&big, false),
+            check_src(&big, false),
             Err(Refusal::Limit {
                 field: "source",
                 ..
@@ -173,7 +287,7 @@ mod tests {
         ));
         let wide = OK.replace("workgroup_size(64)", "workgroup_size(16, 32)");
         assert!(matches!(
-            check(&wide, false),
+            check_src(&wide, false),
             Err(Refusal::Limit {
                 field: "workgroup_size",
                 ..
@@ -183,13 +297,13 @@ mod tests {
 
     #[test]
     fn the_tiled_puzzle_needs_workgroup_memory() {
-        assert!(matches!(check(OK, true), Err(Refusal::Compile(_))));
+        assert!(matches!(check_src(OK, true), Err(Refusal::Compile(_))));
     }
 
     #[test]
     fn the_entry_point_must_be_main() {
         let src = OK.replace("fn main", "fn other");
-        assert!(matches!(check(&src, false), Err(Refusal::Compile(_))));
+        assert!(matches!(check_src(&src, false), Err(Refusal::Compile(_))));
     }
 }
 
@@ -206,20 +320,20 @@ mod hostile {
             ")".repeat(depth)
         );
         assert!(src.len() <= MAX_SOURCE_BYTES);
-        assert!(check(&src, false).is_err());
+        assert!(check_src(&src, false).is_err());
         let blocks = format!(
             "@compute @workgroup_size(1)\nfn main() {{\n{}{}\n}}\n",
             "{".repeat(5000),
             "}".repeat(5000)
         );
-        assert!(check(&blocks, false).is_err());
+        assert!(check_src(&blocks, false).is_err());
         for chain in ["-", "!", "~"] {
             let unary = format!(
                 "@compute @workgroup_size(1)\nfn main() {{\n  let x = {}1;\n}}\n",
                 chain.repeat(7000)
             );
             // Deep, but either refused or accepted: never a stack overflow.
-            let _ = check(&unary, false);
+            let _ = check_src(&unary, false);
         }
     }
 }

@@ -4,9 +4,13 @@
 //!
 //! It has its own device, so a learner's kernel that breaks it never costs
 //! the lab's experiments their uploaded models; a failed or hung device is
-//! dropped (or abandoned) and the next kernel opens a fresh one.
+//! dropped (or abandoned) and the next kernel opens a fresh one. The server
+//! calls all of this only inside its sandbox processes (`server/src/sandbox`),
+//! whose memory limit and deadline bound whatever these checks let through.
 
+pub mod bounds;
 pub mod compile;
+pub mod lexical;
 mod loop_bound;
 mod reference;
 mod run;
@@ -24,7 +28,7 @@ use crate::error::EngineError;
 use crate::gpu::kernels::Config;
 use crate::gpu::GpuContext;
 use compile::Refusal;
-pub use compile::{MAX_INVOCATIONS, MAX_SOURCE_BYTES};
+pub use compile::{loop_budget, KernelLimits, MAX_INVOCATIONS, MAX_SOURCE_BYTES};
 pub use loop_bound::MAX_LOOP_ITERATIONS;
 use run::{PipelineError, Problem, Shader};
 
@@ -108,34 +112,48 @@ fn check_sizes(task: &PuzzleTask) -> Result<(), EngineError> {
 
 /// What was checked before the device: a kernel to run, or the outcome already.
 enum Prepared {
-    Run(Box<compile::Checked>, Vec<[u32; 3]>),
+    Run(Box<compile::Checked>),
     Done(PuzzleOutcome),
 }
 
-fn prepare(task: &PuzzleTask) -> Result<Prepared, EngineError> {
+fn prepare(task: &PuzzleTask, limits: KernelLimits) -> Result<Prepared, EngineError> {
     check_sizes(task)?;
-    let checked = match compile::check(&task.source, task.needs_workgroup_memory) {
-        Ok(c) => c,
-        Err(Refusal::Limit { field, message }) => return Err(limit(field, message)),
-        Err(Refusal::Compile(e)) => return Ok(Prepared::Done(PuzzleOutcome::CompileError(e))),
-    };
-    let groups = task
-        .sizes
-        .iter()
-        .map(|&s| dispatch(task.reference, s, checked.workgroup_size))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Prepared::Run(Box::new(checked), groups))
+    match compile::check(task, limits) {
+        Ok(c) => Ok(Prepared::Run(Box::new(c))),
+        Err(Refusal::Limit { field, message }) => Err(limit(field, message)),
+        Err(Refusal::Compile(e)) => Ok(Prepared::Done(PuzzleOutcome::CompileError(e))),
+    }
+}
+
+/// Everything that can be said about a kernel without a device, under
+/// `limits`: `Err` for a bound it breaks, `Ok(Some(_))` for a compile error,
+/// `Ok(None)`: it may be queued. Needs no adapter (the sandbox's checker
+/// process opens none).
+pub fn check(task: &PuzzleTask, limits: KernelLimits) -> Result<Option<CompileError>, EngineError> {
+    match prepare(task, limits)? {
+        Prepared::Done(PuzzleOutcome::CompileError(e)) => Ok(Some(e)),
+        _ => Ok(None),
+    }
 }
 
 impl Engine {
-    /// Everything that can be said about a kernel without a device: `Err` for
-    /// a bound it breaks, `Ok(Some(_))` for a compile error, `Ok(None)`: it
-    /// may be queued.
+    /// The bounds a kernel gets on the first GPU under `visibility`.
+    pub fn kernel_limits(&self, visibility: Option<&str>) -> KernelLimits {
+        KernelLimits::for_adapter(self.gpu_is_software(visibility))
+    }
+
+    /// [`check`] under the limits of this engine's GPU.
     pub fn check_puzzle(&self, task: &PuzzleTask) -> Result<Option<CompileError>, EngineError> {
-        match prepare(task)? {
-            Prepared::Done(PuzzleOutcome::CompileError(e)) => Ok(Some(e)),
-            _ => Ok(None),
-        }
+        check(task, self.kernel_limits(None))
+    }
+
+    /// Opens the playground's device ahead of the first kernel (a sandbox
+    /// process does it at start-up, so no kernel's deadline pays for it).
+    pub fn open_playground(&self, visibility: Option<&str>) -> Result<String, EngineError> {
+        let gpu = self.visible_gpu(visibility)?;
+        let mut slot = self.playground.lock();
+        open_device(&mut slot, &gpu)?;
+        Ok(gpu.entry.name.clone())
     }
 
     /// Checks and, when correct, times a learner's kernel on the first
@@ -145,13 +163,13 @@ impl Engine {
         task: &PuzzleTask,
         visibility: Option<&str>,
     ) -> Result<PuzzleOutcome, EngineError> {
-        let (checked, groups) = match prepare(task)? {
+        let checked = match prepare(task, self.kernel_limits(visibility))? {
             Prepared::Done(outcome) => return Ok(outcome),
-            Prepared::Run(c, g) => (c, g),
+            Prepared::Run(c) => c,
         };
         let gpu = self.visible_gpu(visibility)?;
         let mut slot = self.playground.lock();
-        let outcome = on_device(&mut slot, &gpu, task, checked, &groups);
+        let outcome = on_device(&mut slot, &gpu, task, checked);
         match &outcome {
             Err(EngineError::Gpu(_)) => *slot = None,
             Err(EngineError::GpuTimeout { .. }) => {
@@ -168,13 +186,11 @@ impl Engine {
     }
 }
 
-fn on_device(
-    slot: &mut Option<PlaygroundDevice>,
+/// The playground device for `gpu`, opened unless it already is.
+fn open_device<'s>(
+    slot: &'s mut Option<PlaygroundDevice>,
     gpu: &VisibleGpu<'_>,
-    task: &PuzzleTask,
-    checked: Box<compile::Checked>,
-    groups: &[[u32; 3]],
-) -> Result<PuzzleOutcome, EngineError> {
+) -> Result<&'s mut PlaygroundDevice, EngineError> {
     if slot.as_ref().map(|d| d.physical_index) != Some(gpu.physical_index) {
         *slot = Some(PlaygroundDevice {
             physical_index: gpu.physical_index,
@@ -182,12 +198,21 @@ fn on_device(
             builtins: HashMap::new(),
         });
     }
-    let device = slot
-        .as_mut()
-        .ok_or_else(|| EngineError::Internal("playground device missing".into()))?;
+    slot.as_mut()
+        .ok_or_else(|| EngineError::Internal("playground device missing".into()))
+}
+
+fn on_device(
+    slot: &mut Option<PlaygroundDevice>,
+    gpu: &VisibleGpu<'_>,
+    task: &PuzzleTask,
+    checked: Box<compile::Checked>,
+) -> Result<PuzzleOutcome, EngineError> {
+    let device = open_device(slot, gpu)?;
     let ctx = &device.ctx;
     let adapter = gpu.entry.name.clone();
     let workgroup_size = checked.workgroup_size;
+    let groups = checked.groups;
     let pipeline = match run::pipeline(ctx, Shader::Learner(Box::new(checked.module))) {
         Ok(p) => p,
         Err(PipelineError::Rejected(message)) => {
@@ -202,7 +227,7 @@ fn on_device(
 
     let mut checks = Vec::with_capacity(task.sizes.len());
     let mut last = None;
-    for (&size, &g) in task.sizes.iter().zip(groups) {
+    for (&size, &g) in task.sizes.iter().zip(&groups) {
         let problem = Problem::new(ctx, task.reference, size)?;
         let got = problem.run(ctx, &pipeline, g)?;
         let check = reference::compare(size, &problem.expected, &problem.scale, &got);
