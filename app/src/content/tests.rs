@@ -650,3 +650,93 @@ fn two_traps_on_one_number_are_refused() {
         "{err}"
     );
 }
+
+/// Lesson 4's production columns are the reference rows they name, so a
+/// regenerated reference file cannot leave the lesson quoting stale numbers.
+#[test]
+fn lesson_4_quotes_the_production_reference_rows() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content");
+    let content = Content::load(&dir).expect("the shipped content loads");
+    let set = |name: &str| {
+        content
+            .references()
+            .iter()
+            .find(|s| s.file.file_name().and_then(|f| f.to_str()) == Some(name))
+            .unwrap_or_else(|| panic!("{name}"))
+    };
+    let (cublas, onnx) = (
+        set("cublas-h200.toml"),
+        set("onnxruntime-cpu-h200-host.toml"),
+    );
+    let text = fs::read_to_string(dir.join("lessons/04-choosing-batch-size.md")).unwrap();
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .skip_while(|l| !(l.starts_with('|') && l.contains("PyTorch + cuBLAS (H200)")))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| l.trim_matches('|').split('|').map(str::trim).collect())
+        .collect();
+    assert_eq!(rows.len(), 5, "the production table of lesson 4");
+    assert!(
+        text.contains("as of commit `4f26fec`"),
+        "the H200 lab columns name the engine that measured them"
+    );
+    for row in rows {
+        let batch: usize = row[0].replace(',', "").parse().unwrap();
+        let items = |set: &ReferenceSet| {
+            set.rows
+                .iter()
+                .find(|r| r.preset == lab_types::Preset::Medium && r.batch == batch)
+                .unwrap_or_else(|| panic!("medium, b = {batch}"))
+                .items_per_s
+        };
+        let (c, o) = (items(cublas), items(onnx));
+        assert_eq!(row[3], format_number(c, Some(",")), "cuBLAS, b = {batch}");
+        assert_eq!(
+            row[4],
+            format_number(o, Some(",")),
+            "onnxruntime, b = {batch}"
+        );
+        assert_eq!(row[5], format!("{:.2}", c / o), "ratio, b = {batch}");
+    }
+}
+
+/// Rows whose items/s are derived from GFLOP/s recorded to one decimal show
+/// no more significant figures than those GFLOP/s carry (at least 2, at most 4).
+#[test]
+fn derived_reference_rows_claim_no_more_precision_than_they_have() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content");
+    let content = Content::load(&dir).expect("the shipped content loads");
+    let mut checked = 0;
+    for set in content.references() {
+        let derived = set
+            .provenance
+            .note
+            .as_deref()
+            .is_some_and(|n| n.contains("derived from GFLOP/s"));
+        if !derived {
+            continue;
+        }
+        for row in &set.rows {
+            let carried = format!("{:.1}", row.gflops)
+                .replace('.', "")
+                .trim_start_matches('0')
+                .len()
+                .clamp(2, 4);
+            let shown = format!("{:.0}", row.items_per_s)
+                .trim_end_matches('0')
+                .len();
+            assert!(
+                shown <= carried,
+                "{}: {:?} b = {}: {} items/s from {} GFLOP/s",
+                set.file.display(),
+                row.preset,
+                row.batch,
+                row.items_per_s,
+                row.gflops
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 30, "the two H200 files, 15 rows each");
+}
