@@ -17,8 +17,10 @@ pub enum PuzzleReference {
     Sum,
     /// `y = x · w` (m×k times k×n, row-major).
     Matmul,
-    /// `y = relu(x · w + bias)`: one layer of the lab's MLP.
+    /// `y = relu(x · w + bias)`: one hidden layer of the lab's MLP (`p.relu` = 1).
     LinearRelu,
+    /// `y = x · w + bias`: the MLP's last layer, the same kernel with `p.relu` = 0.
+    Linear,
 }
 
 impl PuzzleReference {
@@ -28,14 +30,37 @@ impl PuzzleReference {
         match self {
             PuzzleReference::Map | PuzzleReference::Zip => Dispatch::Elements,
             PuzzleReference::Sum => Dispatch::OneWorkgroup,
-            PuzzleReference::Matmul | PuzzleReference::LinearRelu => Dispatch::Matrix,
+            PuzzleReference::Matmul | PuzzleReference::LinearRelu | PuzzleReference::Linear => {
+                Dispatch::Matrix
+            }
+        }
+    }
+
+    /// The `p.relu` the kernel is given.
+    pub fn relu(self) -> u32 {
+        u32::from(self == PuzzleReference::LinearRelu)
+    }
+
+    /// This reference and those that give the same kernel the other values of
+    /// its parameters (`p.relu`): a kernel meant to replace the lab's layer
+    /// kernels, such as a puzzle's reference solution, passes them all.
+    pub fn every_parameter_value(self) -> &'static [PuzzleReference] {
+        use PuzzleReference::*;
+        match self {
+            LinearRelu | Linear => &[LinearRelu, Linear],
+            Map => &[Map],
+            Zip => &[Zip],
+            Sum => &[Sum],
+            Matmul => &[Matmul],
         }
     }
 
     /// Whether speed is counted in arithmetic (GFLOP/s) or memory traffic (GB/s).
     pub fn rate_unit(self) -> RateUnit {
         match self {
-            PuzzleReference::Matmul | PuzzleReference::LinearRelu => RateUnit::GflopPerS,
+            PuzzleReference::Matmul | PuzzleReference::LinearRelu | PuzzleReference::Linear => {
+                RateUnit::GflopPerS
+            }
             _ => RateUnit::GbPerS,
         }
     }

@@ -11,6 +11,7 @@ mod prediction_file;
 mod puzzle_file;
 mod question_file;
 mod reference_file;
+mod shown;
 mod variants;
 
 pub use error::ContentError;
@@ -20,6 +21,7 @@ pub use prediction_file::PredictionText;
 pub use puzzle_file::Puzzle;
 pub use question_file::{within, NumericAnswer, Question, QuestionKind, QuestionOption, Trap};
 pub use reference_file::{Provenance, ReferenceRow, ReferenceSet};
+pub use shown::problems as arithmetic_problems;
 pub use variants::{format_number, Number, Numbers, VariantSpec};
 
 use std::collections::{HashMap, HashSet};

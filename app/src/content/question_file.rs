@@ -36,6 +36,11 @@ pub struct QuestionOption {
 pub struct Trap {
     pub value: Number,
     pub rationale: String,
+    /// The mistake redone from the numbers as shown: a formula over the
+    /// numbers the prompt, hint and solution show, at the precision shown.
+    /// Required for a trap whose value is a formula (see [`super::shown`]).
+    #[serde(default)]
+    pub check: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -69,6 +74,11 @@ pub struct Question {
     unit: Option<String>,
     #[serde(default)]
     pub traps: Vec<Trap>,
+    /// The answer recomputed the way the worked solution does, from the
+    /// numbers as shown to the learner (see [`super::shown`]). Required for a
+    /// numeric question with variants.
+    #[serde(default)]
+    pub check: Option<String>,
     /// Numbers drawn per learner and attempt (numeric questions only).
     #[serde(default)]
     pub variants: Option<VariantSpec>,
@@ -149,6 +159,7 @@ impl Question {
                 .transpose()?,
             tolerance: self.tolerance,
             unit: self.unit.clone(),
+            check: self.check.clone(),
             traps: self
                 .traps
                 .iter()
@@ -156,6 +167,7 @@ impl Question {
                     Ok(Trap {
                         value: number(&t.value, "traps.value")?,
                         rationale: text(&t.rationale, "traps.rationale")?,
+                        check: t.check.clone(),
                     })
                 })
                 .collect::<Result<_, String>>()?,
@@ -223,10 +235,14 @@ pub(super) fn check(file: &Path, q: &Question) -> Result<(), ContentError> {
     }
     match q.kind {
         QuestionKind::Single | QuestionKind::Multiple => {
-            if q.value.is_some() || q.tolerance.is_some() || !q.traps.is_empty() {
+            if q.value.is_some()
+                || q.tolerance.is_some()
+                || !q.traps.is_empty()
+                || q.check.is_some()
+            {
                 return bad(
                     "value",
-                    "choice questions take options, not value/tolerance/traps".into(),
+                    "choice questions take options, not value/tolerance/traps/check".into(),
                 );
             }
             if q.options.len() < 2 {
@@ -290,7 +306,9 @@ pub(super) fn check(file: &Path, q: &Question) -> Result<(), ContentError> {
 }
 
 /// Every variant of the question (or its one fixed version) has a finite
-/// answer, traps that differ from it, and text with every placeholder filled.
+/// answer, traps that differ from it and from each other, text with every
+/// placeholder filled, and arithmetic that checks out from the numbers as
+/// shown ([`super::shown`]).
 fn check_numbers(file: &Path, q: &Question) -> Result<(), ContentError> {
     let field = |f: &str| format!("question '{}': {f}", q.id);
     let bad = |f: &str, msg: String| Err(ContentError::invalid(file, field(f), msg));
@@ -400,6 +418,9 @@ fn check_numbers(file: &Path, q: &Question) -> Result<(), ContentError> {
                     )
                 }
             }
+        }
+        if let Err((f, message)) = super::shown::check_instance(q, &instance) {
+            return bad(&label(&f), message);
         }
     }
     Ok(())

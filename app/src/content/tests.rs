@@ -348,11 +348,13 @@ solution = ["ceil({{n}} / {{b}}) = {{batches}}"]
 answer = "{{batches}}"
 quick_check = "ceil(n / b)"
 value = "batches"
+check = "ceil(n / b)"
 tolerance = 0.1
 unit = "batches"
 
 [[questions.traps]]
 value = "floor(n / b)"
+check = "floor(n / b)"
 rationale = "That drops the last {{rest}} items."
 
 [questions.variants]
@@ -487,4 +489,254 @@ solution = "x"
     fs::write(dir.path().join("puzzles/bad.toml"), unknown).unwrap();
     let err = Content::load(dir.path()).expect_err("refused").to_string();
     assert!(err.contains("bad.toml"), "{err}");
+}
+
+/// Questions as they were before issue 25, with today's checks added.
+const BEFORE_ISSUE_25: &str = include_str!("testdata/before-issue-25.toml");
+
+fn parse_questions(text: &str) -> Vec<Question> {
+    #[derive(serde::Deserialize)]
+    struct File {
+        questions: Vec<Question>,
+    }
+    toml::from_str::<File>(text).unwrap().questions
+}
+
+/// The variants each old question gets wrong, by index.
+fn wrong_variants(q: &Question) -> Vec<u32> {
+    arithmetic_problems(q)
+        .iter()
+        .map(|p| {
+            let index = p
+                .split("variant ")
+                .nth(1)
+                .unwrap()
+                .split(' ')
+                .next()
+                .unwrap();
+            index.parse().unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn the_arithmetic_checks_catch_the_mistakes_of_the_second_review() {
+    let old = parse_questions(BEFORE_ISSUE_25);
+    let by_id = |id: &str| old.iter().find(|q| q.id == id).unwrap();
+
+    // Finding 1: the mean of the five runs shown was computed from 5m, not 4m.
+    let median = by_id("timing-median-repeats");
+    assert_eq!(wrong_variants(median).len(), 12, "every variant");
+    let first = &arithmetic_problems(median)[0];
+    assert!(
+        first.contains("traps[0].check") && first.contains("no explanation"),
+        "{first}"
+    );
+
+    // Finding 3: "b / batch_s" with batch_s shown to 4 decimals misses the answer
+    // by 0.47-2.5 %, more than the ±50 items/s tolerance, in 18 of 27 variants.
+    let throughput = by_id("batch-throughput-amortised");
+    let wrong = wrong_variants(throughput);
+    assert_eq!(wrong.len(), 18, "{:#?}", arithmetic_problems(throughput));
+    let problems = arithmetic_problems(throughput);
+    let example = problems
+        .iter()
+        .find(|p| p.contains("o = 1, c = 0.01, b = 32"))
+        .expect("32 items at 1.32 ms, shown as 0.0013 s");
+    assert!(
+        example.contains("batch_s = 0.0013") && example.contains("graded wrong"),
+        "{example}"
+    );
+
+    // Finding 14: the "frac" trap equals the GPU's $2.50 at r = 120, p = 0.3, d = 1000.
+    let fleet = by_id("cpu-fleet-hourly-cost");
+    let problems = arithmetic_problems(fleet);
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert!(
+        problems[0].contains("r = 120, p = 0.3, d = 1000")
+            && problems[0].contains("traps[0] and traps[2]"),
+        "{}",
+        problems[0]
+    );
+
+    // Start-up refuses such a file, naming the question, the field and the variant.
+    let err = error_text(
+        &[("01-alpha.md", LESSON)],
+        &[("alpha.toml", BEFORE_ISSUE_25)],
+    );
+    assert!(
+        err.contains("timing-median-repeats") && err.contains("traps[0].check (variant 0)"),
+        "{err}"
+    );
+}
+
+/// Every variant of every numeric question in `content/questions/`, each
+/// problem listed (start-up stops at the first one).
+#[test]
+fn every_variant_of_every_shipped_numeric_question_checks_out_as_shown() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content/questions");
+    let mut variants = 0;
+    let mut problems = Vec::new();
+    for entry in fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        for q in parse_questions(&fs::read_to_string(&path).unwrap()) {
+            if q.kind != QuestionKind::Numeric {
+                continue;
+            }
+            variants += q.variant_count().unwrap_or(1);
+            problems.extend(arithmetic_problems(&q));
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+    assert!(variants > 100, "only {variants} variants checked");
+    let content = Content::load(dir.parent().unwrap());
+    assert!(content.is_ok(), "{}", content.unwrap_err());
+}
+
+#[test]
+fn a_check_over_a_number_the_learner_never_sees_is_refused() {
+    // `rest` appears only in a trap's explanation, after the answer.
+    let err = variant_error(|q| {
+        q.replace(
+            "\ncheck = \"ceil(n / b)\"",
+            "\ncheck = \"batches + rest * 0\"",
+        )
+    });
+    assert!(
+        err.contains("check") && err.contains("'rest'") && err.contains("shows"),
+        "{err}"
+    );
+    let err = variant_error(|q| q.replace("\ncheck = \"ceil(n / b)\"\n", "\n"));
+    assert!(err.contains("needs a check"), "{err}");
+    let err = variant_error(|q| q.replace("\ncheck = \"floor(n / b)\"\n", "\n"));
+    assert!(err.contains("traps[0].check"), "{err}");
+}
+
+#[test]
+fn a_number_shown_less_precisely_than_the_grader_needs_is_refused() {
+    // The solution rounds n / b to a whole number before taking the ceiling:
+    // 10 / 3 shown as "3" leads to 3 batches, not 4.
+    let err = variant_error(|q| {
+        q.replace(
+            "solution = [\"ceil({{n}} / {{b}}) = {{batches}}\"]",
+            "solution = [\"{{n}} / {{b}} ≈ {{per:.0}}, rounded up: {{batches}}\"]",
+        )
+        .replace("\ncheck = \"ceil(n / b)\"", "\ncheck = \"ceil(per)\"")
+        .replace(
+            "derived = [",
+            "derived = [\n  { name = \"per\", formula = \"n / b\" },",
+        )
+    });
+    assert!(
+        err.contains("graded wrong") && err.contains("per = 3 as shown"),
+        "{err}"
+    );
+    // The answer text itself shows a number the grader rejects.
+    let err =
+        variant_error(|q| q.replace("answer = \"{{batches}}\"", "answer = \"{{rest}} batches\""));
+    assert!(err.contains("answer text shows"), "{err}");
+}
+
+#[test]
+fn two_traps_on_one_number_are_refused() {
+    let err = variant_error(|q| {
+        q.replace(
+            "[questions.variants]",
+            "[[questions.traps]]\nvalue = \"floor(n / b) + 0.1\"\ncheck = \"floor(n / b) + 0.1\"\nrationale = \"Twice.\"\n\n[questions.variants]",
+        )
+    });
+    assert!(
+        err.contains("traps[0] and traps[1]") && err.contains("twice the tolerance"),
+        "{err}"
+    );
+}
+
+/// Lesson 4's production columns are the reference rows they name, so a
+/// regenerated reference file cannot leave the lesson quoting stale numbers.
+#[test]
+fn lesson_4_quotes_the_production_reference_rows() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content");
+    let content = Content::load(&dir).expect("the shipped content loads");
+    let set = |name: &str| {
+        content
+            .references()
+            .iter()
+            .find(|s| s.file.file_name().and_then(|f| f.to_str()) == Some(name))
+            .unwrap_or_else(|| panic!("{name}"))
+    };
+    let (cublas, onnx) = (
+        set("cublas-h200.toml"),
+        set("onnxruntime-cpu-h200-host.toml"),
+    );
+    let text = fs::read_to_string(dir.join("lessons/04-choosing-batch-size.md")).unwrap();
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .skip_while(|l| !(l.starts_with('|') && l.contains("PyTorch + cuBLAS (H200)")))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| l.trim_matches('|').split('|').map(str::trim).collect())
+        .collect();
+    assert_eq!(rows.len(), 5, "the production table of lesson 4");
+    assert!(
+        text.contains("as of commit `4f26fec`"),
+        "the H200 lab columns name the engine that measured them"
+    );
+    for row in rows {
+        let batch: usize = row[0].replace(',', "").parse().unwrap();
+        let items = |set: &ReferenceSet| {
+            set.rows
+                .iter()
+                .find(|r| r.preset == lab_types::Preset::Medium && r.batch == batch)
+                .unwrap_or_else(|| panic!("medium, b = {batch}"))
+                .items_per_s
+        };
+        let (c, o) = (items(cublas), items(onnx));
+        assert_eq!(row[3], format_number(c, Some(",")), "cuBLAS, b = {batch}");
+        assert_eq!(
+            row[4],
+            format_number(o, Some(",")),
+            "onnxruntime, b = {batch}"
+        );
+        assert_eq!(row[5], format!("{:.2}", c / o), "ratio, b = {batch}");
+    }
+}
+
+/// Rows whose items/s are derived from GFLOP/s recorded to one decimal show
+/// no more significant figures than those GFLOP/s carry (at least 2, at most 4).
+#[test]
+fn derived_reference_rows_claim_no_more_precision_than_they_have() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content");
+    let content = Content::load(&dir).expect("the shipped content loads");
+    let mut checked = 0;
+    for set in content.references() {
+        let derived = set
+            .provenance
+            .note
+            .as_deref()
+            .is_some_and(|n| n.contains("derived from GFLOP/s"));
+        if !derived {
+            continue;
+        }
+        for row in &set.rows {
+            let carried = format!("{:.1}", row.gflops)
+                .replace('.', "")
+                .trim_start_matches('0')
+                .len()
+                .clamp(2, 4);
+            let shown = format!("{:.0}", row.items_per_s)
+                .trim_end_matches('0')
+                .len();
+            assert!(
+                shown <= carried,
+                "{}: {:?} b = {}: {} items/s from {} GFLOP/s",
+                set.file.display(),
+                row.preset,
+                row.batch,
+                row.items_per_s,
+                row.gflops
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 30, "the two H200 files, 15 rows each");
 }

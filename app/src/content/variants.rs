@@ -128,8 +128,14 @@ impl Numbers {
             .map_err(|e| e.to_string())
     }
 
-    fn get(&self, name: &str) -> Option<f64> {
+    pub(super) fn get(&self, name: &str) -> Option<f64> {
         self.values.iter().find(|(n, _)| n == name).map(|(_, v)| *v)
+    }
+
+    /// A number as the learner reads it: rendered as `{{name:spec}}` renders
+    /// it, then read back (`None` for an unknown name).
+    pub fn shown(&self, name: &str, spec: Option<&str>) -> Option<f64> {
+        read_number(&format_number(self.get(name)?, spec))
     }
 
     /// Fills the `{{name}}` placeholders of a text; an unknown name is an error.
@@ -198,6 +204,28 @@ impl VariantSpec {
         let seed = u64::from_le_bytes(digest[..8].try_into().expect("8 bytes"));
         (seed % self.count().max(1)) as u32
     }
+}
+
+/// The `{{name}}` and `{{name:spec}}` placeholders of a text, in order
+/// (an unclosed one ends the list: [`Numbers::render`] reports it).
+pub fn placeholders(text: &str) -> Vec<(&str, Option<&str>)> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else { break };
+        found.push(match after[..end].split_once(':') {
+            Some((n, s)) => (n.trim(), Some(s.trim())),
+            None => (after[..end].trim(), None),
+        });
+        rest = &after[end + 2..];
+    }
+    found
+}
+
+/// A number as written by [`format_number`] (thousands separators allowed).
+pub fn read_number(text: &str) -> Option<f64> {
+    text.trim().replace(',', "").parse().ok()
 }
 
 /// `None`: an integer as digits, else up to four decimals without trailing
@@ -288,5 +316,24 @@ mod tests {
         assert_eq!(format_number(0.555_555, None), "0.5556");
         assert_eq!(format_number(24_242.42, Some(",")), "24,242");
         assert_eq!(format_number(3.0, Some(".2")), "3.00");
+    }
+
+    #[test]
+    fn a_number_is_read_back_as_shown() {
+        let n = spec().numbers(2).unwrap(); // n = 1000, b = 64
+        assert_eq!(
+            placeholders("{{n:,}} in {{ b }}, {{x:.2}}"),
+            [("n", Some(",")), ("b", None), ("x", Some(".2"))]
+        );
+        assert_eq!(n.shown("n", Some(",")), Some(1000.0));
+        assert_eq!(n.shown("b", Some(".1")), Some(64.0));
+        // 15.625 shown with one decimal is 15.6 to the learner.
+        let q = toml::from_str::<VariantSpec>("params = [{ name = \"x\", values = [15.625] }]")
+            .unwrap()
+            .numbers(0)
+            .unwrap();
+        assert_eq!(q.shown("x", Some(".1")), Some(15.6));
+        assert_eq!(q.shown("x", None), Some(15.625));
+        assert_eq!(q.shown("y", None), None);
     }
 }

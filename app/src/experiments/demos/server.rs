@@ -121,7 +121,7 @@ pub async fn measure_throughput(
     batch: String,
     gpu_price: Option<String>,
     cpu_price: Option<String>,
-    utilisation: Option<String>,
+    rate: Option<String>,
     prediction: Option<String>,
     dont_know: Option<String>,
 ) -> Result<String, LabError> {
@@ -150,18 +150,14 @@ pub async fn measure_throughput(
             .and_then(|p| p.trim().parse::<f64>().ok())
             .filter(|p| p.is_finite())
     };
-    let measured = super::cost::cheaper_device(
-        &report,
-        price(&gpu_price),
-        price(&cpu_price),
-        price(&utilisation),
-    );
+    let rate = super::cost::parse_rate(rate.as_deref());
+    let measured = super::cost::cheaper_device(&report, price(&gpu_price), price(&cpu_price), rate);
     let predicted = crate::predictions::server::record(DEMO, &run_id, &guess, &measured).await?;
     let mut query = format!("cost_run={run_id}&cost_prediction={predicted}");
     for (name, value) in [
         ("gpu_price", price(&gpu_price)),
         ("cpu_price", price(&cpu_price)),
-        ("utilisation", price(&utilisation)),
+        ("rate", rate),
     ] {
         if let Some(v) = value {
             query.push_str(&format!("&{name}={v}"));

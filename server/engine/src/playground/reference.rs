@@ -20,7 +20,9 @@ pub fn lengths(r: PuzzleReference, s: PuzzleSize) -> [usize; 4] {
         PuzzleReference::Map => [n, 1, 1, n],
         PuzzleReference::Zip => [n, n, 1, n],
         PuzzleReference::Sum => [n, 1, 1, 1],
-        PuzzleReference::Matmul | PuzzleReference::LinearRelu => [m * k, k * n, n, m * n],
+        PuzzleReference::Matmul | PuzzleReference::LinearRelu | PuzzleReference::Linear => {
+            [m * k, k * n, n, m * n]
+        }
     }
     .map(|l| l.max(1))
 }
@@ -32,7 +34,9 @@ pub fn work(r: PuzzleReference, s: PuzzleSize) -> f64 {
         PuzzleReference::Map => 8.0 * n,
         PuzzleReference::Zip => 12.0 * n,
         PuzzleReference::Sum => 4.0 * n,
-        PuzzleReference::Matmul | PuzzleReference::LinearRelu => 2.0 * m * k * n,
+        PuzzleReference::Matmul | PuzzleReference::LinearRelu | PuzzleReference::Linear => {
+            2.0 * m * k * n
+        }
     }
 }
 
@@ -82,8 +86,8 @@ pub fn expected(r: PuzzleReference, s: PuzzleSize, i: &Inputs) -> (Vec<f64>, Vec
             vec![(0..n).map(x).sum()],
             vec![(0..n).map(|j| x(j).abs()).sum()],
         ),
-        PuzzleReference::Matmul | PuzzleReference::LinearRelu => {
-            let relu = r == PuzzleReference::LinearRelu;
+        PuzzleReference::Matmul | PuzzleReference::LinearRelu | PuzzleReference::Linear => {
+            let relu = r.relu() != 0;
             let mut out = Vec::with_capacity(m * n);
             let mut scale = Vec::with_capacity(m * n);
             for row in 0..m {
@@ -143,6 +147,7 @@ mod tests {
         };
         assert_eq!(expected(PuzzleReference::Matmul, s, &i).0, vec![-4.5]);
         assert_eq!(expected(PuzzleReference::LinearRelu, s, &i).0, vec![0.0]);
+        assert_eq!(expected(PuzzleReference::Linear, s, &i).0, vec![-4.5]);
         let v = PuzzleSize { m: 1, k: 1, n: 2 };
         assert_eq!(expected(PuzzleReference::Map, v, &i).0, vec![3.0, 5.0]);
         assert_eq!(expected(PuzzleReference::Zip, v, &i).0, vec![4.0, -2.0]);

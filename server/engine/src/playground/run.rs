@@ -131,7 +131,7 @@ impl Problem {
                 m: s.m,
                 k: s.k,
                 n: s.n,
-                relu: u32::from(r == PuzzleReference::LinearRelu),
+                relu: r.relu(),
             };
             let x = storage(ctx, "x", &x);
             let w = storage(ctx, "w", &w);
