@@ -193,8 +193,12 @@ async fn a_learner_gets_one_running_and_one_waiting_job_and_only_they_may_cancel
 }
 
 #[tokio::test]
-async fn cookieless_api_calls_share_one_addresss_allowance() {
-    let app = spawn_app().await;
+async fn cookieless_api_calls_share_one_clients_allowance() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = test_settings(dir.path().join("lab.db"));
+    settings.lab.client_share = 2;
+    let mut app = spawn_with(settings).await;
+    app.keep_dir(dir);
     let run = json!({ "model": "large", "n": 2048, "batch": 256, "device": "cpu", "warmup": 1, "repeats": 1 });
     let send = || {
         app.client
@@ -203,12 +207,15 @@ async fn cookieless_api_calls_share_one_addresss_allowance() {
             .send()
     };
     let (a, b, c) = tokio::join!(send(), send(), send());
-    let mut statuses: Vec<u16> = [a, b, c]
-        .into_iter()
-        .map(|r| r.unwrap().status().as_u16())
-        .collect();
-    statuses.sort();
+    let mut answers = Vec::new();
+    for r in [a, b, c] {
+        let r = r.unwrap();
+        answers.push((r.status().as_u16(), r.text().await.unwrap()));
+    }
+    answers.sort();
+    let statuses: Vec<u16> = answers.iter().map(|(s, _)| *s).collect();
     assert_eq!(statuses, vec![200, 200, 429]);
+    assert!(answers[2].1.contains("network"), "{}", answers[2].1);
 }
 
 #[tokio::test]
