@@ -510,3 +510,47 @@ async fn the_progress_export_is_bounded() {
     assert_eq!(export["attempts"].as_array().unwrap().len(), 5000);
     assert_eq!(export["older_attempts_left_out"], 6);
 }
+
+#[tokio::test]
+async fn cookieless_lab_starts_from_one_address_hold_only_its_share() {
+    let app = spawn_app().await;
+    // A script that drops its cookie on every request: each start would mint
+    // a fresh learner, but the client's share counts them all.
+    let cookieless = || {
+        Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap()
+    };
+    let clients: Vec<Client> = (0..20).map(|_| cookieless()).collect();
+    let answers = futures::future::join_all(
+        clients
+            .iter()
+            .map(|c| post_form(&app, c, "/api/lab/start", SLOW_CPU_RUN)),
+    )
+    .await;
+    let mut admitted = 0;
+    for r in answers {
+        match r.status() {
+            StatusCode::OK => admitted += 1,
+            StatusCode::TOO_MANY_REQUESTS => {
+                assert!(r.headers().contains_key(RETRY_AFTER));
+                let body = r.text().await.unwrap();
+                assert!(
+                    body.contains("NetworkBusy") || body.contains("TooFast"),
+                    "{body}"
+                );
+            }
+            other => panic!("{other}: {}", r.text().await.unwrap()),
+        }
+    }
+    let share = inference_lab::settings::DEFAULT_CLIENT_SHARE;
+    assert!(
+        (1..=share).contains(&admitted),
+        "{admitted} of 20 admitted; the share is {share}"
+    );
+    let q = queue(&app).await;
+    let held = q["running"].as_u64().unwrap() + q["waiting"].as_u64().unwrap();
+    assert!(held <= share as u64, "{q}");
+}
