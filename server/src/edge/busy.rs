@@ -1,0 +1,43 @@
+//! Near the connection cap the server says so at once instead of letting new
+//! clients wait: requests on a connection accepted in the last eighth below
+//! `LAB_MAX_CONNECTIONS` (see [`super::admission`]) are answered
+//! `503 Service Unavailable` with `Retry-After` and the connection is closed —
+//! except `/healthz`, so a load balancer still sees a live server.
+
+use axum::extract::Request;
+use axum::http::header::{CONNECTION, CONTENT_TYPE, RETRY_AFTER};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::connection::Connection;
+
+/// Seconds a client is asked to wait: idle connections are closed within the
+/// header-read timeout (10 s by default), so places come back about that fast.
+pub const RETRY_AFTER_S: u64 = 5;
+
+pub const BUSY_TEXT: &str =
+    "503 Service Unavailable: the server has too many connections right now. Try again in a few seconds.";
+
+pub async fn shed_when_busy(request: Request, next: Next) -> Response {
+    let busy = request
+        .extensions()
+        .get::<Connection>()
+        .is_some_and(|c| c.busy);
+    if !busy || request.uri().path() == "/healthz" {
+        return next.run(request).await;
+    }
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [
+            (RETRY_AFTER, HeaderValue::from(RETRY_AFTER_S)),
+            (CONNECTION, HeaderValue::from_static("close")),
+            (
+                CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            ),
+        ],
+        BUSY_TEXT,
+    )
+        .into_response()
+}
