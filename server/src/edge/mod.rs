@@ -54,6 +54,12 @@ pub use cross_site::Origins;
 /// streams, open as long as their job runs) are exempt.
 pub fn apply(timed: Router, streams: Router, settings: &EdgeSettings) -> Router {
     let public = settings.public_origin.as_ref();
+    if public.is_some_and(|p| p.is_https()) && !settings.https {
+        tracing::warn!(
+            "LAB_PUBLIC_ORIGIN is https but LAB_HTTPS is off: the learner cookie is sent \
+             without Secure, and only http:// origins besides the public one are this site"
+        );
+    }
     let origins = Arc::new(Origins::new(settings.https, public));
     let hosts = Arc::new(host::Hosts::new(settings.https, public.cloned()));
     let trusted = Arc::new(settings.trusted_proxies.clone());
