@@ -9,6 +9,8 @@ use axum::http::header::{CONNECTION, CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
 
 use super::connection::Connection;
 
@@ -27,17 +29,19 @@ pub async fn shed_when_busy(request: Request, next: Next) -> Response {
     if !busy || request.uri().path() == "/healthz" {
         return next.run(request).await;
     }
-    (
-        StatusCode::SERVICE_UNAVAILABLE,
-        [
-            (RETRY_AFTER, HeaderValue::from(RETRY_AFTER_S)),
-            (CONNECTION, HeaderValue::from_static("close")),
-            (
-                CONTENT_TYPE,
-                HeaderValue::from_static("text/plain; charset=utf-8"),
-            ),
-        ],
-        BUSY_TEXT,
-    )
-        .into_response()
+    let headers = [
+        (RETRY_AFTER, HeaderValue::from(RETRY_AFTER_S)),
+        (CONNECTION, HeaderValue::from_static("close")),
+    ];
+    let status = StatusCode::SERVICE_UNAVAILABLE;
+    // The JSON API's errors are JSON (a text 5xx would become "internal error").
+    if super::error_body::is_json_api(request.uri().path()) {
+        (status, headers, Json(json!({ "error": BUSY_TEXT }))).into_response()
+    } else {
+        let text = [(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        )];
+        (status, headers, text, BUSY_TEXT).into_response()
+    }
 }

@@ -226,6 +226,17 @@ async fn near_the_connection_cap_new_clients_get_503_with_retry_after_and_health
         "{answer}"
     );
     assert!(closed);
+    // The JSON API says so in JSON.
+    let mut api = connect_from(&app, ip("127.0.0.1")).await;
+    api.write_all(request("/api/lab/queue").as_bytes())
+        .await
+        .unwrap();
+    let (answer, _) = read_until_closed(&mut api, SOCKET_WAIT).await;
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(
+        answer.contains("{\"error\":\"503 Service Unavailable"),
+        "{answer}"
+    );
     let mut health = connect_from(&app, ip("127.0.0.1")).await;
     health
         .write_all(request("/healthz").as_bytes())
