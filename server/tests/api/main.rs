@@ -3,6 +3,7 @@
 mod class_scale;
 mod classes;
 mod edge;
+mod edge_limits;
 mod experiments;
 mod health;
 mod helpers;
