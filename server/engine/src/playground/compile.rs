@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use wgpu::naga;
 
 use super::{bounds, lexical, loop_bound};
+pub use lab_types::loop_budget;
 
 /// Longest accepted kernel source, in bytes.
 pub const MAX_SOURCE_BYTES: usize = 16 * 1024;
@@ -20,8 +21,6 @@ pub const MAX_SOURCE_BYTES: usize = 16 * 1024;
 pub const MAX_INVOCATIONS: u32 = 256;
 /// The entry point every puzzle's kernel defines.
 pub const ENTRY_POINT: &str = "main";
-/// The smallest loop budget a puzzle gets (see [`loop_budget`]).
-pub const MIN_LOOP_BUDGET: u32 = 4096;
 
 /// Why a source is refused before anything runs.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,22 +85,6 @@ fn limit(field: &'static str, message: impl Into<String>) -> Refusal {
         field,
         message: message.into(),
     }
-}
-
-/// Loop iterations one invocation of this task may run: four times its
-/// largest dimension (a loop over `k`, or over tiles and then within each,
-/// fits), at least [`MIN_LOOP_BUDGET`] and at most
-/// [`loop_bound::MAX_LOOP_ITERATIONS`].
-pub fn loop_budget(task: &PuzzleTask) -> u32 {
-    let largest = task
-        .sizes
-        .iter()
-        .map(|s| s.m.max(s.k).max(s.n))
-        .max()
-        .unwrap_or(0);
-    largest
-        .saturating_mul(4)
-        .clamp(MIN_LOOP_BUDGET, loop_bound::MAX_LOOP_ITERATIONS)
 }
 
 /// Checks `task.source` against every bound and prepares it for a bounded
@@ -187,7 +170,7 @@ pub fn check(task: &PuzzleTask, limits: KernelLimits) -> Result<Checked, Refusal
         .map(|g| g.iter().map(|&d| u64::from(d)).product::<u64>() * u64::from(invocations))
         .max()
         .unwrap_or(0);
-    let budget = loop_budget(task);
+    let budget = lab_types::loop_budget(&task.sizes);
     let costs = bounds::check(
         &module,
         entry,
