@@ -77,6 +77,13 @@ fn SiteStylesheet(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // The lab forms' defaults, sized to this server's adapter: decided by the
+    // server at start-up (its context), sent once with the page and kept for
+    // pages rendered after client-side navigation.
+    let sizing = leptos::server::SharedValue::new(|| {
+        use_context::<lab_types::Sizing>().unwrap_or(lab_types::Sizing::Software)
+    });
+    provide_context(sizing.into_inner());
     // Pages are rendered whole before they are sent (SsrMode::Async) so that they
     // read and work completely without JavaScript.
     view! {

@@ -67,6 +67,16 @@ impl Application {
             },
             pool.clone(),
         );
+        // The lab forms' defaults, sized to the adapter runs go to (enumerating
+        // the adapters now, which the first run would do anyway).
+        let sizing = match app::lab::Lab::devices(lab.as_ref(), None).await {
+            Ok(devices) => lab_types::Sizing::of(&devices),
+            Err(e) => {
+                tracing::warn!(error = %e, "no adapter list: the lab forms get the small sizes");
+                lab_types::Sizing::Software
+            }
+        };
+        tracing::info!(?sizing, "lab form defaults");
         crate::retention::spawn(
             pool.clone(),
             crate::retention::Retention::from(&settings.lab),
@@ -92,7 +102,7 @@ impl Application {
             server: server.clone(),
         };
         let router = crate::edge::apply(
-            router(state.clone(), server, leptos_options, assets),
+            router(state.clone(), server, leptos_options, assets, sizing),
             crate::api::stream_routes().with_state(state),
             &settings.edge,
         );
@@ -143,6 +153,7 @@ fn router(
     server: ServerState,
     leptos_options: LeptosOptions,
     assets: crate::assets::SiteAssets,
+    sizing: lab_types::Sizing,
 ) -> Router {
     let highlight_css = Arc::new(app::content::highlight_css());
     // The WASM, JS and CSS, with the `.gz` copies `make site` writes beside them;
@@ -170,6 +181,7 @@ fn router(
             move || {
                 provide_context(server.clone());
                 provide_context(stylesheet.clone());
+                provide_context(sizing);
             },
             move || shell(leptos_options.clone()),
         )
@@ -177,7 +189,10 @@ fn router(
             AppState,
             _,
         >(
-            move || provide_context(fallback_stylesheet.clone()),
+            move || {
+                provide_context(fallback_stylesheet.clone());
+                provide_context(sizing);
+            },
             shell,
         ))
         .with_state(state)
