@@ -58,6 +58,8 @@ pub enum Config {
     /// memory, no shared memory, no barriers: K and N multiples of 4. What
     /// the shape rule runs on software adapters, where shared memory buys
     /// nothing and every per-invocation load is a loop over SIMD lanes.
+    /// Runs without runtime checks, like `Tiled128` (its shader says why
+    /// that is safe); not overridable.
     RegisterTile,
 }
 
