@@ -224,7 +224,7 @@ pub fn ExperimentPanel(
                         </label>
                     })}
                 </fieldset>
-                <p class="sizing-note">{sizing.note()}</p>
+                <p class="sizing-note meta">{sizing.note()}</p>
                 {mode.prediction().map(|demo| view! {
                     <input type="hidden" name="predict_for" value=demo.name()/>
                     <PredictionFields demo/>
