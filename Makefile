@@ -1,5 +1,6 @@
 # Inference Lab — two commands on a fresh Debian machine:
-#   make run    installs what is missing, builds, serves http://127.0.0.1:3000
+#   make run    installs what is missing, builds, serves (http://127.0.0.1:3000,
+#               or LAB_ADDR; the server prints the address it listens on)
 #   make test   installs what is missing, builds, checks style, runs every test
 #
 # Every install step is skipped when the right version is already there.
@@ -47,9 +48,12 @@ step = echo "==> $$(date +%H:%M:%S) $(1)"
 #   the release build's LTO takes minutes, and the browser tests pass on
 #   either (INFERENCE_LAB_SITE=target/site-release runs them on this one).
 # - Responses are gzipped by the server; the WASM, JS and CSS are gzipped here
-#   once (`.gz` beside each file) and served as they are.
+#   once (`.gz` beside each file) and served as they are, under content-hashed
+#   names that browsers keep for a year (see hash_site).
+# The address is the server's to print ("Inference Lab is serving on
+# http://ADDR", once it listens): LAB_ADDR or --addr may move it.
 run: setup site-release server-release
-	@$(call step,serving http://127.0.0.1:3000 (Ctrl-C stops))
+	@$(call step,starting the server (it prints the address it serves on; Ctrl-C stops))
 	./target/release/inference-lab --site-root $(SITE_RELEASE)
 
 # Style first (rustfmt fails fast), then the build, linted as it compiles, then
@@ -103,9 +107,25 @@ define bind_site
 	mv -f $(2)/pkg/$(OUTPUT_NAME)_bg.wasm $(2)/pkg/$(OUTPUT_NAME).wasm
 	cp style/main.css $(2)/pkg/$(OUTPUT_NAME).css
 endef
+# Content-hashed names: $(OUTPUT_NAME).<hash>.wasm and .js (one hash of both:
+# the JS is the WASM's glue, and leptos names them with one stem) and
+# $(OUTPUT_NAME).<hash>.css, listed in $(1)/hash.txt, which the server reads at
+# start-up (server/src/assets.rs). A changed file gets a new name, so the
+# server can let browsers keep these for a year without asking again; the
+# previous build's files are removed. Without hash.txt (cargo-leptos'
+# `make dev`) the server uses the plain names and lets browsers revalidate.
+define hash_site
+	cd $(1)/pkg && rm -f $(OUTPUT_NAME).*.wasm* $(OUTPUT_NAME).*.js* $(OUTPUT_NAME).*.css* \
+	  && h=$$(cat $(OUTPUT_NAME).wasm $(OUTPUT_NAME).js | sha256sum | cut -c1-16) \
+	  && c=$$(sha256sum < $(OUTPUT_NAME).css | cut -c1-16) \
+	  && mv $(OUTPUT_NAME).wasm $(OUTPUT_NAME).$$h.wasm && mv $(OUTPUT_NAME).js $(OUTPUT_NAME).$$h.js \
+	  && mv $(OUTPUT_NAME).css $(OUTPUT_NAME).$$c.css \
+	  && rm -f $(OUTPUT_NAME).wasm.gz $(OUTPUT_NAME).js.gz $(OUTPUT_NAME).css.gz \
+	  && printf 'wasm: %s\njs: %s\ncss: %s\n' $$h $$h $$c > ../hash.txt
+endef
 # A gzipped copy of each file in $(1)/pkg, which the server sends as it is.
 define gzip_site
-	gzip -kf $(1)/pkg/$(OUTPUT_NAME).wasm $(1)/pkg/$(OUTPUT_NAME).js $(1)/pkg/$(OUTPUT_NAME).css
+	gzip -kf $(1)/pkg/$(OUTPUT_NAME).*.wasm $(1)/pkg/$(OUTPUT_NAME).*.js $(1)/pkg/$(OUTPUT_NAME).*.css
 endef
 
 # The browser half: the app compiled to WASM, bound by wasm-bindgen, plus the CSS.
@@ -113,6 +133,7 @@ site:
 	@$(call step,building the browser's WASM (about 5 min cold))
 	cargo build $(HYDRATE)
 	$(call bind_site,target/wasm32-unknown-unknown/debug/app.wasm,$(SITE))
+	$(call hash_site,$(SITE))
 	$(call gzip_site,$(SITE))
 
 # The same, optimised for size (what `make run` serves). No wasm-opt: Debian 12's
@@ -123,6 +144,7 @@ site-release:
 	@$(call step,building the optimised browser WASM (about 3 min after make test))
 	cargo build $(HYDRATE) --profile wasm-release
 	$(call bind_site,target/wasm32-unknown-unknown/wasm-release/app.wasm,$(SITE_RELEASE),--remove-name-section --remove-producers-section)
+	$(call hash_site,$(SITE_RELEASE))
 	$(call gzip_site,$(SITE_RELEASE))
 
 server:
@@ -136,6 +158,7 @@ server-release:
 
 # Rebuilds and restarts on every change (cargo-leptos' watch mode).
 dev: setup
+	@rm -f $(SITE)/hash.txt  # cargo-leptos writes plain names; see hash_site
 	@cargo install --list | grep -qx "cargo-leptos v$(CARGO_LEPTOS_VERSION):" \
 	  || cargo install cargo-leptos --version $(CARGO_LEPTOS_VERSION) --locked
 	cargo leptos watch

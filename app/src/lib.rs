@@ -26,7 +26,7 @@ pub mod state;
 mod test_db;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
@@ -46,6 +46,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // No favicon request: a 404 would show up as a console error.
                 <link rel="icon" href="data:,"/>
                 <link rel="stylesheet" href="/highlight.css"/>
+                <SiteStylesheet options=options.clone()/>
                 <ContentSecurityPolicy/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
@@ -58,13 +59,34 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// The site stylesheet's address, which the server provides to the shell:
+/// `/pkg/inference-lab.<hash>.css` once `make site` has hashed the files.
+#[derive(Debug, Clone)]
+pub struct StylesheetHref(pub std::sync::Arc<str>);
+
+/// The site stylesheet, linked from the shell (rendered on the server only, so
+/// the browser's WASM never needs the hashed name).
+#[component]
+fn SiteStylesheet(options: LeptosOptions) -> impl IntoView {
+    let href = use_context::<StylesheetHref>()
+        .map(|h| h.0.to_string())
+        .unwrap_or_else(|| format!("/{}/{}.css", options.site_pkg_dir, options.output_name));
+    view! { <link id="leptos" rel="stylesheet" href=href/> }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // The lab forms' defaults, sized to this server's adapter: decided by the
+    // server at start-up (its context), sent once with the page and kept for
+    // pages rendered after client-side navigation.
+    let sizing = leptos::server::SharedValue::new(|| {
+        use_context::<lab_types::Sizing>().unwrap_or(lab_types::Sizing::Software)
+    });
+    provide_context(sizing.into_inner());
     // Pages are rendered whole before they are sent (SsrMode::Async) so that they
     // read and work completely without JavaScript.
     view! {
-        <Stylesheet id="leptos" href="/pkg/inference-lab.css"/>
         <Title text="Inference Lab"/>
         <Router>
             <SiteHeader/>

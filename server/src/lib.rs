@@ -2,6 +2,7 @@
 #![recursion_limit = "256"]
 
 mod api;
+mod assets;
 pub mod cli;
 mod db;
 /// Public for `tests/access_log.rs`, which needs a process of its own.

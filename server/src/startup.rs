@@ -36,8 +36,10 @@ impl Application {
         let pool = crate::db::connect(&settings.database).await?;
         tracing::info!(database = %settings.database.display(), "database ready");
 
+        // Content-hashed file names when `make site` wrote them (assets.rs).
+        let assets = crate::assets::SiteAssets::read(&settings.site_root);
         let leptos_options = LeptosOptions::builder()
-            .output_name("inference-lab")
+            .output_name(assets.stem.as_str())
             .site_root(settings.site_root.to_string_lossy().as_ref())
             .site_pkg_dir("pkg")
             .site_addr(settings.addr)
@@ -65,6 +67,16 @@ impl Application {
             },
             pool.clone(),
         );
+        // The lab forms' defaults, sized to the adapter runs go to (enumerating
+        // the adapters now, which the first run would do anyway).
+        let sizing = match app::lab::Lab::devices(lab.as_ref(), None).await {
+            Ok(devices) => lab_types::Sizing::of(&devices),
+            Err(e) => {
+                tracing::warn!(error = %e, "no adapter list: the lab forms get the small sizes");
+                lab_types::Sizing::Software
+            }
+        };
+        tracing::info!(?sizing, "lab form defaults");
         crate::retention::spawn(
             pool.clone(),
             crate::retention::Retention::from(&settings.lab),
@@ -90,7 +102,7 @@ impl Application {
             server: server.clone(),
         };
         let router = crate::edge::apply(
-            router(state.clone(), server, leptos_options),
+            router(state.clone(), server, leptos_options, assets, sizing),
             crate::api::stream_routes().with_state(state),
             &settings.edge,
         );
@@ -136,11 +148,22 @@ impl Application {
     }
 }
 
-fn router(state: AppState, server: ServerState, leptos_options: LeptosOptions) -> Router {
+fn router(
+    state: AppState,
+    server: ServerState,
+    leptos_options: LeptosOptions,
+    assets: crate::assets::SiteAssets,
+    sizing: lab_types::Sizing,
+) -> Router {
     let highlight_css = Arc::new(app::content::highlight_css());
-    // The WASM, JS and CSS, with the `.gz` copies `make site` writes beside them.
+    // The WASM, JS and CSS, with the `.gz` copies `make site` writes beside them;
+    // hashed names are cached for a year (assets.rs).
     let pkg = std::path::Path::new(leptos_options.site_root.as_ref()).join("pkg");
-    let pkg = tower_http::services::ServeDir::new(pkg).precompressed_gzip();
+    let pkg =
+        axum::routing::get_service(tower_http::services::ServeDir::new(pkg).precompressed_gzip())
+            .layer(axum::middleware::from_fn(crate::assets::pkg_cache_control));
+    let stylesheet = app::StylesheetHref(assets.css_href.into());
+    let fallback_stylesheet = stylesheet.clone();
     let routes = route_list();
     Router::new()
         .merge(crate::api::routes())
@@ -155,11 +178,32 @@ fn router(state: AppState, server: ServerState, leptos_options: LeptosOptions) -
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(server.clone()),
+            move || {
+                provide_context(server.clone());
+                provide_context(stylesheet.clone());
+                provide_context(sizing);
+            },
             move || shell(leptos_options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(
+            move || {
+                provide_context(fallback_stylesheet.clone());
+                provide_context(sizing);
+            },
+            shell,
+        ))
         .with_state(state)
+        // Pages and API answers are revalidated (a page holds the learner's
+        // latest state); /pkg set its own above.
+        .layer(
+            tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+                header::CACHE_CONTROL,
+                header::HeaderValue::from_static(crate::assets::REVALIDATE),
+            ),
+        )
 }
 
 static ROUTE_LIST: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();

@@ -178,3 +178,91 @@ async fn the_gpu_loop_styles_run_side_by_side_from_the_keyboard() {
     browser.assert_no_console_errors().await;
     browser.close().await;
 }
+
+/// The lab's form starts with sizes for this server's adapter (smaller on a
+/// software GPU) and says so, in the page the server sends (no JavaScript
+/// needed); a run of a model this server has measured before shows its time
+/// left beside the progress bar, with how it was estimated.
+#[tokio::test]
+async fn defaults_are_sized_to_the_adapter_and_a_second_run_shows_its_time_left() {
+    let server = Server::start();
+    if !gpu_available(&server).await {
+        return;
+    }
+    let devices: Value = reqwest::get(server.url("/api/devices"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let software = devices["adapters"][0]["software"] == true;
+    let (n, repeats) = if software {
+        ("1024", "3")
+    } else {
+        ("4096", "5")
+    };
+    let html = reqwest::get(server.url("/lab"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(&format!("name=\"n\" required value=\"{n}\"")),
+        "n = {n} in the server-rendered form"
+    );
+    let note = if software {
+        "software emulation"
+    } else {
+        "sized for this server's GPU"
+    };
+    assert!(html.contains(note), "the form says what it is sized for");
+
+    let browser = Browser::start().await;
+    browser.goto(&server.url("/lab")).await;
+    browser.wait_hydrated().await;
+    let field = |name: &'static str| {
+        let browser = &browser;
+        async move {
+            let css = format!(".experiment-panel input[name='{name}']");
+            browser.wait_css(&css).await.prop("value").await.unwrap()
+        }
+    };
+    assert_eq!(field("n").await.as_deref(), Some(n));
+    assert_eq!(field("repeats").await.as_deref(), Some(repeats));
+
+    // A first run: nothing to estimate from yet, and the page says so.
+    let run_both = || async {
+        browser
+            .wait_css("button.run-both")
+            .await
+            .click()
+            .await
+            .unwrap()
+    };
+    run_both().await;
+    browser
+        .wait_css(".run-result table.results tr[data-device='GPU']")
+        .await;
+    // A second one, twice as large: estimated from the first.
+    let n_field = browser.wait_css(".experiment-panel input[name='n']").await;
+    n_field.clear().await.unwrap();
+    n_field
+        .send_keys(&(2 * n.parse::<usize>().unwrap()).to_string())
+        .await
+        .unwrap();
+    run_both().await;
+    browser
+        .wait_until("the time left beside the progress bar", || async {
+            let left = browser.text_of(".job-progress .time-left").await;
+            left.contains("left") || left.contains("longer than estimated")
+        })
+        .await;
+    let basis = browser.text_of(".estimate-basis").await;
+    assert!(
+        basis.contains("estimated from this server's newest measurements"),
+        "{basis}"
+    );
+    browser.assert_no_console_errors().await;
+    browser.close().await;
+}

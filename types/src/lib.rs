@@ -12,6 +12,7 @@ mod model;
 mod params;
 mod puzzle;
 mod report;
+mod sizing;
 mod stats;
 
 pub use devices::{
@@ -32,4 +33,5 @@ pub use report::{
     Agreement, ColdStart, DeviceKind, DeviceResult, ExperimentResult, Phases, RunReport,
     SweepPoint, SweepReport, TimingReport,
 };
+pub use sizing::Sizing;
 pub use stats::{percentile_sorted, Summary};

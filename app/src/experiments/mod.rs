@@ -7,6 +7,7 @@ pub mod describe;
 pub mod device_style;
 mod devices;
 mod error_code;
+mod estimate;
 #[cfg(any(feature = "ssr", test))]
 mod form;
 mod history;
@@ -18,6 +19,7 @@ mod query;
 mod references;
 mod results;
 pub mod server;
+mod sized;
 
 #[cfg(feature = "ssr")]
 pub mod store;
@@ -26,18 +28,16 @@ use leptos::prelude::*;
 
 use crate::lesson_body::DemoKind;
 pub use pages::{LabPage, RunPage};
-use panel::{ExperimentPanel, PanelMode};
-use query::PanelSettings;
+use panel::PanelMode;
+use sized::SizedPanel;
 
 /// A live demo embedded in a lesson with `::: demo NAME`.
 #[component]
 pub fn DemoSlot(kind: DemoKind) -> impl IntoView {
     let content = match kind {
-        DemoKind::NSweep => view! { <ExperimentPanel mode=PanelMode::NSweep settings=PanelSettings::n_sweep()/> }.into_any(),
-        DemoKind::BatchSweep => {
-            view! { <ExperimentPanel mode=PanelMode::BatchSweep settings=PanelSettings::batch_sweep()/> }.into_any()
-        }
-        DemoKind::Run => view! { <ExperimentPanel mode=PanelMode::Run settings=PanelSettings::default()/> }.into_any(),
+        DemoKind::NSweep => view! { <SizedPanel mode=PanelMode::NSweep/> }.into_any(),
+        DemoKind::BatchSweep => view! { <SizedPanel mode=PanelMode::BatchSweep/> }.into_any(),
+        DemoKind::Run => view! { <SizedPanel mode=PanelMode::Run/> }.into_any(),
         DemoKind::Visibility => view! { <demos::VisibilityDemo/> }.into_any(),
         DemoKind::Timing => view! { <demos::TimingDemo/> }.into_any(),
         DemoKind::CostCalculator => view! { <demos::CostCalculator/> }.into_any(),

@@ -7,17 +7,17 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::devices::LabDevices;
 use super::history::RunHistory;
-use super::panel::{ExperimentPanel, PanelMode};
-use super::query::PanelSettings;
+use super::panel::PanelMode;
 use super::results::SavedRunView;
 use super::server::{get_run, run_history};
+use super::sized::SizedPanel;
 use crate::layout::NotFound;
 
 #[component]
 pub fn LabPage() -> impl IntoView {
     let query = use_query_map();
     // Read once: afterwards the panel owns the settings and writes them back to the URL.
-    let settings = PanelSettings::from_query(&query.get_untracked());
+    let settings = query.get_untracked();
     // A code, never text from the URL: unknown codes show nothing.
     let error = query.get_untracked().get("error").and_then(|code| {
         super::error_code::message(&code, query.get_untracked().get("field").as_deref())
@@ -36,7 +36,7 @@ pub fn LabPage() -> impl IntoView {
             </header>
             {error.map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <LabDevices/>
-            <ExperimentPanel mode=PanelMode::Full settings on_saved/>
+            <SizedPanel mode=PanelMode::Full query=settings on_saved/>
         </article>
         <RunHistory version/>
     }

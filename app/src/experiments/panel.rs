@@ -6,14 +6,15 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::progress::{follow_job, JobStatusLine};
+use super::estimate::Estimate;
+use super::progress::{follow_job, JobStatusLine, Stopwatch};
 use super::query::PanelSettings;
 use super::results::SavedRunView;
-use super::server::{cancel_experiment, get_run, StartExperiment};
+use super::server::{cancel_experiment, estimate_experiment, get_run, StartExperiment};
 use crate::predictions::server::score_run_prediction;
 use crate::predictions::types::{Outcome, PredictedDemo};
 use crate::predictions::{OutcomeView, PredictionFields};
-use lab_types::{DeviceChoice, JobStatus, LoopStyle, Preset, SavedRun};
+use lab_types::{DeviceChoice, JobStatus, LoopStyle, Preset, SavedRun, Sizing};
 
 /// Which controls and buttons a panel shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +59,8 @@ impl PanelMode {
 pub fn ExperimentPanel(
     mode: PanelMode,
     settings: PanelSettings,
+    /// What the defaults were sized for (said beside the form).
+    sizing: Sizing,
     /// Called with the run id once a result is saved (e.g. to refresh a history list).
     #[prop(optional)]
     on_saved: Option<Callback<String>>,
@@ -68,6 +71,31 @@ pub fn ExperimentPanel(
     let job_id = RwSignal::new(None::<String>);
     let result = RwSignal::new(None::<SavedRun>);
     let outcome = RwSignal::new(None::<Outcome>);
+    let estimate = RwSignal::new(None::<Estimate>);
+    let stopwatch = Stopwatch::new();
+
+    // A submitted experiment: ask how long it should take (from this
+    // server's newest measurements), for the progress bar's time left.
+    Effect::new(move |_| {
+        let Some(input) = start.input().get() else {
+            return;
+        };
+        estimate.set(None);
+        spawn_local(async move {
+            let e = estimate_experiment(
+                input.action,
+                input.model,
+                input.n,
+                input.b,
+                input.device,
+                input.threads,
+                input.repeats,
+                input.loop_style,
+            )
+            .await;
+            estimate.set(e.ok().flatten());
+        });
+    });
 
     // A started job: follow its progress, then fetch the saved result.
     Effect::new(move |_| {
@@ -76,7 +104,9 @@ pub fn ExperimentPanel(
         };
         job_id.set(Some(id.clone()));
         status.set(Some(JobStatus::Queued { position: 0 }));
+        stopwatch.reset();
         follow_job(&id, move |s| {
+            stopwatch.observe(&s);
             if let JobStatus::Done { run_id } = &s {
                 let run_id = run_id.clone();
                 spawn_local(async move {
@@ -194,6 +224,7 @@ pub fn ExperimentPanel(
                         </label>
                     })}
                 </fieldset>
+                <p class="sizing-note meta">{sizing.note()}</p>
                 {mode.prediction().map(|demo| view! {
                     <input type="hidden" name="predict_for" value=demo.name()/>
                     <PredictionFields demo/>
@@ -220,7 +251,7 @@ pub fn ExperimentPanel(
                 </p>
             </ActionForm>
             {move || refused().map(|m| view! { <p class="error" role="alert">{m}</p> })}
-            <JobStatusLine status=status.into()/>
+            <JobStatusLine status=status.into() estimate=estimate.into() stopwatch/>
             {move || outcome.get().map(|o| view! { <OutcomeView outcome=o/> }.into_any())}
             {move || result.get().map(|run| view! { <SavedRunView run/> })}
         </div>

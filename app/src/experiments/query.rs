@@ -3,7 +3,7 @@
 
 use leptos_router::params::ParamsMap;
 
-use lab_types::{DeviceChoice, LoopStyle, Preset, RunParams, SweepKind, SweepParams};
+use lab_types::{DeviceChoice, LoopStyle, Preset, RunParams, Sizing, SweepParams};
 
 /// What the panel's controls hold. Numbers stay text until submitted, so a bad
 /// value is reported by name instead of silently replaced.
@@ -20,8 +20,14 @@ pub struct PanelSettings {
 }
 
 impl Default for PanelSettings {
+    /// A hardware GPU's run defaults (the JSON API's).
     fn default() -> Self {
-        let p = RunParams::default();
+        Self::run(Sizing::Hardware)
+    }
+}
+
+impl PanelSettings {
+    fn of_run(p: RunParams) -> Self {
         PanelSettings {
             model: p.model,
             n: p.n.to_string(),
@@ -32,38 +38,37 @@ impl Default for PanelSettings {
             loop_style: p.loop_style,
         }
     }
-}
 
-impl PanelSettings {
-    /// Defaults of the n-sweep demo: b = 32 as in lesson 1's table, two repeats,
-    /// so the sweep takes about 15 s with a software GPU on 2 cores.
-    pub fn n_sweep() -> Self {
-        let s = SweepParams::default();
-        PanelSettings {
-            model: s.model,
-            b: "32".into(),
-            repeats: "2".into(),
-            ..Self::default()
-        }
-    }
-
-    /// Defaults of the batch-sweep demo (n is the fixed item count).
-    pub fn batch_sweep() -> Self {
-        let s = SweepParams {
-            kind: SweepKind::Batch,
-            ..SweepParams::default()
-        };
+    fn of_sweep(s: SweepParams) -> Self {
         PanelSettings {
             model: s.model,
             n: s.n.to_string(),
+            b: s.batch.to_string(),
+            device: s.device,
+            threads: s.cpu_threads.to_string(),
             repeats: s.repeats.to_string(),
-            ..Self::default()
+            loop_style: s.loop_style,
         }
     }
 
-    /// Reads the query, keeping the defaults for anything missing or unknown.
-    pub fn from_query(q: &ParamsMap) -> Self {
-        let d = Self::default();
+    /// A single run's defaults on this server's adapter.
+    pub fn run(sizing: Sizing) -> Self {
+        Self::of_run(sizing.run())
+    }
+
+    /// Defaults of the n-sweep demo: b = 32 as in lesson 1's table.
+    pub fn n_sweep(sizing: Sizing) -> Self {
+        Self::of_sweep(sizing.n_sweep())
+    }
+
+    /// Defaults of the batch-sweep demo (n is the fixed item count).
+    pub fn batch_sweep(sizing: Sizing) -> Self {
+        Self::of_sweep(sizing.batch_sweep())
+    }
+
+    /// Reads the query, keeping the adapter's defaults for anything missing or unknown.
+    pub fn from_query(q: &ParamsMap, sizing: Sizing) -> Self {
+        let d = Self::run(sizing);
         PanelSettings {
             model: q
                 .get("model")
@@ -125,7 +130,7 @@ mod tests {
         q.insert("model", "tiny".to_string());
         q.insert("n", "100".to_string());
         q.insert("device", "gpu".to_string());
-        let s = PanelSettings::from_query(&q);
+        let s = PanelSettings::from_query(&q, Sizing::Hardware);
         assert_eq!(s.model, Preset::Tiny);
         assert_eq!(s.n, "100");
         assert_eq!(s.b, "64");
@@ -135,8 +140,14 @@ mod tests {
         );
         assert_eq!(encode("a b&c"), "a%20b%26c");
         q.insert("loop", "one-submit".to_string());
-        let s = PanelSettings::from_query(&q);
+        let s = PanelSettings::from_query(&q, Sizing::Hardware);
         assert_eq!(s.loop_style, LoopStyle::OneSubmit);
         assert!(s.to_query().ends_with("&repeats=5&loop=one-submit"));
+        // A software adapter's defaults fill what the query leaves out.
+        let mut q = ParamsMap::new();
+        q.insert("model", "tiny".to_string());
+        let s = PanelSettings::from_query(&q, Sizing::Software);
+        let sw = Sizing::Software.run();
+        assert_eq!((s.n, s.repeats), (sw.n.to_string(), sw.repeats.to_string()));
     }
 }

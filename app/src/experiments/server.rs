@@ -205,3 +205,40 @@ pub async fn lab_devices(visible: Option<String>) -> Result<DeviceList, LabError
     let lab = crate::state::lab().map_err(|e| refuse(e.into()))?;
     lab.devices(visible).await.map_err(refuse)
 }
+
+/// How long the panel's experiment should take, from this server's newest
+/// measurements (`None`: nothing to estimate from yet). The fields are the
+/// panel form's; nothing is queued or saved.
+#[server(prefix = "/api", endpoint = "lab/estimate")]
+pub async fn estimate_experiment(
+    action: String,
+    model: String,
+    n: String,
+    b: String,
+    device: String,
+    threads: String,
+    repeats: String,
+    loop_style: Option<String>,
+) -> Result<Option<super::estimate::Estimate>, LabError> {
+    let form = super::form::FormInput {
+        action,
+        model,
+        n,
+        b,
+        device,
+        threads,
+        repeats,
+        loop_style: loop_style.unwrap_or_default(),
+    };
+    let Ok(request) = form.request() else {
+        return Ok(None);
+    };
+    let pool = crate::state::pool().map_err(|e| refuse(e.into()))?;
+    let results = super::store::recent_results(&pool, super::estimate::RECENT_RESULTS)
+        .await
+        .map_err(|e| refuse(LabError::internal(format!("loading runs to estimate: {e}"))))?;
+    Ok(super::estimate::estimate(
+        &request,
+        &super::estimate::samples(&results),
+    ))
+}

@@ -107,3 +107,21 @@ pub async fn history(pool: &SqlitePool, learner_id: i64) -> Result<Vec<RunSummar
         })
         .collect())
 }
+
+/// The newest `limit` saved results on this server, any learner's (what the
+/// time-left estimate learns this server's speed from), newest first. Rows
+/// that no longer parse are skipped.
+pub async fn recent_results(
+    pool: &SqlitePool,
+    limit: i64,
+) -> Result<Vec<ExperimentResult>, StoreError> {
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT result FROM runs ORDER BY created_at DESC, rowid DESC LIMIT ?")
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(json,)| serde_json::from_str(&json).ok())
+        .collect())
+}

@@ -258,15 +258,27 @@ fn the_test_shapes_reach_every_configuration() {
     assert_eq!(naive.for_layer(1000, 37, 129).0, Config::Naive);
     assert_eq!(tiled.for_layer(3, 37, 129).0, Config::GEMV);
     assert_eq!(tiled.for_layer(1000, 37, 129).0, Config::TILED64);
-    // 9 ≤ b ≤ 256: the small-batch path's narrower tiles.
-    assert_eq!(tiled.for_layer(65, 12, 2052).0, Config::TILED_16X64);
-    assert_eq!(tiled.for_layer(64, 37, 129).0, Config::TILED_16X64);
     let big = tiled.for_layer(1000, 12, 2052).0;
-    if ctx.limits.max_compute_workgroup_storage_size >= Config::Tiled128.workgroup_storage_bytes() {
-        assert_eq!(big, Config::Tiled128);
+    if tiled.software {
+        // A software adapter (lavapipe): the register tile wherever K and N
+        // are multiples of 4, the 64×64 tiles elsewhere.
+        assert_eq!(tiled.for_layer(65, 12, 2052).0, Config::RegisterTile);
+        assert_eq!(tiled.for_layer(3, 12, 260).0, Config::RegisterTile);
+        assert_eq!(tiled.for_layer(64, 37, 129).0, Config::TILED64);
+        assert_eq!(tiled.for_layer(1000, 65, 3).0, Config::TILED_32X16);
+        assert_eq!(big, Config::RegisterTile);
     } else {
-        eprintln!("this adapter has too little shared memory for 128×128 tiles");
-        assert_eq!(big, Config::TILED64);
+        // 9 ≤ b ≤ 256: the small-batch path's narrower tiles.
+        assert_eq!(tiled.for_layer(65, 12, 2052).0, Config::TILED_16X64);
+        assert_eq!(tiled.for_layer(64, 37, 129).0, Config::TILED_16X64);
+        if ctx.limits.max_compute_workgroup_storage_size
+            >= Config::Tiled128.workgroup_storage_bytes()
+        {
+            assert_eq!(big, Config::Tiled128);
+        } else {
+            eprintln!("this adapter has too little shared memory for 128×128 tiles");
+            assert_eq!(big, Config::TILED64);
+        }
     }
     // A forced configuration runs only the shapes it can.
     let forced = kernel_set(ctx, Kernels::Forced(Config::GEMV_64X4)).expect("compile");
@@ -291,13 +303,13 @@ fn invalid_overrides_are_refused() {
     let too_wide = Config::Tiled(Tile {
         wg_x: c.limits.max_compute_workgroup_size_x + 1,
         wg_y: 1,
-        rows: 1,
+        rows: 4,
     });
-    // 16 k × (1 row + 4·wg_x columns) × 4 B of shared memory.
+    // 16 k × (4 rows + 4·wg_x columns) × 4 B of shared memory.
     let too_much_shared = Config::Tiled(Tile {
         wg_x: c.limits.max_compute_workgroup_storage_size / 256 + 1,
         wg_y: 1,
-        rows: 1,
+        rows: 4,
     });
     let empty = Config::Gemv(GemvShape { cols: 0, slices: 8 });
     for (config, says) in [

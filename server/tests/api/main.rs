@@ -1,5 +1,6 @@
 //! HTTP tests: the real app on port 0 with a fresh temporary SQLite database.
 
+mod assets;
 mod class_scale;
 mod classes;
 mod edge;

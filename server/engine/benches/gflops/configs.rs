@@ -49,6 +49,13 @@ pub fn run(args: &Args) {
         "# kernel-only GFLOP/s per configuration on {} ({:?}); median of {} timed passes after 1 warm-up",
         ctx.info.name, ctx.info.device_type, args.config_repeats
     );
+    // The FMA probe in the same process, before and after the tables: on a
+    // shared (software) adapter the load drifts, and a kernel is judged by its
+    // share of what the adapter reached at the time, not by an absolute figure.
+    let probe_before = fma_probe(&ctx);
+    if let Some(p) = probe_before {
+        println!("# FMA probe before: {p:.1} GFLOP/s (cells show % of it in parentheses)");
+    }
     println!(
         "# autotune budget {} ms per shape class, {} timed dispatches per candidate",
         autotune::BUDGET_PER_SHAPE.as_millis(),
@@ -87,7 +94,10 @@ pub fn run(args: &Args) {
                     &x,
                     b,
                     spec.flops_per_item(),
-                    args.config_repeats,
+                    Cell {
+                        repeats: args.config_repeats,
+                        probe: probe_before,
+                    },
                 )
             };
             for (i, (_, set, config)) in rows.iter().enumerate() {
@@ -136,7 +146,26 @@ pub fn run(args: &Args) {
         println!("{}", choice_row(&t));
     }
     println!();
+    if let Some(p) = fma_probe(&ctx) {
+        println!("# FMA probe after: {p:.1} GFLOP/s");
+    }
     println!("# total: {:.0} s", started.elapsed().as_secs_f64());
+}
+
+/// The FMA probe's GFLOP/s on this device (`None` if it failed).
+fn fma_probe(ctx: &GpuContext) -> Option<f64> {
+    lab_engine::gpu::fma_probe::measure_fma_peak(ctx)
+        .map_err(|e| println!("# FMA probe failed: {e}"))
+        .ok()
+        .map(|p| p.gflops)
+}
+
+/// How a cell is measured: timed passes, and the FMA probe's GFLOP/s to
+/// give each figure as a share of.
+#[derive(Clone, Copy)]
+struct Cell {
+    repeats: usize,
+    probe: Option<f64>,
 }
 
 /// Median kernel-only GFLOP/s of `b` items through `set`, as table text.
@@ -147,8 +176,9 @@ fn gflops(
     x: &[f32],
     b: usize,
     flops_per_item: f64,
-    repeats: usize,
+    cell: Cell,
 ) -> String {
+    let Cell { repeats, probe } = cell;
     let mut out = vec![0.0; b * model.out_width()];
     let mut pass = || -> Result<f64, String> {
         let t = model
@@ -160,16 +190,22 @@ fn gflops(
         Ok(ns) => ns,
         Err(e) => return format!("error: {e}"),
     };
-    let rate = |ns: f64| flops_per_item * b as f64 / ns;
+    let rate = |ns: f64| {
+        let g = flops_per_item * b as f64 / ns;
+        match probe {
+            Some(p) => format!("{g:.1} ({:.0} %)", g / p * 100.0),
+            None => format!("{g:.1}"),
+        }
+    };
     if warm > SLOW_PASS.as_nanos() as f64 {
-        return format!("~{:.1}", rate(warm));
+        return format!("~{}", rate(warm));
     }
     let mut times: Vec<f64> = (0..repeats.max(1)).filter_map(|_| pass().ok()).collect();
     if times.is_empty() {
         return "error".into();
     }
     times.sort_by(f64::total_cmp);
-    format!("{:.1}", rate(times[times.len() / 2]))
+    rate(times[times.len() / 2])
 }
 
 fn choice_row(t: &Tuned) -> String {

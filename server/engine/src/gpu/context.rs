@@ -63,7 +63,7 @@ impl GpuContext {
             }
         }));
         let timestamp_period_ns = queue.get_timestamp_period() as f64;
-        let pipelines = Pipelines::new(&device);
+        let pipelines = Pipelines::new(&device, crate::devices::is_software(&info));
         Ok(GpuContext {
             info,
             device,

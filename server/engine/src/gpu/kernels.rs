@@ -1,9 +1,9 @@
 //! The WGSL kernels, their launch geometry, and which one runs a layer.
 //!
 //! [`Kernel::Naive`] is one configuration (the lesson's baseline);
-//! [`Kernel::Tiled`] picks per layer among several, by the layer's shape
-//! ([`choose`]) or by what autotune measured on this adapter
-//! ([`crate::gpu::autotune`]). One WGSL source serves several configurations:
+//! [`Kernel::Tiled`] picks per layer among several, by the layer's shape and
+//! whether the adapter is a software one ([`choose`]), or by what autotune
+//! measured on this adapter ([`crate::gpu::autotune`]). One WGSL source serves several configurations:
 //! their shape constants are WGSL `override`s set when the pipeline is made.
 
 use bytemuck::{Pod, Zeroable};
@@ -22,7 +22,8 @@ pub struct LayerParams {
 }
 
 /// Overrides of `tiled.wgsl`: a `wg_x × wg_y` workgroup, each thread `rows`
-/// rows × 4 columns, so the output tile is `(wg_y·rows) × (4·wg_x)`.
+/// rows (4 or 8: read from shared memory as vec4s of four rows) × 4 columns,
+/// so the output tile is `(wg_y·rows) × (4·wg_x)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Tile {
     pub wg_x: u32,
@@ -52,6 +53,14 @@ pub enum Config {
     Tiled128,
     /// Split-K matrix-vector kernel for batches of at most 8 rows.
     Gemv(GemvShape),
+    /// `regtile.wgsl`: 8 × 128 outputs per 16-thread workgroup, an 8×8
+    /// block per thread in registers, vec4 loads straight from global
+    /// memory, no shared memory, no barriers: K and N multiples of 4. What
+    /// the shape rule runs on software adapters, where shared memory buys
+    /// nothing and every per-invocation load is a loop over SIMD lanes.
+    /// Runs without runtime checks, like `Tiled128` (its shader says why
+    /// that is safe); not overridable.
+    RegisterTile,
 }
 
 /// Rows up to which the tiled kernel uses a GEMV configuration.
@@ -75,22 +84,31 @@ impl Config {
         wg_y: 16,
         rows: 4,
     });
-    /// Small batches: half the rows of a 64×64 tile, twice the workgroups.
+    /// Small batches: half the rows of a 64×64 tile, twice the workgroups
+    /// (and half the threads per workgroup: each keeps its 4×4 block).
     pub const TILED_32X64: Config = Config::Tiled(Tile {
         wg_x: 16,
-        wg_y: 16,
-        rows: 2,
+        wg_y: 8,
+        rows: 4,
     });
     pub const TILED_16X64: Config = Config::Tiled(Tile {
         wg_x: 16,
-        wg_y: 16,
-        rows: 1,
+        wg_y: 4,
+        rows: 4,
     });
     /// Small batches on wide layers: 16 rows, W slices twice as wide.
     pub const TILED_16X128: Config = Config::Tiled(Tile {
         wg_x: 32,
+        wg_y: 4,
+        rows: 4,
+    });
+    /// Narrow layers (a classifier's last, N ≤ 16): a 64-wide tile would
+    /// stage and multiply mostly zero columns (on lavapipe 2.3× slower at
+    /// 64 × 1024 → 10).
+    pub const TILED_32X16: Config = Config::Tiled(Tile {
+        wg_x: 4,
         wg_y: 8,
-        rows: 2,
+        rows: 4,
     });
     pub const GEMV: Config = Config::Gemv(GemvShape {
         cols: 32,
@@ -102,15 +120,17 @@ impl Config {
         slices: 4,
     });
 
-    pub const ALL: [Config; 8] = [
+    pub const ALL: [Config; 10] = [
         Config::Naive,
         Config::TILED64,
         Config::TILED_32X64,
         Config::TILED_16X64,
         Config::TILED_16X128,
+        Config::TILED_32X16,
         Config::Tiled128,
         Config::GEMV,
         Config::GEMV_64X4,
+        Config::RegisterTile,
     ];
 
     pub fn name(self) -> String {
@@ -122,6 +142,7 @@ impl Config {
             }
             Config::Tiled128 => "tiled 128×128 vec4".into(),
             Config::Gemv(g) => format!("gemv {} cols, split-K {}", g.cols, g.slices),
+            Config::RegisterTile => "register tile 8×128 (no shared memory)".into(),
         }
     }
 
@@ -133,14 +154,16 @@ impl Config {
         }
     }
 
-    const ALL_TILED: [Config; 7] = [
+    const ALL_TILED: [Config; 9] = [
         Config::TILED64,
         Config::TILED_32X64,
         Config::TILED_16X64,
         Config::TILED_16X128,
+        Config::TILED_32X16,
         Config::Tiled128,
         Config::GEMV,
         Config::GEMV_64X4,
+        Config::RegisterTile,
     ];
 
     pub(crate) fn wgsl(self) -> &'static str {
@@ -149,6 +172,7 @@ impl Config {
             Config::Tiled(_) => include_str!("shaders/tiled.wgsl"),
             Config::Tiled128 => include_str!("shaders/tiled128.wgsl"),
             Config::Gemv(_) => include_str!("shaders/gemv.wgsl"),
+            Config::RegisterTile => include_str!("shaders/regtile.wgsl"),
         }
     }
 
@@ -161,7 +185,7 @@ impl Config {
                 ("ROWS", t.rows as f64),
             ],
             Config::Gemv(g) => vec![("COLS", g.cols as f64), ("SLICES", g.slices as f64)],
-            Config::Naive | Config::Tiled128 => Vec::new(),
+            Config::Naive | Config::Tiled128 | Config::RegisterTile => Vec::new(),
         }
     }
 
@@ -172,6 +196,7 @@ impl Config {
             Config::Tiled(t) => (t.wg_y * t.rows, t.wg_x * 4),
             Config::Tiled128 => (128, 128),
             Config::Gemv(g) => (GEMV_ROWS, g.cols),
+            Config::RegisterTile => (8, 128),
         }
     }
 
@@ -181,13 +206,14 @@ impl Config {
             Config::Naive | Config::Tiled128 => (16, 16),
             Config::Tiled(t) => (t.wg_x, t.wg_y),
             Config::Gemv(g) => (g.cols, g.slices),
+            Config::RegisterTile => (16, 1),
         }
     }
 
     /// Bytes of workgroup (shared) memory the kernel declares.
     pub fn workgroup_storage_bytes(self) -> u32 {
         match self {
-            Config::Naive => 0,
+            Config::Naive | Config::RegisterTile => 0,
             Config::Tiled(t) => TILED_TK * (t.wg_y * t.rows + 4 * t.wg_x) * 4,
             Config::Tiled128 => (528 + 512) * 16,
             Config::Gemv(g) => g.slices * GEMV_ROWS * g.cols * 4,
@@ -198,7 +224,7 @@ impl Config {
     pub fn handles(self, m: u32, k: u32, n: u32) -> bool {
         match self {
             Config::Gemv(_) => m <= GEMV_MAX_ROWS,
-            Config::Tiled128 => k.is_multiple_of(4) && n.is_multiple_of(4),
+            Config::Tiled128 | Config::RegisterTile => k.is_multiple_of(4) && n.is_multiple_of(4),
             Config::Naive | Config::Tiled(_) => true,
         }
     }
@@ -214,9 +240,10 @@ impl Config {
                     "{name}: workgroup sizes and rows must be at least 1"
                 ))
             }
-            Config::Tiled(t) if t.rows > TILED_MAX_ROWS => {
+            Config::Tiled(t) if t.rows > TILED_MAX_ROWS || !t.rows.is_multiple_of(4) => {
                 return Err(format!(
-                    "{name}: {} rows per thread, but tiled.wgsl holds at most {TILED_MAX_ROWS}",
+                    "{name}: {} rows per thread, but tiled.wgsl reads rows in fours and holds \
+                     at most {TILED_MAX_ROWS}: 4 or 8",
                     t.rows
                 ))
             }
@@ -264,12 +291,32 @@ impl Config {
 const SMALL_BATCH_LADDER: [Config; 3] = [Config::TILED64, Config::TILED_32X64, Config::TILED_16X64];
 
 /// The configuration `kernel` runs an `m × k → n` layer with by the shape
-/// rule, given which configurations this adapter could compile.
-pub fn choose(kernel: Kernel, m: u32, k: u32, n: u32, available: &[Config]) -> Config {
+/// rule, given which configurations this adapter could compile and whether
+/// it is a software adapter (lavapipe: the CPU running the shader 8 lanes at
+/// a time). There the register tile runs every layer it can (2.5–4× the
+/// 64×64 tiles at medium b = 64, 8× the GEMV at b = 1; BENCHMARKS.md); the
+/// rest get the GEMV (b ≤ 8), 32×16 tiles when N ≤ 16, else 64×64 tiles: a
+/// 2-core "GPU" needs no more workgroups than cores, and a bigger tile loads
+/// less per FMA.
+pub fn choose(
+    kernel: Kernel,
+    m: u32,
+    k: u32,
+    n: u32,
+    available: &[Config],
+    software: bool,
+) -> Config {
     let has = |c: &Config| available.contains(c);
     match kernel {
         Kernel::Naive => Config::Naive,
+        Kernel::Tiled
+            if software && Config::RegisterTile.handles(m, k, n) && has(&Config::RegisterTile) =>
+        {
+            Config::RegisterTile
+        }
         Kernel::Tiled if m <= GEMV_MAX_ROWS && has(&Config::GEMV) => Config::GEMV,
+        Kernel::Tiled if software && n <= 16 && has(&Config::TILED_32X16) => Config::TILED_32X16,
+        Kernel::Tiled if software => Config::TILED64,
         Kernel::Tiled
             if Config::Tiled128.handles(m, k, n)
                 && has(&Config::Tiled128)
@@ -297,41 +344,96 @@ mod tests {
     #[test]
     fn tiled_picks_by_shape() {
         let all = &Config::ALL;
-        assert_eq!(choose(Kernel::Tiled, 1, 4096, 4096, all), Config::GEMV);
-        assert_eq!(choose(Kernel::Tiled, 8, 784, 1024, all), Config::GEMV);
+        assert_eq!(
+            choose(Kernel::Tiled, 1, 4096, 4096, all, false),
+            Config::GEMV
+        );
+        assert_eq!(
+            choose(Kernel::Tiled, 8, 784, 1024, all, false),
+            Config::GEMV
+        );
         // 9 rows of 1024 columns: 16 workgroups whichever the tile; 16×64
         // wastes the fewest rows.
         assert_eq!(
-            choose(Kernel::Tiled, 9, 784, 1024, all),
+            choose(Kernel::Tiled, 9, 784, 1024, all, false),
             Config::TILED_16X64
         );
         // b = 64 on 4096 columns: 64 workgroups of 64×64, 128 of 32×64.
         assert_eq!(
-            choose(Kernel::Tiled, 64, 4096, 4096, all),
+            choose(Kernel::Tiled, 64, 4096, 4096, all, false),
             Config::TILED_32X64
         );
-        assert_eq!(choose(Kernel::Tiled, 256, 4096, 4096, all), Config::TILED64);
         assert_eq!(
-            choose(Kernel::Tiled, 1024, 4096, 4096, all),
+            choose(Kernel::Tiled, 256, 4096, 4096, all, false),
+            Config::TILED64
+        );
+        assert_eq!(
+            choose(Kernel::Tiled, 1024, 4096, 4096, all, false),
             Config::Tiled128
         );
         // vec4 loads need K and N multiples of 4.
         assert_eq!(
-            choose(Kernel::Tiled, 1024, 4097, 4096, all),
+            choose(Kernel::Tiled, 1024, 4097, 4096, all, false),
             Config::TILED64
         );
-        assert_eq!(choose(Kernel::Tiled, 1024, 1024, 10, all), Config::TILED64);
+        assert_eq!(
+            choose(Kernel::Tiled, 1024, 1024, 10, all, false),
+            Config::TILED64
+        );
         // An adapter without room for the big tile falls back.
         let small = &[Config::TILED64, Config::GEMV];
         assert_eq!(
-            choose(Kernel::Tiled, 1024, 4096, 4096, small),
+            choose(Kernel::Tiled, 1024, 4096, 4096, small, false),
             Config::TILED64
         );
         assert_eq!(
-            choose(Kernel::Tiled, 64, 4096, 4096, small),
+            choose(Kernel::Tiled, 64, 4096, 4096, small, false),
             Config::TILED64
         );
-        assert_eq!(choose(Kernel::Naive, 1, 4096, 4096, all), Config::Naive);
+        assert_eq!(
+            choose(Kernel::Naive, 1, 4096, 4096, all, false),
+            Config::Naive
+        );
+        // A hardware adapter never gets the register tile from the rule.
+        for m in [1, 9, 64, 256, 1024] {
+            assert_ne!(
+                choose(Kernel::Tiled, m, 1024, 1024, all, false),
+                Config::RegisterTile
+            );
+        }
+    }
+
+    #[test]
+    fn software_adapters_get_the_register_tile_where_it_runs() {
+        let all = &Config::ALL;
+        for m in [1, 8, 9, 64, 256, 1024] {
+            assert_eq!(
+                choose(Kernel::Tiled, m, 784, 1024, all, true),
+                Config::RegisterTile,
+                "m = {m}"
+            );
+        }
+        // N not a multiple of 4 (medium's last layer): GEMV, a narrow tile,
+        // or the largest.
+        assert_eq!(choose(Kernel::Tiled, 8, 1024, 10, all, true), Config::GEMV);
+        assert_eq!(
+            choose(Kernel::Tiled, 64, 1024, 10, all, true),
+            Config::TILED_32X16
+        );
+        assert_eq!(
+            choose(Kernel::Tiled, 64, 37, 129, all, true),
+            Config::TILED64
+        );
+        // Without the register tile compiled, the same fallbacks.
+        let small = &[Config::TILED64, Config::GEMV];
+        assert_eq!(
+            choose(Kernel::Tiled, 64, 784, 1024, small, true),
+            Config::TILED64
+        );
+        assert_eq!(
+            choose(Kernel::Naive, 64, 784, 1024, all, true),
+            Config::Naive
+        );
     }
 
     #[test]
@@ -349,8 +451,13 @@ mod tests {
             .validate(&limits)
             .unwrap_err()
             .contains("at most 8"));
+        // Rows are read from shared memory four at a time.
+        assert!(tile(16, 16, 2)
+            .validate(&limits)
+            .unwrap_err()
+            .contains("4 or 8"));
         assert!(tile(0, 16, 4).validate(&limits).is_err());
-        assert!(tile(32, 32, 1)
+        assert!(tile(32, 32, 4)
             .validate(&limits)
             .unwrap_err()
             .contains("threads"));

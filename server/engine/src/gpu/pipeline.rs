@@ -16,6 +16,8 @@ pub struct Pipelines {
     pipeline_layout: wgpu::PipelineLayout,
     compiled: HashMap<Kernel, Arc<KernelSet>>,
     forced: HashMap<Config, Arc<KernelSet>>,
+    /// The adapter emulates a GPU on the CPU: the shape rule picks for that.
+    software: bool,
 }
 
 /// The compiled configurations of one kernel choice.
@@ -27,6 +29,8 @@ pub struct KernelSet {
     forced: Option<Config>,
     /// Autotune's measured choices on this device (empty until it runs).
     pub autotune: Table,
+    /// Compiled for a software adapter (see [`kernels::choose`]).
+    pub software: bool,
 }
 
 impl KernelSet {
@@ -37,7 +41,7 @@ impl KernelSet {
 
     /// The configuration the shape rule gives an `m × k → n` layer.
     pub fn rule(&self, m: u32, k: u32, n: u32) -> Config {
-        kernels::choose(self.kernel, m, k, n, &self.configs())
+        kernels::choose(self.kernel, m, k, n, &self.configs(), self.software)
     }
 
     /// The compiled pipeline of `config`, if this adapter has it.
@@ -77,7 +81,8 @@ fn storage(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
 }
 
 impl Pipelines {
-    pub fn new(device: &wgpu::Device) -> Pipelines {
+    /// `software`: the device is a software adapter (`devices::is_software`).
+    pub fn new(device: &wgpu::Device, software: bool) -> Pipelines {
         // Both kernels use the same bindings, so bind groups work with either.
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("dense-layer"),
@@ -108,6 +113,7 @@ impl Pipelines {
             pipeline_layout,
             compiled: HashMap::new(),
             forced: HashMap::new(),
+            software,
         }
     }
 
@@ -152,6 +158,7 @@ impl Pipelines {
             pipelines,
             forced: None,
             autotune: Table::default(),
+            software: self.software,
         });
         self.compiled.insert(kernel, set.clone());
         Ok((set, Some(start.elapsed().as_secs_f64() * 1e3)))
@@ -180,6 +187,7 @@ impl Pipelines {
             pipelines,
             forced: Some(config),
             autotune: Table::default(),
+            software: self.software,
         });
         self.forced.insert(config, set.clone());
         Ok(set)
@@ -214,6 +222,18 @@ impl Pipelines {
             // would only cost time (see the shader's header). It has no
             // override constants, so no pipeline value can change this.
             Config::Tiled128 => unsafe {
+                device.create_shader_module_trusted(desc, wgpu::ShaderRuntimeChecks::unchecked())
+            },
+            // SAFETY: regtile.wgsl clamps every global read to the last row
+            // of x (m ≥ 1) and the last column quad of W (n/4 ≥ 1; it returns
+            // early otherwise), reads bias at a clamped quad, stores only
+            // rows < m and quads < n/4, walks K in k/4 steps, and indexes its
+            // private arrays with constants after its constant-bound loops;
+            // `handles` (checked before any layer runs it) guarantees
+            // K, N ≡ 0 mod 4, and the bindings hold m×k, k×n, n and m×n
+            // floats as for tiled128. No override constants. The checks cost
+            // it 10 % on lavapipe, the adapter it exists for.
+            Config::RegisterTile => unsafe {
                 device.create_shader_module_trusted(desc, wgpu::ShaderRuntimeChecks::unchecked())
             },
             _ => device.create_shader_module(desc),
