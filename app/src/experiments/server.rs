@@ -114,7 +114,7 @@ pub async fn start_experiment(
         .map_err(back_to_lab)?;
     let learner = crate::learner::current_or_new_learner(&state.pool)
         .await
-        .map_err(|e| refuse(LabError::internal(format!("learner for a lab run: {e}"))))?;
+        .map_err(|e| back_to_lab(e.into_lab_error("learner for a lab run")))?;
     let demo = match form.action.as_str() {
         "n-sweep" => "n-sweep",
         "batch-sweep" => "batch-sweep",

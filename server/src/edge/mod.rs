@@ -15,6 +15,7 @@ mod log_span;
 mod panic;
 pub mod serve;
 mod server_fn_status;
+pub mod signed_errors;
 
 use axum::http::header::{COOKIE, REFERER, SET_COOKIE};
 use axum::http::StatusCode;
