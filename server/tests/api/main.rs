@@ -16,3 +16,4 @@ mod quiz;
 mod review;
 mod route_list;
 mod variants;
+mod writes;
