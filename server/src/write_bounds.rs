@@ -39,6 +39,10 @@ pub struct WriteBounds {
     #[arg(skip = ClientRates::default().new_classes)]
     pub new_classes: Rate,
 
+    /// Demo predictions stored per client (not a flag: tests raise it).
+    #[arg(skip = ClientRates::default().predictions)]
+    pub predictions: Rate,
+
     /// Row quotas of the tables anonymous requests grow (not flags: tests
     /// shrink them).
     #[arg(skip)]
@@ -60,6 +64,7 @@ impl Default for WriteBounds {
             join_burst: DEFAULT_JOIN_BURST,
             class_retention_days: DEFAULT_CLASS_RETENTION_DAYS,
             new_classes: ClientRates::default().new_classes,
+            predictions: ClientRates::default().predictions,
             quotas: Quotas::default(),
         }
     }
@@ -71,6 +76,7 @@ impl WriteBounds {
             new_learners: Rate::new(self.new_learner_burst, self.new_learners_per_minute),
             joins: Rate::new(self.join_burst, self.joins_per_minute),
             new_classes: self.new_classes,
+            predictions: self.predictions,
         }
     }
 }

@@ -43,7 +43,9 @@ pub async fn record(
     guess: &Guess,
     measured: &Measured,
 ) -> Result<Recorded, LabError> {
-    let pool = crate::state::pool()?;
+    let state = crate::state::server_state()?;
+    let pool = state.pool;
+    take_prediction(&state.limits)?;
     let learner = crate::learner::current_or_new_learner(&pool)
         .await
         .map_err(|e| e.into_lab_error("learner for a prediction"))?;
@@ -52,6 +54,32 @@ pub async fn record(
         .await
         .map_err(|e| LabError::internal(format!("storing a prediction: {e}")))?;
     Ok(Recorded { id, learner })
+}
+
+/// Whether this client may store a prediction now, taking nothing (before a
+/// demo runs).
+#[cfg(feature = "ssr")]
+pub fn may_predict(limits: &crate::request::client_limits::ClientLimits) -> Result<(), LabError> {
+    limits
+        .predictions
+        .check(crate::request::client::client_key())
+        .map_err(too_many_predictions)
+}
+
+#[cfg(feature = "ssr")]
+fn take_prediction(limits: &crate::request::client_limits::ClientLimits) -> Result<(), LabError> {
+    limits
+        .predictions
+        .take(crate::request::client::client_key())
+        .map_err(too_many_predictions)
+}
+
+#[cfg(feature = "ssr")]
+fn too_many_predictions(retry_after_s: u64) -> LabError {
+    LabError::TooFast {
+        what: "predictions".into(),
+        retry_after_s,
+    }
 }
 
 /// Scores `learner`'s pending prediction for saved run `run_id` once the run

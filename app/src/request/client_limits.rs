@@ -1,5 +1,6 @@
 //! Per-client budgets of the writes anyone may make without an account
-//! (server only): creating a learner, joining a class, creating a class.
+//! (server only): creating a learner, joining a class, creating a class,
+//! storing a demo's prediction.
 //!
 //! Each is a token bucket per [`ClientKey`] (an address, an IPv6 /64), so
 //! dropping the cookie gains nothing, and each is sized so that a whole class
@@ -24,6 +25,11 @@ pub struct ClientRates {
     /// New classes per client: a few teachers behind one NAT at the start of
     /// term, then one a minute (the server keeps at most 10,000 classes).
     pub new_classes: Rate,
+    /// Predictions stored per client (a lesson demo's guess and result): a
+    /// class of 30 trying two demos at once, then one every 2 s. The
+    /// visibility demo runs nothing on a device, so without this a client
+    /// could store rows as fast as the server answers.
+    pub predictions: Rate,
 }
 
 impl Default for ClientRates {
@@ -32,6 +38,7 @@ impl Default for ClientRates {
             new_learners: Rate::new(60, 20),
             joins: Rate::new(40, 10),
             new_classes: Rate::new(10, 1),
+            predictions: Rate::new(60, 30),
         }
     }
 }
@@ -42,6 +49,7 @@ pub struct ClientLimits {
     pub new_learners: RateLimit<ClientKey>,
     pub joins: RateLimit<ClientKey>,
     pub new_classes: RateLimit<ClientKey>,
+    pub predictions: RateLimit<ClientKey>,
 }
 
 impl ClientLimits {
@@ -50,6 +58,7 @@ impl ClientLimits {
             new_learners: RateLimit::new(rates.new_learners),
             joins: RateLimit::new(rates.joins),
             new_classes: RateLimit::new(rates.new_classes),
+            predictions: RateLimit::new(rates.predictions),
         }
     }
 }

@@ -576,3 +576,25 @@ async fn idle_classes_expire_and_the_operator_can_prune_list_and_delete() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+#[tokio::test]
+async fn predictions_beyond_the_per_client_limit_get_429() {
+    let app = spawn_with_bounds(|b| {
+        b.predictions = app::request::rate_limit::Rate::new(3, 1);
+    })
+    .await;
+    let learner = new_browser();
+    let predict = || {
+        post_form(
+            &app,
+            &learner,
+            "/api/demos/devices/predict",
+            &[("vis_mode", "unset"), ("prediction", "1")],
+        )
+    };
+    for _ in 0..3 {
+        assert_eq!(predict().await.status(), 200);
+    }
+    assert_too_fast(&predict().await, "a fourth prediction");
+    assert_eq!(count_rows(&app, "predictions").await, 3);
+}

@@ -50,9 +50,11 @@ async fn owner(state: &crate::state::ServerState) -> Result<crate::lab::Owner, L
 }
 
 /// Refuses, before a demo runs, a request whose result could not be stored
-/// because its client may not create another learner now.
+/// because its client may not store another prediction or create another
+/// learner now.
 #[cfg(feature = "ssr")]
 async fn may_store(state: &crate::state::ServerState) -> Result<(), LabError> {
+    crate::predictions::server::may_predict(&state.limits)?;
     crate::learner::may_create_learner(&state.pool)
         .await
         .map_err(|e| e.into_lab_error("learner for a demo"))
@@ -266,8 +268,9 @@ pub async fn predict_devices(
         )));
     }
     let guess = predicted(DEMO, &prediction, &dont_know).map_err(fail)?;
-    let lab = crate::state::lab().map_err(|e| refuse(e.into()))?;
-    let devices = lab.devices(spec.clone()).await.map_err(fail)?;
+    let state = crate::state::server_state().map_err(|e| refuse(e.into()))?;
+    may_store(&state).await.map_err(fail)?;
+    let devices = state.lab.devices(spec.clone()).await.map_err(fail)?;
     let seen = devices
         .adapters
         .iter()
@@ -280,8 +283,7 @@ pub async fn predict_devices(
     let recorded = crate::predictions::server::record(DEMO, &run_ref, &guess, &measured)
         .await
         .map_err(fail)?;
-    let pool = crate::state::pool().map_err(|e| refuse(e.into()))?;
-    crate::classes::record_demo(&pool, Some(recorded.learner), "visibility").await;
+    crate::classes::record_demo(&state.pool, Some(recorded.learner), "visibility").await;
     let predicted = recorded.id;
     let query = match &spec {
         Some(s) => format!(
