@@ -43,6 +43,10 @@ pub struct WriteBounds {
     #[arg(skip = ClientRates::default().predictions)]
     pub predictions: Rate,
 
+    /// Runs and sweeps saved per client (not a flag: tests raise it).
+    #[arg(skip = ClientRates::default().runs)]
+    pub runs: Rate,
+
     /// Row quotas of the tables anonymous requests grow (not flags: tests
     /// shrink them).
     #[arg(skip)]
@@ -65,6 +69,7 @@ impl Default for WriteBounds {
             class_retention_days: DEFAULT_CLASS_RETENTION_DAYS,
             new_classes: ClientRates::default().new_classes,
             predictions: ClientRates::default().predictions,
+            runs: ClientRates::default().runs,
             quotas: Quotas::default(),
         }
     }
@@ -77,6 +82,7 @@ impl WriteBounds {
             joins: Rate::new(self.join_burst, self.joins_per_minute),
             new_classes: self.new_classes,
             predictions: self.predictions,
+            runs: self.runs,
         }
     }
 }
@@ -107,7 +113,7 @@ impl Default for Quotas {
             attempts: 1_000_000,
             predictions: 200_000,
             puzzle_submissions: 10_000,
-            runs: 100_000,
+            runs: 50_000,
             demo_runs: 200_000,
             learner_devices: 100_000,
             transfer_codes: 10_000,

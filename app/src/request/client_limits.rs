@@ -1,6 +1,6 @@
 //! Per-client budgets of the writes anyone may make without an account
 //! (server only): creating a learner, joining a class, creating a class,
-//! storing a demo's prediction.
+//! storing a demo's prediction, saving a run.
 //!
 //! Each is a token bucket per [`ClientKey`] (an address, an IPv6 /64), so
 //! dropping the cookie gains nothing, and each is sized so that a whole class
@@ -30,6 +30,10 @@ pub struct ClientRates {
     /// visibility demo runs nothing on a device, so without this a client
     /// could store rows as fast as the server answers.
     pub predictions: Rate,
+    /// Runs and sweeps saved per client (each is a row of up to about 20 KB):
+    /// a class of 30 pressing Run twice at once, then one every 2 s. The
+    /// lab's queue bounds how many run at once, not how many a client saves.
+    pub runs: Rate,
 }
 
 impl Default for ClientRates {
@@ -39,6 +43,7 @@ impl Default for ClientRates {
             joins: Rate::new(40, 10),
             new_classes: Rate::new(10, 1),
             predictions: Rate::new(60, 30),
+            runs: Rate::new(60, 30),
         }
     }
 }
@@ -50,6 +55,7 @@ pub struct ClientLimits {
     pub joins: RateLimit<ClientKey>,
     pub new_classes: RateLimit<ClientKey>,
     pub predictions: RateLimit<ClientKey>,
+    pub runs: RateLimit<ClientKey>,
 }
 
 impl ClientLimits {
@@ -59,6 +65,7 @@ impl ClientLimits {
             joins: RateLimit::new(rates.joins),
             new_classes: RateLimit::new(rates.new_classes),
             predictions: RateLimit::new(rates.predictions),
+            runs: RateLimit::new(rates.runs),
         }
     }
 }

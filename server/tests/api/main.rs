@@ -4,6 +4,7 @@ mod class_scale;
 mod classes;
 mod edge;
 mod experiments;
+mod growth;
 mod health;
 mod helpers;
 mod hostile;

@@ -598,3 +598,50 @@ async fn predictions_beyond_the_per_client_limit_get_429() {
     assert_too_fast(&predict().await, "a fourth prediction");
     assert_eq!(count_rows(&app, "predictions").await, 3);
 }
+
+#[tokio::test]
+async fn saved_runs_beyond_the_per_client_limit_get_429() {
+    let app = spawn_with_bounds(|b| {
+        b.runs = app::request::rate_limit::Rate::new(2, 1);
+    })
+    .await;
+    let run = serde_json::json!({
+        "model": "tiny", "n": 64, "batch": 8, "device": "cpu", "warmup": 1, "repeats": 1
+    });
+    for _ in 0..2 {
+        let resp = app
+            .client
+            .post(app.url("/api/experiments"))
+            .json(&run)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+    }
+    let third = app
+        .client
+        .post(app.url("/api/experiments"))
+        .json(&run)
+        .send()
+        .await
+        .unwrap();
+    assert_too_fast(&third, "a third run from the JSON API");
+    let from_the_panel = post_form(
+        &app,
+        &new_browser(),
+        "/api/lab/start",
+        &[
+            ("action", "cpu"),
+            ("model", "tiny"),
+            ("n", "64"),
+            ("b", "8"),
+            ("device", "cpu"),
+            ("threads", "0"),
+            ("repeats", "1"),
+        ],
+    )
+    .await;
+    assert_too_fast(&from_the_panel, "a run from the panel");
+    assert_eq!(count_rows(&app, "runs").await, 2);
+    assert_eq!(count_rows(&app, "learners").await, 0, "no learner for it");
+}

@@ -159,6 +159,7 @@ pub async fn measure_throughput(
     let state = crate::state::server_state().map_err(|e| refuse(e.into()))?;
     let owner = owner(&state).await?;
     may_store(&state).await.map_err(fail)?;
+    crate::experiments::server::take_run(&state.limits, owner.client()).map_err(fail)?;
     let (run_id, report) = state.lab.run(params, owner).await.map_err(fail)?;
     // Prices go back as numbers only (they were typed by the learner).
     let price = |v: &Option<String>| {
