@@ -62,15 +62,60 @@ pub(crate) async fn enforce_one(
     .await
 }
 
+/// Review cards (a `WITHOUT ROWID` table, so no rowid to cut at): counted,
+/// and past the quota the cards of the oldest learners go (they are the
+/// next learners the learners' quota would evict anyway). Their answers
+/// stay; only when those questions come back for review is forgotten.
+pub(crate) async fn enforce_cards(pool: &SqlitePool, quota: i64) -> Result<u64, sqlx::Error> {
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM review_cards")
+        .fetch_one(pool)
+        .await?;
+    if count <= quota.max(1) {
+        return Ok(0);
+    }
+    let cut: Option<i64> = sqlx::query_scalar(
+        "SELECT learner_id FROM review_cards ORDER BY learner_id LIMIT 1 OFFSET ?",
+    )
+    .bind(count - quota.max(1))
+    .fetch_optional(pool)
+    .await?;
+    let Some(cut) = cut else {
+        return Ok(0);
+    };
+    delete_until_done(
+        pool,
+        "DELETE FROM review_cards WHERE (learner_id, question_id) IN \
+         (SELECT learner_id, question_id FROM review_cards WHERE learner_id < ? \
+          ORDER BY learner_id LIMIT ?)",
+        &[Arg::Int(cut)],
+        crate::batch::BATCH,
+    )
+    .await
+}
+
+/// Checks of the rowid quotas per count of the review cards (a scan).
+const COUNT_EVERY: u64 = 60;
+
 /// Enforces the quotas every `quotas.every`, for as long as the server runs.
 pub(crate) fn spawn(pool: SqlitePool, quotas: Quotas) {
     tokio::spawn(async move {
         let mut every =
             tokio::time::interval(quotas.every.max(std::time::Duration::from_millis(100)));
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
+        for pass in 0u64.. {
             every.tick().await;
-            match enforce(&pool, &quotas).await {
+            let mut result = enforce(&pool, &quotas).await;
+            if pass % COUNT_EVERY == 0 {
+                result = match (result, enforce_cards(&pool, quotas.review_cards).await) {
+                    (Ok(mut evicted), Ok(n)) if n > 0 => {
+                        evicted.push(("review_cards", n));
+                        Ok(evicted)
+                    }
+                    (r, Ok(_)) => r,
+                    (_, Err(e)) => Err(e),
+                };
+            }
+            match result {
                 Ok(evicted) if !evicted.is_empty() => {
                     tracing::warn!(?evicted, "row quotas: the oldest rows were deleted")
                 }
@@ -129,5 +174,34 @@ mod tests {
             .unwrap();
         assert_eq!(oldest, 1_501, "the oldest went first");
         assert!(enforce(&pool, &quotas).await.unwrap().is_empty(), "done");
+    }
+
+    #[tokio::test]
+    async fn review_cards_past_their_quota_lose_the_oldest_learners_cards() {
+        let (pool, _dir) = pool().await;
+        sqlx::query(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300)
+             INSERT INTO learners (token_hash) SELECT CAST(i AS BLOB) FROM n",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        // Ten cards per learner: 3,000.
+        sqlx::query(
+            "WITH RECURSIVE q(j) AS (SELECT 1 UNION ALL SELECT j + 1 FROM q WHERE j < 10)
+             INSERT INTO review_cards (learner_id, question_id, due, card, session_rating)
+             SELECT id, 'q' || j, '2030-01-01', '{}', 3 FROM learners, q",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        assert_eq!(enforce_cards(&pool, 2_000).await.unwrap(), 1_000);
+        assert_eq!(count(&pool, "review_cards").await, 2_000);
+        let oldest: i64 = sqlx::query_scalar("SELECT min(learner_id) FROM review_cards")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(oldest, 101, "the oldest learners' cards went");
+        assert_eq!(enforce_cards(&pool, 2_000).await.unwrap(), 0);
     }
 }

@@ -89,8 +89,8 @@ impl WriteBounds {
 
 /// The most rows each table anonymous requests can grow keeps: past it the
 /// oldest go first (by rowid, which SQLite hands out in increasing order).
-/// With the widest rows the schema allows, the defaults bound these tables
-/// to about 1.1 GB together (see `README.md`).
+/// With the widest rows the app writes, the defaults bound these tables to
+/// about 1.2 GB together (see `README.md`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Quotas {
     pub learners: i64,
@@ -102,6 +102,9 @@ pub struct Quotas {
     pub learner_devices: i64,
     pub transfer_codes: i64,
     pub class_members: i64,
+    /// `review_cards` has no rowid: it is counted, every `COUNT_EVERY`-th
+    /// check, and past its quota the oldest learners' cards go.
+    pub review_cards: i64,
     /// How often the quotas are checked (each check is a `max(rowid)` per table).
     pub every: Duration,
 }
@@ -110,14 +113,15 @@ impl Default for Quotas {
     fn default() -> Self {
         Quotas {
             learners: 200_000,
-            attempts: 1_000_000,
+            attempts: 500_000,
             predictions: 200_000,
             puzzle_submissions: 10_000,
-            runs: 50_000,
+            runs: 20_000,
             demo_runs: 200_000,
             learner_devices: 100_000,
             transfer_codes: 10_000,
             class_members: 200_000,
+            review_cards: 500_000,
             every: Duration::from_secs(10),
         }
     }

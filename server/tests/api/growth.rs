@@ -5,6 +5,8 @@
 //! GROWTH_SECONDS=60 cargo test --workspace --test api growth -- --ignored --nocapture
 //! ```
 //!
+//! (`GROWTH_ONLY=<part of a pattern's name>` runs one pattern.)
+//!
 //! Each pattern floods a fresh server from one address (16 requests in
 //! flight) for `GROWTH_SECONDS` and reports the bytes the database holds
 //! afterwards minus before: SQLite pages in use (`page_count -
@@ -89,11 +91,19 @@ where
     all
 }
 
+/// Whether to run the pattern called `name` (`GROWTH_ONLY`: a part of its name).
+fn wanted(name: &str) -> bool {
+    std::env::var("GROWTH_ONLY").map_or(true, |only| name.contains(&only))
+}
+
 async fn report<F, Fut>(name: &str, app: &TestApp, request: F)
 where
     F: Fn(usize, usize) -> Fut + Sync,
     Fut: Future<Output = u16>,
 {
+    if !wanted(name) {
+        return;
+    }
     let before = used_bytes(app).await;
     let statuses = flood(request).await;
     // One quota pass (every 10 s) after the flood.
@@ -130,6 +140,33 @@ async fn database_growth_per_minute_of_anonymous_floods() {
             ]);
         async move { status(req.send().await) }
     })
+    .await;
+
+    // Learners that keep their cookie, each kernel for the next puzzle (3
+    // compile errors are kept per learner and puzzle), a new browser when refused.
+    let app = spawn_default().await;
+    let browsers: Vec<std::sync::Mutex<Client>> = (0..IN_FLIGHT)
+        .map(|_| std::sync::Mutex::new(crate::quiz::new_browser()))
+        .collect();
+    report(
+        "non-compiling 16 KiB kernels, learners keep cookies",
+        &app,
+        |w, i| {
+            let browser = browsers[w].lock().unwrap().clone();
+            let req = browser
+                .post(app.url("/api/puzzles/submit"))
+                .header(ACCEPT, "application/json")
+                .form(&[("puzzle_id", puzzles[i % 6]), ("source", kernel.as_str())]);
+            let browsers = &browsers;
+            async move {
+                let s = status(req.send().await);
+                if s == 429 {
+                    *browsers[w].lock().unwrap() = crate::quiz::new_browser();
+                }
+                s
+            }
+        },
+    )
     .await;
 
     let app = spawn_default().await;
