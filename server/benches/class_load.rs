@@ -34,6 +34,8 @@ fn start_server(db: &Path, port: u16) -> Child {
         // A class behind one address: the limiters are not what is measured here.
         .env("LAB_ANSWERS_PER_MINUTE", "1000")
         .env("LAB_NEW_LEARNER_BURST", "1000")
+        // 200 learners' connections from one address: nor is the per-client cap.
+        .env("LAB_MAX_CONNECTIONS_PER_CLIENT", "1000")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

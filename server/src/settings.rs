@@ -7,6 +7,9 @@ use std::time::Duration;
 
 use clap::Args;
 
+use crate::edge::public_origin::PublicOrigin;
+use crate::edge::trusted_proxies::TrustedProxies;
+
 /// How many experiments may wait behind the running ones by default.
 pub const DEFAULT_QUEUE_CAPACITY: usize = 8;
 
@@ -153,9 +156,33 @@ pub struct EdgeSettings {
     #[arg(long, env = "LAB_MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
     pub max_body_bytes: usize,
 
-    /// Connections served at once; further ones wait in the listen backlog.
+    /// Connections served at once. In the last eighth below it, requests on
+    /// new connections are answered 503 with `Retry-After` (`/healthz`
+    /// excepted); past it, new connections get a minimal 503 and are closed.
     #[arg(long, env = "LAB_MAX_CONNECTIONS", default_value_t = DEFAULT_MAX_CONNECTIONS)]
     pub max_connections: usize,
+
+    /// Connections one client (an address, or an IPv6 /64) may hold at once;
+    /// more are closed at once. Trusted proxies are exempt.
+    #[arg(long, env = "LAB_MAX_CONNECTIONS_PER_CLIENT", default_value_t = DEFAULT_MAX_CONNECTIONS_PER_CLIENT)]
+    pub max_connections_per_client: usize,
+
+    /// Seconds a request's whole body may take to arrive once its headers
+    /// are read; a slower one is answered 408 and its connection closed.
+    #[arg(long, env = "LAB_BODY_TIMEOUT_S", default_value_t = DEFAULT_BODY_TIMEOUT_S)]
+    pub body_timeout_s: u64,
+
+    /// Proxies whose `Forwarded` / `X-Forwarded-For` name the client: a
+    /// comma-separated list of addresses and networks (`10.0.0.1,fd00::/8`).
+    /// Empty: every client is its socket's peer, and those headers are ignored.
+    #[arg(long, env = "LAB_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: TrustedProxies,
+
+    /// The origin clients use when it is not an address of this server
+    /// (`https://lab.school.example` behind a proxy): its host is allowed in
+    /// `Host`, and it counts as this site's origin.
+    #[arg(long, env = "LAB_PUBLIC_ORIGIN")]
+    pub public_origin: Option<PublicOrigin>,
 
     /// Set when clients reach the site over https (e.g. behind a TLS proxy):
     /// the learner cookie gets `Secure` and the `__Host-` prefix, and only
@@ -171,7 +198,13 @@ pub const DEFAULT_HEADER_READ_TIMEOUT_S: u64 = 10;
 /// form encoding can make up to three times longer. 64 KiB leaves room for the
 /// app's own checks to answer an over-long kernel with a message naming it.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
-pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
+/// A class of 30 behind one NAT opening ~6 connections each (a browser's
+/// per-host limit) is 180, at most a third of this.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+/// That class, 30 × 6 = 180, plus a little room.
+pub const DEFAULT_MAX_CONNECTIONS_PER_CLIENT: usize = 192;
+/// A 64 KiB body in 10 s needs 6.4 KB/s, far below any classroom network.
+pub const DEFAULT_BODY_TIMEOUT_S: u64 = 10;
 
 impl Default for EdgeSettings {
     fn default() -> Self {
@@ -180,6 +213,10 @@ impl Default for EdgeSettings {
             header_read_timeout_s: DEFAULT_HEADER_READ_TIMEOUT_S,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_connections_per_client: DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
+            body_timeout_s: DEFAULT_BODY_TIMEOUT_S,
+            trusted_proxies: TrustedProxies::default(),
+            public_origin: None,
             https: false,
         }
     }
@@ -192,6 +229,10 @@ impl EdgeSettings {
 
     pub fn header_read_timeout(&self) -> Duration {
         Duration::from_secs(self.header_read_timeout_s.max(1))
+    }
+
+    pub fn body_timeout(&self) -> Duration {
+        Duration::from_secs(self.body_timeout_s.max(1))
     }
 }
 

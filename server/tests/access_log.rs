@@ -1,4 +1,5 @@
-//! The access log never shows a teacher's secret link.
+//! The access log never shows a teacher's secret link, nor headers beyond its
+//! allowlist.
 //!
 //! A binary of its own: it captures the log with a thread-local subscriber,
 //! and tracing caches whether a span's callsite is wanted when the callsite is
@@ -47,6 +48,9 @@ async fn the_access_log_never_shows_a_teacher_link() {
     let request = Request::get(format!("/teach/{secret}?created=1"))
         .header("host", "localhost")
         .header("referer", format!("http://localhost/teach/{secret}"))
+        .header("cookie", "lab_learner=cookie-secret")
+        .header("x-padding", "padding-secret ".repeat(1000))
+        .header("user-agent", "test-agent/1.0")
         .body(Body::empty())
         .unwrap();
     let response = tokio::time::timeout(std::time::Duration::from_secs(10), app.oneshot(request))
@@ -57,4 +61,16 @@ async fn the_access_log_never_shows_a_teacher_link() {
     let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
     assert!(text.contains("/teach/…"), "the request is logged: {text}");
     assert!(!text.contains(&secret), "{text}");
+    // Only allowlisted fields: no header as a whole, not even a redacted one.
+    assert!(
+        text.contains("test-agent/1.0"),
+        "the user agent is logged: {text}"
+    );
+    assert!(!text.contains("padding-secret"), "{text}");
+    assert!(!text.contains("cookie"), "{text}");
+    assert!(
+        text.len() < 4096,
+        "a short line per request: {} bytes",
+        text.len()
+    );
 }

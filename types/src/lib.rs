@@ -25,8 +25,8 @@ pub use params::{
     TimingParams, LOOP_STYLES_NEED_A_GPU,
 };
 pub use puzzle::{
-    CompileError, Dispatch, KernelTiming, Mismatch, PuzzleOutcome, PuzzleReference, PuzzleSize,
-    PuzzleTask, RateUnit, SizeCheck,
+    loop_budget, CompileError, Dispatch, KernelTiming, Mismatch, PuzzleOutcome, PuzzleReference,
+    PuzzleSize, PuzzleTask, RateUnit, SizeCheck, MAX_LOOP_ITERATIONS, MIN_LOOP_BUDGET,
 };
 pub use report::{
     Agreement, ColdStart, DeviceKind, DeviceResult, ExperimentResult, Phases, RunReport,

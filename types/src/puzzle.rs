@@ -120,6 +120,27 @@ pub struct PuzzleTask {
     pub source: String,
 }
 
+/// Loop iterations one invocation may run at most, over all its loops together.
+pub const MAX_LOOP_ITERATIONS: u32 = 1 << 15;
+/// The smallest loop budget a puzzle gets.
+pub const MIN_LOOP_BUDGET: u32 = 4096;
+
+/// Loop iterations one invocation of a puzzle with these sizes may run, in
+/// all its loops together: four times its largest dimension (a loop over `k`,
+/// or over tiles and then within each, fits), at least [`MIN_LOOP_BUDGET`]
+/// and at most [`MAX_LOOP_ITERATIONS`]. The engine writes it into the kernel;
+/// the page tells the learner.
+pub fn loop_budget(sizes: &[PuzzleSize]) -> u32 {
+    let largest = sizes
+        .iter()
+        .map(|s| s.m.max(s.k).max(s.n))
+        .max()
+        .unwrap_or(0);
+    largest
+        .saturating_mul(4)
+        .clamp(MIN_LOOP_BUDGET, MAX_LOOP_ITERATIONS)
+}
+
 /// Where the WGSL front end or validator stopped.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CompileError {

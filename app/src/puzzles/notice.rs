@@ -23,10 +23,19 @@ pub fn page_path(id: &str) -> String {
 #[cfg(feature = "ssr")]
 pub fn to_query(e: &LabError) -> String {
     let code = match e {
-        LabError::LimitExceeded { field, .. } => match field.as_str() {
+        LabError::LimitExceeded { field, message } => match field.as_str() {
             "source" => "too-long",
+            "workgroup_size" if message.contains("one-dimensional") => "one-dimensional",
+            "workgroup_size" if message.contains("z must be 1") => "two-dimensional",
             "workgroup_size" => "workgroup",
             "dispatch" => "dispatch",
+            "array_size" => "array-size",
+            "nesting" => "nesting",
+            "size" | "calls" | "functions" | "expressions" => "size",
+            "work" => "work",
+            "memory" => "memory",
+            "deadline" => "deadline",
+            "sandbox" => "sandbox",
             _ => "limit",
         },
         LabError::InvalidParam { field, .. } if field == "source" => "empty",
@@ -52,6 +61,15 @@ pub fn message(code: &str) -> Option<&'static str> {
         "too-long" => "The kernel is longer than this server accepts (16 KiB); shorten it.",
         "workgroup" => "The workgroup is too large: at most 256 invocations (x × y × z) are allowed.",
         "dispatch" => "The workgroup is too small for the largest size: it would need more than 65 535 workgroups along one dimension. Use a larger @workgroup_size.",
+        "one-dimensional" => "This puzzle is one-dimensional: it launches workgroups along x only, so write @workgroup_size(x) with y and z left at 1.",
+        "two-dimensional" => "This puzzle launches a two-dimensional grid: the workgroup's z must be 1.",
+        "array-size" => "An array in the kernel is too large (at most 16 384 values per array type), or its size is not a plain number or named integer constant.",
+        "nesting" => "The kernel nests brackets too deeply (at most 64 levels).",
+        "size" => "With its function calls written out, the kernel is too large: call helpers fewer times, or loop instead.",
+        "work" => "At the largest size this kernel could do more work than one launch may: make the loop bodies smaller or the loops fewer.",
+        "memory" => "The kernel uses too much memory: at most 8 KiB of private and function variables per invocation and 16 KiB of workgroup memory.",
+        "deadline" => "The kernel took longer than this server allows, so its sandbox process was stopped and replaced: make it do less work.",
+        "sandbox" => "The kernel ended its sandbox process (too much memory, or a driver crash); a fresh one was started.",
         "limit" => "The kernel asks for more than this server allows.",
         "empty" => "The kernel is empty: write one in the editor.",
         "name" => "A name has at most 40 characters.",
@@ -84,5 +102,64 @@ mod tests {
     fn only_known_codes_have_a_message() {
         assert!(message("dispatch").unwrap().contains("workgroup"));
         assert_eq!(message("<script>"), None);
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn every_refusal_of_a_kernel_has_its_own_message() {
+        let fields = [
+            "source",
+            "workgroup_size",
+            "dispatch",
+            "array_size",
+            "nesting",
+            "size",
+            "calls",
+            "functions",
+            "expressions",
+            "work",
+            "memory",
+            "deadline",
+            "sandbox",
+        ];
+        let mut seen = std::collections::HashSet::new();
+        for field in fields {
+            let e = LabError::LimitExceeded {
+                field: field.into(),
+                message: String::new(),
+            };
+            let query = to_query(&e);
+            let code = query.strip_prefix("error=").unwrap();
+            assert!(message(code).is_some(), "{field} → {code}");
+            assert_ne!(code, "limit", "{field} has only the generic message");
+            seen.insert(code.to_string());
+        }
+        assert!(seen.len() >= 10);
+        for (message_text, code) in [
+            ("this puzzle is one-dimensional", "one-dimensional"),
+            ("so z must be 1", "two-dimensional"),
+        ] {
+            let e = LabError::LimitExceeded {
+                field: "workgroup_size".into(),
+                message: message_text.into(),
+            };
+            assert_eq!(to_query(&e), format!("error={code}"));
+        }
+        for e in [
+            LabError::NetworkBusy {
+                jobs: 4,
+                retry_after_s: 1,
+            },
+            LabError::TooFast {
+                what: "kernels".into(),
+                retry_after_s: 1,
+            },
+        ] {
+            let query = to_query(&e);
+            assert!(
+                message(query.strip_prefix("error=").unwrap()).is_some(),
+                "{e:?}"
+            );
+        }
     }
 }

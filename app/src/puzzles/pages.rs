@@ -152,6 +152,7 @@ fn PuzzleBody(
         hints_html,
         starter,
         max_source_bytes,
+        loop_budget,
         latest,
         leaderboard,
         next,
@@ -177,12 +178,20 @@ fn PuzzleBody(
             <h1>{title}</h1>
             <div class="prose" inner_html=statement_html></div>
             <details class="bindings">
-                <summary>"The bindings every puzzle uses"</summary>
+                <summary>"The bindings every puzzle uses, and the limits"</summary>
                 <p>
                     "x (binding 0), w (1) and bias (2) are read-only arrays of f32; y (3) is the output; "
                     "p (4) is a uniform with the sizes m, k, n and a relu flag. The server launches the grid from your "
-                    "@workgroup_size (at most 256 invocations). Each invocation may run at most 32 768 loop iterations in all: "
-                    "a loop past that is stopped, and its output comes out wrong."
+                    "@workgroup_size (at most 256 invocations)."
+                </p>
+                <p>
+                    {format!(
+                        "Each invocation may run at most {} loop iterations in all (four times this puzzle's largest size): \
+                         a loop past that is stopped, and its output comes out wrong. Private and function variables may \
+                         take 8 KiB per invocation, workgroup memory 16 KiB, and one array at most 16 384 values. \
+                         Your kernel is checked and run in a separate process that is stopped if it takes too long.",
+                        loop_budget
+                    )}
                 </p>
             </details>
             {(!hints_html.is_empty()).then(|| view! {

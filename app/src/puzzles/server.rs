@@ -100,6 +100,7 @@ pub async fn get_puzzle(id: String) -> Result<PuzzleView, LabError> {
             hints_html: p.hints.iter().map(|h| render_inline_html(h)).collect(),
             starter: p.starter.trim_start().to_string(),
             max_source_bytes: super::MAX_SOURCE_BYTES,
+            loop_budget: lab_types::loop_budget(&p.sizes),
             latest,
             leaderboard,
             next: puzzles.get(i + 1).map(|n| (n.id.clone(), n.title.clone())),

@@ -50,6 +50,8 @@ pub struct PuzzleView {
     pub starter: String,
     /// Source bound, in bytes (shown beside the editor).
     pub max_source_bytes: usize,
+    /// Loop iterations one invocation may run (written into the kernel).
+    pub loop_budget: u32,
     pub latest: Option<Submission>,
     pub leaderboard: Vec<LeaderRow>,
     /// The next puzzle, for a link once this one is solved: (id, title).

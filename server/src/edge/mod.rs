@@ -1,28 +1,45 @@
 //! The HTTP edge: every layer between the socket and the routes, in one place.
 //!
-//! From the outside in: access log (with `Cookie`/`Set-Cookie`/`Referer` and
-//! teacher links redacted, see [`log_span`]),
+//! From the outside in: the client's address (the peer, or behind a trusted
+//! proxy the address it forwards, see [`client`]), the access log (an
+//! allowlist of fields, teacher links redacted, see [`log_span`]),
 //! gzip compression (not of progress streams, see [`compression`]),
-//! security headers, JSON error bodies for the JSON API, panic catching,
-//! cross-site refusal, body limit, and (on everything but progress streams)
-//! the request timeout. The connection cap and the header-read timeout live in
-//! [`serve`], where connections are accepted.
+//! security headers, no-store and no-referrer on private pages
+//! ([`private_pages`]), JSON error bodies for the JSON API, panic catching,
+//! the `Host` allowlist ([`host`], 421), the 503 of connections accepted near
+//! the cap ([`busy`]), cross-site refusal, the body's size and deadline
+//! ([`body`], 413 / 408), and (on everything but progress streams) the
+//! request timeout. The connection caps, the header-read timeout and the
+//! answer past the cap live in [`serve`], where connections are accepted.
 
+mod admission;
+mod body;
+mod busy;
+mod client;
+mod connection;
 mod cross_site;
 mod error_body;
+mod fd_limit;
 mod headers;
+mod host;
 mod log_span;
+mod overflow;
 mod panic;
+mod private_pages;
+pub mod public_origin;
 pub mod serve;
 mod server_fn_status;
 pub mod signed_errors;
+pub mod trusted_proxies;
+
+use std::sync::Arc;
 
 use axum::http::header::{COOKIE, REFERER, SET_COOKIE};
 use axum::http::StatusCode;
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::Router;
 use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::compression::{CompressionLayer, CompressionLevel};
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::sensitive_headers::{
     SetSensitiveRequestHeadersLayer, SetSensitiveResponseHeadersLayer,
 };
@@ -37,23 +54,34 @@ pub use cross_site::Origins;
 /// `timed` are the routes a request timeout applies to; `streams` (progress
 /// streams, open as long as their job runs) are exempt.
 pub fn apply(timed: Router, streams: Router, settings: &EdgeSettings) -> Router {
-    let origins = Origins::new(settings.https);
+    let public = settings.public_origin.as_ref();
+    if public.is_some_and(|p| p.is_https()) && !settings.https {
+        tracing::warn!(
+            "LAB_PUBLIC_ORIGIN is https but LAB_HTTPS is off: the learner cookie is sent \
+             without Secure, and only http:// origins besides the public one are this site"
+        );
+    }
+    let origins = Arc::new(Origins::new(settings.https, public));
+    let hosts = Arc::new(host::Hosts::new(settings.https, public.cloned()));
+    let trusted = Arc::new(settings.trusted_proxies.clone());
+    let body_limits = body::BodyLimits {
+        max_bytes: settings.max_body_bytes,
+        timeout: settings.body_timeout(),
+    };
     timed
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             settings.request_timeout(),
         ))
         .merge(streams)
-        .layer(RequestBodyLimitLayer::new(settings.max_body_bytes))
-        .layer(axum::middleware::from_fn_with_state(
-            origins,
-            cross_site::refuse_cross_site,
-        ))
-        .layer(axum::middleware::from_fn(
-            server_fn_status::client_errors_are_4xx,
-        ))
+        .layer(from_fn_with_state(body_limits, body::whole_body_in_time))
+        .layer(from_fn_with_state(origins, cross_site::refuse_cross_site))
+        .layer(from_fn(server_fn_status::client_errors_are_4xx))
+        .layer(from_fn(busy::shed_when_busy))
+        .layer(from_fn_with_state(hosts, host::allowed_hosts_only))
         .layer(panic::layer())
-        .layer(axum::middleware::from_fn(error_body::json_api_errors))
+        .layer(from_fn(error_body::json_api_errors))
+        .layer(from_fn(private_pages::private_pages))
         .layer(headers::layers())
         .layer(compression())
         .layer(SetSensitiveResponseHeadersLayer::new([SET_COOKIE]))
@@ -62,8 +90,10 @@ pub fn apply(timed: Router, streams: Router, settings: &EdgeSettings) -> Router 
                 .make_span_with(log_span::RedactedSpan)
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
-        // `Referer` can carry a teacher link (see `log_span`).
+        // No header is logged as a whole any more (see `log_span`); marking
+        // these sensitive keeps them out of any debug output that would.
         .layer(SetSensitiveRequestHeadersLayer::new([COOKIE, REFERER]))
+        .layer(from_fn_with_state(trusted, client::resolve_client))
 }
 
 /// Responses are gzipped when the client accepts it: a lesson page shrinks to

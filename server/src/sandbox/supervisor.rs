@@ -87,6 +87,11 @@ impl Sandbox {
         )
     }
 
+    /// The running child's process id, if one runs (the tests read its limits).
+    pub async fn pid(&self) -> Option<u32> {
+        self.slot.lock().await.as_ref().map(|w| w.pid)
+    }
+
     /// Sends one request and waits for its reply for at most `deadline`: its
     /// parse, checks, driver compile and every launch together.
     pub async fn call(

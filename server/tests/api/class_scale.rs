@@ -193,8 +193,12 @@ async fn a_learner_gets_one_running_and_one_waiting_job_and_only_they_may_cancel
 }
 
 #[tokio::test]
-async fn cookieless_api_calls_share_one_addresss_allowance() {
-    let app = spawn_app().await;
+async fn cookieless_api_calls_share_one_clients_allowance() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = test_settings(dir.path().join("lab.db"));
+    settings.lab.client_share = 2;
+    let mut app = spawn_with(settings).await;
+    app.keep_dir(dir);
     let run = json!({ "model": "large", "n": 2048, "batch": 256, "device": "cpu", "warmup": 1, "repeats": 1 });
     let send = || {
         app.client
@@ -203,12 +207,15 @@ async fn cookieless_api_calls_share_one_addresss_allowance() {
             .send()
     };
     let (a, b, c) = tokio::join!(send(), send(), send());
-    let mut statuses: Vec<u16> = [a, b, c]
-        .into_iter()
-        .map(|r| r.unwrap().status().as_u16())
-        .collect();
-    statuses.sort();
+    let mut answers = Vec::new();
+    for r in [a, b, c] {
+        let r = r.unwrap();
+        answers.push((r.status().as_u16(), r.text().await.unwrap()));
+    }
+    answers.sort();
+    let statuses: Vec<u16> = answers.iter().map(|(s, _)| *s).collect();
     assert_eq!(statuses, vec![200, 200, 429]);
+    assert!(answers[2].1.contains("network"), "{}", answers[2].1);
 }
 
 #[tokio::test]
@@ -502,4 +509,48 @@ async fn the_progress_export_is_bounded() {
         .unwrap();
     assert_eq!(export["attempts"].as_array().unwrap().len(), 5000);
     assert_eq!(export["older_attempts_left_out"], 6);
+}
+
+#[tokio::test]
+async fn cookieless_lab_starts_from_one_address_hold_only_its_share() {
+    let app = spawn_app().await;
+    // A script that drops its cookie on every request: each start would mint
+    // a fresh learner, but the client's share counts them all.
+    let cookieless = || {
+        Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap()
+    };
+    let clients: Vec<Client> = (0..20).map(|_| cookieless()).collect();
+    let answers = futures::future::join_all(
+        clients
+            .iter()
+            .map(|c| post_form(&app, c, "/api/lab/start", SLOW_CPU_RUN)),
+    )
+    .await;
+    let mut admitted = 0;
+    for r in answers {
+        match r.status() {
+            StatusCode::OK => admitted += 1,
+            StatusCode::TOO_MANY_REQUESTS => {
+                assert!(r.headers().contains_key(RETRY_AFTER));
+                let body = r.text().await.unwrap();
+                assert!(
+                    body.contains("NetworkBusy") || body.contains("TooFast"),
+                    "{body}"
+                );
+            }
+            other => panic!("{other}: {}", r.text().await.unwrap()),
+        }
+    }
+    let share = inference_lab::settings::DEFAULT_CLIENT_SHARE;
+    assert!(
+        (1..=share).contains(&admitted),
+        "{admitted} of 20 admitted; the share is {share}"
+    );
+    let q = queue(&app).await;
+    let held = q["running"].as_u64().unwrap() + q["waiting"].as_u64().unwrap();
+    assert!(held <= share as u64, "{q}");
 }

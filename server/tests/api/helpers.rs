@@ -1,4 +1,4 @@
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use inference_lab::settings::Settings;
@@ -109,4 +109,44 @@ pub async fn spawn_with(settings: Settings) -> TestApp {
         clock,
         _dir: tempfile::tempdir().unwrap(),
     }
+}
+
+/// Starts the app with a fresh database and settings changed by `change`.
+pub async fn spawn_changed(change: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut settings = test_settings(dir.path().join("lab.db"));
+    change(&mut settings);
+    let mut app = spawn_with(settings).await;
+    app._dir = dir;
+    app
+}
+
+/// The settings of an app behind a reverse proxy on 127.0.0.1, where every
+/// test client connects from: `X-Forwarded-For` / `Forwarded` then name the
+/// client (see [`forwarded_client`]).
+pub fn behind_proxy(settings: &mut Settings) {
+    settings.edge.trusted_proxies = "127.0.0.1".parse().unwrap();
+}
+
+/// A fresh browser (own cookies) whose requests say, in `X-Forwarded-For`,
+/// that they come from `client`. Only an app started [`behind_proxy`]
+/// believes it; to any other it is one more client on 127.0.0.1.
+pub fn forwarded_client(client: IpAddr) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-forwarded-for", client.to_string().parse().unwrap());
+    browser().default_headers(headers).build().unwrap()
+}
+
+/// A fresh browser whose connections come from `local`, another loopback
+/// address (all of 127.0.0.0/8 is loopback on Linux): a different client to
+/// any app, for its per-client caps and shares, without a proxy setting.
+pub fn client_at(local: IpAddr) -> reqwest::Client {
+    browser().local_address(local).build().unwrap()
+}
+
+fn browser() -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(60))
 }

@@ -3,6 +3,7 @@
 mod class_scale;
 mod classes;
 mod edge;
+mod edge_limits;
 mod experiments;
 mod growth;
 mod health;

@@ -36,8 +36,7 @@ use wgpu::naga::{
 
 use super::bounds::has_barrier;
 
-/// Loop iterations one invocation may run at most, over all its loops together.
-pub const MAX_LOOP_ITERATIONS: u32 = 1 << 15;
+pub use lab_types::MAX_LOOP_ITERATIONS;
 
 /// The globals the guards use.
 #[derive(Clone, Copy)]
