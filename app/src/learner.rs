@@ -11,6 +11,10 @@
 /// Name of the cookie that carries the learner's token.
 pub const COOKIE_NAME: &str = "lab_learner";
 
+/// What a `LabError::TooFast` counts when a client created its share of
+/// learners (pages show their own words for it).
+pub const NEW_LEARNERS: &str = "new learners";
+
 /// Its name when the site is served over https: browsers accept a `__Host-`
 /// cookie only with `Secure`, `Path=/` and no `Domain`, so no other host
 /// (a sibling subdomain, a plain-http page) can plant or overwrite it.
@@ -73,7 +77,7 @@ mod server {
         pub fn into_lab_error(self, context: &str) -> lab_types::LabError {
             match self {
                 LearnerError::TooFast { retry_after_s } => lab_types::LabError::TooFast {
-                    what: "new learners".into(),
+                    what: super::NEW_LEARNERS.into(),
                     retry_after_s,
                 },
                 e => lab_types::LabError::internal(format!("{context}: {e}")),
