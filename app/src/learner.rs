@@ -11,6 +11,10 @@
 /// Name of the cookie that carries the learner's token.
 pub const COOKIE_NAME: &str = "lab_learner";
 
+/// What a `LabError::TooFast` counts when a client created its share of
+/// learners (pages show their own words for it).
+pub const NEW_LEARNERS: &str = "new learners";
+
 /// Its name when the site is served over https: browsers accept a `__Host-`
 /// cookie only with `Secure`, `Path=/` and no `Domain`, so no other host
 /// (a sibling subdomain, a plain-http page) can plant or overwrite it.
@@ -50,6 +54,35 @@ mod server {
         Random(getrandom::Error),
         #[error("not called while handling a request")]
         NoRequest,
+        /// The client created its share of new learners (a 429, not a failure).
+        #[error("too many new learners from this client; retry in {retry_after_s} s")]
+        TooFast { retry_after_s: u64 },
+    }
+
+    impl LearnerError {
+        /// As a form's error: a 429 for [`LearnerError::TooFast`], else a
+        /// logged internal failure.
+        pub fn into_form_error(self) -> crate::request::FormError {
+            use crate::request::{FormError, Pace};
+            match self {
+                LearnerError::TooFast { retry_after_s } => {
+                    FormError::too_fast(Pace::NewLearners, retry_after_s)
+                }
+                e => FormError::internal("identifying the learner failed", e),
+            }
+        }
+
+        /// As the lab's error: a 429 for [`LearnerError::TooFast`], else an
+        /// internal failure whose detail names `context`.
+        pub fn into_lab_error(self, context: &str) -> lab_types::LabError {
+            match self {
+                LearnerError::TooFast { retry_after_s } => lab_types::LabError::TooFast {
+                    what: super::NEW_LEARNERS.into(),
+                    retry_after_s,
+                },
+                e => lab_types::LabError::internal(format!("{context}: {e}")),
+            }
+        }
     }
 
     /// The secret a learner's browser holds; only its hash is stored.
@@ -195,16 +228,44 @@ mod server {
     /// The learner of the current request, created (and its cookie set on the
     /// response) when the request has no valid one. Call it only once the request
     /// is known to be valid, so that bad requests write nothing.
+    ///
+    /// Creating one takes a token from the client's budget of new learners
+    /// (see `ClientRates::new_learners`): past it the answer is
+    /// [`LearnerError::TooFast`] and nothing is written, so a client that
+    /// drops its cookie on every request cannot mint learners without end.
     pub async fn current_or_new_learner(pool: &SqlitePool) -> Result<i64, LearnerError> {
         if let Some(id) = current_learner(pool).await? {
             return Ok(id);
         }
         let response =
             use_context::<leptos_axum::ResponseOptions>().ok_or(LearnerError::NoRequest)?;
+        if let Ok(state) = crate::state::server_state() {
+            state
+                .limits
+                .new_learners
+                .take(crate::request::client::client_key())
+                .map_err(|retry_after_s| LearnerError::TooFast { retry_after_s })?;
+        }
         let token = LearnerToken::generate()?;
         let id = create_learner(pool, &token).await?;
         hand_out(&response, &token);
         Ok(id)
+    }
+
+    /// Whether the current request could create a learner now, taking nothing:
+    /// for work that runs before its result is stored for a new learner.
+    pub async fn may_create_learner(pool: &SqlitePool) -> Result<(), LearnerError> {
+        if current_learner(pool).await?.is_some() {
+            return Ok(());
+        }
+        match crate::state::server_state() {
+            Ok(state) => state
+                .limits
+                .new_learners
+                .check(crate::request::client::client_key())
+                .map_err(|retry_after_s| LearnerError::TooFast { retry_after_s }),
+            Err(_) => Ok(()),
+        }
     }
 
     /// Gives learner `id` a new token (its old one stops working) and hands it

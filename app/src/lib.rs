@@ -21,6 +21,8 @@ pub mod content;
 #[cfg(feature = "ssr")]
 pub mod lab;
 #[cfg(feature = "ssr")]
+pub mod secret;
+#[cfg(feature = "ssr")]
 pub mod state;
 #[cfg(all(test, feature = "ssr"))]
 mod test_db;

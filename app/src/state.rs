@@ -29,6 +29,11 @@ pub struct ServerState {
     pub question_views: Arc<crate::quiz::ViewCache>,
     /// Kernels submitted per learner and per client.
     pub kernel_rate: Arc<crate::puzzles::rate::KernelRate>,
+    /// New learners, joins and new classes per client.
+    pub limits: Arc<crate::request::client_limits::ClientLimits>,
+    /// The secret kept beside the database: keys transfer-code hashes, signs
+    /// form errors in URLs.
+    pub secret: crate::secret::ServerSecret,
 }
 
 /// The server did not provide its state: a wiring bug, never the client's fault.

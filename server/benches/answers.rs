@@ -60,8 +60,11 @@ async fn main() {
         workspace.join("content").into(),
         "--site-root".into(),
         workspace.join("target/site").into(),
-        // This measures the answer path itself, not the per-learner limiter.
+        // This measures the answer path itself, not the per-learner limiter
+        // (nor the per-address budget of new learners: all come from 127.0.0.1).
         "--answers-per-minute".into(),
+        u32::MAX.to_string().into(),
+        "--new-learner-burst".into(),
         u32::MAX.to_string().into(),
     ];
     let cli = Cli::parse_from(args);

@@ -31,8 +31,9 @@ fn start_server(db: &Path, port: u16) -> Child {
     let mut child = Command::new(env!("CARGO_BIN_EXE_inference-lab"))
         .env("LAB_ADDR", format!("127.0.0.1:{port}"))
         .env("LAB_DATABASE", db)
-        // A class behind one address: the limiter is not what is measured here.
+        // A class behind one address: the limiters are not what is measured here.
         .env("LAB_ANSWERS_PER_MINUTE", "1000")
+        .env("LAB_NEW_LEARNER_BURST", "1000")
         // 200 learners' connections from one address: nor is the per-client cap.
         .env("LAB_MAX_CONNECTIONS_PER_CLIENT", "1000")
         .env("RUST_LOG", "warn")

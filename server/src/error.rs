@@ -36,6 +36,8 @@ pub enum StartupError {
     Serve(#[from] std::io::Error),
     #[error("cannot find this program's own file to start the kernel sandbox (set LAB_KERNEL_SANDBOX): {0}")]
     OwnBinary(#[source] std::io::Error),
+    #[error(transparent)]
+    Secret(#[from] crate::secret_file::SecretError),
 }
 
 /// An error answered by the JSON API as `{"error": message[, "field": name]}`.

@@ -1,5 +1,6 @@
 use clap::Parser;
 
+use inference_lab::cli::classes::ClassesArgs;
 use inference_lab::cli::{run_bench, BenchArgs, Cli, Command};
 use inference_lab::settings::Settings;
 use inference_lab::startup::Application;
@@ -28,6 +29,7 @@ fn main() -> std::process::ExitCode {
         match command.unwrap_or(Command::Serve) {
             Command::Serve => serve(cli.settings.resolved()).await,
             Command::Bench(args) => bench(args).await,
+            Command::Classes(args) => classes(cli.settings, args).await,
             Command::KernelSandbox(_) => std::process::ExitCode::FAILURE,
         }
     });
@@ -49,6 +51,19 @@ async fn bench(args: BenchArgs) -> std::process::ExitCode {
         }
         Err(e) => {
             eprintln!("inference-lab bench: the measurement crashed: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn classes(settings: Settings, args: ClassesArgs) -> std::process::ExitCode {
+    match inference_lab::cli::classes::run(&settings, &args).await {
+        Ok(text) => {
+            println!("{text}");
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("inference-lab classes: {e}");
             std::process::ExitCode::FAILURE
         }
     }

@@ -1,31 +1,41 @@
-//! Keeps the database bounded: old runs and inactive learners are deleted at
-//! start-up and then every hour. A learner's attempts go with them (foreign
-//! key cascade); their runs stay until their own retention ends.
+//! Keeps the database bounded in time: old runs and puzzle submissions,
+//! inactive learners and idle classes are deleted at start-up and then every
+//! hour. A learner's attempts go with them (foreign key cascade); their runs
+//! stay until their own retention ends. (How many rows each table keeps at
+//! most is `quota`'s job.)
+//!
+//! Every delete runs in batches of at most [`BATCH`] rows with a yield
+//! between them (see `batch`): a pass works off any backlog, a flood's
+//! included, without holding the write lock for long, instead of one large
+//! `DELETE` that the class's requests wait behind.
 
 use std::time::Duration;
 
 use sqlx::SqlitePool;
 
+use crate::batch::{delete_by_windows, delete_until_done, Arg, BATCH};
 use crate::settings::LabSettings;
+use crate::write_bounds::WriteBounds;
 
 /// How often the pruning runs after start-up.
 const EVERY: Duration = Duration::from_secs(60 * 60);
-/// A pruning pass that takes longer than this is abandoned until the next one.
-const PASS_LIMIT: Duration = Duration::from_secs(60);
-/// Runs kept at most, whatever their age (the newest).
-const MAX_RUNS: i64 = 100_000;
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Retention {
     pub run_days: u32,
     pub learner_days: u32,
+    pub class_days: u32,
+    /// Rows per statement (tests shrink it).
+    pub batch: i64,
 }
 
-impl From<&LabSettings> for Retention {
-    fn from(s: &LabSettings) -> Self {
+impl Retention {
+    pub(crate) fn new(lab: &LabSettings, bounds: &WriteBounds) -> Self {
         Retention {
-            run_days: s.run_retention_days.max(1),
-            learner_days: s.learner_retention_days.max(1),
+            run_days: lab.run_retention_days.max(1),
+            learner_days: lab.learner_retention_days.max(1),
+            class_days: bounds.class_retention_days.max(1),
+            batch: BATCH,
         }
     }
 }
@@ -35,72 +45,145 @@ pub(crate) struct Pruned {
     pub runs: u64,
     pub learners: u64,
     pub submissions: u64,
+    pub classes: u64,
 }
 
-/// One pass: runs and puzzle submissions older than `run_days` (and runs
-/// beyond the newest `MAX_RUNS`), learners with no answer, run or submission
-/// in `learner_days` (their leaderboard times go with them).
+fn cutoff(days: u32) -> Arg {
+    Arg::Text(format!("-{days} days"))
+}
+
+/// One pass: runs and puzzle submissions older than `run_days`, learners
+/// with no answer, run or submission in `learner_days` (their leaderboard
+/// times go with them), classes idle for `class_days`.
 pub(crate) async fn prune(pool: &SqlitePool, r: Retention) -> Result<Pruned, sqlx::Error> {
-    let cutoff = |days: u32| format!("-{days} days");
-    let mut runs =
-        sqlx::query("DELETE FROM runs WHERE created_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?)")
-            .bind(cutoff(r.run_days))
-            .execute(pool)
-            .await?
-            .rows_affected();
-    runs += sqlx::query(
-        "DELETE FROM runs WHERE rowid NOT IN \
-         (SELECT rowid FROM runs ORDER BY created_at DESC LIMIT ?)",
+    // By their `created_at` indexes: each statement finds its rows at once.
+    let runs = delete_until_done(
+        pool,
+        "DELETE FROM runs WHERE rowid IN (SELECT rowid FROM runs \
+         WHERE created_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?) LIMIT ?)",
+        &[cutoff(r.run_days)],
+        r.batch,
     )
-    .bind(MAX_RUNS)
-    .execute(pool)
-    .await?
-    .rows_affected();
-    let learners = sqlx::query(
-        "DELETE FROM learners WHERE created_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?1) \
+    .await?;
+    let submissions = delete_until_done(
+        pool,
+        "DELETE FROM puzzle_submissions WHERE id IN (SELECT id FROM puzzle_submissions \
+         WHERE created_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?) LIMIT ?)",
+        &[cutoff(r.run_days)],
+        r.batch,
+    )
+    .await?;
+    // Whether a learner is inactive takes a look at their rows: one window
+    // of learner ids per statement, so no statement looks at them all.
+    let learners = delete_by_windows(
+        pool,
+        "learners",
+        "id",
+        "DELETE FROM learners WHERE id > ?1 AND id <= ?2 \
+         AND created_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?3) \
          AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.learner_id = learners.id \
-                         AND a.created_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?1)) \
+                         AND a.created_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?3)) \
          AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.learner_id = learners.id \
-                         AND r.created_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?1)) \
+                         AND r.created_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?3)) \
          AND NOT EXISTS (SELECT 1 FROM puzzle_submissions s WHERE s.learner_id = learners.id \
-                         AND s.created_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?1))",
+                         AND s.created_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?3))",
+        &[cutoff(r.learner_days)],
+        r.batch,
     )
-    .bind(cutoff(r.learner_days))
-    .execute(pool)
-    .await?
-    .rows_affected();
-    let submissions = sqlx::query(
-        "DELETE FROM puzzle_submissions WHERE created_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?)",
-    )
-    .bind(cutoff(r.run_days))
-    .execute(pool)
-    .await?
-    .rows_affected();
+    .await?;
+    let batch = u32::try_from(r.batch).unwrap_or(u32::MAX);
+    let classes = app::classes::expiry::prune_inactive(pool, r.class_days, batch).await?;
     Ok(Pruned {
         runs,
         learners,
         submissions,
+        classes,
     })
 }
 
-/// Prunes now and then every hour, for as long as the server runs.
+/// Prunes now and then every hour, for as long as the server runs. A pass
+/// takes as long as its backlog needs: every statement in it is short.
 pub(crate) fn spawn(pool: SqlitePool, retention: Retention) {
     tokio::spawn(async move {
         loop {
-            match tokio::time::timeout(PASS_LIMIT, prune(&pool, retention)).await {
-                Ok(Ok(p)) if p != Pruned::default() => {
+            let started = std::time::Instant::now();
+            match prune(&pool, retention).await {
+                Ok(p) if p != Pruned::default() => {
                     tracing::info!(
                         runs = p.runs,
                         learners = p.learners,
                         submissions = p.submissions,
+                        classes = p.classes,
+                        seconds = started.elapsed().as_secs_f64(),
                         "retention: deleted"
                     )
                 }
-                Ok(Ok(_)) => {}
-                Ok(Err(e)) => tracing::warn!(error = %e, "retention pass failed"),
-                Err(_) => tracing::warn!("retention pass took too long; retried in an hour"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "retention pass failed"),
             }
             tokio::time::sleep(EVERY).await;
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn count(pool: &SqlitePool, table: &str) -> i64 {
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_backlog_is_worked_off_in_short_batches() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::db::connect(&dir.path().join("r.db")).await.unwrap();
+        // 5,000 learners a year old with a year-old answer each, 10 active
+        // ones, 3,000 year-old runs and 2 new ones: a flood long ago.
+        sqlx::query(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5010)
+             INSERT INTO learners (token_hash, created_at)
+             SELECT CAST(i AS BLOB), strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-365 days') FROM n",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO attempts (learner_id, lesson_slug, question_id, answer, correct, first_try, created_at)
+             SELECT id, 'l', 'q', '1', 1, 1,
+                    CASE WHEN id > 5000 THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                         ELSE strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-365 days') END
+             FROM learners",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        sqlx::query(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3002)
+             INSERT INTO runs (id, kind, adapter, result, title, created_at)
+             SELECT 'r' || i, 'run', 'CPU only', '{}', 'run',
+                    CASE WHEN i > 3000 THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                         ELSE strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-365 days') END
+             FROM n",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        let r = Retention {
+            run_days: 30,
+            learner_days: 180,
+            class_days: 180,
+            batch: 400,
+        };
+        let pruned = prune(&pool, r).await.unwrap();
+        assert_eq!(pruned.learners, 5_000);
+        assert_eq!(pruned.runs, 3_000);
+        assert_eq!(count(&pool, "learners").await, 10);
+        assert_eq!(count(&pool, "attempts").await, 10);
+        assert_eq!(count(&pool, "runs").await, 2);
+        assert_eq!(prune(&pool, r).await.unwrap(), Pruned::default());
+    }
 }

@@ -47,6 +47,10 @@ pub struct Settings {
     /// Waits, shares and retention of a lab shared by a class.
     #[command(flatten)]
     pub lab: LabSettings,
+
+    /// What anonymous requests may write: rates per client, quotas, class retention.
+    #[command(flatten)]
+    pub bounds: crate::write_bounds::WriteBounds,
 }
 
 /// How one server stays usable by a whole class: every wait has a limit,

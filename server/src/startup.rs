@@ -77,10 +77,14 @@ impl Application {
             }
         };
         tracing::info!(?sizing, "lab form defaults");
+        let secret = crate::secret_file::load_or_create(&crate::secret_file::path_beside(
+            &settings.database,
+        ))?;
         crate::retention::spawn(
             pool.clone(),
-            crate::retention::Retention::from(&settings.lab),
+            crate::retention::Retention::new(&settings.lab, &settings.bounds),
         );
+        crate::quota::spawn(pool.clone(), settings.bounds.quotas.clone());
         let clock = app::review::Clock::default();
         let server = ServerState {
             clock: clock.clone(),
@@ -96,13 +100,22 @@ impl Application {
             )),
             question_views: Arc::default(),
             kernel_rate: Arc::default(),
+            limits: Arc::new(app::request::client_limits::ClientLimits::new(
+                settings.bounds.client_rates(),
+            )),
+            secret: secret.clone(),
         };
         let state = AppState {
             leptos_options: leptos_options.clone(),
             server: server.clone(),
         };
         let router = crate::edge::apply(
-            router(state.clone(), server, leptos_options, assets, sizing),
+            router(state.clone(), server, leptos_options, assets, sizing).layer(
+                axum::middleware::from_fn_with_state(
+                    secret,
+                    crate::edge::signed_errors::strip_unsigned,
+                ),
+            ),
             crate::api::stream_routes().with_state(state),
             &settings.edge,
         );

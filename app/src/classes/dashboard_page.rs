@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::server::{class_dashboard, DeleteClass, CONFIRM_VALUE};
+use super::server::{class_dashboard, DeleteClass, LockClass, RemoveMember, CONFIRM_VALUE};
 use super::types::{CommonMistake, Dashboard, ItemRow, MistakeKind, Table};
 use crate::layout::NotFound;
 
@@ -22,7 +22,13 @@ pub fn DashboardPage() -> impl IntoView {
     }
     let params = use_params_map();
     let secret = move || params.read().get("secret").unwrap_or_default();
-    let dashboard = Resource::new(secret, class_dashboard);
+    let remove = ServerAction::<RemoveMember>::new();
+    let lock = ServerAction::<LockClass>::new();
+    // Read again after the teacher removed someone or (un)locked the class.
+    let dashboard = Resource::new(
+        move || (secret(), remove.version().get(), lock.version().get()),
+        |(secret, _, _)| class_dashboard(secret),
+    );
     view! {
         <Title text="Class dashboard — Inference Lab"/>
         // A capability URL: never in a search engine.
@@ -30,7 +36,7 @@ pub fn DashboardPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Loading the class…"</p> }>
             {move || Suspend::new(async move {
                 match dashboard.await {
-                    Ok(Some(d)) => view! { <ClassDashboard dashboard=d secret=secret()/> }.into_any(),
+                    Ok(Some(d)) => view! { <ClassDashboard dashboard=d secret=secret() remove lock/> }.into_any(),
                     Ok(None) => view! { <NotFound what="class"/> }.into_any(),
                     Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                 }
@@ -40,19 +46,26 @@ pub fn DashboardPage() -> impl IntoView {
 }
 
 #[component]
-fn ClassDashboard(dashboard: Dashboard, secret: String) -> impl IntoView {
+fn ClassDashboard(
+    dashboard: Dashboard,
+    secret: String,
+    remove: ServerAction<RemoveMember>,
+    lock: ServerAction<LockClass>,
+) -> impl IntoView {
     let query = use_query_map();
     let created = query.read_untracked().get("created").is_some();
     let link = format!("/teach/{secret}");
     let Dashboard {
         class_name,
         join_code,
+        locked,
         lessons,
         learners,
         items,
         demos,
     } = dashboard;
     let members = learners.len();
+    let names: Vec<String> = learners.iter().map(|l| l.display_name.clone()).collect();
     view! {
         <section class="dashboard" aria-labelledby="class-heading">
             <h1 id="class-heading">{class_name}</h1>
@@ -119,7 +132,89 @@ fn ClassDashboard(dashboard: Dashboard, secret: String) -> impl IntoView {
                     <li><a href=format!("{link}/{}", t.file_name()) download=t.file_name() rel="external">{t.label()}</a></li>
                 }).collect_view()}
             </ul>
+            <ManageClass secret=secret.clone() locked names remove lock/>
             <DeleteClassForm secret/>
+        </section>
+    }
+}
+
+/// Locking the class and removing members: plain forms (they work without
+/// JavaScript; the server sends the browser back here with a notice).
+#[component]
+fn ManageClass(
+    secret: String,
+    locked: bool,
+    names: Vec<String>,
+    remove: ServerAction<RemoveMember>,
+    lock: ServerAction<LockClass>,
+) -> impl IntoView {
+    let query = use_query_map();
+    let notice = move || {
+        let q = query.read();
+        let text = if remove.value().get().is_some_and(|r| r.is_ok()) || q.get("removed").is_some()
+        {
+            Some("The learner is removed from the class. Their own progress stays theirs.")
+        } else if lock.value().get().is_some_and(|r| r == Ok(true)) || q.get("locked").is_some() {
+            Some("The class is locked.")
+        } else if lock.value().get().is_some_and(|r| r == Ok(false)) || q.get("unlocked").is_some()
+        {
+            Some("The class is open again.")
+        } else {
+            None
+        };
+        text.map(|t| view! { <p class="notice" role="status">{t}</p> })
+    };
+    let error = move || {
+        remove
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| lock.value().get().and_then(Result::err))
+            .map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })
+    };
+    let (state, button, next) = if locked {
+        (
+            "The class is locked: nobody can join it or change their name in it.",
+            "Unlock the class",
+            "no",
+        )
+    } else {
+        (
+            "The class is open: anyone with the join code can join it. Lock it once everyone has joined.",
+            "Lock the class",
+            "yes",
+        )
+    };
+    let member_secret = secret.clone();
+    view! {
+        <section id="manage-class" aria-labelledby="manage-heading">
+            <h2 id="manage-heading">"Manage the class"</h2>
+            <div aria-live="polite">{notice}{error}</div>
+            <ActionForm action=lock attr:class="lock-form">
+                <input type="hidden" name="secret" value=secret.clone()/>
+                <input type="hidden" name="lock" value=next/>
+                <p>{state}</p>
+                <button type="submit" disabled=move || lock.pending().get()>{button}</button>
+            </ActionForm>
+            {(!names.is_empty()).then(|| view! {
+                <h3 id="members-heading">"Members"</h3>
+                <ul class="members" aria-labelledby="members-heading">
+                    {names.into_iter().map(|name| {
+                        let secret = member_secret.clone();
+                        let label = format!("Remove {name} from the class");
+                        view! {
+                            <li>
+                                <span class="member-name">{name.clone()}</span>" "
+                                <ActionForm action=remove attr:class="inline-form">
+                                    <input type="hidden" name="secret" value=secret/>
+                                    <input type="hidden" name="display_name" value=name/>
+                                    <button type="submit" class="secondary" aria-label=label>"Remove"</button>
+                                </ActionForm>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            })}
         </section>
     }
 }

@@ -30,10 +30,14 @@ pub enum ClassError {
     ClassFull,
     #[error("the learner is in the most classes one may join")]
     TooManyMemberships,
-    #[error("another member of the class has this display name")]
+    #[error("every variant of this display name is taken in the class")]
     NameTaken,
     #[error("no unused join code found")]
     NoFreeCode,
+    #[error("the class is locked: its teacher takes no new members now")]
+    Locked,
+    #[error("no such class")]
+    NoClass,
 }
 
 /// What the teacher gets once, at creation: the secret is never stored.
@@ -49,7 +53,14 @@ pub struct ClassRef {
     pub id: i64,
     pub name: String,
     pub join_code: String,
+    /// Joins are refused while the teacher keeps the class locked.
+    pub locked: bool,
 }
+
+const CLASS_COLUMNS: &str = "id, name, join_code, locked";
+
+/// The SQL time of now, as the schema writes it.
+const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
 /// A class as one learner sees it: its name and their own display name only.
 #[derive(Debug, Clone, PartialEq, FromRow)]
@@ -71,7 +82,8 @@ pub async fn create_class(pool: &SqlitePool, name: &str) -> Result<NewClass, Cla
     for _ in 0..CODE_TRIES {
         let join_code = codes::new_code()?;
         let inserted = sqlx::query_scalar::<_, i64>(
-            "INSERT INTO classes (name, join_code, teacher_hash) VALUES (?, ?, ?) RETURNING id",
+            "INSERT INTO classes (name, join_code, teacher_hash, last_active_at) \
+             VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) RETURNING id",
         )
         .bind(name)
         .bind(&join_code)
@@ -98,12 +110,12 @@ pub async fn class_by_join_code(
     pool: &SqlitePool,
     code: &str,
 ) -> Result<Option<ClassRef>, ClassError> {
-    Ok(
-        sqlx::query_as("SELECT id, name, join_code FROM classes WHERE join_code = ?")
-            .bind(code)
-            .fetch_optional(pool)
-            .await?,
-    )
+    Ok(sqlx::query_as(&format!(
+        "SELECT {CLASS_COLUMNS} FROM classes WHERE join_code = ?"
+    ))
+    .bind(code)
+    .fetch_optional(pool)
+    .await?)
 }
 
 /// The class whose teacher link carries `secret`; `None` for anything else.
@@ -114,52 +126,136 @@ pub async fn class_by_teacher_secret(
     if !codes::is_teacher_secret(secret) {
         return Ok(None);
     }
-    Ok(
-        sqlx::query_as("SELECT id, name, join_code FROM classes WHERE teacher_hash = ?")
-            .bind(codes::hash(secret))
-            .fetch_optional(pool)
-            .await?,
-    )
+    Ok(sqlx::query_as(&format!(
+        "SELECT {CLASS_COLUMNS} FROM classes WHERE teacher_hash = ?"
+    ))
+    .bind(codes::hash(secret))
+    .fetch_optional(pool)
+    .await?)
 }
 
 /// Adds the learner to the class under `display_name` (already checked), or
-/// renames them when they are a member already. Size bounds are checked in the
-/// same statement as the insert, so two joins racing cannot overfill a class.
+/// renames them when they are a member already, and answers the name they
+/// got. A name another member has gets the first free suffix (`Ana (2)`),
+/// so joining never tells who is in the class. A locked class takes no one
+/// (and no renames). One write transaction: two joins racing can neither
+/// overfill the class nor take the same name.
 pub async fn join(
     pool: &SqlitePool,
     class_id: i64,
     learner_id: i64,
     display_name: &str,
-) -> Result<(), ClassError> {
+) -> Result<String, ClassError> {
+    // IMMEDIATE: the write lock from the start, so a concurrent writer makes this
+    // wait (busy timeout); a deferred read that turns into a write fails instead.
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let locked: Option<bool> = sqlx::query_scalar("SELECT locked FROM classes WHERE id = ?")
+        .bind(class_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    match locked {
+        None => return Err(ClassError::NoClass),
+        Some(true) => return Err(ClassError::Locked),
+        Some(false) => {}
+    }
     let theirs: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM class_members WHERE learner_id = ? AND class_id != ?",
     )
     .bind(learner_id)
     .bind(class_id)
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await?;
     if theirs >= MAX_CLASSES_PER_LEARNER {
         return Err(ClassError::TooManyMemberships);
     }
-    let result = sqlx::query(
-        "INSERT INTO class_members (class_id, learner_id, display_name)
-         SELECT ?1, ?2, ?3
-         WHERE (SELECT COUNT(*) FROM class_members WHERE class_id = ?1) < ?4
-            OR EXISTS (SELECT 1 FROM class_members WHERE class_id = ?1 AND learner_id = ?2)
+    let members: Vec<(i64, String)> =
+        sqlx::query_as("SELECT learner_id, display_name FROM class_members WHERE class_id = ?")
+            .bind(class_id)
+            .fetch_all(&mut *tx)
+            .await?;
+    let is_member = members.iter().any(|(l, _)| *l == learner_id);
+    if !is_member && members.len() as i64 >= MAX_MEMBERS {
+        return Err(ClassError::ClassFull);
+    }
+    let taken: Vec<&str> = members
+        .iter()
+        .filter(|(l, _)| *l != learner_id)
+        .map(|(_, n)| n.as_str())
+        .collect();
+    let name = free_name(display_name, &taken).ok_or(ClassError::NameTaken)?;
+    sqlx::query(
+        "INSERT INTO class_members (class_id, learner_id, display_name) VALUES (?1, ?2, ?3)
          ON CONFLICT (class_id, learner_id) DO UPDATE SET display_name = excluded.display_name",
     )
     .bind(class_id)
     .bind(learner_id)
-    .bind(display_name)
-    .bind(MAX_MEMBERS)
-    .execute(pool)
-    .await;
-    match result {
-        Ok(r) if r.rows_affected() == 0 => Err(ClassError::ClassFull),
-        Ok(_) => Ok(()),
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(ClassError::NameTaken),
-        Err(e) => Err(e.into()),
+    .bind(&name)
+    .execute(&mut *tx)
+    .await?;
+    touch(&mut tx, class_id).await?;
+    tx.commit().await?;
+    Ok(name)
+}
+
+/// `wanted`, or the first `wanted (n)` no one in `taken` has, shortened to
+/// fit [`MAX_DISPLAY_NAME_CHARS`]; `None` only when a whole class's worth of
+/// suffixes is taken.
+pub fn free_name(wanted: &str, taken: &[&str]) -> Option<String> {
+    if !taken.contains(&wanted) {
+        return Some(wanted.to_string());
     }
+    (2..=MAX_MEMBERS + 1).find_map(|n| {
+        let suffix = format!(" ({n})");
+        let room = MAX_DISPLAY_NAME_CHARS.saturating_sub(suffix.chars().count());
+        let base: String = wanted.chars().take(room).collect();
+        let name = format!("{}{suffix}", base.trim_end());
+        (!taken.contains(&name.as_str())).then_some(name)
+    })
+}
+
+/// Marks the class as in use now (creation, joins, leaves, the teacher's
+/// changes): classes idle for the retention period are deleted.
+async fn touch(tx: &mut sqlx::SqliteConnection, class_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(&format!(
+        "UPDATE classes SET last_active_at = {NOW} WHERE id = ?"
+    ))
+    .bind(class_id)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// Locks (joins refused) or unlocks the class.
+pub async fn set_locked(pool: &SqlitePool, class_id: i64, locked: bool) -> Result<(), ClassError> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    sqlx::query("UPDATE classes SET locked = ? WHERE id = ?")
+        .bind(locked)
+        .bind(class_id)
+        .execute(&mut *tx)
+        .await?;
+    touch(&mut tx, class_id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Takes the member called `display_name` out of the class (the teacher's
+/// action); `false` when no member has that name. Their progress stays theirs.
+pub async fn remove_member(
+    pool: &SqlitePool,
+    class_id: i64,
+    display_name: &str,
+) -> Result<bool, ClassError> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let removed = sqlx::query("DELETE FROM class_members WHERE class_id = ? AND display_name = ?")
+        .bind(class_id)
+        .bind(display_name)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+        > 0;
+    touch(&mut tx, class_id).await?;
+    tx.commit().await?;
+    Ok(removed)
 }
 
 /// The classes this learner is in, oldest membership first.
@@ -179,15 +275,19 @@ pub async fn memberships(
 
 /// Takes the learner out of the class; `false` when they were not in it.
 pub async fn leave(pool: &SqlitePool, class_id: i64, learner_id: i64) -> Result<bool, ClassError> {
-    Ok(
-        sqlx::query("DELETE FROM class_members WHERE class_id = ? AND learner_id = ?")
-            .bind(class_id)
-            .bind(learner_id)
-            .execute(pool)
-            .await?
-            .rows_affected()
-            > 0,
-    )
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let left = sqlx::query("DELETE FROM class_members WHERE class_id = ? AND learner_id = ?")
+        .bind(class_id)
+        .bind(learner_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+        > 0;
+    if left {
+        touch(&mut tx, class_id).await?;
+    }
+    tx.commit().await?;
+    Ok(left)
 }
 
 /// Deletes the class and its memberships, nothing else: answers and runs stay

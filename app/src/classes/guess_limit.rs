@@ -1,91 +1,95 @@
-//! At most so many wrong codes per address in a window (server only): join
-//! codes, teacher links and transfer codes cannot be guessed by brute force.
-//! Only failures count, so a whole class joining from behind one address is
-//! never slowed; new classes count too, so one client cannot fill the server.
+//! Wrong codes per client (server only): join codes, teacher links and
+//! transfer codes cannot be guessed by brute force. Only failures count, so
+//! a whole class joining from behind one address is never slowed by it, and
+//! a right code is always looked up first: a teacher's valid link opens its
+//! dashboard however many wrong codes came from the same school network.
+//!
+//! A token bucket per client (an address, an IPv6 /64) that evicts when full
+//! (see [`RateLimit`]): a flood of addresses never locks newcomers out.
 
-use std::collections::HashMap;
-use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use crate::lab::ClientKey;
+use crate::request::rate_limit::{Rate, RateLimit};
 
-const WINDOW: Duration = Duration::from_secs(10 * 60);
-/// Addresses remembered at once; beyond this, expired windows are dropped first.
-const MAX_TRACKED: usize = 10_000;
-
+#[derive(Debug)]
 pub struct GuessLimit {
-    per_window: u32,
-    windows: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+    wrong: RateLimit<ClientKey>,
 }
 
 impl GuessLimit {
-    /// `per_window` failures per address in ten minutes.
+    /// `per_window` wrong codes at once, refilled over ten minutes.
     pub fn new(per_window: u32) -> Self {
+        Self::with_rate(rate(per_window))
+    }
+
+    pub fn with_rate(rate: Rate) -> Self {
         GuessLimit {
-            per_window: per_window.max(1),
-            windows: Mutex::new(HashMap::new()),
+            wrong: RateLimit::new(rate),
         }
     }
 
-    /// `Err(seconds to wait)` when the address has used up its failures.
-    pub fn check(&self, address: IpAddr) -> Result<(), u64> {
-        self.check_at(address, Instant::now())
-    }
-
-    /// Counts one failure (a wrong code) or one new class for the address.
-    pub fn record(&self, address: IpAddr) {
-        self.record_at(address, Instant::now())
-    }
-
-    fn check_at(&self, address: IpAddr, now: Instant) -> Result<(), u64> {
-        let windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
-        match windows.get(&address) {
-            Some((start, count))
-                if now.duration_since(*start) < WINDOW && *count >= self.per_window =>
-            {
-                let left = WINDOW.saturating_sub(now.duration_since(*start));
-                Err(left.as_secs().max(1))
-            }
-            _ if windows.len() >= MAX_TRACKED && !windows.contains_key(&address) => Err(1),
-            _ => Ok(()),
+    #[cfg(test)]
+    fn with_max_keys(per_window: u32, max_keys: usize) -> Self {
+        GuessLimit {
+            wrong: RateLimit::with_max_keys(rate(per_window), max_keys),
         }
     }
 
-    fn record_at(&self, address: IpAddr, now: Instant) {
-        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
-        if windows.len() >= MAX_TRACKED {
-            windows.retain(|_, (start, _)| now.duration_since(*start) < WINDOW);
-        }
-        if windows.len() >= MAX_TRACKED && !windows.contains_key(&address) {
-            return; // `check` refuses newcomers until windows expire
-        }
-        let (start, count) = windows.entry(address).or_insert((now, 0));
-        if now.duration_since(*start) >= WINDOW {
-            *start = now;
-            *count = 0;
-        }
-        *count += 1;
+    /// `Err(seconds to wait)` when the client has used up its wrong codes.
+    pub fn check(&self, client: ClientKey) -> Result<(), u64> {
+        self.wrong.check(client)
     }
+
+    /// Counts one wrong code for the client.
+    pub fn record(&self, client: ClientKey) {
+        self.wrong.charge(client)
+    }
+
+    /// Clients tracked now (bounded).
+    pub fn tracked(&self) -> usize {
+        self.wrong.tracked()
+    }
+}
+
+/// `per_window` at once, and as many again every ten minutes.
+fn rate(per_window: u32) -> Rate {
+    let per_window = per_window.max(1);
+    Rate::new(per_window, per_window.div_ceil(10))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn key(s: &str) -> ClientKey {
+        ClientKey::of(s.parse().unwrap())
+    }
+
     #[test]
-    fn refuses_an_address_after_its_failures_until_the_window_ends() {
+    fn refuses_a_client_after_its_failures_and_not_another() {
         let limit = GuessLimit::new(2);
-        let (a, b): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
-        let t0 = Instant::now();
-        assert!(limit.check_at(a, t0).is_ok());
-        limit.record_at(a, t0);
-        assert!(limit.check_at(a, t0).is_ok(), "one failure is allowed");
-        limit.record_at(a, t0);
-        let wait = limit.check_at(a, t0).expect_err("two failures used up");
+        let (a, b) = (key("10.0.0.1"), key("10.0.0.2"));
+        assert!(limit.check(a).is_ok());
+        limit.record(a);
+        assert!(limit.check(a).is_ok(), "one failure is allowed");
+        limit.record(a);
+        let wait = limit.check(a).expect_err("two failures used up");
         assert!((1..=600).contains(&wait), "{wait}");
+        assert!(limit.check(b).is_ok(), "another address is not affected");
+    }
+
+    #[test]
+    fn a_full_map_still_admits_a_new_address() {
+        let limit = GuessLimit::with_max_keys(1, 100);
+        for i in 0..1_000u32 {
+            let guesser = ClientKey::of(std::net::IpAddr::from(i.to_be_bytes()));
+            limit.record(guesser);
+            assert!(limit.tracked() <= 100, "bounded");
+        }
         assert!(
-            limit.check_at(b, t0).is_ok(),
-            "another address is not affected"
+            limit.check(key("192.0.2.1")).is_ok(),
+            "a newcomer is never refused because the map is full"
         );
-        assert!(limit.check_at(a, t0 + WINDOW).is_ok(), "a new window");
+        limit.record(key("192.0.2.1"));
+        assert!(limit.check(key("192.0.2.1")).is_err(), "and still counted");
     }
 }

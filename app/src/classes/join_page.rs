@@ -21,10 +21,16 @@ pub fn JoinPage() -> impl IntoView {
     let query = use_query_map();
     let notice = move || {
         let q = query.read();
-        let text = if join.value().get().is_some_and(|r| r.is_ok()) || q.get("joined").is_some() {
-            Some("You joined the class.")
+        // A name someone in the class already had got a suffix: say which.
+        let text = if let Some(Ok(c)) = join.value().get() {
+            Some(format!(
+                "You joined {} as “{}”.",
+                c.class_name, c.display_name
+            ))
+        } else if q.get("joined").is_some() {
+            Some("You joined the class: your name in it is under “My classes”.".to_string())
         } else if leave.value().get().is_some_and(|r| r.is_ok()) || q.get("left").is_some() {
-            Some("You left the class.")
+            Some("You left the class.".to_string())
         } else {
             None
         };

@@ -15,6 +15,8 @@ pub mod csv;
 #[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
+pub mod expiry;
+#[cfg(feature = "ssr")]
 mod guess_limit;
 #[cfg(feature = "ssr")]
 pub mod report;
@@ -25,8 +27,9 @@ pub use guess_limit::GuessLimit;
 pub use join_page::JoinPage;
 pub use teach_page::TeachPage;
 
-/// Wrong codes (and new classes) per address in ten minutes: a class mistyping
-/// its code stays far below, a guesser gets nowhere (codes have about 2^40 values).
+/// Wrong codes per client (address, IPv6 /64) at once, refilled over ten
+/// minutes: a class mistyping its code stays far below, a guesser gets
+/// nowhere (codes have about 2^40 values).
 pub const GUESSES_PER_WINDOW: u32 = 30;
 
 /// Counts a demo run for the class dashboard; a failure is logged, never shown

@@ -103,6 +103,7 @@ pub async fn dashboard(
     Ok(Dashboard {
         class_name: class.name.clone(),
         join_code: super::codes::display_code(&class.join_code),
+        locked: class.locked,
         lessons,
         learners,
         items,

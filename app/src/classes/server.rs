@@ -12,7 +12,7 @@ pub const CONFIRM_VALUE: &str = "yes";
 
 #[cfg(feature = "ssr")]
 mod checks {
-    use crate::request::FormError;
+    use crate::request::{FormError, Pace};
     use crate::state::ServerState;
 
     /// A name as typed, trimmed; refused when empty, too long or with control characters.
@@ -36,18 +36,36 @@ mod checks {
         Ok(name.to_string())
     }
 
-    /// Refuses with 429 when this address has guessed wrong too often.
+    /// Refuses with 429 when this client has sent too many wrong codes.
     pub fn not_guessing(state: &ServerState) -> Result<(), FormError> {
         state
             .guess_limit
-            .check(crate::request::client::client_address())
-            .map_err(FormError::too_fast)
+            .check(crate::request::client::client_key())
+            .map_err(|s| FormError::too_fast(Pace::WrongCodes, s))
     }
 
     pub fn wrong_guess(state: &ServerState) {
         state
             .guess_limit
-            .record(crate::request::client::client_address());
+            .record(crate::request::client::client_key());
+    }
+
+    /// The class this teacher link opens. The link is looked up first, so a
+    /// right one always opens its class, however many wrong codes came from
+    /// the same network; a wrong one counts as a guess (and is refused with
+    /// 429 once the client has used up its wrong codes).
+    pub async fn teacher_class(
+        state: &ServerState,
+        secret: &str,
+    ) -> Result<Option<super::super::db::ClassRef>, FormError> {
+        let class = super::super::db::class_by_teacher_secret(&state.pool, secret)
+            .await
+            .map_err(internal)?;
+        if class.is_none() {
+            not_guessing(state)?;
+            wrong_guess(state);
+        }
+        Ok(class)
     }
 
     pub fn internal(e: impl std::fmt::Display) -> FormError {
@@ -63,9 +81,12 @@ pub async fn create_class(name: Option<String>) -> Result<String, FormError> {
     let result = async {
         let name = checks::name(name.as_deref(), db::MAX_NAME_CHARS, "class name")?;
         let state = crate::state::server_state()?;
-        // New classes share the address's budget, so one client cannot fill the table.
-        checks::not_guessing(&state)?;
-        checks::wrong_guess(&state);
+        // New classes have a budget per client, so one client cannot fill the table.
+        state
+            .limits
+            .new_classes
+            .take(crate::request::client::client_key())
+            .map_err(|s| FormError::too_fast(crate::request::Pace::NewClasses, s))?;
         let class = db::create_class(&state.pool, &name).await.map_err(|e| match e {
             db::ClassError::TooManyClasses => FormError::reject(
                 None,
@@ -91,12 +112,7 @@ pub async fn create_class(name: Option<String>) -> Result<String, FormError> {
 #[server(prefix = "/api", endpoint = "classes/dashboard")]
 pub async fn class_dashboard(secret: String) -> Result<Option<Dashboard>, FormError> {
     let state = crate::state::server_state()?;
-    checks::not_guessing(&state)?;
-    let class = super::db::class_by_teacher_secret(&state.pool, &secret)
-        .await
-        .map_err(checks::internal)?;
-    let Some(class) = class else {
-        checks::wrong_guess(&state);
+    let Some(class) = checks::teacher_class(&state, &secret).await? else {
         crate::request::set_status(axum::http::StatusCode::NOT_FOUND);
         return Ok(None);
     };
@@ -121,13 +137,8 @@ pub async fn delete_class(
             ));
         }
         let state = crate::state::server_state()?;
-        checks::not_guessing(&state)?;
-        let class =
-            super::db::class_by_teacher_secret(&state.pool, secret.as_deref().unwrap_or(""))
-                .await
-                .map_err(checks::internal)?;
+        let class = checks::teacher_class(&state, secret.as_deref().unwrap_or("")).await?;
         let Some(class) = class else {
-            checks::wrong_guess(&state);
             return Err(FormError::reject(None, "This teacher link opens no class."));
         };
         super::db::delete_class(&state.pool, class.id)
@@ -146,13 +157,17 @@ pub async fn delete_class(
     result
 }
 
-/// Joins the class of `code` under `display_name` (or renames a member).
+/// Joins the class of `code` under `display_name` (or renames a member). A
+/// name another member has gets a suffix (`Ana (2)`); the answer carries the
+/// name given. Joins are counted per client, successful or not, and refused
+/// while the teacher keeps the class locked.
 #[server(prefix = "/api", endpoint = "classes/join")]
 pub async fn join_class(
     code: Option<String>,
     display_name: Option<String>,
 ) -> Result<MyClass, FormError> {
     use super::{codes, db};
+    use crate::request::Pace;
     let result = async {
         let name = checks::name(
             display_name.as_deref(),
@@ -166,7 +181,15 @@ pub async fn join_class(
             ));
         };
         let state = crate::state::server_state()?;
+        let client = crate::request::client::client_key();
+        // Wrong codes are checked before the lookup: a join code has only
+        // about 2^40 values.
         checks::not_guessing(&state)?;
+        state
+            .limits
+            .joins
+            .check(client)
+            .map_err(|s| FormError::too_fast(Pace::Joins, s))?;
         let Some(class) = db::class_by_join_code(&state.pool, &code)
             .await
             .map_err(checks::internal)?
@@ -177,16 +200,24 @@ pub async fn join_class(
                 "No class has this join code. Check it with your teacher.",
             ));
         };
+        if class.locked {
+            return Err(locked());
+        }
+        state
+            .limits
+            .joins
+            .take(client)
+            .map_err(|s| FormError::too_fast(Pace::Joins, s))?;
         // Only now, with a valid request, may a learner be created.
         let learner = crate::learner::current_or_new_learner(&state.pool)
             .await
-            .map_err(checks::internal)?;
-        db::join(&state.pool, class.id, learner, &name)
+            .map_err(crate::learner::LearnerError::into_form_error)?;
+        let given = db::join(&state.pool, class.id, learner, &name)
             .await
             .map_err(|e| match e {
                 db::ClassError::NameTaken => FormError::reject(
                     None,
-                    "Someone in this class already uses this name: pick another one.",
+                    "This name cannot be used in this class: pick another one.",
                 ),
                 db::ClassError::ClassFull => FormError::reject(
                     None,
@@ -199,12 +230,17 @@ pub async fn join_class(
                         db::MAX_CLASSES_PER_LEARNER
                     ),
                 ),
+                db::ClassError::Locked => locked(),
+                db::ClassError::NoClass => FormError::reject(
+                    None,
+                    "No class has this join code. Check it with your teacher.",
+                ),
                 e => checks::internal(e),
             })?;
         Ok(MyClass {
             class_id: class.id,
             class_name: class.name,
-            display_name: name,
+            display_name: given,
         })
     }
     .await;
@@ -213,6 +249,88 @@ pub async fn join_class(
         Err(e) => crate::request::redirect_back(
             <JoinClass as leptos::server_fn::ServerFn>::PATH,
             "join-class",
+            Some(e),
+        ),
+    }
+    result
+}
+
+#[cfg(feature = "ssr")]
+fn locked() -> FormError {
+    FormError::reject(
+        None,
+        "This class is locked: its teacher takes no new members now.",
+    )
+}
+
+/// Takes the member called `display_name` out of the class of this teacher
+/// link: their progress stays theirs, and they may join again unless the
+/// class is locked. Answers whether someone was removed.
+#[server(prefix = "/api", endpoint = "classes/remove")]
+pub async fn remove_member(
+    secret: Option<String>,
+    display_name: Option<String>,
+) -> Result<bool, FormError> {
+    let secret = secret.unwrap_or_default();
+    let result = async {
+        let Some(name) = display_name.filter(|n| !n.is_empty()) else {
+            return Err(FormError::reject(
+                None,
+                "The form did not say whom to remove.",
+            ));
+        };
+        let state = crate::state::server_state()?;
+        let Some(class) = checks::teacher_class(&state, &secret).await? else {
+            return Err(FormError::reject(None, "This teacher link opens no class."));
+        };
+        super::db::remove_member(&state.pool, class.id, &name)
+            .await
+            .map_err(checks::internal)
+    }
+    .await;
+    match &result {
+        Ok(_) => crate::request::redirect(&format!("/teach/{secret}?removed=1#manage-class")),
+        Err(e) => crate::request::redirect_back(
+            <RemoveMember as leptos::server_fn::ServerFn>::PATH,
+            "manage-class",
+            Some(e),
+        ),
+    }
+    result
+}
+
+/// Locks (`lock` = `yes`) or unlocks (`no`) the class of this teacher link:
+/// a locked class refuses every join and rename. Answers whether it is locked now.
+#[server(prefix = "/api", endpoint = "classes/lock")]
+pub async fn lock_class(secret: Option<String>, lock: Option<String>) -> Result<bool, FormError> {
+    let secret = secret.unwrap_or_default();
+    let result = async {
+        let locked = match lock.as_deref() {
+            Some("yes") => true,
+            Some("no") => false,
+            _ => {
+                return Err(FormError::reject(
+                    None,
+                    "The form did not say whether to lock or unlock.",
+                ))
+            }
+        };
+        let state = crate::state::server_state()?;
+        let Some(class) = checks::teacher_class(&state, &secret).await? else {
+            return Err(FormError::reject(None, "This teacher link opens no class."));
+        };
+        super::db::set_locked(&state.pool, class.id, locked)
+            .await
+            .map_err(checks::internal)?;
+        Ok(locked)
+    }
+    .await;
+    match &result {
+        Ok(true) => crate::request::redirect(&format!("/teach/{secret}?locked=1#manage-class")),
+        Ok(false) => crate::request::redirect(&format!("/teach/{secret}?unlocked=1#manage-class")),
+        Err(e) => crate::request::redirect_back(
+            <LockClass as leptos::server_fn::ServerFn>::PATH,
+            "manage-class",
             Some(e),
         ),
     }

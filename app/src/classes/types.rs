@@ -18,6 +18,8 @@ pub struct Dashboard {
     pub class_name: String,
     /// As learners type it (`ABCD-EFGH`).
     pub join_code: String,
+    /// Joins are refused while the class is locked.
+    pub locked: bool,
     pub lessons: Vec<LessonHead>,
     pub learners: Vec<LearnerRow>,
     pub items: Vec<ItemRow>,

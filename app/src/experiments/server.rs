@@ -24,6 +24,23 @@ pub(crate) fn refuse(e: LabError) -> LabError {
     e
 }
 
+/// Takes a token from the client's budget of saved runs and sweeps (see
+/// `ClientRates::runs`): a tiny run on the CPU takes microseconds, so
+/// without it one client could save thousands of rows a minute.
+#[cfg(feature = "ssr")]
+pub fn take_run(
+    limits: &crate::request::client_limits::ClientLimits,
+    client: crate::lab::ClientKey,
+) -> Result<(), LabError> {
+    limits
+        .runs
+        .take(client)
+        .map_err(|retry_after_s| LabError::TooFast {
+            what: "runs".into(),
+            retry_after_s,
+        })
+}
+
 /// Starts a run or a sweep from the panel form and answers its job id (also the
 /// id of the run it saves). `action` is the pressed button: `gpu`, `cpu`, `both`
 /// (a single run on those devices), `n-sweep`, `batch-sweep` or `loop-styles`
@@ -112,9 +129,10 @@ pub async fn start_experiment(
         .lab
         .validate(&request, crate::request::client::owner(known))
         .map_err(back_to_lab)?;
+    take_run(&state.limits, crate::request::client::client_key()).map_err(back_to_lab)?;
     let learner = crate::learner::current_or_new_learner(&state.pool)
         .await
-        .map_err(|e| refuse(LabError::internal(format!("learner for a lab run: {e}"))))?;
+        .map_err(|e| back_to_lab(e.into_lab_error("learner for a lab run")))?;
     let demo = match form.action.as_str() {
         "n-sweep" => "n-sweep",
         "batch-sweep" => "batch-sweep",

@@ -23,24 +23,63 @@ pub fn guess_from(
         .map_err(|message| LabError::invalid("prediction", message))
 }
 
+/// A stored prediction: its id, and the learner it was stored for.
+#[cfg(feature = "ssr")]
+#[derive(Debug, Clone, Copy)]
+pub struct Recorded {
+    pub id: i64,
+    pub learner: i64,
+}
+
 /// Scores `guess` against `measured` and stores both with the run, for the
-/// request's learner (created now if new: the run has already succeeded).
-/// Answers the prediction's id.
+/// request's learner (created now if new: the run has already succeeded; a
+/// client past its budget of new learners gets a 429 and nothing is stored).
+/// The error is not yet answered: callers pass it to `refuse` (or their
+/// demo's variant of it).
 #[cfg(feature = "ssr")]
 pub async fn record(
     demo: PredictedDemo,
     run_ref: &str,
     guess: &Guess,
     measured: &Measured,
-) -> Result<i64, LabError> {
-    let pool = crate::state::pool().map_err(|e| refuse(e.into()))?;
+) -> Result<Recorded, LabError> {
+    let state = crate::state::server_state()?;
+    let pool = state.pool;
+    take_prediction(&state.limits)?;
     let learner = crate::learner::current_or_new_learner(&pool)
         .await
-        .map_err(|e| refuse(LabError::internal(format!("learner for a prediction: {e}"))))?;
+        .map_err(|e| e.into_lab_error("learner for a prediction"))?;
     let correct = super::score::score(guess, measured);
-    super::db::insert(&pool, learner, demo, run_ref, guess, measured, correct)
+    let id = super::db::insert(&pool, learner, demo, run_ref, guess, measured, correct)
         .await
-        .map_err(|e| refuse(LabError::internal(format!("storing a prediction: {e}"))))
+        .map_err(|e| LabError::internal(format!("storing a prediction: {e}")))?;
+    Ok(Recorded { id, learner })
+}
+
+/// Whether this client may store a prediction now, taking nothing (before a
+/// demo runs).
+#[cfg(feature = "ssr")]
+pub fn may_predict(limits: &crate::request::client_limits::ClientLimits) -> Result<(), LabError> {
+    limits
+        .predictions
+        .check(crate::request::client::client_key())
+        .map_err(too_many_predictions)
+}
+
+#[cfg(feature = "ssr")]
+fn take_prediction(limits: &crate::request::client_limits::ClientLimits) -> Result<(), LabError> {
+    limits
+        .predictions
+        .take(crate::request::client::client_key())
+        .map_err(too_many_predictions)
+}
+
+#[cfg(feature = "ssr")]
+fn too_many_predictions(retry_after_s: u64) -> LabError {
+    LabError::TooFast {
+        what: "predictions".into(),
+        retry_after_s,
+    }
 }
 
 /// Scores `learner`'s pending prediction for saved run `run_id` once the run

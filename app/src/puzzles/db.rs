@@ -7,6 +7,12 @@ use super::types::LeaderRow;
 
 /// Submissions kept per learner and puzzle (the newest); older ones are deleted.
 pub const KEPT_PER_PUZZLE: i64 = 20;
+/// Of those, kernels that did not compile (the newest): only the latest
+/// message is ever shown, and they cost no GPU time, so they come fastest.
+pub const KEPT_COMPILE_ERRORS: i64 = 3;
+/// Longest compile-error message stored, in bytes (the sandbox already cuts
+/// its messages to this; the bound holds whatever a runner sends).
+pub const MAX_ERROR_BYTES: usize = 4096;
 /// Rows a leaderboard shows.
 pub const BOARD_ROWS: i64 = 20;
 
@@ -27,6 +33,8 @@ pub async fn save(
     source: &str,
     outcome: &PuzzleOutcome,
 ) -> Result<(), sqlx::Error> {
+    let stored = bounded(outcome);
+    let outcome: &PuzzleOutcome = &stored;
     let json = serde_json::to_string(outcome).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     // IMMEDIATE: the write lock from the start, so a concurrent writer makes this
     // wait (busy timeout); a deferred read that turns into a write fails instead.
@@ -52,6 +60,17 @@ pub async fn save(
     .bind(KEPT_PER_PUZZLE)
     .execute(&mut *tx)
     .await?;
+    sqlx::query(
+        "DELETE FROM puzzle_submissions WHERE learner_id = ?1 AND puzzle_id = ?2 \
+         AND verdict = 'compile_error' AND id NOT IN \
+         (SELECT id FROM puzzle_submissions WHERE learner_id = ?1 AND puzzle_id = ?2 \
+          AND verdict = 'compile_error' ORDER BY id DESC LIMIT ?3)",
+    )
+    .bind(learner_id)
+    .bind(puzzle_id)
+    .bind(KEPT_COMPILE_ERRORS)
+    .execute(&mut *tx)
+    .await?;
     if let PuzzleOutcome::Correct {
         adapter, timing, ..
     } = outcome
@@ -74,6 +93,23 @@ pub async fn save(
         .await?;
     }
     tx.commit().await
+}
+
+/// The outcome as stored: a compile error's message cut to [`MAX_ERROR_BYTES`].
+fn bounded(outcome: &PuzzleOutcome) -> std::borrow::Cow<'_, PuzzleOutcome> {
+    match outcome {
+        PuzzleOutcome::CompileError(e) if e.message.len() > MAX_ERROR_BYTES => {
+            let mut cut = MAX_ERROR_BYTES - '…'.len_utf8();
+            while !e.message.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            let mut e = e.clone();
+            e.message.truncate(cut);
+            e.message.push('…');
+            std::borrow::Cow::Owned(PuzzleOutcome::CompileError(e))
+        }
+        _ => std::borrow::Cow::Borrowed(outcome),
+    }
 }
 
 /// The learner's latest submission to a puzzle: its source and outcome.
@@ -156,4 +192,53 @@ pub async fn set_display_name(
         .execute(pool)
         .await
         .map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_db::{new_learner, test_pool};
+    use lab_types::CompileError;
+
+    fn compile_error(message: String) -> PuzzleOutcome {
+        PuzzleOutcome::CompileError(CompileError {
+            line: Some(1),
+            column: Some(1),
+            message,
+        })
+    }
+
+    #[tokio::test]
+    async fn kernels_that_did_not_compile_are_cut_and_only_the_newest_kept() {
+        let (pool, _dir) = test_pool().await;
+        let learner = new_learner(&pool).await;
+        let huge = "é".repeat(20_000);
+        for i in 0..10 {
+            save(
+                &pool,
+                learner,
+                "map",
+                &format!("// {i}"),
+                &compile_error(huge.clone()),
+            )
+            .await
+            .unwrap();
+        }
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT source, length(CAST(outcome AS BLOB)) FROM puzzle_submissions ORDER BY id",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(rows.len() as i64, KEPT_COMPILE_ERRORS);
+        assert_eq!(rows.last().unwrap().0, "// 9", "the newest stays");
+        for (_, bytes) in &rows {
+            assert!(*bytes < MAX_ERROR_BYTES as i64 + 200, "{bytes}");
+        }
+        let (_, shown) = latest(&pool, learner, "map").await.unwrap().unwrap();
+        let PuzzleOutcome::CompileError(e) = shown else {
+            panic!("{shown:?}")
+        };
+        assert!(e.message.len() <= MAX_ERROR_BYTES && e.message.ends_with('…'));
+    }
 }

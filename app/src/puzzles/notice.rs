@@ -47,6 +47,7 @@ pub fn to_query(e: &LabError) -> String {
         }
         LabError::TooManyJobs { .. } => "yours-busy",
         LabError::NetworkBusy { .. } => "network-busy",
+        LabError::TooFast { what, .. } if what == crate::learner::NEW_LEARNERS => "new-learners",
         LabError::TooFast { .. } => "too-fast",
         LabError::DeviceTimeout { .. } => "device-timeout",
         LabError::TurnedOff(_) => "off",
@@ -79,6 +80,7 @@ pub fn message(code: &str) -> Option<&'static str> {
         "yours-busy" => "You already have a job running and one waiting: let one finish first.",
         "network-busy" => "Your network already has its share of jobs running or waiting: let one finish first.",
         "too-fast" => "Too many kernels from your network in a short time: wait a minute, then try again.",
+        "new-learners" => "Too many new browsers came from your network in a short time: wait a minute, then try again.",
         "device-timeout" => "The GPU did not finish within the time limit, so the kernel was stopped; the device is opened afresh for the next one.",
         "off" => "The kernel playground is turned off on this server.",
         "failed" => "The kernel could not be run because of a failure on the server; the details are in the server log.",
@@ -152,6 +154,10 @@ mod tests {
             },
             LabError::TooFast {
                 what: "kernels".into(),
+                retry_after_s: 1,
+            },
+            LabError::TooFast {
+                what: crate::learner::NEW_LEARNERS.into(),
                 retry_after_s: 1,
             },
         ] {

@@ -188,7 +188,7 @@ pub async fn submit_kernel(
             Some(id) => id,
             None => crate::learner::current_or_new_learner(&state.pool)
                 .await
-                .map_err(|e| internal("identifying the learner", e))?,
+                .map_err(|e| e.into_lab_error("identifying the learner"))?,
         };
         db::save(&state.pool, learner, &p.id, &task_source, &outcome)
             .await
@@ -239,7 +239,7 @@ pub async fn set_display_name(name: Option<String>) -> Result<Option<String>, La
         let name = (!name.is_empty()).then(|| name.to_string());
         let learner = crate::learner::current_or_new_learner(&state.pool)
             .await
-            .map_err(|e| internal("identifying the learner", e))?;
+            .map_err(|e| e.into_lab_error("identifying the learner"))?;
         super::db::set_display_name(&state.pool, learner, name.as_deref())
             .await
             .map_err(|e| internal("saving the display name", e))?;

@@ -1,72 +1,49 @@
-//! At most so many answers per minute from one learner (or, before a learner
-//! exists, from one client address), so that one client cannot fill the
-//! attempts table or keep the database busy for the class (server only).
-
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+//! At most so many answers per minute from one learner and from one client
+//! (server only), so that no learner and no network can fill the attempts
+//! table or keep the database busy for the class.
+//!
+//! Every answer draws on two token buckets: its learner's (once one exists)
+//! and its client's (an address or IPv6 /64, which a dropped cookie does not
+//! change). Both evict when full (see [`RateLimit`]): a full limiter never
+//! refuses a newcomer.
 
 use crate::lab::{ClientKey, Owner};
+use crate::request::rate_limit::{Rate, RateLimit};
 
-/// Whose answers are counted: the learner's, or, before one exists, the client's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Key {
-    Learner(i64),
-    Client(ClientKey),
-}
+/// A client stands for every learner behind it (a class behind one NAT
+/// answers at once), so it gets this many times a learner's allowance.
+pub const CLIENT_FACTOR: u32 = 10;
 
-const WINDOW: Duration = Duration::from_secs(60);
-/// Clients remembered at once; beyond this, expired windows are dropped first.
-const MAX_TRACKED: usize = 10_000;
-/// An address stands for every learner behind it (a class behind one NAT
-/// starts at once), so it gets this many times a learner's allowance; it
-/// only counts answers sent before a learner exists.
-const ADDRESS_FACTOR: u32 = 10;
-
+#[derive(Debug)]
 pub struct AnswerLimit {
-    per_window: u32,
-    windows: Mutex<HashMap<Key, (Instant, u32)>>,
+    learners: RateLimit<i64>,
+    clients: RateLimit<ClientKey>,
 }
 
 impl AnswerLimit {
-    pub fn per_minute(per_window: u32) -> Self {
+    /// `per_minute` answers per learner (also its burst), ten times that per client.
+    pub fn per_minute(per_minute: u32) -> Self {
+        let per_minute = per_minute.max(1);
+        let per_client = per_minute.saturating_mul(CLIENT_FACTOR);
         AnswerLimit {
-            per_window: per_window.max(1),
-            windows: Mutex::new(HashMap::new()),
+            learners: RateLimit::new(Rate::new(per_minute, per_minute)),
+            clients: RateLimit::new(Rate::new(per_client, per_client)),
         }
     }
 
-    /// Counts one answer; `Err(seconds to wait)` when the owner is over the limit.
+    /// Counts one answer; `Err(seconds to wait)` when the learner or the
+    /// client is over its limit (then nothing is counted).
     pub fn check(&self, owner: Owner) -> Result<(), u64> {
-        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        if windows.len() >= MAX_TRACKED {
-            windows.retain(|_, (start, _)| now.duration_since(*start) < WINDOW);
+        self.clients.check(owner.client())?;
+        if let Some(learner) = owner.learner() {
+            self.learners.take(learner)?;
         }
-        if windows.len() >= MAX_TRACKED {
-            // Every tracked client is active: refuse newcomers for a moment
-            // rather than grow without bound.
-            return Err(1);
-        }
-        let key = match owner.learner() {
-            Some(id) => Key::Learner(id),
-            None => Key::Client(owner.client()),
-        };
-        let (start, count) = windows.entry(key).or_insert((now, 0));
-        if now.duration_since(*start) >= WINDOW {
-            *start = now;
-            *count = 0;
-        }
-        let allowed = match key {
-            Key::Learner(_) => self.per_window,
-            Key::Client(_) => self.per_window.saturating_mul(ADDRESS_FACTOR),
-        };
-        if *count >= allowed {
-            let left = WINDOW.saturating_sub(now.duration_since(*start));
-            return Err(left.as_secs().max(1));
-        }
-        *count += 1;
-        Ok(())
+        self.clients.take(owner.client())
+    }
+
+    /// Counts an answer already accepted against a learner created for it.
+    pub fn charge_learner(&self, learner: i64) {
+        self.learners.charge(learner)
     }
 }
 
@@ -75,7 +52,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn refuses_over_the_limit_per_owner() {
+    fn refuses_over_the_limit_per_learner_and_per_client() {
         let limit = AnswerLimit::per_minute(2);
         let client = ClientKey::of("10.0.0.1".parse().unwrap());
         let a = Owner::new(Some(1), client);
@@ -83,6 +60,15 @@ mod tests {
         assert!(limit.check(a).is_ok());
         let wait = limit.check(a).expect_err("third in a minute");
         assert!((1..=60).contains(&wait), "{wait}");
-        assert!(limit.check(Owner::new(Some(2), client)).is_ok());
+        // Other learners on the same network share its ten-fold allowance.
+        let mut accepted = 2;
+        for learner in 2..100 {
+            if limit.check(Owner::new(Some(learner), client)).is_ok() {
+                accepted += 1;
+            }
+        }
+        assert_eq!(accepted, 2 * CLIENT_FACTOR);
+        let elsewhere = Owner::new(Some(500), ClientKey::of("10.0.0.2".parse().unwrap()));
+        assert!(limit.check(elsewhere).is_ok(), "another network");
     }
 }

@@ -105,16 +105,15 @@ pub async fn submit_answer(
         state
             .answer_limit
             .check(crate::request::client::owner(known))
-            .map_err(FormError::too_fast)?;
-        // Only now, with a valid answer, may a learner be created.
+            .map_err(|s| FormError::too_fast(crate::request::Pace::Answers, s))?;
+        // Only now, with a valid answer, may a learner be created (as fast
+        // as the client may create learners).
         let learner_id = crate::learner::current_or_new_learner(&state.pool)
             .await
-            .map_err(|e| FormError::internal("identifying the learner failed", e))?;
+            .map_err(crate::learner::LearnerError::into_form_error)?;
         if known.is_none() {
             // A new learner's first answer counts toward their own allowance too.
-            let _ = state
-                .answer_limit
-                .check(crate::request::client::owner(Some(learner_id)));
+            state.answer_limit.charge_learner(learner_id);
         }
         let attempt = db::NewAttempt {
             learner_id,

@@ -17,15 +17,41 @@ pub enum FormError {
         question_id: Option<String>,
         message: String,
     },
-    /// Too many answers in a short time (HTTP 429).
-    #[error("You are answering very fast: wait {retry_after_s} s, then try again.")]
-    TooFast { retry_after_s: u64 },
+    /// Too many requests of one kind in a short time (HTTP 429).
+    #[error("{}", too_fast_message(*what, *retry_after_s))]
+    TooFast { what: Pace, retry_after_s: u64 },
     /// A server-side failure (HTTP 500), already logged.
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
     /// From the server-function machinery: unreadable arguments, network failures.
     #[error("{}", transport_message(.0))]
     Transport(ServerFnErrorErr),
+}
+
+/// What was sent too fast: each has its own budget (and words).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Pace {
+    /// Answers of one learner (or network).
+    Answers,
+    /// New learners (first writes of new browsers) from one network.
+    NewLearners,
+    /// Wrong join codes, teacher links or transfer codes from one network.
+    WrongCodes,
+    /// New classes from one network.
+    NewClasses,
+    /// Joins from one network.
+    Joins,
+}
+
+fn too_fast_message(what: Pace, retry_after_s: u64) -> String {
+    let what = match what {
+        Pace::Answers => "You are answering very fast",
+        Pace::NewLearners => "Too many new learners came from your network in a short time",
+        Pace::WrongCodes => "Too many wrong codes came from your network",
+        Pace::NewClasses => "Too many classes were created from your network in a short time",
+        Pace::Joins => "Too many joins came from your network in a short time",
+    };
+    format!("{what}: wait {retry_after_s} s, then try again.")
 }
 
 impl FormError {
@@ -60,12 +86,15 @@ impl FormError {
     }
 
     /// Refuses with HTTP 429 and `Retry-After` (a plain form keeps its redirect).
-    pub fn too_fast(retry_after_s: u64) -> Self {
+    pub fn too_fast(what: Pace, retry_after_s: u64) -> Self {
         if !super::is_plain_form_post() {
             super::set_status(axum::http::StatusCode::TOO_MANY_REQUESTS);
             super::set_retry_after(retry_after_s);
         }
-        FormError::TooFast { retry_after_s }
+        FormError::TooFast {
+            what,
+            retry_after_s,
+        }
     }
 
     /// Logs the detail and answers a generic error (HTTP 500).

@@ -4,14 +4,18 @@
 
 #[cfg(feature = "ssr")]
 pub mod client;
+#[cfg(feature = "ssr")]
+pub mod client_limits;
 pub mod csp;
 mod form_error;
 #[cfg(feature = "ssr")]
 mod plain_form;
 #[cfg(feature = "ssr")]
 pub mod rate_limit;
+#[cfg(feature = "ssr")]
+pub mod signed_error;
 
-pub use form_error::FormError;
+pub use form_error::{FormError, Pace};
 #[cfg(feature = "ssr")]
 pub use plain_form::{
     is_plain_form_post, redirect, redirect_back, redirect_to_page, set_retry_after, set_status,

@@ -56,15 +56,35 @@ where
                 .map(str::to_string)
         })
         .unwrap_or_default();
-    // A throwaway origin only so that the URL helpers can parse a path.
-    let mut url = format!("http://local{}", same_site_path(&referer));
-    ServerFnUrlError::<E>::strip_error_info(&mut url);
+    // A throwaway origin only so that the URL helpers can parse a path. An
+    // earlier error (and its signature) goes.
+    let page = same_site_path(&referer);
+    let url = match page.split_once('?') {
+        Some((path, query)) => format!(
+            "http://local{path}?{}",
+            super::signed_error::without_error(query)
+        ),
+        None => format!("http://local{page}"),
+    };
     let (path, query) =
         match error.map(|e| ServerFnUrlError::new(server_fn_path, e.clone()).to_url(&url)) {
-            Some(Ok(with_error)) => (
-                with_error.path().to_string(),
-                with_error.query().map(str::to_string),
-            ),
+            Some(Ok(mut with_error)) => {
+                // Signed, or the edge strips it as if a link had made it up.
+                let encoded = with_error
+                    .query_pairs()
+                    .find(|(k, _)| k == super::signed_error::ERROR_PARAM)
+                    .map(|(_, v)| v.into_owned());
+                if let (Some(encoded), Ok(state)) = (encoded, crate::state::server_state()) {
+                    let sig = super::signed_error::sign(&state.secret, server_fn_path, &encoded);
+                    with_error
+                        .query_pairs_mut()
+                        .append_pair(super::signed_error::SIG_PARAM, &sig);
+                }
+                (
+                    with_error.path().to_string(),
+                    with_error.query().map(str::to_string),
+                )
+            }
             _ => split_url(&url),
         };
     let query = query

@@ -1,9 +1,19 @@
 //! One-time transfer codes and the extra browser tokens they hand out (server
 //! only). `now` (Unix seconds) is passed in, so tests can move the clock.
+//!
+//! A code has about 2^40 values, so a bare hash of it would fall to a search
+//! of that space within hours: the database keeps an HMAC under the server
+//! secret instead, useless without the secret file beside the database.
 
 use sqlx::SqlitePool;
 
 use crate::classes::codes::{self, RandomError};
+use crate::secret::ServerSecret;
+
+/// What the database stores of a transfer code.
+pub fn code_hash(secret: &ServerSecret, code: &str) -> Vec<u8> {
+    secret.tag("transfer-code", &[code.as_bytes()]).to_vec()
+}
 
 /// How long a transfer code is valid.
 pub const TTL_S: i64 = 10 * 60;
@@ -23,6 +33,7 @@ pub enum TransferError {
 /// earlier codes and every expired one are deleted: at most one live code each.
 pub async fn new_code(
     pool: &SqlitePool,
+    secret: &ServerSecret,
     learner_id: i64,
     now: i64,
 ) -> Result<String, TransferError> {
@@ -36,7 +47,7 @@ pub async fn new_code(
         let inserted = sqlx::query(
             "INSERT INTO transfer_codes (code_hash, learner_id, expires_at) VALUES (?, ?, ?)",
         )
-        .bind(codes::hash(&code))
+        .bind(code_hash(secret, &code))
         .bind(learner_id)
         .bind(now + TTL_S)
         .execute(pool)
@@ -52,11 +63,16 @@ pub async fn new_code(
 
 /// Uses up a code (already normalised): the learner it belongs to, or `None`
 /// when it is unknown, expired or used. One statement, so a code is used once.
-pub async fn redeem(pool: &SqlitePool, code: &str, now: i64) -> Result<Option<i64>, TransferError> {
+pub async fn redeem(
+    pool: &SqlitePool,
+    secret: &ServerSecret,
+    code: &str,
+    now: i64,
+) -> Result<Option<i64>, TransferError> {
     let learner = sqlx::query_scalar::<_, i64>(
         "DELETE FROM transfer_codes WHERE code_hash = ? AND expires_at > ? RETURNING learner_id",
     )
-    .bind(codes::hash(code))
+    .bind(code_hash(secret, code))
     .bind(now)
     .fetch_optional(pool)
     .await?;
@@ -70,6 +86,7 @@ pub async fn redeem(pool: &SqlitePool, code: &str, now: i64) -> Result<Option<i6
 /// Whether this learner's code is still waiting to be used (to show it again).
 pub async fn is_live(
     pool: &SqlitePool,
+    secret: &ServerSecret,
     learner_id: i64,
     code: &str,
     now: i64,
@@ -77,7 +94,7 @@ pub async fn is_live(
     Ok(sqlx::query_scalar::<_, i64>(
         "SELECT COUNT(*) FROM transfer_codes WHERE code_hash = ? AND learner_id = ? AND expires_at > ?",
     )
-    .bind(codes::hash(code))
+    .bind(code_hash(secret, code))
     .bind(learner_id)
     .bind(now)
     .fetch_one(pool)
@@ -98,26 +115,35 @@ mod tests {
     use super::*;
     use crate::test_db::{new_learner as learner, test_pool};
 
+    fn secret() -> ServerSecret {
+        ServerSecret::from_bytes([3; 32])
+    }
+
     #[tokio::test]
     async fn a_code_moves_its_learner_once_and_only_within_ten_minutes() {
         let (pool, _dir) = test_pool().await;
         let a = learner(&pool).await;
-        let code = new_code(&pool, a, 1_000).await.unwrap();
+        let code = new_code(&pool, &secret(), a, 1_000).await.unwrap();
         assert_eq!(
-            redeem(&pool, "AAAAAAAA", 1_001).await.unwrap(),
+            redeem(&pool, &secret(), "AAAAAAAA", 1_001).await.unwrap(),
             None,
             "unknown code"
         );
-        assert_eq!(redeem(&pool, &code, 1_001).await.unwrap(), Some(a));
         assert_eq!(
-            redeem(&pool, &code, 1_002).await.unwrap(),
+            redeem(&pool, &secret(), &code, 1_001).await.unwrap(),
+            Some(a)
+        );
+        assert_eq!(
+            redeem(&pool, &secret(), &code, 1_002).await.unwrap(),
             None,
             "used once"
         );
 
-        let late = new_code(&pool, a, 2_000).await.unwrap();
+        let late = new_code(&pool, &secret(), a, 2_000).await.unwrap();
         assert_eq!(
-            redeem(&pool, &late, 2_000 + TTL_S).await.unwrap(),
+            redeem(&pool, &secret(), &late, 2_000 + TTL_S)
+                .await
+                .unwrap(),
             None,
             "expired"
         );
@@ -132,11 +158,39 @@ mod tests {
     async fn a_new_code_replaces_the_learners_old_one() {
         let (pool, _dir) = test_pool().await;
         let a = learner(&pool).await;
-        let first = new_code(&pool, a, 1_000).await.unwrap();
-        let second = new_code(&pool, a, 1_010).await.unwrap();
-        assert!(!is_live(&pool, a, &first, 1_020).await.unwrap());
-        assert!(is_live(&pool, a, &second, 1_020).await.unwrap());
-        assert_eq!(redeem(&pool, &first, 1_020).await.unwrap(), None);
+        let first = new_code(&pool, &secret(), a, 1_000).await.unwrap();
+        let second = new_code(&pool, &secret(), a, 1_010).await.unwrap();
+        assert!(!is_live(&pool, &secret(), a, &first, 1_020).await.unwrap());
+        assert!(is_live(&pool, &secret(), a, &second, 1_020).await.unwrap());
+        assert_eq!(redeem(&pool, &secret(), &first, 1_020).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn codes_are_stored_keyed_by_the_server_secret() {
+        use sha2::{Digest, Sha256};
+        let (pool, _dir) = test_pool().await;
+        let a = learner(&pool).await;
+        let code = new_code(&pool, &secret(), a, 1_000).await.unwrap();
+        let stored: Vec<u8> = sqlx::query_scalar("SELECT code_hash FROM transfer_codes")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_ne!(
+            stored,
+            Sha256::digest(code.as_bytes()).to_vec(),
+            "not a bare hash"
+        );
+        assert_eq!(stored, code_hash(&secret(), &code));
+        let other = ServerSecret::from_bytes([4; 32]);
+        assert_eq!(
+            redeem(&pool, &other, &code, 1_001).await.unwrap(),
+            None,
+            "useless under another secret"
+        );
+        assert_eq!(
+            redeem(&pool, &secret(), &code, 1_001).await.unwrap(),
+            Some(a)
+        );
     }
 
     #[tokio::test]

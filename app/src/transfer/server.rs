@@ -26,7 +26,7 @@ pub async fn new_transfer_code() -> Result<String, FormError> {
                 "This browser has no progress to move yet: answer a question or join a class first.",
             ));
         };
-        let code = super::db::new_code(&state.pool, learner, super::db::unix_now())
+        let code = super::db::new_code(&state.pool, &state.secret, learner, super::db::unix_now())
             .await
             .map_err(|e| FormError::internal("making a transfer code failed", e))?;
         let secure = if state.secure_cookies { "; Secure" } else { "" };
@@ -79,9 +79,15 @@ pub async fn shown_transfer_code() -> Result<Option<String>, FormError> {
     else {
         return Ok(None);
     };
-    let live = super::db::is_live(&state.pool, learner, &code, super::db::unix_now())
-        .await
-        .map_err(|e| FormError::internal("reading a transfer code failed", e))?;
+    let live = super::db::is_live(
+        &state.pool,
+        &state.secret,
+        learner,
+        &code,
+        super::db::unix_now(),
+    )
+    .await
+    .map_err(|e| FormError::internal("reading a transfer code failed", e))?;
     Ok(live.then(|| crate::classes::codes::display_code(&code)))
 }
 
@@ -97,16 +103,16 @@ pub async fn redeem_transfer_code(code: Option<String>) -> Result<(), FormError>
             ));
         };
         let state = crate::state::server_state()?;
-        let address = crate::request::client::client_address();
+        let client = crate::request::client::client_key();
         state
             .guess_limit
-            .check(address)
-            .map_err(FormError::too_fast)?;
-        let learner = super::db::redeem(&state.pool, &code, super::db::unix_now())
+            .check(client)
+            .map_err(|s| FormError::too_fast(crate::request::Pace::WrongCodes, s))?;
+        let learner = super::db::redeem(&state.pool, &state.secret, &code, super::db::unix_now())
             .await
             .map_err(|e| FormError::internal("redeeming a transfer code failed", e))?;
         let Some(learner) = learner else {
-            state.guess_limit.record(address);
+            state.guess_limit.record(client);
             return Err(FormError::reject(
                 None,
                 "This code is unknown, already used or older than 10 minutes. Show a new one on your other device.",

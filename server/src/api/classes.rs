@@ -1,22 +1,23 @@
 //! `GET /teach/{secret}/{file}.csv`: the class dashboard's tables as CSV. A read
-//! only; a wrong secret counts against the address like any wrong code.
+//! only; a right secret always opens (it is looked up first), a wrong one
+//! counts against the client like any wrong code.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, REFERRER_POLICY};
+use axum::http::Extensions;
 use axum::response::IntoResponse;
 
 use app::classes::csv;
 use app::classes::types::Table;
 use app::classes::{db, report};
+use app::lab::ClientKey;
 
 use crate::error::ApiError;
 use crate::state::AppState;
 
 pub(crate) async fn download(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    extensions: Extensions,
     Path((secret, file)): Path<(String, String)>,
 ) -> Result<impl IntoResponse, ApiError> {
     let server = &state.server;
@@ -25,15 +26,16 @@ pub(crate) async fn download(
             "no such file: learners.csv, items.csv or demos.csv".into(),
         ));
     };
-    server
-        .guess_limit
-        .check(peer.ip())
-        .map_err(ApiError::TooFast)?;
     let class = db::class_by_teacher_secret(&server.pool, &secret)
         .await
         .map_err(|e| ApiError::Internal(format!("reading a class: {e}")))?;
     let Some(class) = class else {
-        server.guess_limit.record(peer.ip());
+        let client = ClientKey::of(app::request::client::address_of(&extensions));
+        server
+            .guess_limit
+            .check(client)
+            .map_err(ApiError::TooFast)?;
+        server.guess_limit.record(client);
         return Err(ApiError::NotFound(
             "this teacher link opens no class".into(),
         ));

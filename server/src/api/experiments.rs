@@ -43,7 +43,11 @@ async fn submit_and_wait(
     request: ExperimentRequest,
 ) -> Result<Json<Created>, ApiError> {
     let client = ClientKey::of(app::request::client::address_of(extensions));
-    let job = state.server.lab.submit(request, Owner::new(None, client))?;
+    let owner = Owner::new(None, client);
+    // Refusals first, so that only a run that will be saved spends a token.
+    state.server.lab.validate(&request, owner)?;
+    app::experiments::server::take_run(&state.server.limits, client)?;
+    let job = state.server.lab.submit(request, owner)?;
     let id = job.id.clone();
     let result = job.outcome().await?;
     Ok(Json(Created {

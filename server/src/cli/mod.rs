@@ -1,5 +1,7 @@
-//! The command line: `inference-lab [serve]` and `inference-lab bench ...`.
+//! The command line: `inference-lab [serve]`, `inference-lab bench ...` and
+//! `inference-lab classes list|prune|delete`.
 
+pub mod classes;
 mod report_text;
 
 use clap::{Args, Parser, Subcommand};
@@ -25,6 +27,8 @@ pub enum Command {
     /// Measure the inference engine from the command line, e.g.
     /// `inference-lab bench --device both --model medium --n 4096 --batch 64`.
     Bench(BenchArgs),
+    /// List, prune or delete classes in the database of --database.
+    Classes(classes::ClassesArgs),
     /// A sandbox process for learners' kernels (the server starts these itself).
     #[command(hide = true)]
     KernelSandbox(crate::sandbox::SandboxArgs),

@@ -29,6 +29,7 @@ mod private_pages;
 pub mod public_origin;
 pub mod serve;
 mod server_fn_status;
+pub mod signed_errors;
 pub mod trusted_proxies;
 
 use std::sync::Arc;

@@ -245,10 +245,13 @@ async fn bad_input_gets_a_4xx_and_changes_nothing() {
         "no learner for a refused request"
     );
 
-    // A taken display name is refused too.
+    // A taken display name gets a suffix, not an error that tells who is in.
     assert_eq!(join(&app, &new_browser(), &code, "Ada").await.status(), 200);
-    assert_eq!(join(&app, &browser, &code, "Ada").await.status(), 400);
-    assert_eq!(count_rows(&app, "class_members").await, 1);
+    let second = join(&app, &browser, &code, "Ada").await;
+    assert_eq!(second.status(), 200);
+    let mine: Value = second.json().await.unwrap();
+    assert_eq!(mine["display_name"], "Ada (2)");
+    assert_eq!(count_rows(&app, "class_members").await, 2);
 }
 
 #[tokio::test]
@@ -423,8 +426,8 @@ async fn wrong_codes_are_limited_per_address() {
         }
         assert_eq!(resp.status(), 400);
     }
-    // One class was created from this address too; it counts toward the budget.
-    assert_eq!(refused_at, Some(29));
+    // Creating the class drew on another budget: 30 wrong codes, then 429.
+    assert_eq!(refused_at, Some(30));
     assert_eq!(
         join(&app, &guesser, &code, "Eve").await.status(),
         429,
@@ -439,6 +442,34 @@ async fn wrong_codes_are_limited_per_address() {
         429
     );
     assert_eq!(count_rows(&app, "class_members").await, 0);
+}
+
+/// A teacher behind the same school network as a guesser: their right link
+/// is looked up first and opens, page, JSON and CSV alike.
+#[tokio::test]
+async fn a_valid_teacher_link_opens_after_30_wrong_codes_from_its_address() {
+    let app = spawn_app().await;
+    let (secret, _) = create(&app, "Period 5").await;
+    let guesser = new_browser();
+    for _ in 0..30 {
+        assert_eq!(join(&app, &guesser, "ZZZZZZZZ", "Eve").await.status(), 400);
+    }
+    assert_eq!(join(&app, &guesser, "ZZZZZZZZ", "Eve").await.status(), 429);
+    let wrong = post_form(
+        &app,
+        &new_browser(),
+        DASHBOARD,
+        &[("secret", &"0".repeat(64))],
+    )
+    .await;
+    assert_eq!(wrong.status(), 429, "a wrong link still counts as a guess");
+
+    assert_eq!(dashboard(&app, &secret).await["class_name"], "Period 5");
+    let page = app.get(&format!("/teach/{secret}")).await;
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("Period 5"));
+    let csv = app.get(&format!("/teach/{secret}/learners.csv")).await;
+    assert_eq!(csv.status(), 200);
 }
 
 #[tokio::test]

@@ -58,6 +58,25 @@ pub fn test_settings(db_path: PathBuf) -> Settings {
             kernel_sandbox: Some(PathBuf::from(env!("CARGO_BIN_EXE_inference-lab"))),
             ..Default::default()
         },
+        bounds: unlimited_writes(),
+    }
+}
+
+/// Every test client comes from 127.0.0.1, so the per-client budgets of new
+/// learners, joins, new classes, predictions and runs would count a whole test's learners as
+/// one network: tests that are not about those budgets get room (the ones
+/// that are set their own, see `limits.rs`). Row quotas stay as they are.
+pub fn unlimited_writes() -> inference_lab::write_bounds::WriteBounds {
+    use app::request::rate_limit::Rate;
+    inference_lab::write_bounds::WriteBounds {
+        new_learner_burst: 100_000,
+        new_learners_per_minute: 100_000,
+        join_burst: 100_000,
+        joins_per_minute: 100_000,
+        new_classes: Rate::new(100_000, 100_000),
+        predictions: Rate::new(100_000, 100_000),
+        runs: Rate::new(100_000, 100_000),
+        ..Default::default()
     }
 }
 

@@ -87,20 +87,26 @@ async fn the_schema_bounds_names() {
 }
 
 #[tokio::test]
-async fn joining_renames_a_member_refuses_taken_names_and_a_full_class() {
+async fn joining_renames_a_member_suffixes_taken_names_and_refuses_a_full_class() {
     let (pool, _dir) = test_pool().await;
     let class = create_class(&pool, "Lab").await.unwrap();
     let (a, b) = (learner(&pool).await, learner(&pool).await);
-    join(&pool, class.id, a, "Ada").await.unwrap();
-    join(&pool, class.id, a, "Ada L.").await.unwrap();
-    assert!(matches!(
-        join(&pool, class.id, b, "Ada L.").await,
-        Err(ClassError::NameTaken)
-    ));
+    assert_eq!(join(&pool, class.id, a, "Ada").await.unwrap(), "Ada");
+    assert_eq!(join(&pool, class.id, a, "Ada L.").await.unwrap(), "Ada L.");
+    assert_eq!(
+        join(&pool, class.id, b, "Ada L.").await.unwrap(),
+        "Ada L. (2)",
+        "a taken name gets a suffix, not an error that tells who is in"
+    );
     let mine = memberships(&pool, a).await.unwrap();
     assert_eq!(mine.len(), 1);
     assert_eq!(mine[0].display_name, "Ada L.");
-    assert!(memberships(&pool, b).await.unwrap().is_empty());
+    assert_eq!(
+        join(&pool, class.id, b, "Ada L.").await.unwrap(),
+        "Ada L. (2)",
+        "renaming to one's own name changes nothing"
+    );
+    leave(&pool, class.id, b).await.unwrap();
 
     for i in 1..MAX_MEMBERS {
         let l = learner(&pool).await;
@@ -114,6 +120,49 @@ async fn joining_renames_a_member_refuses_taken_names_and_a_full_class() {
         .await
         .expect("a member may rename in a full class");
     assert_eq!(count(&pool, "class_members").await, MAX_MEMBERS);
+}
+
+#[test]
+fn suffixes_fit_the_longest_name_and_skip_taken_ones() {
+    assert_eq!(free_name("Ana", &[]).as_deref(), Some("Ana"));
+    assert_eq!(free_name("Ana", &["Ana"]).as_deref(), Some("Ana (2)"));
+    assert_eq!(
+        free_name("Ana", &["Ana", "Ana (2)", "Ana (3)"]).as_deref(),
+        Some("Ana (4)")
+    );
+    let long = "x".repeat(MAX_DISPLAY_NAME_CHARS);
+    let given = free_name(&long, &[long.as_str()]).unwrap();
+    assert_eq!(given.chars().count(), MAX_DISPLAY_NAME_CHARS);
+    assert!(given.ends_with(" (2)"), "{given}");
+}
+
+#[tokio::test]
+async fn a_locked_class_refuses_joins_and_a_removed_member_is_gone() {
+    let (pool, _dir) = test_pool().await;
+    let class = create_class(&pool, "Lab").await.unwrap();
+    let (a, b) = (learner(&pool).await, learner(&pool).await);
+    join(&pool, class.id, a, "Ana").await.unwrap();
+    set_locked(&pool, class.id, true).await.unwrap();
+    assert!(
+        class_by_join_code(&pool, &class.join_code)
+            .await
+            .unwrap()
+            .unwrap()
+            .locked
+    );
+    assert!(matches!(
+        join(&pool, class.id, b, "Bo").await,
+        Err(ClassError::Locked)
+    ));
+    assert!(matches!(
+        join(&pool, class.id, a, "Renamed").await,
+        Err(ClassError::Locked)
+    ));
+    assert!(remove_member(&pool, class.id, "Ana").await.unwrap());
+    assert!(!remove_member(&pool, class.id, "Ana").await.unwrap());
+    assert!(memberships(&pool, a).await.unwrap().is_empty());
+    set_locked(&pool, class.id, false).await.unwrap();
+    assert_eq!(join(&pool, class.id, b, "Bo").await.unwrap(), "Bo");
 }
 
 #[tokio::test]

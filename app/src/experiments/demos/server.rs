@@ -49,6 +49,17 @@ async fn owner(state: &crate::state::ServerState) -> Result<crate::lab::Owner, L
     Ok(crate::request::client::owner(learner))
 }
 
+/// Refuses, before a demo runs, a request whose result could not be stored
+/// because its client may not store another prediction or create another
+/// learner now.
+#[cfg(feature = "ssr")]
+async fn may_store(state: &crate::state::ServerState) -> Result<(), LabError> {
+    crate::predictions::server::may_predict(&state.limits)?;
+    crate::learner::may_create_learner(&state.pool)
+        .await
+        .map_err(|e| e.into_lab_error("learner for a demo"))
+}
+
 /// The guess in a demo's form (read before anything runs).
 #[cfg(feature = "ssr")]
 fn predicted(
@@ -91,6 +102,9 @@ pub async fn timing_demo(
     };
     let state = crate::state::server_state().map_err(|e| refuse(e.into()))?;
     let owner = owner(&state).await?;
+    // The prediction is stored for a learner afterwards: a client out of new
+    // learners is refused before the GPU does any work.
+    may_store(&state).await.map_err(fail)?;
     let (id, report) = state.lab.timing_demo(params, owner).await.map_err(fail)?;
     // How many times the real time exceeds the time without waiting.
     let measured = if report.submit_only_ms > 0.0 {
@@ -98,9 +112,11 @@ pub async fn timing_demo(
     } else {
         Measured::Unavailable
     };
-    crate::classes::record_demo(&state.pool, owner.learner(), "timing").await;
-    let predicted = crate::predictions::server::record(DEMO, &id, &guess, &measured).await?;
-    let query = format!("timing_result={id}&timing_prediction={predicted}");
+    let predicted = crate::predictions::server::record(DEMO, &id, &guess, &measured)
+        .await
+        .map_err(fail)?;
+    crate::classes::record_demo(&state.pool, Some(predicted.learner), "timing").await;
+    let query = format!("timing_result={id}&timing_prediction={}", predicted.id);
     crate::request::redirect_to_page(&query, ANCHOR);
     Ok(query)
 }
@@ -142,8 +158,9 @@ pub async fn measure_throughput(
     };
     let state = crate::state::server_state().map_err(|e| refuse(e.into()))?;
     let owner = owner(&state).await?;
+    may_store(&state).await.map_err(fail)?;
+    crate::experiments::server::take_run(&state.limits, owner.client()).map_err(fail)?;
     let (run_id, report) = state.lab.run(params, owner).await.map_err(fail)?;
-    crate::classes::record_demo(&state.pool, owner.learner(), "cost-calculator").await;
     // Prices go back as numbers only (they were typed by the learner).
     let price = |v: &Option<String>| {
         v.as_deref()
@@ -152,8 +169,11 @@ pub async fn measure_throughput(
     };
     let rate = super::cost::parse_rate(rate.as_deref());
     let measured = super::cost::cheaper_device(&report, price(&gpu_price), price(&cpu_price), rate);
-    let predicted = crate::predictions::server::record(DEMO, &run_id, &guess, &measured).await?;
-    let mut query = format!("cost_run={run_id}&cost_prediction={predicted}");
+    let predicted = crate::predictions::server::record(DEMO, &run_id, &guess, &measured)
+        .await
+        .map_err(fail)?;
+    crate::classes::record_demo(&state.pool, Some(predicted.learner), "cost-calculator").await;
+    let mut query = format!("cost_run={run_id}&cost_prediction={}", predicted.id);
     for (name, value) in [
         ("gpu_price", price(&gpu_price)),
         ("cpu_price", price(&cpu_price)),
@@ -197,6 +217,8 @@ pub async fn throughput_of_run(run_id: String) -> Result<Option<Throughput>, Lab
 /// The adapters under a visibility string. `set = false` means the variable is unset;
 /// `set = true` with an empty `visible` means it is the empty string (no GPU). Two
 /// fields, because an empty `Option<String>` does not survive form encoding.
+/// A read only: the lesson page calls it while rendering a GET, so it counts
+/// no demo run (`predict_devices`, the form's POST, does).
 #[server(prefix = "/api", endpoint = "demos/devices")]
 pub async fn devices_under(set: bool, visible: String) -> Result<lab_types::DeviceList, LabError> {
     if visible.len() > 200 {
@@ -206,17 +228,11 @@ pub async fn devices_under(set: bool, visible: String) -> Result<lab_types::Devi
         )));
     }
     let state = crate::state::server_state().map_err(|e| refuse(e.into()))?;
-    let devices = state
+    state
         .lab
         .devices(set.then_some(visible))
         .await
-        .map_err(refuse)?;
-    let learner = crate::learner::current_learner(&state.pool)
-        .await
-        .ok()
-        .flatten();
-    crate::classes::record_demo(&state.pool, learner, "visibility").await;
-    Ok(devices)
+        .map_err(refuse)
 }
 
 /// The visibility demo's form: the learner predicts how many GPUs the program
@@ -253,8 +269,9 @@ pub async fn predict_devices(
         )));
     }
     let guess = predicted(DEMO, &prediction, &dont_know).map_err(fail)?;
-    let lab = crate::state::lab().map_err(|e| refuse(e.into()))?;
-    let devices = lab.devices(spec.clone()).await.map_err(fail)?;
+    let state = crate::state::server_state().map_err(|e| refuse(e.into()))?;
+    may_store(&state).await.map_err(fail)?;
+    let devices = state.lab.devices(spec.clone()).await.map_err(fail)?;
     let seen = devices
         .adapters
         .iter()
@@ -264,7 +281,11 @@ pub async fn predict_devices(
     let run_ref = spec
         .as_deref()
         .map_or("unset".to_string(), |s| format!("'{s}'"));
-    let predicted = crate::predictions::server::record(DEMO, &run_ref, &guess, &measured).await?;
+    let recorded = crate::predictions::server::record(DEMO, &run_ref, &guess, &measured)
+        .await
+        .map_err(fail)?;
+    crate::classes::record_demo(&state.pool, Some(recorded.learner), "visibility").await;
+    let predicted = recorded.id;
     let query = match &spec {
         Some(s) => format!(
             "vis_mode=set&visible={}&vis_prediction={predicted}",
