@@ -7,6 +7,18 @@ use leptos::prelude::*;
 use super::types::{Dashboard, MyClass};
 use crate::request::FormError;
 
+/// Where a dashboard form's error goes back to: the dashboard itself (it
+/// sends no `Referer`, its URL being the secret), or `/teach` for a link that
+/// is not a teacher secret at all.
+#[cfg(feature = "ssr")]
+fn teacher_page(secret: &str) -> String {
+    if super::codes::is_teacher_secret(secret) {
+        format!("/teach/{secret}")
+    } else {
+        "/teach".into()
+    }
+}
+
 /// What the confirmation checkbox of deleting a class must send.
 pub const CONFIRM_VALUE: &str = "yes";
 
@@ -148,7 +160,8 @@ pub async fn delete_class(
     .await;
     match &result {
         Ok(_) => crate::request::redirect("/teach?deleted=1"),
-        Err(e) => crate::request::redirect_back(
+        Err(e) => crate::request::redirect_back_to(
+            &teacher_page(secret.as_deref().unwrap_or("")),
             <DeleteClass as leptos::server_fn::ServerFn>::PATH,
             "delete-class",
             Some(e),
@@ -290,7 +303,8 @@ pub async fn remove_member(
     .await;
     match &result {
         Ok(_) => crate::request::redirect(&format!("/teach/{secret}?removed=1#manage-class")),
-        Err(e) => crate::request::redirect_back(
+        Err(e) => crate::request::redirect_back_to(
+            &teacher_page(&secret),
             <RemoveMember as leptos::server_fn::ServerFn>::PATH,
             "manage-class",
             Some(e),
@@ -328,7 +342,8 @@ pub async fn lock_class(secret: Option<String>, lock: Option<String>) -> Result<
     match &result {
         Ok(true) => crate::request::redirect(&format!("/teach/{secret}?locked=1#manage-class")),
         Ok(false) => crate::request::redirect(&format!("/teach/{secret}?unlocked=1#manage-class")),
-        Err(e) => crate::request::redirect_back(
+        Err(e) => crate::request::redirect_back_to(
+            &teacher_page(&secret),
             <LockClass as leptos::server_fn::ServerFn>::PATH,
             "manage-class",
             Some(e),

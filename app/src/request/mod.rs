@@ -18,5 +18,6 @@ pub mod signed_error;
 pub use form_error::{FormError, Pace};
 #[cfg(feature = "ssr")]
 pub use plain_form::{
-    is_plain_form_post, redirect, redirect_back, redirect_to_page, set_retry_after, set_status,
+    is_plain_form_post, redirect, redirect_back, redirect_back_to, redirect_to_page,
+    set_retry_after, set_status,
 };

@@ -56,9 +56,33 @@ where
                 .map(str::to_string)
         })
         .unwrap_or_default();
+    back_to(&same_site_path(&referer), server_fn_path, anchor, error);
+}
+
+/// For plain form posts from a page that sends no `Referer` (a teacher's
+/// dashboard is `no-referrer`, its URL being a secret): back to `page`, a
+/// path of this site, with `error` as [`redirect_back`] carries it.
+pub fn redirect_back_to<E>(page: &str, server_fn_path: &str, anchor: &str, error: Option<&E>)
+where
+    E: FromServerFnError + Clone,
+{
+    if !is_plain_form_post() {
+        return;
+    }
+    back_to(
+        &same_site_path(&format!("http://local{page}")),
+        server_fn_path,
+        anchor,
+        error,
+    );
+}
+
+fn back_to<E>(page: &str, server_fn_path: &str, anchor: &str, error: Option<&E>)
+where
+    E: FromServerFnError + Clone,
+{
     // A throwaway origin only so that the URL helpers can parse a path. An
     // earlier error (and its signature) goes.
-    let page = same_site_path(&referer);
     let url = match page.split_once('?') {
         Some((path, query)) => format!(
             "http://local{path}?{}",

@@ -544,3 +544,37 @@ fn hex_bytes(hex: &str) -> Vec<u8> {
         .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
         .collect()
 }
+
+#[tokio::test]
+async fn a_failed_dashboard_form_without_javascript_goes_back_to_the_dashboard() {
+    // The dashboard is served `no-referrer` (its URL is the secret), so a
+    // plain form post from it carries no Referer to be sent back to.
+    let app = spawn_app().await;
+    let (secret, _) = create(&app, "Referrer-less").await;
+    for (path, form) in [
+        (
+            "/api/classes/lock",
+            vec![("secret", secret.as_str()), ("lock", "maybe")],
+        ),
+        (
+            "/api/classes/remove",
+            vec![("secret", secret.as_str()), ("name", "")],
+        ),
+        ("/api/classes/delete", vec![("secret", secret.as_str())]),
+    ] {
+        let resp = new_browser()
+            .post(app.url(path))
+            .header(ACCEPT, "text/html")
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        let location = resp.headers()[LOCATION].to_str().unwrap().to_string();
+        assert!(
+            location.starts_with(&format!("/teach/{secret}?")),
+            "{path}: back to {location}"
+        );
+        // The page it goes back to shows the (signed) error.
+        assert_eq!(app.get(&location).await.status(), 200, "{location}");
+    }
+}
