@@ -1,10 +1,14 @@
 //! The kernel playground's pages: puzzles where a learner writes a WGSL
 //! kernel that the server compiles, checks against a CPU reference and times.
 
+mod draft;
+mod editor;
+mod editor_dom;
 mod notice;
 mod outcome_view;
 mod pages;
 pub mod server;
+mod source_text;
 pub mod types;
 
 #[cfg(feature = "ssr")]

@@ -4,6 +4,8 @@
 use lab_types::{CompileError, KernelTiming, PuzzleOutcome, SizeCheck};
 use leptos::prelude::*;
 
+use super::source_text::{error_quote, ErrorQuote};
+
 fn ms(v: f64) -> String {
     if v >= 100.0 {
         format!("{v:.0} ms")
@@ -23,9 +25,13 @@ fn error_text(v: f64) -> String {
 }
 
 #[component]
-pub fn OutcomeView(outcome: PuzzleOutcome) -> impl IntoView {
+pub fn OutcomeView(
+    outcome: PuzzleOutcome,
+    /// The kernel the outcome is about (a compile error quotes its line).
+    source: String,
+) -> impl IntoView {
     match outcome {
-        PuzzleOutcome::CompileError(e) => view! { <CompileErrorView error=e/> }.into_any(),
+        PuzzleOutcome::CompileError(e) => view! { <CompileErrorView error=e source/> }.into_any(),
         PuzzleOutcome::Wrong { adapter, checks } => view! {
             <div class="puzzle-verdict wrong">
                 <h2 id="verdict">"Not right yet"</h2>
@@ -58,18 +64,53 @@ pub fn OutcomeView(outcome: PuzzleOutcome) -> impl IntoView {
 }
 
 #[component]
-fn CompileErrorView(error: CompileError) -> impl IntoView {
+fn CompileErrorView(error: CompileError, source: String) -> impl IntoView {
     let at = match (error.line, error.column) {
         (Some(l), Some(c)) => format!("Line {l}, column {c}"),
         (Some(l), None) => format!("Line {l}"),
         _ => "The kernel does not fit the puzzle".into(),
     };
+    let quote = error
+        .line
+        .and_then(|l| error_quote(&source, l, error.column));
     view! {
         <div class="puzzle-verdict compile-error">
             <h2 id="verdict">"Compile error"</h2>
             <p class="error-position"><strong>{at}</strong></p>
+            {quote.map(|q| view! { <QuotedLines quote=q/> })}
             <pre class="compiler-message">{error.message}</pre>
         </div>
+    }
+}
+
+/// The line to look at, as the learner wrote it, and the line before when a
+/// missing `;` there is the likelier fault.
+#[component]
+fn QuotedLines(quote: ErrorQuote) -> impl IntoView {
+    let ErrorQuote {
+        line,
+        text,
+        previous,
+    } = quote;
+    view! {
+        <p class="error-quote">{format!("line {line}: ")}<QuotedCode text/></p>
+        {previous.map(|(n, text)| view! {
+            <p class="error-hint">
+                {format!(
+                    "Is a “;” missing at the end of line {n}? A missing “;” is only noticed where the next line starts."
+                )}
+            </p>
+            <p class="error-quote previous-line">{format!("line {n}: ")}<QuotedCode text/></p>
+        })}
+    }
+}
+
+#[component]
+fn QuotedCode(text: String) -> impl IntoView {
+    if text.is_empty() {
+        view! { <em>"(an empty line)"</em> }.into_any()
+    } else {
+        view! { <code>{text}</code> }.into_any()
     }
 }
 

@@ -2,11 +2,12 @@
 //! editor, verdict, leaderboard). Both work as plain form posts; with
 //! JavaScript the verdict replaces itself in place.
 
-use lab_types::LabError;
+use lab_types::{LabError, PuzzleOutcome};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use super::editor::{ErrorAt, KernelEditor};
 use super::notice;
 use super::outcome_view::OutcomeView;
 use super::server::{get_puzzle, get_puzzle_index, SetDisplayName, SubmitKernel, MAX_NAME_CHARS};
@@ -124,13 +125,17 @@ pub fn PuzzlePage() -> impl IntoView {
     });
     let page = Resource::new(move || (id(), accepted.get()), |(id, _)| get_puzzle(id));
     let notice = query_notice();
+    // `?starter=1`: the editor opens on the starter kernel (the reset without JavaScript).
+    let query = use_query_map();
+    let show_starter = move || query.read().get("starter").is_some();
     view! {
         <Suspense fallback=|| view! { <p>"Loading the puzzle…"</p> }>
             {move || {
                 let notice = notice();
+                let show_starter = show_starter();
                 Suspend::new(async move {
                     match page.await {
-                        Ok(p) => view! { <PuzzleBody puzzle=p submit notice/> }.into_any(),
+                        Ok(p) => view! { <PuzzleBody puzzle=p submit notice show_starter/> }.into_any(),
                         Err(e) => failed(e, "puzzle"),
                     }
                 })
@@ -144,6 +149,7 @@ fn PuzzleBody(
     puzzle: PuzzleView,
     submit: ServerAction<SubmitKernel>,
     notice: Option<&'static str>,
+    show_starter: bool,
 ) -> impl IntoView {
     let PuzzleView {
         id,
@@ -157,9 +163,23 @@ fn PuzzleBody(
         leaderboard,
         next,
     } = puzzle;
-    let (source, outcome) = match latest {
+    let (submitted, outcome) = match latest {
         Some(s) => (s.source, Some(s.outcome)),
-        None => (starter, None),
+        None => (String::new(), None),
+    };
+    let text = if show_starter || outcome.is_none() {
+        starter.clone()
+    } else {
+        submitted.clone()
+    };
+    // The error's line is marked only in the text it was found in.
+    let error = match &outcome {
+        Some(PuzzleOutcome::CompileError(e)) if !show_starter => e.line.map(|line| ErrorAt {
+            line,
+            column: e.column,
+            focus: submit.version().get_untracked() > 0,
+        }),
+        _ => None,
     };
     let solved = outcome.as_ref().is_some_and(|o| o.is_correct());
     let refusal = move || {
@@ -202,28 +222,15 @@ fn PuzzleBody(
             })}
             <ActionForm action=submit attr:class="kernel-form">
                 <input type="hidden" name="puzzle_id" value=id.clone()/>
-                <label for="source">"Your kernel (WGSL)"</label>
-                <textarea
-                    id="source"
-                    name="source"
-                    rows="26"
-                    spellcheck="false"
-                    autocomplete="off"
-                    autocapitalize="off"
-                    aria-describedby="source-help"
-                >
-                    {source}
-                </textarea>
-                <p id="source-help" class="help">
-                    {format!("At most {} KiB. The entry point is `main`.", max_source_bytes / 1024)}
-                </p>
-                <button type="submit" disabled=move || submit.pending().get()>
-                    {move || if submit.pending().get() { "Running…" } else { "Run and check" }}
-                </button>
+                <KernelEditor puzzle_id=id.clone() text starter error max_source_bytes>
+                    <button type="submit" disabled=move || submit.pending().get()>
+                        {move || if submit.pending().get() { "Running…" } else { "Run and check" }}
+                    </button>
+                </KernelEditor>
             </ActionForm>
             <section id="result" class="puzzle-result" aria-live="polite" aria-label="Result">
                 {refusal}
-                {outcome.map(|o| view! { <OutcomeView outcome=o/> })}
+                {outcome.map(|o| view! { <OutcomeView outcome=o source=submitted/> })}
                 {solved.then(|| next.map(|(nid, ntitle)| view! {
                     <p class="next-puzzle">"Next: " <a href=format!("/puzzles/{nid}")>{ntitle}</a></p>
                 }))}
