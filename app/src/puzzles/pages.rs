@@ -83,7 +83,7 @@ fn PuzzleList(
                     <li>
                         <a href=format!("/puzzles/{}", p.id)>{p.title}</a>
                         {p.solved.then(|| view! { <span class="solved">" ✓ solved"</span> })}
-                        <p>{p.summary}</p>
+                        <div class="summary" inner_html=p.summary_html></div>
                     </li>
                 })
                 .collect_view()}

@@ -53,7 +53,7 @@ pub async fn get_puzzle_index() -> Result<PuzzleIndex, LabError> {
             .map(|p| PuzzleSummary {
                 id: p.id.clone(),
                 title: p.title.clone(),
-                summary: p.summary.clone(),
+                summary_html: crate::content::render_inline_html(&p.summary),
                 solved: solved.contains(&p.id),
             })
             .collect();

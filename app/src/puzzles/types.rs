@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 pub struct PuzzleSummary {
     pub id: String,
     pub title: String,
-    pub summary: String,
+    /// The one-line summary, rendered from Markdown like every puzzle text.
+    pub summary_html: String,
     pub solved: bool,
 }
 
