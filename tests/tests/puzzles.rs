@@ -207,6 +207,9 @@ fn missing_semicolon() -> String {
 async fn without_javascript_the_editor_numbers_lines_and_quotes_the_error_line() {
     let server = Server::start();
     let browser = Browser::start_with_js(false).await;
+    // Every puzzle text is Markdown, the index's summaries too.
+    browser.goto(&server.url("/puzzles")).await;
+    browser.wait_css(".puzzle-list .summary p").await;
     browser.goto(&server.url("/puzzles/map")).await;
     browser.wait_css("textarea#source").await;
     // The starter has 13 lines and a final newline: 14 numbered lines.
