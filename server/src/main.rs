@@ -6,6 +6,9 @@ use inference_lab::settings::Settings;
 use inference_lab::startup::Application;
 use inference_lab::telemetry;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A measurement still running on a blocking thread when serving has ended
 /// is not waited for longer than this (it cannot be interrupted mid-batch).
 const EXIT_DEADLINE: std::time::Duration = std::time::Duration::from_secs(2);

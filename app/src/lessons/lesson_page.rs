@@ -16,12 +16,28 @@ use crate::review::MasteryBadge;
 #[component]
 pub fn LessonPage() -> impl IntoView {
     let params = use_params_map();
-    let slug = move || params.read().get("slug").unwrap_or_default();
+    let slug = Memo::new(move |_| params.read().get("slug").unwrap_or_default());
+    // Another lesson (a prev/next link) is a new view with its own resources.
+    move || view! { <LessonContent slug=slug.get()/> }
+}
+
+/// One lesson, its slug fixed.
+///
+/// Why the Suspense's child is a `Suspend` and not a closure returning one: on
+/// the server, leptos' `<Suspense>` walks its children up to three times (to
+/// register resources, to check for nested ones, to render). A closure is
+/// called on each walk, so the whole article, its demos and question cards
+/// were built three times per request and every resource inside was created,
+/// fetched and serialised into the page three times (leptos issue 4688). A
+/// `Suspend` value resolves once and keeps its view.
+#[component]
+fn LessonContent(slug: String) -> impl IntoView {
     // The body goes out once, as HTML: the hydration data holds its outline.
-    let lesson = Resource::<_, OutlineCodec>::new_with_options(slug, get_lesson, false);
+    let lesson =
+        Resource::<_, OutlineCodec>::new_with_options(move || slug.clone(), get_lesson, false);
     view! {
         <Suspense fallback=|| view! { <p>"Loading the lesson…"</p> }>
-            {move || Suspend::new(async move {
+            {Suspend::new(async move {
                 match lesson.await {
                     Ok(Some(l)) => view! { <LessonArticle lesson=l/> }.into_any(),
                     Ok(None) => view! { <NotFound what="lesson"/> }.into_any(),

@@ -14,7 +14,8 @@ pub fn QuestionList(slug: String) -> impl IntoView {
         Resource::<_, OutlineCodec>::new_with_options(move || slug.clone(), list_questions, false);
     view! {
         <Suspense fallback=|| view! { <p>"Loading the practice questions…"</p> }>
-            {move || Suspend::new(async move {
+            // A `Suspend`, not a closure: built once per request (see `LessonContent`).
+            {Suspend::new(async move {
                 match questions.await {
                     Ok(qs) if qs.is_empty() => ().into_any(),
                     Ok(qs) => view! { <PracticeSection questions=qs/> }.into_any(),

@@ -100,20 +100,18 @@ pub fn MasteryBadge(slug: String) -> impl IntoView {
     let status = Resource::new(|| (), |_| get_study_status());
     view! {
         <Suspense fallback=|| ()>
-            {move || {
-                let slug = slug.clone();
-                Suspend::new(async move {
-                    status.await.ok().map(|s| {
-                        let level = s.level_of(&slug);
-                        view! {
-                            <p class="mastery-line">
-                                "Your level: "
-                                <a class=level.class() href="/progress#mastery" title=level.rule()>{level.label()}</a>
-                            </p>
-                        }
-                    })
+            // A `Suspend`, not a closure: built once per request (see the lesson page).
+            {Suspend::new(async move {
+                status.await.ok().map(|s| {
+                    let level = s.level_of(&slug);
+                    view! {
+                        <p class="mastery-line">
+                            "Your level: "
+                            <a class=level.class() href="/progress#mastery" title=level.rule()>{level.label()}</a>
+                        </p>
+                    }
                 })
-            }}
+            })}
         </Suspense>
     }
 }
