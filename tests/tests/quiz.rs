@@ -60,6 +60,22 @@ async fn answering_wrong_then_right_without_a_page_reload() {
         .text_of(&format!("{QUESTION} .rationales"))
         .await
         .contains("Wrong"));
+    // A first wrong answer: the hint, and the solution folded until asked for.
+    assert!(browser
+        .text_of(&format!("{QUESTION} .retry-hint"))
+        .await
+        .contains("Hint"));
+    let folded = browser.text_of(&format!("{QUESTION} .solution")).await;
+    assert!(
+        folded.contains("Show the solution") && !folded.contains("Quick check"),
+        "the solution is folded: {folded}"
+    );
+    browser
+        .wait_css(&format!("{QUESTION} .solution summary"))
+        .await
+        .click()
+        .await
+        .unwrap();
     assert!(browser
         .text_of(&format!("{QUESTION} .solution"))
         .await

@@ -2,9 +2,10 @@
 //! only). Rebuilt from the stored answer on every page view, so corrected content
 //! shows up in old feedback too.
 
+use crate::content::QuestionKind;
 use crate::content::{render_inline_html, Question};
 use crate::quiz::grade::within;
-use crate::quiz::types::{Answer, ChosenOption, Feedback};
+use crate::quiz::types::{Answer, ChosenOption, Feedback, SolutionReveal};
 
 /// The feedback on a learner's stored latest answer, with the numbers of the
 /// variant it answered (none if it cannot be read).
@@ -38,6 +39,8 @@ pub fn build(q: &Question, answer: Answer, correct: bool, first_try: bool) -> Fe
         chosen,
         missed_correct,
         numeric_html,
+        hint_html: q.hint.as_deref().map(inline_html),
+        reveal: SolutionReveal::after(correct, first_try),
         solution_html: q.solution.iter().map(|s| inline_html(s)).collect(),
         answer_html: inline_html(&q.answer),
         quick_check_html: inline_html(&q.quick_check),
@@ -47,7 +50,9 @@ pub fn build(q: &Question, answer: Answer, correct: bool, first_try: bool) -> Fe
     }
 }
 
-/// The chosen options in the question's order, and how many correct ones were left out.
+/// The chosen options in the question's order, and how many correct ones were left
+/// out of a "choose all that apply" question (a single-choice question has one
+/// correct option, and the chosen one's rationale already says it was not it).
 fn chosen_options(q: &Question, ids: &[String]) -> (Vec<ChosenOption>, usize) {
     let is_chosen = |id: &str| ids.iter().any(|c| c == id);
     let chosen = q
@@ -60,6 +65,9 @@ fn chosen_options(q: &Question, ids: &[String]) -> (Vec<ChosenOption>, usize) {
             rationale_html: inline_html(&o.rationale),
         })
         .collect();
+    if q.kind != QuestionKind::Multiple {
+        return (chosen, 0);
+    }
     let missed = q
         .options
         .iter()

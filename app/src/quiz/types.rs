@@ -64,10 +64,15 @@ pub struct Feedback {
     pub answer: Answer,
     /// The rationale of every option the learner chose.
     pub chosen: Vec<ChosenOption>,
-    /// Correct options of a "choose all that apply" question that were not chosen.
+    /// Correct options of a "choose all that apply" question that were not chosen
+    /// (always 0 for a single-choice question: its chosen option's rationale says it).
     pub missed_correct: usize,
     /// For numeric answers: the matching trap's rationale or a tolerance message.
     pub numeric_html: Option<String>,
+    /// The question's hint, shown beside the rationale while the solution waits.
+    pub hint_html: Option<String>,
+    /// Whether the worked solution below opens at once or on request.
+    pub reveal: SolutionReveal,
     pub solution_html: Vec<String>,
     pub answer_html: String,
     pub quick_check_html: String,
@@ -76,6 +81,27 @@ pub struct Feedback {
     /// (e.g. `n = 1000, b = 64`), since the form may show new numbers by now.
     pub variant: Option<u32>,
     pub numbers: Option<String>,
+}
+
+/// When the worked solution opens. A solution shown with the first "try again"
+/// turns the retry into copying; so after a first wrong answer the learner gets
+/// the rationale of what they chose and the hint, and the solution stays folded
+/// behind "Show the solution" (an explicit choice) until a second wrong answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SolutionReveal {
+    Open,
+    OnRequest,
+}
+
+impl SolutionReveal {
+    /// `first_try`: this answer was the learner's first at the question.
+    pub fn after(correct: bool, first_try: bool) -> Self {
+        if correct || !first_try {
+            SolutionReveal::Open
+        } else {
+            SolutionReveal::OnRequest
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

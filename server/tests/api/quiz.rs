@@ -138,16 +138,27 @@ async fn wrong_then_right_shows_rationales_and_counts_only_the_first_try() {
         .as_str()
         .unwrap()
         .contains("lanes"));
-    assert!(
-        !wrong["answer_html"].as_str().unwrap().is_empty(),
-        "solution shown after a wrong answer too"
+    // The retry must test something: the solution is sent, but folded behind
+    // "Show the solution", with the hint beside the rationale; a single-choice
+    // answer never talks of options left out.
+    assert!(!wrong["answer_html"].as_str().unwrap().is_empty());
+    assert_eq!(wrong["reveal"], "OnRequest");
+    assert!(wrong["hint_html"].as_str().is_some_and(|h| !h.is_empty()));
+    assert_eq!(wrong["missed_correct"], 0);
+    // A second wrong answer opens it.
+    let again = answer_ok(&app, &app.client, SINGLE, &[("choices[]", "c")]).await;
+    assert_eq!(
+        (again["correct"].clone(), again["first_try"].clone()),
+        (false.into(), false.into())
     );
+    assert_eq!(again["reveal"], "Open");
     let right = answer_ok(&app, &app.client, SINGLE, &[("choices[]", "b")]).await;
     assert_eq!(
         (right["correct"].clone(), right["first_try"].clone()),
         (true.into(), false.into())
     );
-    assert_eq!(count_rows(&app, "attempts").await, 2);
+    assert_eq!(right["reveal"], "Open");
+    assert_eq!(count_rows(&app, "attempts").await, 3);
     assert_eq!(count_rows(&app, "attempts WHERE first_try = 1").await, 1);
 }
 

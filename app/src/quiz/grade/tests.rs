@@ -183,3 +183,23 @@ fn feedback_explains_chosen_options_and_numeric_traps() {
     let right = feedback::build(&q, Answer::Number(16.0), true, true);
     assert!(right.numeric_html.unwrap().contains("within ±0.1 batches"));
 }
+
+#[test]
+fn a_first_wrong_answer_keeps_the_solution_folded_and_never_talks_of_options_left_out() {
+    use crate::quiz::types::SolutionReveal;
+    let q = single();
+    let wrong_id = q.options.iter().find(|o| !o.correct).unwrap().id.clone();
+    let first = feedback::build(&q, Answer::Choices(vec![wrong_id.clone()]), false, true);
+    assert_eq!(first.reveal, SolutionReveal::OnRequest);
+    assert_eq!(
+        first.missed_correct, 0,
+        "one option is right: nothing is 'left out'"
+    );
+    assert_eq!(first.chosen.len(), 1);
+    // A second wrong answer, or a right one, opens it.
+    let second = feedback::build(&q, Answer::Choices(vec![wrong_id]), false, false);
+    assert_eq!(second.reveal, SolutionReveal::Open);
+    let right_id = q.options.iter().find(|o| o.correct).unwrap().id.clone();
+    let right = feedback::build(&q, Answer::Choices(vec![right_id]), true, true);
+    assert_eq!(right.reveal, SolutionReveal::Open);
+}
