@@ -119,13 +119,15 @@ fn ClassDashboard(
                 </table>
             </div>
             <h2 id="demos-heading">"Lesson demos"</h2>
-            <table class="class-table">
-                <caption>"Learners who ran each demo (sweeps and runs started in the lab count too)"</caption>
-                <thead><tr><th scope="col">"Lesson"</th><th scope="col">"Demo"</th><th scope="col">"Ran it"</th></tr></thead>
-                <tbody>{demos.into_iter().map(|d| view! {
-                    <tr><th scope="row">{d.lesson_title}</th><td>{d.demo}</td><td>{format!("{} of {}", d.ran, d.members)}</td></tr>
-                }).collect_view()}</tbody>
-            </table>
+            <div class="table-scroll" tabindex="0">
+                <table class="class-table">
+                    <caption>"Learners who ran each demo (sweeps and runs started in the lab count too)"</caption>
+                    <thead><tr><th scope="col">"Lesson"</th><th scope="col">"Demo"</th><th scope="col">"Ran it"</th></tr></thead>
+                    <tbody>{demos.into_iter().map(|d| view! {
+                        <tr><th scope="row">{d.lesson_title}</th><td>{d.demo}</td><td>{format!("{} of {}", d.ran, d.members)}</td></tr>
+                    }).collect_view()}</tbody>
+                </table>
+            </div>
             <h2>"Download"</h2>
             <ul class="downloads">
                 {Table::ALL.into_iter().map(|t| view! {

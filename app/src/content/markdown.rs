@@ -83,6 +83,8 @@ pub fn render_inline_html(md: &str) -> String {
 const INLINE_CACHE_LIMIT: usize = 4096;
 static INLINE_CACHE: LazyLock<RwLock<HashMap<String, String>>> = LazyLock::new(Default::default);
 
+const TABLE_SCROLL_OPEN: &str = r#"<div class="table-scroll" tabindex="0">"#;
+
 fn render_markdown(md: &str) -> Vec<Segment> {
     let mut out = Vec::new();
     let mut events = Vec::new();
@@ -106,6 +108,16 @@ fn render_markdown(md: &str) -> Vec<Segment> {
                 out.push(Segment::Code { lang, html, raw });
             }
             (Some(_), _) => {}
+            // A wide table scrolls inside its own box, not the page (phones,
+            // issue 30); focusable so a keyboard can scroll it.
+            (None, e @ Event::Start(Tag::Table(_))) => {
+                events.push(Event::Html(TABLE_SCROLL_OPEN.into()));
+                events.push(e);
+            }
+            (None, e @ Event::End(TagEnd::Table)) => {
+                events.push(e);
+                events.push(Event::Html("</div>".into()));
+            }
             (None, e) => events.push(e),
         }
     }

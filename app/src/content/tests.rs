@@ -105,6 +105,10 @@ fn loads_a_valid_lesson_with_table_code_and_demo() {
         })
         .collect();
     assert!(html.contains("<table>"), "tables are rendered: {html}");
+    assert!(
+        html.contains(r#"<div class="table-scroll" tabindex="0"><table>"#),
+        "a table scrolls in its own box, not the page: {html}"
+    );
     assert!(html.contains("After the demo."));
     let code = lesson.body.iter().find_map(|s| match s {
         Segment::Code { lang, html, raw } => Some((lang, html, raw)),

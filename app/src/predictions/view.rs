@@ -96,22 +96,24 @@ pub fn OutcomeView(outcome: Outcome) -> impl IntoView {
     view! {
         <div class="prediction-outcome" aria-live="polite">
             <p class="meta">{outcome.question}</p>
-            <table class="data prediction-table">
-                <thead>
-                    <tr>
-                        <th scope="col">"You predicted"</th>
-                        <th scope="col">"Measured"</th>
-                        <th scope="col">"Your prediction was"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    <tr>
-                        <td class="guess">{outcome.guess}</td>
-                        <td class="measured">{outcome.measured}</td>
-                        <td><strong class=class>{verdict}</strong></td>
-                    </tr>
-                </tbody>
-            </table>
+            <div class="table-scroll" tabindex="0">
+                <table class="data prediction-table">
+                    <thead>
+                        <tr>
+                            <th scope="col">"You predicted"</th>
+                            <th scope="col">"Measured"</th>
+                            <th scope="col">"Your prediction was"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        <tr>
+                            <td class="guess">{outcome.guess}</td>
+                            <td class="measured">{outcome.measured}</td>
+                            <td><strong class=class>{verdict}</strong></td>
+                        </tr>
+                    </tbody>
+                </table>
+            </div>
             <p class="explanation">{outcome.explanation}</p>
         </div>
     }

@@ -74,28 +74,30 @@ fn ProgressSummary(progress: ProgressView, status: StudyStatus) -> impl IntoView
                 <a href="/puzzles">"Go to the puzzles"</a>
             </p>
         })}
-        <table class="progress-table">
-            <caption>"Lesson by lesson"</caption>
-            <thead>
-                <tr>
-                    <th scope="col">"Lesson"</th>
-                    <th scope="col">"Questions"</th>
-                    <th scope="col">"Answered"</th>
-                    <th scope="col">"Correct"</th>
-                    <th scope="col">"Correct at first try"</th>
-                    <th scope="col">"Level"</th>
-                </tr>
-            </thead>
-            <tbody>
-                {lessons
-                    .into_iter()
-                    .map(|l| {
-                        let level = status.level_of(&l.slug);
-                        view! { <LessonRow lesson=l level/> }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <div class="table-scroll" tabindex="0">
+            <table class="progress-table">
+                <caption>"Lesson by lesson"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Lesson"</th>
+                        <th scope="col">"Questions"</th>
+                        <th scope="col">"Answered"</th>
+                        <th scope="col">"Correct"</th>
+                        <th scope="col">"Correct at first try"</th>
+                        <th scope="col">"Level"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {lessons
+                        .into_iter()
+                        .map(|l| {
+                            let level = status.level_of(&l.slug);
+                            view! { <LessonRow lesson=l level/> }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
     .into_any()
 }

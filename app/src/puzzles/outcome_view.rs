@@ -117,39 +117,41 @@ fn QuotedCode(text: String) -> impl IntoView {
 #[component]
 fn ChecksTable(checks: Vec<SizeCheck>) -> impl IntoView {
     view! {
-        <table class="puzzle-checks">
-            <caption>"Sizes checked against the CPU reference"</caption>
-            <thead>
-                <tr>
-                    <th scope="col">"Size"</th>
-                    <th scope="col">"Largest error"</th>
-                    <th scope="col">"First mismatch"</th>
-                </tr>
-            </thead>
-            <tbody>
-                {checks
-                    .into_iter()
-                    .map(|c| {
-                        let mismatch = match c.first_mismatch {
-                            None => "none".to_string(),
-                            Some(m) => format!(
-                                "y[{}]: expected {}, got {}",
-                                m.index,
-                                m.expected,
-                                m.got.map(|g| g.to_string()).unwrap_or_else(|| "nothing (not written, or not a number)".into())
-                            ),
-                        };
-                        view! {
-                            <tr>
-                                <td>{c.size.to_string()}</td>
-                                <td>{error_text(c.max_abs_error)}</td>
-                                <td>{mismatch}</td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <div class="table-scroll" tabindex="0">
+            <table class="puzzle-checks">
+                <caption>"Sizes checked against the CPU reference"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Size"</th>
+                        <th scope="col">"Largest error"</th>
+                        <th scope="col">"First mismatch"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {checks
+                        .into_iter()
+                        .map(|c| {
+                            let mismatch = match c.first_mismatch {
+                                None => "none".to_string(),
+                                Some(m) => format!(
+                                    "y[{}]: expected {}, got {}",
+                                    m.index,
+                                    m.expected,
+                                    m.got.map(|g| g.to_string()).unwrap_or_else(|| "nothing (not written, or not a number)".into())
+                                ),
+                            };
+                            view! {
+                                <tr>
+                                    <td>{c.size.to_string()}</td>
+                                    <td>{error_text(c.max_abs_error)}</td>
+                                    <td>{mismatch}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
 }
 
@@ -158,30 +160,32 @@ fn TimingTable(timing: KernelTiming, builtins: Vec<KernelTiming>) -> impl IntoVi
     let method = timing.method.clone();
     let rows: Vec<KernelTiming> = std::iter::once(timing).chain(builtins).collect();
     view! {
-        <table class="puzzle-timing">
-            <caption>"Speed on the largest size"</caption>
-            <thead>
-                <tr>
-                    <th scope="col">"Kernel"</th>
-                    <th scope="col">"Median"</th>
-                    <th scope="col">"10th–90th percentile"</th>
-                    <th scope="col">"Rate"</th>
-                </tr>
-            </thead>
-            <tbody>
-                {rows
-                    .into_iter()
-                    .map(|t| view! {
-                        <tr>
-                            <th scope="row">{t.name}</th>
-                            <td>{ms(t.summary.median_ms)}</td>
-                            <td>{format!("{} – {}", ms(t.summary.p10_ms), ms(t.summary.p90_ms))}</td>
-                            <td>{format!("{:.2} {}", t.rate, t.unit.label())}</td>
-                        </tr>
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <div class="table-scroll" tabindex="0">
+            <table class="puzzle-timing">
+                <caption>"Speed on the largest size"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Kernel"</th>
+                        <th scope="col">"Median"</th>
+                        <th scope="col">"10th–90th percentile"</th>
+                        <th scope="col">"Rate"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {rows
+                        .into_iter()
+                        .map(|t| view! {
+                            <tr>
+                                <th scope="row">{t.name}</th>
+                                <td>{ms(t.summary.median_ms)}</td>
+                                <td>{format!("{} – {}", ms(t.summary.p10_ms), ms(t.summary.p90_ms))}</td>
+                                <td>{format!("{:.2} {}", t.rate, t.unit.label())}</td>
+                            </tr>
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
         <p class="timing-method">{format!("Measured with the {method}, after a warm-up launch.")}</p>
     }
 }

@@ -255,34 +255,36 @@ fn Leaderboard(rows: Vec<LeaderRow>) -> impl IntoView {
     view! {
         <section class="leaderboard" aria-labelledby="board-heading">
             <h2 id="board-heading">"Leaderboard"</h2>
-            <table>
-                <caption>"Best correct time per learner and GPU"</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Learner"</th>
-                        <th scope="col">"GPU"</th>
-                        <th scope="col">"Median"</th>
-                        <th scope="col">"Rate"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {rows
-                        .into_iter()
-                        .map(|r| {
-                            let name = r.name.unwrap_or_else(|| "anonymous".into());
-                            let name = if r.you { format!("{name} (you)") } else { name };
-                            view! {
-                                <tr class:you=r.you>
-                                    <td>{name}</td>
-                                    <td>{r.adapter}</td>
-                                    <td>{format!("{:.3} ms", r.median_ms)}</td>
-                                    <td>{format!("{:.2} {}", r.rate, r.unit)}</td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
+            <div class="table-scroll" tabindex="0">
+                <table>
+                    <caption>"Best correct time per learner and GPU"</caption>
+                    <thead>
+                        <tr>
+                            <th scope="col">"Learner"</th>
+                            <th scope="col">"GPU"</th>
+                            <th scope="col">"Median"</th>
+                            <th scope="col">"Rate"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {rows
+                            .into_iter()
+                            .map(|r| {
+                                let name = r.name.unwrap_or_else(|| "anonymous".into());
+                                let name = if r.you { format!("{name} (you)") } else { name };
+                                view! {
+                                    <tr class:you=r.you>
+                                        <td>{name}</td>
+                                        <td>{r.adapter}</td>
+                                        <td>{format!("{:.3} ms", r.median_ms)}</td>
+                                        <td>{format!("{:.2} {}", r.rate, r.unit)}</td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            </div>
         </section>
     }
     .into_any()

@@ -114,29 +114,31 @@ fn TimingTable(timing: TimingReport) -> impl IntoView {
             {timing.software.then(|| view! { <span class="software-label">{format!(" — {}", timing.label)}</span> })}
             {format!(" · model {}, batch {}", timing.model.name(), timing.batch)}
         </p>
-        <table class="data timing-table">
-            <thead>
-                <tr><th scope="col">"What was timed"</th><th scope="col">"Time"</th></tr>
-            </thead>
-            <tbody>
-                <tr>
-                    <td>"(a) encode + " <code>"queue.submit()"</code> " returns — no waiting"</td>
-                    <td class="num">{ms(timing.submit_only_ms)}</td>
-                </tr>
-                <tr>
-                    <td>"(b) the same work, timed until the GPU has finished (" <code>"device.poll(Wait)"</code> ")"</td>
-                    <td class="num">{ms(timing.submit_and_wait_ms)}</td>
-                </tr>
-                <tr>
-                    <td>"(c) first call on a fresh device: setup, shader compile, weight upload, one batch"</td>
-                    <td class="num">{ms(timing.cold_first_call_ms)}</td>
-                </tr>
-                <tr>
-                    <td>{format!("(d) warm calls: median of {} (p10–p90)", warm.samples)}</td>
-                    <td class="num">{format!("{} ({}–{})", ms(warm.median_ms), ms(warm.p10_ms), ms(warm.p90_ms))}</td>
-                </tr>
-            </tbody>
-        </table>
+        <div class="table-scroll" tabindex="0">
+            <table class="data timing-table">
+                <thead>
+                    <tr><th scope="col">"What was timed"</th><th scope="col">"Time"</th></tr>
+                </thead>
+                <tbody>
+                    <tr>
+                        <td>"(a) encode + " <code>"queue.submit()"</code> " returns — no waiting"</td>
+                        <td class="num">{ms(timing.submit_only_ms)}</td>
+                    </tr>
+                    <tr>
+                        <td>"(b) the same work, timed until the GPU has finished (" <code>"device.poll(Wait)"</code> ")"</td>
+                        <td class="num">{ms(timing.submit_and_wait_ms)}</td>
+                    </tr>
+                    <tr>
+                        <td>"(c) first call on a fresh device: setup, shader compile, weight upload, one batch"</td>
+                        <td class="num">{ms(timing.cold_first_call_ms)}</td>
+                    </tr>
+                    <tr>
+                        <td>{format!("(d) warm calls: median of {} (p10–p90)", warm.samples)}</td>
+                        <td class="num">{format!("{} ({}–{})", ms(warm.median_ms), ms(warm.p10_ms), ms(warm.p90_ms))}</td>
+                    </tr>
+                </tbody>
+            </table>
+        </div>
         <p>
             {format!("Timing without waiting reported a time {ratio} smaller than the real one. ")}
             {timing.explanation}

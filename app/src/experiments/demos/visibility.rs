@@ -120,39 +120,41 @@ fn DeviceTable(devices: DeviceList) -> impl IntoView {
             <strong>{format!("LAB_VISIBLE_DEVICES = {setting}")}</strong>
             " — " {devices.visibility.explanation.clone()}
         </p>
-        <table class="data">
-            <thead>
-                <tr>
-                    <th scope="col">"Physical index"</th>
-                    <th scope="col">"Seen by the program as"</th>
-                    <th scope="col">"Adapter"</th>
-                    <th scope="col">"Backend"</th>
-                    <th scope="col">"Type"</th>
-                </tr>
-            </thead>
-            <tbody>
-                {devices
-                    .adapters
-                    .into_iter()
-                    .map(|a| {
-                        let seen = a.visible_index.map(|i| format!("gpu:{i}")).unwrap_or_else(|| "hidden".into());
-                        let hidden = a.visible_index.is_none();
-                        view! {
-                            <tr class:hidden-device=hidden>
-                                <td>{a.physical_index}</td>
-                                <td><strong>{seen}</strong></td>
-                                <td>
-                                    {a.name}
-                                    {a.software.then(|| view! { <span class="software-label">{format!(" — {}", a.label)}</span> })}
-                                </td>
-                                <td>{a.backend}</td>
-                                <td>{a.device_type}</td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <div class="table-scroll" tabindex="0">
+            <table class="data">
+                <thead>
+                    <tr>
+                        <th scope="col">"Physical index"</th>
+                        <th scope="col">"Seen by the program as"</th>
+                        <th scope="col">"Adapter"</th>
+                        <th scope="col">"Backend"</th>
+                        <th scope="col">"Type"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {devices
+                        .adapters
+                        .into_iter()
+                        .map(|a| {
+                            let seen = a.visible_index.map(|i| format!("gpu:{i}")).unwrap_or_else(|| "hidden".into());
+                            let hidden = a.visible_index.is_none();
+                            view! {
+                                <tr class:hidden-device=hidden>
+                                    <td>{a.physical_index}</td>
+                                    <td><strong>{seen}</strong></td>
+                                    <td>
+                                        {a.name}
+                                        {a.software.then(|| view! { <span class="software-label">{format!(" — {}", a.label)}</span> })}
+                                    </td>
+                                    <td>{a.backend}</td>
+                                    <td>{a.device_type}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
         {devices.no_gpu_message.map(|m| view! { <p class="notice">{m} " The CPU path keeps working."</p> })}
     }
 }
