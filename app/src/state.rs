@@ -19,6 +19,9 @@ pub struct ServerState {
     pub lab: Arc<dyn Lab>,
     /// Served over https: the learner cookie is `Secure` and `__Host-` prefixed.
     pub secure_cookies: bool,
+    /// `LAB_PUBLIC_ORIGIN` as browsers write it (`https://lab.school.example`),
+    /// when set: full links (a teacher's, a class's join link) use it.
+    pub public_origin: Option<String>,
     /// Answers per minute per learner.
     pub answer_limit: Arc<crate::quiz::AnswerLimit>,
     /// The time spaced review runs on (tests move it forward).

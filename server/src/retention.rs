@@ -54,7 +54,9 @@ fn cutoff(days: u32) -> Arg {
 
 /// One pass: runs and puzzle submissions older than `run_days`, learners
 /// with no answer, run or submission in `learner_days` (their leaderboard
-/// times go with them), classes idle for `class_days`.
+/// times go with them) and no class of their own still on their `/teach`
+/// list (a teacher's browser keeps its classes while they last), classes
+/// idle for `class_days`.
 pub(crate) async fn prune(pool: &SqlitePool, r: Retention) -> Result<Pruned, sqlx::Error> {
     // By their `created_at` indexes: each statement finds its rows at once.
     let runs = delete_until_done(
@@ -86,7 +88,8 @@ pub(crate) async fn prune(pool: &SqlitePool, r: Retention) -> Result<Pruned, sql
          AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.learner_id = learners.id \
                          AND r.created_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?3)) \
          AND NOT EXISTS (SELECT 1 FROM puzzle_submissions s WHERE s.learner_id = learners.id \
-                         AND s.created_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?3))",
+                         AND s.created_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?3)) \
+         AND NOT EXISTS (SELECT 1 FROM class_teachers t WHERE t.learner_id = learners.id)",
         &[cutoff(r.learner_days)],
         r.batch,
     )
@@ -185,5 +188,49 @@ mod tests {
         assert_eq!(count(&pool, "attempts").await, 10);
         assert_eq!(count(&pool, "runs").await, 2);
         assert_eq!(prune(&pool, r).await.unwrap(), Pruned::default());
+    }
+
+    #[tokio::test]
+    async fn a_teachers_learner_stays_while_their_class_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::db::connect(&dir.path().join("t.db")).await.unwrap();
+        sqlx::query(
+            "INSERT INTO learners (id, token_hash, created_at)
+             VALUES (1, x'01', strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-365 days')),
+                    (2, x'02', strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-365 days'))",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        let class = app::classes::db::create_class(&pool, "Period 3")
+            .await
+            .unwrap();
+        let key = app::secret::ServerSecret::from_bytes([3; 32]);
+        app::classes::teachers::remember(&pool, &key, class.id, 1, &class.teacher_secret)
+            .await
+            .unwrap();
+        let r = Retention {
+            run_days: 30,
+            learner_days: 180,
+            class_days: 180,
+            batch: 400,
+        };
+        assert_eq!(
+            prune(&pool, r).await.unwrap().learners,
+            1,
+            "only the idle learner"
+        );
+        let listed = app::classes::teachers::taught_classes(&pool, &key, 1)
+            .await
+            .unwrap();
+        assert_eq!(listed.len(), 1, "the teacher still finds the class");
+        app::classes::db::delete_class(&pool, class.id)
+            .await
+            .unwrap();
+        assert_eq!(
+            prune(&pool, r).await.unwrap().learners,
+            1,
+            "then they go too"
+        );
     }
 }

@@ -92,6 +92,7 @@ impl Application {
             content: Arc::new(content),
             lab: lab.clone(),
             secure_cookies: settings.edge.https,
+            public_origin: settings.edge.public_origin.as_ref().map(|o| o.to_string()),
             answer_limit: Arc::new(app::quiz::AnswerLimit::per_minute(
                 settings.lab.answers_per_minute,
             )),

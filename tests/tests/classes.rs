@@ -8,6 +8,9 @@ use e2e::{Browser, Server};
 const LESSON: &str = "/lessons/batched-inference-complexity";
 const SINGLE: &str = "#q-batch-loop-complexity";
 const NUMERIC: &str = "#q-batch-count-ceil";
+/// A question with variants: its prompt's numbers are `{{placeholders}}`.
+const VARIANTS_LESSON: &str = "/lessons/choosing-batch-size";
+const VARIANTS: &str = "#q-batch-throughput-amortised";
 
 async fn type_into(browser: &Browser, css: &str, text: &str) {
     browser.wait_css(css).await.send_keys(text).await.unwrap();
@@ -111,7 +114,7 @@ async fn a_teacher_sees_two_learners_and_one_of_them_moves_device() {
     teacher.wait_css(".class-table").await;
     let rows = teacher
         .client
-        .find_all(Locator::Css(".class-table tbody tr"))
+        .find_all(Locator::Css(".class-table.learners tbody tr"))
         .await
         .unwrap();
     let mut learners = Vec::new();
@@ -134,4 +137,116 @@ async fn a_teacher_sees_two_learners_and_one_of_them_moves_device() {
     for b in [teacher, ada, bob, lab_pc] {
         b.close().await;
     }
+}
+
+/// The value of the text field matching `css`.
+async fn value_of(browser: &Browser, css: &str) -> String {
+    browser
+        .wait_css(css)
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_teacher_keeps_the_link_finds_the_class_again_and_sees_the_hardest_first() {
+    let server = Server::start();
+    let teacher = Browser::start().await;
+    teacher.goto(&server.url("/teach")).await;
+    teacher.wait_hydrated().await;
+    type_into(&teacher, "#class-name", "Period 3").await;
+    click(&teacher, "#create-class button[type='submit']").await;
+    teacher.wait_css(".join-code .code").await;
+    teacher.wait_hydrated().await;
+    let dashboard = teacher.client.current_url().await.unwrap();
+
+    // The full teacher link and join link, each with a copy button.
+    let teacher_link = value_of(&teacher, "#teacher-link").await;
+    assert_eq!(teacher_link, server.url(dashboard.path()));
+    let join_link = value_of(&teacher, "#join-link").await;
+    assert!(
+        join_link.starts_with(&server.url("/join?code=")),
+        "{join_link}"
+    );
+    click(&teacher, "#teacher-link + button").await;
+    // "Copied.", or where headless Chromium refuses the clipboard, how to copy by hand.
+    teacher
+        .wait_until("the copy button to answer", || async {
+            !teacher.text_of("#teacher-link-status").await.is_empty()
+        })
+        .await;
+
+    // Back on /teach, the class is listed with its dashboard's link.
+    teacher.goto(&server.url("/teach")).await;
+    teacher.wait_for_text("#your-classes", "Period 3").await;
+    let listed = teacher
+        .wait_css("#your-classes a")
+        .await
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert_eq!(listed, dashboard.path());
+
+    // A learner opens the join link: the code is filled in, a name is enough.
+    let ada = Browser::start().await;
+    ada.goto(&join_link).await;
+    ada.wait_hydrated().await;
+    let code = join_link.rsplit('=').next().unwrap();
+    assert_eq!(value_of(&ada, "#join-code").await, code);
+    type_into(&ada, "#display-name", "Ada").await;
+    click(&ada, "#join-class button[type='submit']").await;
+    ada.wait_for_text("#my-classes", "Period 3").await;
+    // Wrong then right; right at once; wrong on the question with variants.
+    ada.goto(&server.url(LESSON)).await;
+    ada.wait_hydrated().await;
+    answer_single(&ada, "a", "Not quite").await;
+    type_into(&ada, &format!("{NUMERIC}-value"), "16").await;
+    click(&ada, &format!("{NUMERIC} button.check")).await;
+    ada.wait_for_text(&format!("{NUMERIC} .verdict"), "Correct, on the first try.")
+        .await;
+    ada.goto(&server.url(VARIANTS_LESSON)).await;
+    ada.wait_hydrated().await;
+    type_into(&ada, &format!("{VARIANTS}-value"), "1").await;
+    click(&ada, &format!("{VARIANTS} button.check")).await;
+    ada.wait_for_text(&format!("{VARIANTS} .verdict"), "Not quite")
+        .await;
+
+    // The dashboard: misconceptions first, the hardest questions first,
+    // numbers in place of placeholders, the unanswered folded away.
+    teacher.goto(dashboard.as_str()).await;
+    teacher.wait_css(".class-table.items").await;
+    assert!(teacher
+        .text_of(".misconceptions li")
+        .await
+        .contains("1 of 1 learners (100%)"));
+    let rows = teacher
+        .client
+        .find_all(Locator::Css(".class-table.items tbody tr"))
+        .await
+        .unwrap();
+    let mut texts = Vec::new();
+    for row in &rows {
+        texts.push(row.text().await.unwrap());
+    }
+    assert_eq!(texts.len(), 3, "only the answered questions: {texts:?}");
+    assert!(texts[0].contains("0% (0 of 1)"), "{texts:?}");
+    assert!(texts[1].contains("0% (0 of 1)"), "{texts:?}");
+    assert!(texts[2].contains("100% (1 of 1)"), "{texts:?}");
+    assert!(
+        texts.iter().any(|t| t.contains("example numbers:")),
+        "{texts:?}"
+    );
+    assert!(
+        !teacher.client.source().await.unwrap().contains("{{"),
+        "no raw placeholder on the dashboard"
+    );
+    let unanswered = teacher.wait_css("details.unanswered").await;
+    assert_eq!(unanswered.attr("open").await.unwrap(), None, "folded");
+    teacher.assert_no_console_errors().await;
+    ada.assert_no_console_errors().await;
+    teacher.close().await;
+    ada.close().await;
 }

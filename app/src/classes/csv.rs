@@ -2,18 +2,85 @@
 //! spreadsheet. Every field is quoted; text that a spreadsheet would run as a
 //! formula (a display name starting with `=`) is defused with a leading `'`.
 
-use super::types::{Dashboard, MistakeKind, Table};
+use std::collections::HashMap;
 
+use sqlx::SqlitePool;
+
+use super::db::{self, ClassError, ClassRef, MemberAttempt};
+use super::types::{Dashboard, MistakeKind, Table};
+use crate::content::Content;
+use crate::quiz::types::Answer;
+
+/// One of the class's CSV files, read from the database now.
+pub async fn file(
+    pool: &SqlitePool,
+    content: &Content,
+    class: &ClassRef,
+    table: Table,
+) -> Result<String, ClassError> {
+    if table == Table::Attempts {
+        let rows = db::member_attempts(pool, class.id).await?;
+        return Ok(lines(&attempts(content, &rows)));
+    }
+    let dashboard = super::report::dashboard(pool, content, class).await?;
+    Ok(render(&dashboard, table))
+}
+
+/// A table of the dashboard (every table but the attempts, which the
+/// dashboard does not hold: see [`file`]).
 pub fn render(d: &Dashboard, table: Table) -> String {
     let rows: Vec<Vec<String>> = match table {
         Table::Learners => learners(d),
         Table::Items => items(d),
         Table::Demos => demos(d),
+        Table::Attempts => Vec::new(),
     };
+    lines(&rows)
+}
+
+fn lines(rows: &[Vec<String>]) -> String {
     rows.iter()
         .map(|r| r.iter().map(|f| field(f)).collect::<Vec<_>>().join(","))
         .map(|line| line + "\r\n")
         .collect()
+}
+
+/// Long format, one row per attempt: what a spreadsheet's pivot table or a
+/// script wants. `correct` is 1 or 0; `time` is ISO 8601 in UTC.
+fn attempts(content: &Content, rows: &[MemberAttempt]) -> Vec<Vec<String>> {
+    let titles: HashMap<&str, &str> = content
+        .lessons()
+        .iter()
+        .map(|l| (l.slug.as_str(), l.title.as_str()))
+        .collect();
+    let mut out = vec![[
+        "learner", "lesson", "question", "attempt", "correct", "time", "answer",
+    ]
+    .map(String::from)
+    .to_vec()];
+    out.extend(rows.iter().map(|r| {
+        vec![
+            r.display_name.clone(),
+            titles
+                .get(r.lesson_slug.as_str())
+                .map_or_else(|| r.lesson_slug.clone(), |t| t.to_string()),
+            r.question_id.clone(),
+            r.attempt.to_string(),
+            if r.correct { "1" } else { "0" }.to_string(),
+            r.created_at.clone(),
+            answer_text(&r.answer),
+        ]
+    }));
+    out
+}
+
+/// A stored answer as a person reads it: option ids (`a c`) or the number.
+fn answer_text(json: &str) -> String {
+    match serde_json::from_str::<Answer>(json) {
+        Ok(Answer::Choices(ids)) => ids.join(" "),
+        Ok(Answer::Number(v)) => v.to_string(),
+        Err(_) => String::new(),
+    }
 }
 
 fn learners(d: &Dashboard) -> Vec<Vec<String>> {
@@ -52,11 +119,13 @@ fn items(d: &Dashboard) -> Vec<Vec<String>> {
         "mistake_times",
         "mistake_rationale",
         "median_attempts_to_correct",
+        "mistake_learners",
+        "example_numbers",
     ]
     .map(String::from)
     .to_vec()];
     for i in &d.items {
-        let (mistake, times, rationale) = match &i.common_mistake {
+        let (mistake, times, rationale, learners) = match &i.common_mistake {
             Some(m) => (
                 match &m.kind {
                     MistakeKind::Option { id, text_html } => {
@@ -66,6 +135,7 @@ fn items(d: &Dashboard) -> Vec<Vec<String>> {
                 },
                 m.times.to_string(),
                 plain_text(&m.rationale_html),
+                m.learners.to_string(),
             ),
             None => Default::default(),
         };
@@ -84,6 +154,8 @@ fn items(d: &Dashboard) -> Vec<Vec<String>> {
             i.median_attempts_to_correct
                 .map(|m| m.to_string())
                 .unwrap_or_default(),
+            learners,
+            i.example_numbers.clone().unwrap_or_default(),
         ]);
     }
     rows
@@ -144,6 +216,13 @@ mod tests {
         assert_eq!(field("say \"hi\", ok"), "\"say \"\"hi\"\", ok\"");
         assert_eq!(field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
         assert_eq!(field("-1"), "\"'-1\"");
+    }
+
+    #[test]
+    fn answers_read_as_text() {
+        assert_eq!(answer_text(r#"{"choices":["a","c"]}"#), "a c");
+        assert_eq!(answer_text(r#"{"number":2.5}"#), "2.5");
+        assert_eq!(answer_text("junk"), "");
     }
 
     #[test]

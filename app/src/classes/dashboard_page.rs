@@ -6,8 +6,11 @@ use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use std::collections::HashMap;
+
+use super::copy_field::CopyField;
 use super::server::{class_dashboard, DeleteClass, LockClass, RemoveMember, CONFIRM_VALUE};
-use super::types::{CommonMistake, Dashboard, ItemRow, MistakeKind, Table};
+use super::types::{CommonMistake, Dashboard, ItemRow, LearnerRow, MistakeKind, Table};
 use crate::layout::NotFound;
 
 #[component]
@@ -55,6 +58,13 @@ fn ClassDashboard(
     let query = use_query_map();
     let created = query.read_untracked().get("created").is_some();
     let link = format!("/teach/{secret}");
+    let teacher_url = format!("{}{link}", dashboard.origin);
+    let join_url = dashboard.join_link();
+    let top: Vec<ItemRow> = dashboard
+        .top_misconceptions(TOP_MISCONCEPTIONS)
+        .into_iter()
+        .cloned()
+        .collect();
     let Dashboard {
         class_name,
         join_code,
@@ -63,37 +73,101 @@ fn ClassDashboard(
         learners,
         items,
         demos,
+        ..
     } = dashboard;
     let members = learners.len();
     let names: Vec<String> = learners.iter().map(|l| l.display_name.clone()).collect();
+    let prompts: HashMap<String, (String, String)> = items
+        .iter()
+        .map(|i| {
+            (
+                i.question_id.clone(),
+                (i.lesson_title.clone(), i.prompt.clone()),
+            )
+        })
+        .collect();
+    let (answered, unanswered): (Vec<ItemRow>, Vec<ItemRow>) =
+        items.into_iter().partition(|i| i.answered > 0);
+    // Open on the first day (nobody in yet, or the class just made); folded
+    // once the class is under way, so the dashboard opens with what it misunderstands.
+    let share_open = created || members == 0;
+    let joined = match members {
+        1 => "1 learner joined so far.".to_string(),
+        n => format!("{n} learners joined so far."),
+    };
     view! {
         <section class="dashboard" aria-labelledby="class-heading">
             <h1 id="class-heading">{class_name}</h1>
             {created.then(|| view! {
                 <div class="notice" role="status">
                     <p><strong>"Your class is ready. Bookmark this page now."</strong>
-                    " Its address is your teacher link, the only way back to this class. "
-                    "It is not shown again, and anyone who has it sees the class."</p>
-                    <label for="teacher-link">"Teacher link (path on this server)"</label>
-                    <input id="teacher-link" type="text" readonly=true value=link.clone()/>
+                    " Its address is your teacher link (below, to copy): on another device it is the only way back to this class, "
+                    "and anyone who has it sees the class. This browser also lists the class under "
+                    <a href="/teach">"Teach a class"</a> "."</p>
                 </div>
             })}
-            <p class="join-code">"Join code: " <strong class="code">{join_code}</strong></p>
-            <p>"Learners open " <a href="/join">"Join a class"</a> " on this server, type the code and pick a name. "
-               {format!("{members} joined so far.")}</p>
+            <details class="share" open=share_open>
+                <summary>"Join code " <span class="code">{join_code.clone()}</span> " and links"</summary>
+                <div class="share-body">
+                    <div class="share-links">
+                        <p class="join-code">"Join code: " <strong class="code">{join_code.clone()}</strong></p>
+                        <p>"Learners open " <a href="/join">"Join a class"</a> " on this server, type the code and pick a name, "
+                           "or open the join link, which has the code filled in. " {joined}</p>
+                        <CopyField id="join-link" label="Join link (the code is filled in)" what="the join link" value=join_url/>
+                        <CopyField id="teacher-link" label="Teacher link (private: it opens this dashboard)" what="the teacher link" value=teacher_url/>
+                    </div>
+                </div>
+            </details>
+            <Misconceptions top/>
+            <h2 id="items-heading">"Questions, the hardest first"</h2>
+            {if answered.is_empty() {
+                view! { <p class="empty">"Nobody in the class has answered a question yet."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="table-scroll" role="region" aria-labelledby="items-heading" tabindex="0">
+                        <table class="class-table items">
+                            <caption>"Sorted by the share right at the first try, lowest first"</caption>
+                            <thead><tr>
+                                <th scope="col">"Question"</th>
+                                <th scope="col">"Answered by"</th>
+                                <th scope="col">"Right at first try"</th>
+                                <th scope="col">"Most common mistake"</th>
+                                <th scope="col">"Median attempts to correct"</th>
+                            </tr></thead>
+                            <tbody>{answered.into_iter().map(|i| view! { <ItemLine item=i/> }).collect_view()}</tbody>
+                        </table>
+                    </div>
+                }.into_any()
+            }}
+            {(!unanswered.is_empty()).then(|| {
+                let count = unanswered.len();
+                view! {
+                    <details class="unanswered">
+                        <summary>{match count {
+                            1 => "1 question nobody has answered yet".to_string(),
+                            n => format!("{n} questions nobody has answered yet"),
+                        }}</summary>
+                        <ul>
+                            {unanswered.into_iter().map(|i| view! {
+                                <li><span class="lesson">{i.lesson_title}</span>": "{i.prompt}<ExampleNumbers numbers=i.example_numbers/></li>
+                            }).collect_view()}
+                        </ul>
+                    </details>
+                }
+            })}
             <h2 id="learners-heading">"Learners"</h2>
             <div class="table-scroll" role="region" aria-labelledby="learners-heading" tabindex="0">
-                <table class="class-table">
-                    <caption>"Questions answered, and answered right at the first try, per lesson"</caption>
+                <table class="class-table learners">
+                    <caption>"Questions answered, and answered right at the first try, per lesson. A name opens that learner's answers."</caption>
                     <thead><tr>
                         <th scope="col">"Learner"</th>
                         {lessons.iter().map(|l| view! { <th scope="col">{format!("{} ({} questions)", l.title, l.questions)}</th> }).collect_view()}
                     </tr></thead>
                     <tbody>
-                        {learners.into_iter().map(|l| view! {
+                        {learners.iter().enumerate().map(|(n, l)| view! {
                             <tr>
-                                <th scope="row">{l.display_name}</th>
-                                {l.lessons.into_iter().map(|c| view! {
+                                <th scope="row"><a href=format!("#learner-{n}")>{l.display_name.clone()}</a></th>
+                                {l.lessons.iter().map(|c| view! {
                                     <td>
                                         {format!("{} answered, {} first try · ", c.answered, c.first_try_correct)}
                                         <span class=c.mastery.class()>{c.mastery.label()}</span>
@@ -104,20 +178,14 @@ fn ClassDashboard(
                     </tbody>
                 </table>
             </div>
-            <h2 id="items-heading">"Questions"</h2>
-            <div class="table-scroll" role="region" aria-labelledby="items-heading" tabindex="0">
-                <table class="class-table items">
-                    <caption>"Item analysis: the hardest questions show a low first-try rate"</caption>
-                    <thead><tr>
-                        <th scope="col">"Question"</th>
-                        <th scope="col">"Answered by"</th>
-                        <th scope="col">"Right at first try"</th>
-                        <th scope="col">"Most common mistake"</th>
-                        <th scope="col">"Median attempts to correct"</th>
-                    </tr></thead>
-                    <tbody>{items.into_iter().map(|i| view! { <ItemLine item=i/> }).collect_view()}</tbody>
-                </table>
-            </div>
+            {(!learners.is_empty()).then(|| view! {
+                <h3 id="drill-down-heading">"Each learner's answers"</h3>
+                <div class="drill-down">
+                    {learners.into_iter().enumerate().map(|(n, l)| view! {
+                        <LearnerAnswers n learner=l prompts=prompts.clone()/>
+                    }).collect_view()}
+                </div>
+            })}
             <h2 id="demos-heading">"Lesson demos"</h2>
             <div class="table-scroll" tabindex="0">
                 <table class="class-table">
@@ -137,6 +205,103 @@ fn ClassDashboard(
             <ManageClass secret=secret.clone() locked names remove lock/>
             <DeleteClassForm secret/>
         </section>
+    }
+}
+
+/// How many misconceptions the dashboard opens with.
+const TOP_MISCONCEPTIONS: usize = 5;
+
+/// The class's most widespread wrong answers, each with how many of the
+/// learners who answered gave it and what the lesson says about it.
+#[component]
+fn Misconceptions(top: Vec<ItemRow>) -> impl IntoView {
+    view! {
+        <section class="misconceptions" aria-labelledby="misconceptions-heading">
+            <h2 id="misconceptions-heading">"Top misconceptions"</h2>
+            {if top.is_empty() {
+                view! { <p class="empty">"No wrong answers yet: the most common ones show here as learners answer."</p> }.into_any()
+            } else {
+                view! {
+                    <ol>
+                        {top.into_iter().filter_map(|i| {
+                            let share = (i.mistake_share() * 100.0).round();
+                            let m = i.common_mistake?;
+                            let who = format!("{} of {} learners ({share}%)", m.learners, i.answered);
+                            Some(view! {
+                                <li>
+                                    <p class="misconception"><strong>{who}</strong>" answered "<MistakeText kind=m.kind/></p>
+                                    <p class="question-preview"><span class="lesson">{i.lesson_title}</span>": "{i.prompt}
+                                        <ExampleNumbers numbers=i.example_numbers/></p>
+                                    <p class="rationale" inner_html=m.rationale_html></p>
+                                </li>
+                            })
+                        }).collect_view()}
+                    </ol>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn ExampleNumbers(numbers: Option<String>) -> impl IntoView {
+    numbers.map(|n| {
+        view! { " " <span class="example-numbers">{format!("(example numbers: {n}; each learner gets their own)")}</span> }
+    })
+}
+
+#[component]
+fn MistakeText(kind: MistakeKind) -> impl IntoView {
+    match kind {
+        MistakeKind::Option { text_html, .. } => view! { <q inner_html=text_html></q> }.into_any(),
+        MistakeKind::Trap { value } => view! { <q>{value.to_string()}</q> }.into_any(),
+    }
+}
+
+/// One learner's answers, question by question (folded; a link to
+/// `#learner-N` opens it).
+#[component]
+fn LearnerAnswers(
+    n: usize,
+    learner: LearnerRow,
+    prompts: HashMap<String, (String, String)>,
+) -> impl IntoView {
+    let LearnerRow {
+        display_name,
+        answers,
+        ..
+    } = learner;
+    let summary = match answers.len() {
+        1 => format!("{display_name}: 1 question answered"),
+        k => format!("{display_name}: {k} questions answered"),
+    };
+    view! {
+        <details id=format!("learner-{n}") class="learner-answers">
+            <summary>{summary}</summary>
+            {if answers.is_empty() {
+                view! { <p class="empty">"No answers yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ul>
+                        {answers.into_iter().map(|a| {
+                            let (lesson, prompt) = prompts.get(&a.question_id).cloned().unwrap_or_default();
+                            let tries = match a.attempts {
+                                1 => "1 attempt".to_string(),
+                                k => format!("{k} attempts"),
+                            };
+                            view! {
+                                <li>
+                                    <span class="lesson">{lesson}</span>": "{prompt}
+                                    <br/>
+                                    <span class="outcome">{format!("{tries}, {}", a.outcome())}</span>
+                                    {a.mistake.map(|kind| view! { " · most often answered " <MistakeText kind/> })}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </details>
     }
 }
 
@@ -233,7 +398,7 @@ fn ItemLine(item: ItemRow) -> impl IntoView {
         .unwrap_or_else(|| "—".into());
     view! {
         <tr>
-            <th scope="row"><span class="lesson">{item.lesson_title}</span>": "{item.prompt}</th>
+            <th scope="row"><span class="lesson">{item.lesson_title}</span>": "{item.prompt}<ExampleNumbers numbers=item.example_numbers/></th>
             <td>{item.answered}</td>
             <td>{rate}</td>
             <td>{match item.common_mistake {
@@ -253,8 +418,12 @@ fn Mistake(mistake: CommonMistake) -> impl IntoView {
         }
         MistakeKind::Trap { value } => format!("answering {value}").into_any(),
     };
+    let learners = match mistake.learners {
+        1 => "1 learner".to_string(),
+        n => format!("{n} learners"),
+    };
     view! {
-        <p class="mistake">{what}{format!(" ({}×)", mistake.times)}</p>
+        <p class="mistake">{what}{format!(" ({}×, {learners})", mistake.times)}</p>
         <p class="rationale" inner_html=mistake.rationale_html></p>
     }
 }

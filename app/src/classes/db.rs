@@ -375,9 +375,10 @@ pub async fn member_questions(
     .await?)
 }
 
-/// How often the class gave each wrong answer (answer JSON) per question.
+/// How often each member gave each wrong answer (answer JSON) per question.
 #[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct WrongAnswer {
+    pub learner_id: i64,
     pub question_id: String,
     pub answer: String,
     /// The variant answered, for a question with variants (its traps differ).
@@ -385,21 +386,58 @@ pub struct WrongAnswer {
     pub times: i64,
 }
 
-/// Distinct wrong answers kept for item analysis: the most given first.
-const MAX_WRONG_ANSWERS: i64 = 5_000;
+/// Distinct (member, wrong answer) pairs kept for item analysis: the most
+/// given first (200 members × a few dozen questions fit many times over).
+const MAX_WRONG_ANSWERS: i64 = 20_000;
 
 pub async fn wrong_answers(
     pool: &SqlitePool,
     class_id: i64,
 ) -> Result<Vec<WrongAnswer>, ClassError> {
     Ok(sqlx::query_as(
-        "SELECT a.question_id, a.answer, a.variant, COUNT(*) AS times
+        "SELECT a.learner_id, a.question_id, a.answer, a.variant, COUNT(*) AS times
          FROM attempts a JOIN class_members m ON m.learner_id = a.learner_id AND m.class_id = ?
          WHERE a.correct = 0
-         GROUP BY a.question_id, a.answer, a.variant ORDER BY times DESC LIMIT ?",
+         GROUP BY a.learner_id, a.question_id, a.answer, a.variant ORDER BY times DESC LIMIT ?",
     )
     .bind(class_id)
     .bind(MAX_WRONG_ANSWERS)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// One attempt of a member, for the long-format CSV.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct MemberAttempt {
+    pub display_name: String,
+    pub lesson_slug: String,
+    pub question_id: String,
+    /// 1 for the member's first attempt at the question, then 2, 3, …
+    pub attempt: i64,
+    pub correct: bool,
+    /// The answer as stored (JSON: option ids or a number).
+    pub answer: String,
+    /// ISO 8601, UTC.
+    pub created_at: String,
+}
+
+/// Attempts in the long-format CSV at most (the newest are left out past it).
+pub const MAX_CSV_ATTEMPTS: i64 = 200_000;
+
+/// Every attempt of the class's members, by member, question and attempt.
+pub async fn member_attempts(
+    pool: &SqlitePool,
+    class_id: i64,
+) -> Result<Vec<MemberAttempt>, ClassError> {
+    Ok(sqlx::query_as(
+        "SELECT m.display_name, a.lesson_slug, a.question_id, a.correct, a.answer, a.created_at,
+                ROW_NUMBER() OVER (PARTITION BY a.learner_id, a.question_id ORDER BY a.id) AS attempt
+         FROM attempts a JOIN class_members m ON m.learner_id = a.learner_id AND m.class_id = ?
+         ORDER BY m.display_name COLLATE NOCASE, a.learner_id, a.question_id, a.id
+         LIMIT ?",
+    )
+    .bind(class_id)
+    .bind(MAX_CSV_ATTEMPTS)
     .fetch_all(pool)
     .await?)
 }

@@ -19,6 +19,14 @@ pub fn JoinPage() -> impl IntoView {
         |_| my_classes(),
     );
     let query = use_query_map();
+    // A join link (`/join?code=ABCD-EFGH`, the teacher's QR code) fills the code in.
+    let code_from_link: String = query
+        .read_untracked()
+        .get("code")
+        .unwrap_or_default()
+        .chars()
+        .take(32)
+        .collect();
     let notice = move || {
         let q = query.read();
         // A name someone in the class already had got a suffix: say which.
@@ -55,7 +63,8 @@ pub fn JoinPage() -> impl IntoView {
                 <div class="field">
                     <label for="join-code">"Join code"</label>
                     <input id="join-code" name="code" type="text" maxlength="32" required=true autocomplete="off"
-                        autocapitalize="characters" spellcheck="false" aria-describedby="join-code-hint"/>
+                        autocapitalize="characters" spellcheck="false" aria-describedby="join-code-hint"
+                        value=code_from_link/>
                     <p id="join-code-hint" class="hint">"8 letters and digits, like ABCD-EFGH."</p>
                 </div>
                 <div class="field">

@@ -2,6 +2,7 @@
 //! secret link for the teacher), `/join` joins and leaves, the teacher's
 //! dashboard at the secret link shows what the class misunderstands.
 
+mod copy_field;
 mod dashboard_page;
 mod join_page;
 pub mod server;
@@ -20,6 +21,8 @@ pub mod expiry;
 mod guess_limit;
 #[cfg(feature = "ssr")]
 pub mod report;
+#[cfg(feature = "ssr")]
+pub mod teachers;
 
 pub use dashboard_page::DashboardPage;
 #[cfg(feature = "ssr")]

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use super::types::{Dashboard, MyClass};
+use super::types::{Dashboard, MyClass, TaughtClass};
 use crate::request::FormError;
 
 /// Where a dashboard form's error goes back to: the dashboard itself (it
@@ -83,6 +83,47 @@ mod checks {
     pub fn internal(e: impl std::fmt::Display) -> FormError {
         FormError::internal("a class request failed", e)
     }
+
+    /// Scheme and host as the browser reaches this server: the public origin
+    /// when set, else the request's `Host` (already checked against the
+    /// allowlist by the edge) with the deployment's scheme. Empty when the
+    /// request names no host: links then stay paths.
+    pub async fn site_origin(state: &ServerState) -> String {
+        if let Some(origin) = &state.public_origin {
+            return origin.clone();
+        }
+        let scheme = if state.secure_cookies {
+            "https"
+        } else {
+            "http"
+        };
+        let host = match leptos_axum::extract::<axum::http::HeaderMap>().await {
+            Ok(headers) => headers
+                .get(axum::http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .map(str::to_string),
+            Err(_) => None,
+        };
+        let host = match host {
+            Some(h) => Some(h),
+            // HTTP/2 names the host in the request target, not in `Host`.
+            None => leptos_axum::extract::<axum::http::Uri>()
+                .await
+                .ok()
+                .and_then(|u| u.authority().map(|a| a.to_string())),
+        };
+        match host {
+            Some(h)
+                if !h.is_empty()
+                    && h.bytes().all(|b| {
+                        b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']')
+                    }) =>
+            {
+                format!("{scheme}://{h}")
+            }
+            _ => String::new(),
+        }
+    }
 }
 
 /// Creates a class and answers the path of its dashboard, which carries the
@@ -106,6 +147,25 @@ pub async fn create_class(name: Option<String>) -> Result<String, FormError> {
             ),
             e => checks::internal(e),
         })?;
+        // Kept on /teach for this browser's learner (created now if need be).
+        // The class works without it, so a failure here is logged, not shown:
+        // the link is on the next page either way.
+        match crate::learner::current_or_new_learner(&state.pool).await {
+            Ok(learner) => {
+                if let Err(e) = super::teachers::remember(
+                    &state.pool,
+                    &state.secret,
+                    class.id,
+                    learner,
+                    &class.teacher_secret,
+                )
+                .await
+                {
+                    tracing::warn!(error = %e, "keeping a class on its teacher's list failed");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "no learner to keep a new class for"),
+        }
         Ok(format!("/teach/{}?created=1", class.teacher_secret))
     }
     .await;
@@ -128,9 +188,26 @@ pub async fn class_dashboard(secret: String) -> Result<Option<Dashboard>, FormEr
         crate::request::set_status(axum::http::StatusCode::NOT_FOUND);
         return Ok(None);
     };
-    super::report::dashboard(&state.pool, &state.content, &class)
+    let mut dashboard = super::report::dashboard(&state.pool, &state.content, &class)
         .await
-        .map(Some)
+        .map_err(checks::internal)?;
+    dashboard.origin = checks::site_origin(&state).await;
+    Ok(Some(dashboard))
+}
+
+/// The classes this browser's learner created (see `teachers`): none without
+/// a cookie.
+#[server(prefix = "/api", endpoint = "classes/taught")]
+pub async fn taught_classes() -> Result<Vec<TaughtClass>, FormError> {
+    let state = crate::state::server_state()?;
+    let Some(learner) = crate::learner::current_learner(&state.pool)
+        .await
+        .map_err(checks::internal)?
+    else {
+        return Ok(Vec::new());
+    };
+    super::teachers::taught_classes(&state.pool, &state.secret, learner)
+        .await
         .map_err(checks::internal)
 }
 

@@ -5,7 +5,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use super::server::CreateClass;
+use super::server::{taught_classes, CreateClass};
+use super::types::TaughtClass;
 
 #[component]
 pub fn TeachPage() -> impl IntoView {
@@ -31,11 +32,22 @@ pub fn TeachPage() -> impl IntoView {
             .and_then(Result::err)
             .map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })
     };
+    // The classes this browser created (read once: creating one leaves the page).
+    let classes = Resource::new(|| (), |_| taught_classes());
     view! {
         <Title text="Teach a class — Inference Lab"/>
         <section class="classes-page" aria-labelledby="teach-heading">
             <h1 id="teach-heading">"Teach a class"</h1>
             {deleted}
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match classes.await {
+                        Ok(list) if !list.is_empty() => view! { <YourClasses list/> }.into_any(),
+                        Ok(_) => ().into_any(),
+                        Err(_) => view! { <p class="error">"Your classes could not be loaded."</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
             <p>
                 "Run Inference Lab for a group and see what the group misunderstands. "
                 "No accounts: you name the class, learners join with a short code and a name of their choosing, "
@@ -53,8 +65,35 @@ pub fn TeachPage() -> impl IntoView {
             <ol>
                 <li>"The next page shows the class's join code. Write it on the board."</li>
                 <li>"Learners open " <a href="/join">"Join a class"</a> " on this server and type the code and a display name."</li>
-                <li>"Bookmark the next page: its address is your teacher link, shown only once. Anyone who has it sees the class."</li>
+                <li>"Bookmark the next page: its address is your teacher link. Anyone who has it sees the class. "
+                    "This browser also lists the class here, under “Your classes”; on another device only the link opens it."</li>
             </ol>
+        </section>
+    }
+}
+
+/// The classes created in this browser, each linking to its dashboard.
+#[component]
+fn YourClasses(list: Vec<TaughtClass>) -> impl IntoView {
+    view! {
+        <section id="your-classes" aria-labelledby="your-classes-heading">
+            <h2 id="your-classes-heading">"Your classes"</h2>
+            <p>"Classes created in this browser. Each opens its dashboard, where its teacher link is to copy."</p>
+            <ul class="taught-classes">
+                {list.into_iter().map(|c| {
+                    let learners = match c.members {
+                        1 => "1 learner".to_string(),
+                        n => format!("{n} learners"),
+                    };
+                    let locked = if c.locked { ", locked" } else { "" };
+                    view! {
+                        <li>
+                            <a href=c.dashboard_path>{c.class_name}</a>
+                            {format!(" — join code {}, {learners}{locked}, created {}", c.join_code, c.created_on)}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
         </section>
     }
 }

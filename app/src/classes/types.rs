@@ -12,18 +12,71 @@ pub struct MyClass {
     pub display_name: String,
 }
 
+/// A class on the `/teach` list of the browser that created it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaughtClass {
+    pub class_name: String,
+    /// As learners type it (`ABCD-EFGH`).
+    pub join_code: String,
+    pub locked: bool,
+    pub members: usize,
+    /// `YYYY-MM-DD` (UTC).
+    pub created_on: String,
+    /// `/teach/<secret>`: the teacher link, on this server.
+    pub dashboard_path: String,
+}
+
 /// The teacher's view of one class.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Dashboard {
     pub class_name: String,
     /// As learners type it (`ABCD-EFGH`).
     pub join_code: String,
+    /// Scheme and host as the browser reaches this server (`LAB_PUBLIC_ORIGIN`
+    /// when set), for full links; empty when unknown (links stay paths).
+    #[serde(default)]
+    pub origin: String,
     /// Joins are refused while the class is locked.
     pub locked: bool,
     pub lessons: Vec<LessonHead>,
     pub learners: Vec<LearnerRow>,
+    /// Answered questions first, the lowest first-try rate first; then the
+    /// questions nobody answered, in lesson order.
     pub items: Vec<ItemRow>,
     pub demos: Vec<DemoRow>,
+}
+
+impl Dashboard {
+    /// The `/join` link with the code filled in (a full URL when the origin is known).
+    pub fn join_link(&self) -> String {
+        format!("{}/join?code={}", self.origin, self.join_code)
+    }
+
+    /// The class's most widespread misconceptions: the most common wrong
+    /// answer of each question, by how many learners gave it, then by their
+    /// share of those who answered, then by how often it was given.
+    pub fn top_misconceptions(&self, n: usize) -> Vec<&ItemRow> {
+        let mut found: Vec<&ItemRow> = self
+            .items
+            .iter()
+            .filter(|i| i.common_mistake.is_some())
+            .collect();
+        let key = |i: &ItemRow| {
+            let m = i
+                .common_mistake
+                .as_ref()
+                .map_or((0, 0), |m| (m.learners, m.times));
+            (m.0, i.mistake_share(), m.1)
+        };
+        found.sort_by(|a, b| {
+            let (ka, kb) = (key(a), key(b));
+            kb.0.cmp(&ka.0)
+                .then(kb.1.total_cmp(&ka.1))
+                .then(kb.2.cmp(&ka.2))
+        });
+        found.truncate(n);
+        found
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,6 +91,32 @@ pub struct LessonHead {
 pub struct LearnerRow {
     pub display_name: String,
     pub lessons: Vec<LessonCell>,
+    /// Every question they answered, in lesson order (the drill-down).
+    #[serde(default)]
+    pub answers: Vec<LearnerAnswer>,
+}
+
+/// One learner's record on one question.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LearnerAnswer {
+    pub question_id: String,
+    pub attempts: usize,
+    pub first_try_correct: bool,
+    /// Attempts up to the first correct one; `None`: not right yet.
+    pub attempts_to_correct: Option<usize>,
+    /// The wrong answer they gave most often, if any matched an option or trap.
+    pub mistake: Option<MistakeKind>,
+}
+
+impl LearnerAnswer {
+    /// Their outcome in words.
+    pub fn outcome(&self) -> String {
+        match self.attempts_to_correct {
+            _ if self.first_try_correct => "right at the first try".into(),
+            Some(n) => format!("right at attempt {n}"),
+            None => "not right yet".into(),
+        }
+    }
 }
 
 /// A learner's work on one lesson: counts and mastery level.
@@ -56,8 +135,13 @@ pub struct LessonCell {
 pub struct ItemRow {
     pub question_id: String,
     pub lesson_title: String,
-    /// The prompt as plain text, shortened.
+    /// The prompt as plain text, shortened at a word boundary; a question
+    /// with variants shows example numbers (see `example_numbers`).
     pub prompt: String,
+    /// For a question with variants: the numbers of the example shown
+    /// (`o = 2, c = 0.5, b = 8`); learners each got their own.
+    #[serde(default)]
+    pub example_numbers: Option<String>,
     /// Members who answered it.
     pub answered: usize,
     pub first_try_correct: usize,
@@ -72,6 +156,14 @@ impl ItemRow {
         (self.answered > 0)
             .then(|| (self.first_try_correct as f64 / self.answered as f64 * 100.0).round() as u32)
     }
+
+    /// The share (0 to 1) of those who answered who gave the most common mistake.
+    pub fn mistake_share(&self) -> f64 {
+        match &self.common_mistake {
+            Some(m) if self.answered > 0 => m.learners as f64 / self.answered as f64,
+            _ => 0.0,
+        }
+    }
 }
 
 /// The wrong answer given most often, with what the lesson says about it.
@@ -80,6 +172,9 @@ pub struct CommonMistake {
     pub kind: MistakeKind,
     /// How many wrong attempts chose it.
     pub times: usize,
+    /// How many learners chose it at least once.
+    #[serde(default)]
+    pub learners: usize,
     pub rationale_html: String,
 }
 
@@ -106,25 +201,29 @@ pub enum Table {
     Learners,
     Items,
     Demos,
+    /// Long format: one row per attempt (learner, question, attempt, correct, time).
+    Attempts,
 }
 
 impl Table {
-    pub const ALL: [Table; 3] = [Table::Learners, Table::Items, Table::Demos];
+    pub const ALL: [Table; 4] = [Table::Attempts, Table::Learners, Table::Items, Table::Demos];
 
     pub fn file_name(self) -> &'static str {
         match self {
             Table::Learners => "learners.csv",
             Table::Items => "items.csv",
             Table::Demos => "demos.csv",
+            Table::Attempts => "attempts.csv",
         }
     }
 
     /// The link text on the dashboard.
     pub fn label(self) -> &'static str {
         match self {
-            Table::Learners => "Learners (CSV)",
+            Table::Learners => "Learners per lesson (CSV)",
             Table::Items => "Questions (CSV)",
             Table::Demos => "Lesson demos (CSV)",
+            Table::Attempts => "Every answer, one row per attempt (CSV)",
         }
     }
 

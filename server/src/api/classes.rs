@@ -8,8 +8,8 @@ use axum::http::Extensions;
 use axum::response::IntoResponse;
 
 use app::classes::csv;
+use app::classes::db;
 use app::classes::types::Table;
-use app::classes::{db, report};
 use app::lab::ClientKey;
 
 use crate::error::ApiError;
@@ -23,7 +23,7 @@ pub(crate) async fn download(
     let server = &state.server;
     let Some(table) = Table::from_file_name(&file) else {
         return Err(ApiError::NotFound(
-            "no such file: learners.csv, items.csv or demos.csv".into(),
+            "no such file: attempts.csv, learners.csv, items.csv or demos.csv".into(),
         ));
     };
     let class = db::class_by_teacher_secret(&server.pool, &secret)
@@ -40,9 +40,9 @@ pub(crate) async fn download(
             "this teacher link opens no class".into(),
         ));
     };
-    let dashboard = report::dashboard(&server.pool, &server.content, &class)
+    let body = csv::file(&server.pool, &server.content, &class, table)
         .await
-        .map_err(|e| ApiError::Internal(format!("building a class dashboard: {e}")))?;
+        .map_err(|e| ApiError::Internal(format!("building a class's {file}: {e}")))?;
     Ok((
         [
             (CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
@@ -53,6 +53,6 @@ pub(crate) async fn download(
             (CACHE_CONTROL, "no-store".to_string()),
             (REFERRER_POLICY, "no-referrer".to_string()),
         ],
-        csv::render(&dashboard, table),
+        body,
     ))
 }

@@ -20,8 +20,12 @@ const REDEEM: &str = "/api/transfer/redeem";
 
 /// Creates a class; answers its teacher secret and join code.
 async fn create(app: &TestApp, name: &str) -> (String, String) {
-    let teacher = new_browser();
-    let resp = post_form(app, &teacher, CREATE, &[("name", name)]).await;
+    create_as(app, &new_browser(), name).await
+}
+
+/// Creates a class from this browser (which then lists it on /teach).
+async fn create_as(app: &TestApp, teacher: &Client, name: &str) -> (String, String) {
+    let resp = post_form(app, teacher, CREATE, &[("name", name)]).await;
     assert_eq!(resp.status(), 200);
     let path: String = resp.json().await.unwrap();
     let secret = path
@@ -241,8 +245,8 @@ async fn bad_input_gets_a_4xx_and_changes_nothing() {
     assert_eq!(count_rows(&app, "class_members").await, 0);
     assert_eq!(
         count_rows(&app, "learners").await,
-        0,
-        "no learner for a refused request"
+        1,
+        "the teacher's learner only: none for a refused request"
     );
 
     // A taken display name gets a suffix, not an error that tells who is in.
@@ -305,8 +309,8 @@ async fn without_javascript_forms_redirect_to_their_pages() {
     }
     assert_eq!(
         count_rows(&app, "learners").await,
-        0,
-        "a GET writes nothing"
+        1,
+        "the teacher's learner (the class is on their list); a GET writes nothing"
     );
 }
 
@@ -336,7 +340,8 @@ async fn deleting_a_class_removes_its_memberships_only() {
     assert_eq!(resp.json::<Value>().await.unwrap(), 1);
     assert_eq!(count_rows(&app, "classes").await, 0);
     assert_eq!(count_rows(&app, "class_members").await, 0);
-    assert_eq!(count_rows(&app, "learners").await, 1);
+    assert_eq!(count_rows(&app, "class_teachers").await, 0);
+    assert_eq!(count_rows(&app, "learners").await, 2, "Ada and the teacher");
     assert_eq!(count_rows(&app, "attempts").await, 1);
     assert!(dashboard(&app, &secret).await.is_null());
 }
@@ -577,4 +582,248 @@ async fn a_failed_dashboard_form_without_javascript_goes_back_to_the_dashboard()
         // The page it goes back to shows the (signed) error.
         assert_eq!(app.get(&location).await.status(), 200, "{location}");
     }
+}
+
+const TAUGHT: &str = "/api/classes/taught";
+/// A question with variants (its prompt has `{{o}}`, `{{c}}` and `{{b}}`).
+const VARIANTS: &str = "batch-throughput-amortised";
+
+async fn taught(app: &TestApp, browser: &Client) -> Vec<Value> {
+    let resp = post_form(app, browser, TAUGHT, &[]).await;
+    assert_eq!(resp.status(), 200);
+    resp.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_teacher_finds_their_classes_again_from_the_same_browser() {
+    let app = spawn_app().await;
+    let teacher = new_browser();
+    let (first, first_code) = create_as(&app, &teacher, "Period 3").await;
+    let (second, _) = create_as(&app, &teacher, "Period 4").await;
+    let ada = new_browser();
+    assert_eq!(join(&app, &ada, &first_code, "Ada").await.status(), 200);
+
+    let list = taught(&app, &teacher).await;
+    let names: Vec<&str> = list
+        .iter()
+        .map(|c| c["class_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Period 4", "Period 3"], "the newest first");
+    assert_eq!(list[0]["dashboard_path"], format!("/teach/{second}"));
+    assert_eq!(list[1]["dashboard_path"], format!("/teach/{first}"));
+    assert_eq!(list[1]["members"], 1);
+    assert_eq!(list[1]["join_code"], first_code);
+
+    // Only the browser that made them: not a learner, not a fresh browser.
+    assert!(taught(&app, &ada).await.is_empty());
+    assert!(taught(&app, &new_browser()).await.is_empty());
+
+    // /teach lists them in its HTML (without JavaScript too).
+    let page = teacher.get(app.url("/teach")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    let html = page.text().await.unwrap();
+    // The section's id: the page's help text names "Your classes" too.
+    assert!(html.contains("id=\"your-classes\""), "{html}");
+    assert!(html.contains(&format!("href=\"/teach/{first}\"")));
+    assert!(!app
+        .get("/teach")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("id=\"your-classes\""));
+
+    // The database keeps no secret in clear.
+    let pool = app.db().await;
+    let sealed: Vec<Vec<u8>> = sqlx::query_scalar("SELECT sealed_secret FROM class_teachers")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(sealed.len(), 2);
+    for s in &sealed {
+        assert_ne!(s, &hex_bytes(&first));
+        assert_ne!(s, &hex_bytes(&second));
+        assert!(!String::from_utf8_lossy(s).contains(&first[..8]));
+    }
+
+    // A deleted class leaves the list.
+    let resp = post_form(
+        &app,
+        &teacher,
+        DELETE,
+        &[("secret", &second), ("confirm", "yes")],
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    let list = taught(&app, &teacher).await;
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["class_name"], "Period 3");
+}
+
+#[tokio::test]
+async fn the_dashboard_sorts_questions_fills_in_numbers_and_gives_full_links() {
+    let app = spawn_app().await;
+    let (secret, code) = create(&app, "Period 3").await;
+    let (ada, bob) = (new_browser(), new_browser());
+    assert_eq!(join(&app, &ada, &code, "Ada").await.status(), 200);
+    assert_eq!(join(&app, &bob, &code, "Bob").await.status(), 200);
+    // SINGLE: both wrong with option a first (0 % at the first try);
+    // NUMERIC: both right at once (100 %); the variant question: Ada wrong.
+    answer_ok(&app, &ada, SINGLE, &[("choices[]", "a")]).await;
+    answer_ok(&app, &bob, SINGLE, &[("choices[]", "a")]).await;
+    answer_ok(&app, &ada, NUMERIC, &[("value", "16")]).await;
+    answer_ok(&app, &bob, NUMERIC, &[("value", "16")]).await;
+    answer_ok(&app, &ada, VARIANTS, &[("value", "1"), ("variant", "0")]).await;
+
+    let d = dashboard(&app, &secret).await;
+    let items = d["items"].as_array().unwrap();
+    let order: Vec<&str> = items
+        .iter()
+        .map(|i| i["question_id"].as_str().unwrap())
+        .collect();
+    let (single, numeric, variants) = (
+        order.iter().position(|q| *q == SINGLE).unwrap(),
+        order.iter().position(|q| *q == NUMERIC).unwrap(),
+        order.iter().position(|q| *q == VARIANTS).unwrap(),
+    );
+    assert!(single < 2 && variants < 2 && numeric == 2, "{order:?}");
+    assert!(
+        items[3..].iter().all(|i| i["answered"] == 0),
+        "the unanswered come last: {order:?}"
+    );
+    for i in items {
+        let prompt = i["prompt"].as_str().unwrap();
+        assert!(!prompt.contains("{{"), "{prompt}");
+    }
+    let v = &items[variants];
+    assert!(
+        v["example_numbers"]
+            .as_str()
+            .is_some_and(|n| n.contains("b = ")),
+        "{v}"
+    );
+    let mistake = &items[single]["common_mistake"];
+    assert_eq!(
+        (mistake["times"].as_u64(), mistake["learners"].as_u64()),
+        (Some(2), Some(2))
+    );
+
+    // Full links, as the browser reaches the server.
+    let origin = app.url("");
+    assert_eq!(d["origin"], origin);
+    let html = app
+        .get(&format!("/teach/{secret}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    for text in [
+        format!("value=\"{origin}/teach/{secret}\""),
+        format!("value=\"{origin}/join?code={code}\""),
+        "Top misconceptions".to_string(),
+        "2 of 2 learners (100%)".to_string(),
+        "example numbers: ".to_string(),
+    ] {
+        assert!(html.contains(&text), "the dashboard lacks {text}");
+    }
+    assert!(!html.contains("{{"), "no raw placeholder on the page");
+    // The join link fills the code in.
+    let join_page = app.get(&format!("/join?code={code}")).await;
+    let join_html = join_page.text().await.unwrap();
+    assert!(
+        join_html.contains(&format!("value=\"{code}\"")),
+        "{join_html}"
+    );
+}
+
+#[tokio::test]
+async fn the_public_origin_makes_the_links() {
+    let app = crate::helpers::spawn_changed(|s| {
+        s.edge.public_origin = Some("http://lab.school.example".parse().unwrap());
+    })
+    .await;
+    let (secret, _) = create(&app, "Period 3").await;
+    let d = dashboard(&app, &secret).await;
+    assert_eq!(d["origin"], "http://lab.school.example");
+    let html = app
+        .get(&format!("/teach/{secret}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(&format!(
+        "value=\"http://lab.school.example/teach/{secret}\""
+    )));
+}
+
+#[tokio::test]
+async fn every_attempt_downloads_in_long_format() {
+    let app = spawn_app().await;
+    let (secret, code) = create(&app, "Period 3").await;
+    let (ada, bob) = (new_browser(), new_browser());
+    assert_eq!(join(&app, &ada, &code, "Ada").await.status(), 200);
+    assert_eq!(join(&app, &bob, &code, "Bob").await.status(), 200);
+    answer_ok(&app, &ada, SINGLE, &[("choices[]", "a")]).await;
+    answer_ok(&app, &ada, SINGLE, &[("choices[]", "c")]).await;
+    answer_ok(&app, &ada, SINGLE, &[("choices[]", "b")]).await;
+    answer_ok(&app, &bob, NUMERIC, &[("value", "16")]).await;
+    // Outside the class: not in the file.
+    answer_ok(&app, &new_browser(), SINGLE, &[("choices[]", "b")]).await;
+
+    let resp = app.get(&format!("/teach/{secret}/attempts.csv")).await;
+    assert_eq!(resp.status(), 200);
+    assert!(resp.headers()[CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    assert_eq!(resp.headers()["cache-control"], "no-store");
+    let csv = resp.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "\"learner\",\"lesson\",\"question\",\"attempt\",\"correct\",\"time\",\"answer\""
+    );
+    assert_eq!(lines.len(), 5, "one row per attempt of a member: {csv}");
+    let fields = |line: &str| -> Vec<String> {
+        line.split("\",\"")
+            .map(|f| f.trim_matches('"').to_string())
+            .collect()
+    };
+    let rows: Vec<Vec<String>> = lines[1..].iter().map(|l| fields(l)).collect();
+    let ada_rows: Vec<(&str, &str, &str, &str)> = rows
+        .iter()
+        .filter(|r| r[0] == "Ada")
+        .map(|r| (r[2].as_str(), r[3].as_str(), r[4].as_str(), r[6].as_str()))
+        .collect();
+    assert_eq!(
+        ada_rows,
+        [
+            (SINGLE, "1", "0", "a"),
+            (SINGLE, "2", "0", "c"),
+            (SINGLE, "3", "1", "b")
+        ]
+    );
+    let bob_row = rows.iter().find(|r| r[0] == "Bob").unwrap();
+    assert_eq!(
+        (
+            bob_row[2].as_str(),
+            bob_row[4].as_str(),
+            bob_row[6].as_str()
+        ),
+        (NUMERIC, "1", "16")
+    );
+    assert!(
+        bob_row[5].ends_with('Z') && bob_row[5].contains('T'),
+        "ISO time: {bob_row:?}"
+    );
+    assert!(!bob_row[1].is_empty(), "the lesson's title");
+    // The dashboard links the file.
+    let html = app
+        .get(&format!("/teach/{secret}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(&format!("/teach/{secret}/attempts.csv")));
 }

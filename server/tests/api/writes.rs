@@ -100,7 +100,9 @@ async fn all_rows(app: &TestApp) -> i64 {
 #[tokio::test]
 async fn learner_creation_beyond_the_bucket_gets_429_and_writes_nothing() {
     let app = spawn_with_bounds(|b| {
-        b.new_learner_burst = 3;
+        // The teacher's browser gets a learner too (it keeps the class on
+        // its /teach list), then three learners answer.
+        b.new_learner_burst = 4;
         b.new_learners_per_minute = 1;
     })
     .await;
@@ -111,7 +113,7 @@ async fn learner_creation_beyond_the_bucket_gets_429_and_writes_nothing() {
         assert_eq!(resp.status(), 200);
     }
     let before = all_rows(&app).await;
-    assert_eq!(count_rows(&app, "learners").await, 3);
+    assert_eq!(count_rows(&app, "learners").await, 4);
 
     // Every way a cookieless request creates a learner is refused now.
     let fresh = new_browser;
@@ -162,12 +164,18 @@ async fn learner_creation_beyond_the_bucket_gets_429_and_writes_nothing() {
         );
     }
     assert_eq!(all_rows(&app).await, before, "nothing written");
-    assert_eq!(count_rows(&app, "learners").await, 3);
+    assert_eq!(count_rows(&app, "learners").await, 4);
+
+    // A class is still created past the bucket: only its /teach listing,
+    // which needs a learner, is left out.
+    create(&app, "Period 9").await;
+    assert_eq!(count_rows(&app, "learners").await, 4);
+    assert_eq!(count_rows(&app, "class_teachers").await, 1);
 
     // A learner who already has a cookie is not affected.
     let resp = answer(&app, &first, SINGLE, &[("choices[]", "b")]).await;
     assert_eq!(resp.status(), 200);
-    assert_eq!(count_rows(&app, "learners").await, 3);
+    assert_eq!(count_rows(&app, "learners").await, 4);
 }
 
 #[tokio::test]
@@ -189,7 +197,8 @@ async fn joins_beyond_the_per_client_limit_get_429() {
     let resp = join(&app, &new_browser(), &code, "L3").await;
     assert_too_fast(&resp, "a fourth join");
     assert_eq!(count_rows(&app, "class_members").await, 3);
-    assert_eq!(count_rows(&app, "learners").await, 3, "no learner for it");
+    // The teacher's learner and three members: none for the refused join.
+    assert_eq!(count_rows(&app, "learners").await, 4, "no learner for it");
 }
 
 #[tokio::test]

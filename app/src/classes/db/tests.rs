@@ -251,3 +251,49 @@ async fn item_analysis_counts_only_this_classes_members() {
     let never = member_questions(&pool, y.id).await.unwrap();
     assert_eq!(never[0].attempts_to_correct, None);
 }
+
+#[tokio::test]
+async fn the_long_format_numbers_each_members_attempts_per_question() {
+    let (pool, _dir) = test_pool().await;
+    let (x, y) = (
+        create_class(&pool, "X").await.unwrap(),
+        create_class(&pool, "Y").await.unwrap(),
+    );
+    let (a, b, c) = (
+        learner(&pool).await,
+        learner(&pool).await,
+        learner(&pool).await,
+    );
+    join(&pool, x.id, a, "Zoe").await.unwrap();
+    join(&pool, x.id, b, "ada").await.unwrap();
+    join(&pool, y.id, c, "C").await.unwrap();
+    answer(&pool, a, "q1", r#"{"choices":["a"]}"#, false).await;
+    answer(&pool, a, "q2", r#"{"number":3}"#, true).await;
+    answer(&pool, a, "q1", r#"{"choices":["b"]}"#, true).await;
+    answer(&pool, b, "q1", r#"{"choices":["b"]}"#, true).await;
+    answer(&pool, c, "q1", r#"{"choices":["c"]}"#, false).await;
+
+    let rows = member_attempts(&pool, x.id).await.unwrap();
+    let seen: Vec<(&str, &str, i64, bool)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.display_name.as_str(),
+                r.question_id.as_str(),
+                r.attempt,
+                r.correct,
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("ada", "q1", 1, true),
+            ("Zoe", "q1", 1, false),
+            ("Zoe", "q1", 2, true),
+            ("Zoe", "q2", 1, true),
+        ],
+        "members only, by name, question and attempt"
+    );
+    assert!(rows[0].created_at.ends_with('Z'), "{:?}", rows[0]);
+}
