@@ -85,7 +85,7 @@ async fn review_once(javascript: bool) {
         .wait_for_text(".review-count", "Nothing is due for review now.")
         .await;
     browser
-        .wait_for_text(".review-page", "The next question falls due on")
+        .wait_for_text(".review-page", "The next question falls due in")
         .await;
     browser.assert_no_console_errors().await;
     browser.close().await;

@@ -41,6 +41,7 @@ fn ReviewBody(review: ReviewView) -> impl IntoView {
     let ReviewView {
         due,
         next_due,
+        next_due_in,
         current,
     } = review;
     let count = match due {
@@ -50,7 +51,21 @@ fn ReviewBody(review: ReviewView) -> impl IntoView {
     };
     let later = (due == 0).then(|| match next_due {
         Some(at) => view! {
-            <p>"The next question falls due on " <time datetime=at.clone()>{readable_time(&at)}</time> "."</p>
+            <p>
+                {match &next_due_in {
+                    Some(d) => format!("The next question falls due {d} ("),
+                    None => "The next question falls due on ".to_string(),
+                }}
+                <time datetime=at.clone()>{readable_time(&at)}</time>
+                {if next_due_in.is_some() { ")." } else { "." }}
+            </p>
+            // Day 1 is not a dead end: practice counts towards mastery at any time,
+            // it only does not move the review schedule before a question is due.
+            <p class="practise-now">
+                <a href="/">"Practise now"</a>
+                ": answer any lesson's questions again. That counts for your mastery; this page "
+                "fills up as questions fall due."
+            </p>
         }
         .into_any(),
         None => view! {

@@ -63,8 +63,13 @@ pub async fn get_review(answered: Option<String>) -> Result<ReviewView, FormErro
         due.first()
             .and_then(|(lesson, q)| item(&lesson.slug, q, false))
     });
+    let next_due_in = cards
+        .next_due
+        .as_deref()
+        .and_then(|at| super::due_in::due_in(at, state.clock.now()));
     Ok(ReviewView {
         due: due.len(),
+        next_due_in,
         next_due: cards.next_due,
         current,
     })

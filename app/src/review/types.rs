@@ -57,6 +57,8 @@ pub struct ReviewView {
     /// Questions due now, the shown one included unless it was just answered.
     pub due: usize,
     pub next_due: Option<String>,
+    /// `next_due` relative to the server's now ("in 3 days"): the same in every time zone.
+    pub next_due_in: Option<String>,
     pub current: Option<ReviewItem>,
 }
 
