@@ -30,6 +30,10 @@ async fn join(browser: &Browser, server: &Server, code: &str, name: &str, javasc
     click(browser, "#join-class button[type='submit']").await;
     browser.wait_for_text("#my-classes", "Period 3").await;
     browser.wait_for_text("#my-classes", name).await;
+    // Not a dead end: the notice sends the learner on to the lessons.
+    browser
+        .wait_for_text(".classes-page .next-step", "start the lessons")
+        .await;
 }
 
 /// Answers the single-choice question of lesson 1 with `option`.

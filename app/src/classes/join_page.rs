@@ -30,19 +30,30 @@ pub fn JoinPage() -> impl IntoView {
     let notice = move || {
         let q = query.read();
         // A name someone in the class already had got a suffix: say which.
-        let text = if let Some(Ok(c)) = join.value().get() {
-            Some(format!(
-                "You joined {} as “{}”.",
-                c.class_name, c.display_name
-            ))
+        let (text, joined) = if let Some(Ok(c)) = join.value().get() {
+            let t = format!("You joined {} as “{}”.", c.class_name, c.display_name);
+            (Some(t), true)
         } else if q.get("joined").is_some() {
-            Some("You joined the class: your name in it is under “My classes”.".to_string())
+            let t = "You joined the class: your name in it is under “My classes”.";
+            (Some(t.to_string()), true)
         } else if leave.value().get().is_some_and(|r| r.is_ok()) || q.get("left").is_some() {
-            Some("You left the class.".to_string())
+            (Some("You left the class.".to_string()), false)
         } else {
-            None
+            (None, false)
         };
-        text.map(|t| view! { <p class="notice" role="status">{t}</p> })
+        // A learner who just joined is sent on: the home page starts a new learner
+        // at lesson 1 and shows a returning one where they left off.
+        text.map(|t| {
+            view! {
+                <p class="notice" role="status">{t}</p>
+                {joined.then(|| view! {
+                    <p class="next-step">
+                        "Next: " <a class="start-lessons" href="/">"start the lessons"</a>
+                        " (or pick up where you left off). Your teacher sees your practice answers from now on."
+                    </p>
+                })}
+            }
+        })
     };
     let join_error = move || {
         join.value()
