@@ -2,6 +2,7 @@
 //! server (`ssr`) and for the browser (`hydrate`).
 
 pub mod classes;
+pub mod clipboard;
 pub mod experiments;
 pub mod hydration;
 pub mod layout;

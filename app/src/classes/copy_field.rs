@@ -34,24 +34,7 @@ pub fn CopyField(
     }
 }
 
-#[cfg(feature = "hydrate")]
 fn copy(text: String, status: RwSignal<&'static str>) {
-    leptos::task::spawn_local(async move {
-        let clipboard = web_sys::window().map(|w| w.navigator().clipboard());
-        let copied = match clipboard {
-            Some(c) => wasm_bindgen_futures::JsFuture::from(c.write_text(&text))
-                .await
-                .is_ok(),
-            None => false,
-        };
-        // Without clipboard permission (e.g. an unfocused tab) say so instead of failing silently.
-        status.set(if copied {
-            "Copied."
-        } else {
-            "The browser blocked copying: select the text and copy it."
-        });
-    });
+    let blocked = "The browser blocked copying: select the text and copy it.";
+    crate::clipboard::copy_and_say(text, status, "Copied.", blocked);
 }
-
-#[cfg(not(feature = "hydrate"))]
-fn copy(_text: String, _status: RwSignal<&'static str>) {}

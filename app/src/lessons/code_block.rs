@@ -35,24 +35,6 @@ pub fn CodeBlock(lang: String, html: String) -> impl IntoView {
     }
 }
 
-#[cfg(feature = "hydrate")]
 fn copy_to_clipboard(text: String, label: RwSignal<&'static str>) {
-    leptos::task::spawn_local(async move {
-        let clipboard = web_sys::window().map(|w| w.navigator().clipboard());
-        let copied = match clipboard {
-            Some(c) => wasm_bindgen_futures::JsFuture::from(c.write_text(&text))
-                .await
-                .is_ok(),
-            None => false,
-        };
-        // Without clipboard permission (e.g. an unfocused tab) say so instead of failing silently.
-        label.set(if copied {
-            "Copied"
-        } else {
-            "Copy blocked: select the code"
-        });
-    });
+    crate::clipboard::copy_and_say(text, label, "Copied", "Copy blocked: select the code");
 }
-
-#[cfg(not(feature = "hydrate"))]
-fn copy_to_clipboard(_text: String, _label: RwSignal<&'static str>) {}
