@@ -12,6 +12,7 @@ mod model;
 mod params;
 mod puzzle;
 mod report;
+mod roofline;
 mod sizing;
 mod stats;
 
@@ -32,6 +33,10 @@ pub use puzzle::{
 pub use report::{
     Agreement, ColdStart, DeviceKind, DeviceResult, ExperimentResult, Phases, RunReport,
     SweepPoint, SweepReport, TimingReport,
+};
+pub use roofline::{
+    layer_flops, layer_min_bytes, layer_work, model_work, puzzle_work, Bound, DeviceRoofs,
+    Placement, Roof, RoofsState, RoofsView, Spread, Work, FP32_BYTES,
 };
 pub use sizing::Sizing;
 pub use stats::{percentile_sorted, Summary};
