@@ -11,7 +11,8 @@ pub use crate::request::client::ClientKey;
 
 use lab_types::{
     CompileError, DeviceList, ExperimentRequest, ExperimentResult, JobStatus, LabError, LimitsView,
-    PuzzleOutcome, PuzzleTask, QueueView, RunParams, RunReport, TimingParams, TimingReport,
+    PuzzleOutcome, PuzzleTask, QueueView, RoofsView, RunParams, RunReport, TimingParams,
+    TimingReport,
 };
 
 /// A boxed future, so that `Lab` stays object-safe (`Arc<dyn Lab>`).
@@ -198,6 +199,14 @@ pub trait Lab: Send + Sync + 'static {
         task: PuzzleTask,
         owner: Owner,
     ) -> LabFuture<'_, Result<PuzzleOutcome, LabError>>;
+
+    /// The roofs measured in this process so far (never measures).
+    fn roofs(&self) -> RoofsView;
+
+    /// Measures the peak arithmetic and memory bandwidth of the CPU and of
+    /// the server's GPU, once per process: queued on both devices like a run,
+    /// in the owner's share. Once measured, answers at once with the kept roofs.
+    fn measure_roofs(&self, owner: Owner) -> LabFuture<'_, Result<RoofsView, LabError>>;
 
     /// Turns true once the server is shutting down (progress streams end).
     fn stopping(&self) -> watch::Receiver<bool>;

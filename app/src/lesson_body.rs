@@ -12,16 +12,18 @@ pub enum DemoKind {
     Timing,
     CostCalculator,
     Run,
+    Roofline,
 }
 
 impl DemoKind {
-    pub const ALL: [DemoKind; 6] = [
+    pub const ALL: [DemoKind; 7] = [
         DemoKind::NSweep,
         DemoKind::BatchSweep,
         DemoKind::Visibility,
         DemoKind::Timing,
         DemoKind::CostCalculator,
         DemoKind::Run,
+        DemoKind::Roofline,
     ];
 
     /// The name used in lesson files.
@@ -33,6 +35,7 @@ impl DemoKind {
             DemoKind::Timing => "timing",
             DemoKind::CostCalculator => "cost-calculator",
             DemoKind::Run => "run",
+            DemoKind::Roofline => "roofline",
         }
     }
 

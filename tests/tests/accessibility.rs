@@ -133,6 +133,18 @@ async fn every_page_has_no_axe_violations_in_light_and_dark_mode() {
     let share = browser.wait_css(".run-result a.share-link").await;
     let run_page = share.attr("href").await.unwrap().unwrap();
     let prediction_page = predicted_visibility(&browser, &server).await;
+    // The roofs, measured from /lab's button: the lab, the run page and the
+    // lesson's demo then draw their rooflines, audited below.
+    browser.goto(&server.url("/lab")).await;
+    browser.wait_hydrated().await;
+    browser
+        .wait_css(".roofs-section button[type='submit']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser.wait_css(".roofs-section .roofs-table").await;
+    browser.wait_css(".roofs-section svg.roofline-chart").await;
 
     // A wrong answer to a question with variants: its lesson shows the feedback
     // with the numbers answered, the home page leads on, /review has a schedule.

@@ -140,6 +140,10 @@ explanation = "Because."
 question = "Which?"
 explanation = "Because."
 choices = [{ value = "gpu-gpu", label = "a" }, { value = "cpu-gpu", label = "b" }, { value = "gpu-cpu", label = "c" }, { value = "cpu-cpu", label = "d" }]
+[roofline]
+question = "Which roof?"
+explanation = "Because."
+choices = [{ value = "memory", label = "Memory" }, { value = "compute", label = "Compute" }]
 "#;
 
     fn err(text: &str) -> String {
@@ -152,7 +156,7 @@ choices = [{ value = "gpu-gpu", label = "a" }, { value = "cpu-gpu", label = "b" 
     fn the_real_file_loads() {
         let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content/predictions.toml");
         assert_eq!(load(&file).unwrap().len(), PredictedDemo::ALL.len());
-        assert_eq!(parse(Path::new("p.toml"), GOOD).unwrap().len(), 5);
+        assert_eq!(parse(Path::new("p.toml"), GOOD).unwrap().len(), 6);
     }
 
     #[test]

@@ -32,7 +32,7 @@ pub struct LineChart {
 }
 
 /// Escapes text for SVG/HTML content and attributes.
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -61,15 +61,15 @@ pub fn tick_label(v: f64) -> String {
 }
 
 /// Domain and tick positions of one axis.
-struct Scale {
+pub(crate) struct Scale {
     lo: f64,
     hi: f64,
     log: bool,
-    ticks: Vec<f64>,
+    pub(crate) ticks: Vec<f64>,
 }
 
 impl Scale {
-    fn new(values: impl Iterator<Item = f64>, log: bool) -> Scale {
+    pub(crate) fn new(values: impl Iterator<Item = f64>, log: bool) -> Scale {
         let vals: Vec<f64> = values
             .filter(|v| v.is_finite() && (!log || *v > 0.0))
             .collect();
@@ -108,7 +108,7 @@ impl Scale {
     }
 
     /// 0..=1 along the axis.
-    fn frac(&self, v: f64) -> f64 {
+    pub(crate) fn frac(&self, v: f64) -> f64 {
         if self.log {
             (v.max(self.lo * 1e-3).log10() - self.lo.log10()) / (self.hi.log10() - self.lo.log10())
         } else {
@@ -132,7 +132,7 @@ fn nice_step(raw: f64) -> f64 {
 }
 
 /// A number for a chart's text alternative: three significant digits.
-fn spoken(v: f64) -> String {
+pub(crate) fn spoken(v: f64) -> String {
     if !v.is_finite() {
         return "no value".into();
     }

@@ -18,6 +18,7 @@ mod progress;
 mod query;
 mod references;
 mod results;
+pub mod roofline;
 pub mod server;
 mod sized;
 
@@ -41,6 +42,7 @@ pub fn DemoSlot(kind: DemoKind) -> impl IntoView {
         DemoKind::Visibility => view! { <demos::VisibilityDemo/> }.into_any(),
         DemoKind::Timing => view! { <demos::TimingDemo/> }.into_any(),
         DemoKind::CostCalculator => view! { <demos::CostCalculator/> }.into_any(),
+        DemoKind::Roofline => view! { <roofline::RooflineDemo/> }.into_any(),
     };
     // A labelled region, not a top-level complementary landmark: it sits inside `main`.
     let label = match kind {
@@ -50,6 +52,7 @@ pub fn DemoSlot(kind: DemoKind) -> impl IntoView {
         DemoKind::Visibility => "Live demo: which GPUs a program sees",
         DemoKind::Timing => "Live demo: timing a GPU call",
         DemoKind::CostCalculator => "Live demo: cost per million inferences",
+        DemoKind::Roofline => "Live demo: this server's roofline",
     };
     view! { <aside class="demo" role="region" aria-label=label data-demo=kind.name()>{content}</aside> }
 }

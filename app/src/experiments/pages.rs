@@ -37,6 +37,7 @@ pub fn LabPage() -> impl IntoView {
             {error.map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <LabDevices/>
             <SizedPanel mode=PanelMode::Full query=settings on_saved/>
+            <super::roofline::RoofsSection/>
         </article>
         <RunHistory version/>
     }

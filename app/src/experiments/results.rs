@@ -9,6 +9,7 @@ use super::describe::{grouped, ms, ratio, request_title, si};
 use super::device_style;
 use super::loop_styles::LoopStyleResult;
 use super::references::ProductionReferences;
+use super::roofline::RooflineFor;
 use lab_types::{
     Agreement, DeviceKind, DeviceResult, ExperimentRequest, ExperimentResult, RunReport, SavedRun,
     Summary, SweepKind, SweepReport,
@@ -140,6 +141,7 @@ pub fn RunResult(run: RunReport) -> impl IntoView {
             <div class="chart-box" inner_html=chart></div>
             <figcaption>"Median time of each phase per pass over all n items."</figcaption>
         </figure>
+        <RooflineFor result=ExperimentResult::Run(run.clone())/>
         {run.agreement.map(|a| view! { <AgreementView agreement=a/> })}
         <details class="notes">
             <summary>"How this was measured"</summary>
@@ -238,6 +240,7 @@ pub fn SweepResult(sweep: SweepReport) -> impl IntoView {
     let devices: Vec<DeviceKind> = results.iter().map(|r| r.device).collect();
     let kind = sweep.params.kind;
     let chart = sweep_chart(&sweep, &devices);
+    let roofline = ExperimentResult::Sweep(sweep.clone());
     let summary = match kind {
         SweepKind::N => fit_summary(&sweep, &devices).into_any(),
         SweepKind::Batch | SweepKind::LoopStyle => {
@@ -275,6 +278,7 @@ pub fn SweepResult(sweep: SweepReport) -> impl IntoView {
             <div class="chart-box" inner_html=chart></div>
             <figcaption>{caption.clone()}</figcaption>
         </figure>
+        <RooflineFor result=roofline/>
         <div class="table-scroll" tabindex="0">
             <table class="results sweep">
                 <caption>{caption}</caption>

@@ -125,3 +125,23 @@ pub async fn recent_results(
         .filter_map(|(json,)| serde_json::from_str(&json).ok())
         .collect())
 }
+
+/// A learner's newest `limit` saved results, newest first (what their own
+/// points on the roofline come from). Rows that no longer parse are skipped.
+pub async fn learner_results(
+    pool: &SqlitePool,
+    learner_id: i64,
+    limit: i64,
+) -> Result<Vec<ExperimentResult>, StoreError> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT result FROM runs WHERE learner_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?",
+    )
+    .bind(learner_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(json,)| serde_json::from_str(&json).ok())
+        .collect())
+}

@@ -15,6 +15,8 @@ pub enum PredictedDemo {
     NSweep,
     /// Which device is faster at b = 1 and at b = 1,024.
     BatchSweep,
+    /// Which roof bounds `medium` at b = 1 on this server's GPU.
+    Roofline,
 }
 
 /// What a demo's answer is: a number up to a bound, or one of fixed choices.
@@ -25,12 +27,13 @@ pub enum AnswerKind {
 }
 
 impl PredictedDemo {
-    pub const ALL: [PredictedDemo; 5] = [
+    pub const ALL: [PredictedDemo; 6] = [
         PredictedDemo::Visibility,
         PredictedDemo::Timing,
         PredictedDemo::CostCalculator,
         PredictedDemo::NSweep,
         PredictedDemo::BatchSweep,
+        PredictedDemo::Roofline,
     ];
 
     /// Its name in `content/predictions.toml`, the database and URLs (the
@@ -42,6 +45,7 @@ impl PredictedDemo {
             PredictedDemo::CostCalculator => "cost-calculator",
             PredictedDemo::NSweep => "n-sweep",
             PredictedDemo::BatchSweep => "batch-sweep",
+            PredictedDemo::Roofline => "roofline",
         }
     }
 
@@ -63,6 +67,10 @@ impl PredictedDemo {
             // The faster device at b = 1, then at b = 1,024.
             PredictedDemo::BatchSweep => AnswerKind::Choice {
                 values: &["gpu-gpu", "cpu-gpu", "gpu-cpu", "cpu-cpu"],
+            },
+            // `lab_types::Bound::name` of the roof that bounds it.
+            PredictedDemo::Roofline => AnswerKind::Choice {
+                values: &["memory", "compute"],
             },
         }
     }

@@ -1,7 +1,9 @@
 //! What the server said about a kernel: a compile error with its position,
 //! the sizes checked (first mismatch), and the timings beside the built-ins.
 
-use lab_types::{CompileError, KernelTiming, PuzzleOutcome, SizeCheck};
+use lab_types::{CompileError, KernelTiming, PuzzleOutcome, PuzzleReference, SizeCheck};
+
+use crate::experiments::roofline::PuzzleRoofs;
 use leptos::prelude::*;
 
 use super::source_text::{error_quote, ErrorQuote};
@@ -29,6 +31,8 @@ pub fn OutcomeView(
     outcome: PuzzleOutcome,
     /// The kernel the outcome is about (a compile error quotes its line).
     source: String,
+    /// What the puzzle computes (places a correct kernel on the roofline).
+    reference: PuzzleReference,
 ) -> impl IntoView {
     match outcome {
         PuzzleOutcome::CompileError(e) => view! { <CompileErrorView error=e source/> }.into_any(),
@@ -48,6 +52,8 @@ pub fn OutcomeView(
             workgroup_size,
         } => {
             let [x, y, z] = workgroup_size;
+            let size = checks.last().map(|c| c.size);
+            let kernels: Vec<KernelTiming> = std::iter::once(timing.clone()).chain(builtins.clone()).collect();
             view! {
                 <div class="puzzle-verdict correct">
                     <h2 id="verdict">"Correct!"</h2>
@@ -56,6 +62,7 @@ pub fn OutcomeView(
                     )}</p>
                     <ChecksTable checks/>
                     <TimingTable timing builtins/>
+                    {size.map(|size| view! { <PuzzleRoofs adapter=adapter.clone() reference size kernels/> })}
                 </div>
             }
             .into_any()

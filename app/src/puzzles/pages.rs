@@ -159,6 +159,7 @@ fn PuzzleBody(
         starter,
         max_source_bytes,
         loop_budget,
+        reference,
         latest,
         leaderboard,
         next,
@@ -230,7 +231,7 @@ fn PuzzleBody(
             </ActionForm>
             <section id="result" class="puzzle-result" aria-live="polite" aria-label="Result">
                 {refusal}
-                {outcome.map(|o| view! { <OutcomeView outcome=o source=submitted/> })}
+                {outcome.map(|o| view! { <OutcomeView outcome=o source=submitted reference/> })}
                 {solved.then(|| next.map(|(nid, ntitle)| view! {
                     <p class="next-puzzle">"Next: " <a href=format!("/puzzles/{nid}")>{ntitle}</a></p>
                 }))}

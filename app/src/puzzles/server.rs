@@ -101,6 +101,7 @@ pub async fn get_puzzle(id: String) -> Result<PuzzleView, LabError> {
             starter: p.starter.trim_start().to_string(),
             max_source_bytes: super::MAX_SOURCE_BYTES,
             loop_budget: lab_types::loop_budget(&p.sizes),
+            reference: p.reference,
             latest,
             leaderboard,
             next: puzzles.get(i + 1).map(|n| (n.id.clone(), n.title.clone())),

@@ -53,6 +53,8 @@ pub struct PuzzleView {
     pub max_source_bytes: usize,
     /// Loop iterations one invocation may run (written into the kernel).
     pub loop_budget: u32,
+    /// What the kernel computes: its FLOPs and bytes place it on the roofline.
+    pub reference: lab_types::PuzzleReference,
     pub latest: Option<Submission>,
     pub leaderboard: Vec<LeaderRow>,
     /// The next puzzle, for a link once this one is solved: (id, title).

@@ -13,6 +13,7 @@ mod jobs;
 mod kernels;
 mod occupancy;
 mod queue;
+mod roofs;
 mod runner;
 mod timing_results;
 
@@ -24,7 +25,7 @@ use app::lab::{Job, JobState, Lab, LabFuture, Owner};
 use lab_engine::{Engine, EngineConfig};
 use lab_types::{
     CompileError, DeviceList, ExperimentRequest, ExperimentResult, LabError, LimitsView,
-    PuzzleOutcome, PuzzleTask, QueueView, TimingParams, TimingReport,
+    PuzzleOutcome, PuzzleTask, QueueView, RoofsState, RoofsView, TimingParams, TimingReport,
 };
 use sqlx::SqlitePool;
 use tokio::sync::watch;
@@ -34,6 +35,7 @@ pub(crate) use kernels::KernelSettings;
 use kernels::Kernels;
 use occupancy::Occupancy;
 use queue::{FairQueue, Needs, Refused, WaitEnded};
+use roofs::{RoofsProgress, RoofsStub};
 use runner::Runner;
 use timing_results::TimingResults;
 
@@ -63,6 +65,7 @@ pub(crate) struct EngineLab {
     occupancy: Arc<Occupancy>,
     jobs: Arc<JobRegistry>,
     timing: TimingResults,
+    roofs: RoofsProgress,
     /// The sandbox processes of the kernel playground (none when it is off).
     kernels: Option<Kernels>,
     pool: SqlitePool,
@@ -90,6 +93,7 @@ impl EngineLab {
             occupancy: Arc::new(Occupancy::default()),
             jobs: Arc::new(JobRegistry::default()),
             timing: TimingResults::default(),
+            roofs: RoofsProgress::default(),
             kernels: config.playground.then(|| Kernels::new(&config.kernels)),
             pool,
             config,
@@ -398,6 +402,62 @@ impl Lab for EngineLab {
 
     fn timing_result(&self, id: &str) -> Option<TimingReport> {
         self.timing.get(id)
+    }
+
+    fn roofs(&self) -> RoofsView {
+        self.roofs.view(self.engine.cached_roofs())
+    }
+
+    fn measure_roofs(&self, owner: Owner) -> LabFuture<'_, Result<RoofsView, LabError>> {
+        Box::pin(async move {
+            if let Some(roofs) = self.engine.cached_roofs() {
+                return Ok(self.roofs.view(Some(roofs)));
+            }
+            self.refuse_when_stopping()?;
+            // Both probes run with every device to themselves: a roof
+            // measured beside other work would be too low.
+            let needs = self.needs(true, true, None);
+            let place = self
+                .queue
+                .admit(needs, Some(owner))
+                .map_err(Self::refused)?;
+            self.queue
+                .wait_turn(
+                    &place,
+                    |_| {},
+                    || *self.stopping.borrow(),
+                    self.config.queue_wait_limit,
+                )
+                .await
+                .map_err(|e| self.wait_ended(e))?;
+            let occupied = self.occupancy.enter(needs);
+            self.roofs.set(RoofsState::Measuring);
+            let engine = self.engine.clone();
+            // The place and the device count stay taken until the probes end,
+            // even if the client went away.
+            let measured = tokio::task::spawn_blocking(move || {
+                let (_place, _occupied) = (place, occupied);
+                engine.roofs()
+            })
+            .await
+            .map_err(|e| LabError::internal(format!("roofs thread: {e}")))
+            .and_then(|r| r.map_err(LabError::from));
+            match measured {
+                Ok(roofs) => {
+                    self.roofs.set(RoofsState::NotMeasured);
+                    Ok(self.roofs.view(Some(roofs)))
+                }
+                Err(e) => {
+                    if let Some(detail) = e.log_detail() {
+                        tracing::error!(%detail, "measuring the roofs failed");
+                    }
+                    self.roofs.set(RoofsState::Failed {
+                        message: e.to_string(),
+                    });
+                    Err(e)
+                }
+            }
+        })
     }
 
     fn stopping(&self) -> watch::Receiver<bool> {

@@ -17,6 +17,7 @@ mod progress;
 mod puzzles;
 mod quiz;
 mod review;
+mod roofline;
 mod route_list;
 mod variants;
 mod writes;

@@ -1,0 +1,68 @@
+//! The roofline in a browser: measured from a plain form without JavaScript,
+//! and predicted-then-measured in lesson 4 with it.
+
+use e2e::{Browser, Server};
+
+#[tokio::test]
+async fn without_javascript_the_lab_measures_the_roofs_and_draws_them() {
+    let server = Server::start();
+    let browser = Browser::start_with_js(false).await;
+    browser.goto(&server.url("/lab")).await;
+    let before = browser.text_of(".roofs-section").await;
+    assert!(before.contains("have not been measured"), "{before}");
+    browser
+        .wait_css(".roofs-section button[type='submit']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    // The plain post is redirected back to /lab, which now shows the roofs.
+    browser.wait_css(".roofs-section .roofs-table").await;
+    let table = browser.text_of(".roofs-section .roofs-table").await;
+    assert!(table.contains("CPU") && table.contains("GB/s"), "{table}");
+    let url = browser.client.current_url().await.unwrap();
+    assert_eq!(url.path(), "/lab");
+    assert!(url.query().unwrap_or_default().contains("roofs=measured"));
+    browser.wait_css(".roofs-section svg.roofline-chart").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn lesson_four_asks_first_then_shows_the_roofs_with_the_answer() {
+    let server = Server::start();
+    let browser = Browser::start().await;
+    browser
+        .goto(&server.url("/lessons/choosing-batch-size"))
+        .await;
+    browser.wait_hydrated().await;
+    let demo = "aside.demo[data-demo='roofline']";
+    let text = browser.text_of(demo).await;
+    assert!(text.contains("Make your prediction"), "{text}");
+    browser
+        .wait_css(&format!("{demo} input[name='prediction'][value='memory']"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_css(&format!("{demo} button[type='submit']"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    let outcome = browser
+        .text_of(&format!("{demo} .prediction-outcome"))
+        .await;
+    assert!(outcome.to_lowercase().contains("memory"), "{outcome}");
+    browser
+        .wait_css(&format!("{demo} svg.roofline-chart"))
+        .await;
+    let rows = browser.text_of(&format!("{demo} .roofline-table")).await;
+    assert!(
+        rows.contains("cuBLAS"),
+        "the production rows are listed: {rows}"
+    );
+    assert!(browser.axe_violations().await.is_empty());
+    browser.assert_no_console_errors().await;
+    browser.close().await;
+}
