@@ -94,6 +94,8 @@ pub struct Engine {
     gpu_wait_limit_us: AtomicU64,
     /// The kernel playground's own device (see `playground`).
     pub(crate) playground: crate::playground::PlaygroundSlot,
+    /// The devices' measured roofs (see `roofs`).
+    pub(crate) roofs: crate::roofs::RoofsCache,
 }
 
 /// A poisoned lock only means an earlier run panicked; the data is still usable.
@@ -110,6 +112,7 @@ impl Engine {
             models: Mutex::new(HashMap::new()),
             gpu_wait_limit_us: AtomicU64::new(config.gpu_wait_limit.as_micros() as u64),
             playground: Default::default(),
+            roofs: Default::default(),
             config,
         }
     }
@@ -395,6 +398,21 @@ impl Engine {
         outcome
     }
 
+    /// Runs `f` on the device of the server's default visible GPU (visible
+    /// index 0 under the server setting), opening it only when no run has
+    /// yet, and dropping it on failure as a run's would be. `NoGpuVisible`
+    /// when there is none.
+    pub(crate) fn with_visible_context<T>(
+        &self,
+        f: impl FnOnce(&AdapterEntry, &GpuContext) -> Result<T, EngineError>,
+    ) -> Result<T, EngineError> {
+        let gpu = self.visible_gpu(None)?;
+        self.with_slot(&gpu, |gpus| {
+            let (slot, _) = open_slot(gpus, &gpu)?;
+            f(&gpu.entry, &slot.ctx)
+        })
+    }
+
     /// Runs items `first_item .. first_item + count` as one batch on one
     /// device and returns the `count × out` outputs (row-major). For showing
     /// predictions and for checking backends against each other.
@@ -597,18 +615,13 @@ struct SetupMs {
     buffers_ms: f64,
 }
 
-/// Opens/reuses the device, compiles/reuses the kernel, uploads/reuses the
-/// weights and sizes `depth` sets of batch buffers for `rows` items.
-fn prepare_slot<'a>(
+/// The cached device of `gpu`, opened first when there is none, and how
+/// long opening it took (`None` when it was cached).
+fn open_slot<'a>(
     gpus: &'a mut HashMap<usize, GpuSlot>,
     gpu: &VisibleGpu<'_>,
-    mlp: &Arc<Mlp>,
-    preset: Preset,
-    kernel: Kernel,
-    rows: usize,
-    depth: usize,
-) -> Result<(&'a mut GpuSlot, Arc<KernelSet>, SetupMs), EngineError> {
-    let (slot, device_ms) = match gpus.entry(gpu.physical_index) {
+) -> Result<(&'a mut GpuSlot, Option<f64>), EngineError> {
+    Ok(match gpus.entry(gpu.physical_index) {
         Entry::Occupied(o) => (o.into_mut(), None),
         Entry::Vacant(v) => {
             let ctx = GpuContext::new(gpu.adapter, gpu.wait_limit)?;
@@ -621,7 +634,21 @@ fn prepare_slot<'a>(
                 Some(ms),
             )
         }
-    };
+    })
+}
+
+/// Opens/reuses the device, compiles/reuses the kernel, uploads/reuses the
+/// weights and sizes `depth` sets of batch buffers for `rows` items.
+fn prepare_slot<'a>(
+    gpus: &'a mut HashMap<usize, GpuSlot>,
+    gpu: &VisibleGpu<'_>,
+    mlp: &Arc<Mlp>,
+    preset: Preset,
+    kernel: Kernel,
+    rows: usize,
+    depth: usize,
+) -> Result<(&'a mut GpuSlot, Arc<KernelSet>, SetupMs), EngineError> {
+    let (slot, device_ms) = open_slot(gpus, gpu)?;
     let ctx = &mut slot.ctx;
     let (pipeline, pipeline_ms) = ctx.pipelines.get(&ctx.device, &ctx.limits, kernel)?;
     let (model, weights_ms) = match slot.models.entry(preset) {

@@ -24,6 +24,7 @@ pub mod model;
 pub mod params;
 pub mod peak;
 pub mod playground;
+pub mod roofs;
 pub mod testing;
 mod timing_demo;
 pub mod visibility;

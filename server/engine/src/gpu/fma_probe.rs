@@ -4,14 +4,11 @@
 //! measured FMA peak" says how much of the reachable arithmetic a kernel
 //! uses; it is not the datasheet peak.
 
-use std::sync::mpsc;
-use std::time::Instant;
-
 use wgpu::util::DeviceExt;
 
 use crate::error::EngineError;
 use crate::gpu::context::GpuContext;
-use crate::gpu::slot::receive_mapping;
+use crate::gpu::pass_timer::PassTimer;
 
 /// FLOPs one thread does per `iters` step: 4 unrolled steps × 8 chains × 4 lanes × 2.
 const FLOPS_PER_THREAD_STEP: f64 = 256.0;
@@ -27,42 +24,62 @@ pub struct FmaPeak {
     pub by_timestamps: bool,
 }
 
-struct Probe<'a> {
-    ctx: &'a GpuContext,
+/// Repeated runs of the probe, for a median and a spread.
+#[derive(Debug, Clone)]
+pub struct FmaRuns {
+    /// GFLOP/s of each timed dispatch, in the order they ran.
+    pub gflops: Vec<f64>,
+    pub by_timestamps: bool,
+    /// FLOPs of one dispatch (sized to take at least 20 ms where the limits allow).
+    pub flops_per_run: f64,
+}
+
+struct Probe {
     pipeline: wgpu::ComputePipeline,
     bind_group: wgpu::BindGroup,
     iters: wgpu::Buffer,
-    timestamps: Option<(wgpu::QuerySet, wgpu::Buffer, wgpu::Buffer)>,
+    timer: PassTimer,
 }
 
 /// Measures the adapter's FMA throughput (best of three dispatches of at
 /// least 20 ms each, or the largest dispatch the limits allow).
 pub fn measure_fma_peak(ctx: &GpuContext) -> Result<FmaPeak, EngineError> {
+    let runs = measure_fma_runs(ctx, 3)?;
+    Ok(FmaPeak {
+        gflops: runs.gflops.iter().copied().fold(0.0, f64::max),
+        by_timestamps: runs.by_timestamps,
+    })
+}
+
+/// Sizes the dispatch (the sizing runs double as warm-up), then times
+/// `runs` dispatches of that size (at least one).
+pub fn measure_fma_runs(ctx: &GpuContext, runs: usize) -> Result<FmaRuns, EngineError> {
     let probe = ctx.scoped("building the FMA probe", || Probe::new(ctx))?;
     let max_groups = ctx.limits.max_compute_workgroups_per_dimension.min(65_535);
     let (mut groups, mut iters) = (64u32, 64u32);
-    let mut secs = probe.run(groups, iters)?;
+    let mut secs = probe.run(ctx, groups, iters)?;
     while secs < TARGET_S && (groups < max_groups || iters < 1 << 16) {
         if groups < max_groups {
             groups = (groups * 4).min(max_groups);
         } else {
             iters *= 4;
         }
-        secs = probe.run(groups, iters)?;
-    }
-    let mut best = secs;
-    for _ in 0..2 {
-        best = best.min(probe.run(groups, iters)?);
+        secs = probe.run(ctx, groups, iters)?;
     }
     let flops = groups as f64 * THREADS_PER_GROUP as f64 * iters as f64 * FLOPS_PER_THREAD_STEP;
-    Ok(FmaPeak {
-        gflops: flops / best / 1e9,
-        by_timestamps: probe.timestamps.is_some(),
+    let mut gflops = Vec::with_capacity(runs.max(1));
+    for _ in 0..runs.max(1) {
+        gflops.push(flops / probe.run(ctx, groups, iters)? / 1e9);
+    }
+    Ok(FmaRuns {
+        gflops,
+        by_timestamps: probe.timer.by_timestamps(),
+        flops_per_run: flops,
     })
 }
 
-impl<'a> Probe<'a> {
-    fn new(ctx: &'a GpuContext) -> Probe<'a> {
+impl Probe {
+    fn new(ctx: &GpuContext) -> Probe {
         let device = &ctx.device;
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("fma peak"),
@@ -101,92 +118,22 @@ impl<'a> Probe<'a> {
                 },
             ],
         });
-        let timestamps = ctx.timestamps.then(|| {
-            let buffer = |label, usage| {
-                device.create_buffer(&wgpu::BufferDescriptor {
-                    label: Some(label),
-                    size: 16,
-                    usage,
-                    mapped_at_creation: false,
-                })
-            };
-            (
-                device.create_query_set(&wgpu::QuerySetDescriptor {
-                    label: Some("fma peak"),
-                    ty: wgpu::QueryType::Timestamp,
-                    count: 2,
-                }),
-                buffer(
-                    "fma resolve",
-                    wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC,
-                ),
-                buffer(
-                    "fma read",
-                    wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-                ),
-            )
-        });
         Probe {
-            ctx,
             pipeline,
             bind_group,
             iters,
-            timestamps,
+            timer: PassTimer::new(ctx, "fma peak"),
         }
     }
 
     /// Seconds one dispatch of `groups` workgroups × `iters` steps takes.
-    fn run(&self, groups: u32, iters: u32) -> Result<f64, EngineError> {
-        let ctx = self.ctx;
+    fn run(&self, ctx: &GpuContext, groups: u32, iters: u32) -> Result<f64, EngineError> {
         ctx.queue
             .write_buffer(&self.iters, 0, bytemuck::bytes_of(&[iters, 0, 0, 0]));
-        let mut encoder = ctx
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("fma peak"),
-            });
-        {
-            let timestamp_writes =
-                self.timestamps
-                    .as_ref()
-                    .map(|(set, _, _)| wgpu::ComputePassTimestampWrites {
-                        query_set: set,
-                        beginning_of_pass_write_index: Some(0),
-                        end_of_pass_write_index: Some(1),
-                    });
-            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                label: Some("fma peak"),
-                timestamp_writes,
-            });
+        self.timer.time(ctx, |pass| {
             pass.set_pipeline(&self.pipeline);
             pass.set_bind_group(0, &self.bind_group, &[]);
             pass.dispatch_workgroups(groups, 1, 1);
-        }
-        if let Some((set, resolve, read)) = &self.timestamps {
-            encoder.resolve_query_set(set, 0..2, resolve, 0);
-            encoder.copy_buffer_to_buffer(resolve, 0, read, 0, 16);
-        }
-        let start = Instant::now();
-        ctx.queue.submit([encoder.finish()]);
-        ctx.wait()?;
-        let wall = start.elapsed().as_secs_f64();
-        let Some((_, _, read)) = &self.timestamps else {
-            return Ok(wall);
-        };
-        let (tx, rx) = mpsc::channel();
-        read.slice(..).map_async(wgpu::MapMode::Read, move |r| {
-            let _ = tx.send(r);
-        });
-        ctx.wait()?;
-        receive_mapping(ctx, &rx)?;
-        let ticks: [u64; 2] = {
-            let view = read.slice(..).get_mapped_range();
-            let v: &[u64] = bytemuck::cast_slice(&view);
-            [v[0], v[1]]
-        };
-        read.unmap();
-        let ns = ticks[1].saturating_sub(ticks[0]) as f64 * ctx.timestamp_period_ns;
-        // A driver that reports zero-length passes would give an infinite peak.
-        Ok(if ns > 0.0 { ns / 1e9 } else { wall })
+        })
     }
 }

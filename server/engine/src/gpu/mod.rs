@@ -5,6 +5,7 @@ pub mod context;
 pub mod fma_probe;
 pub mod kernels;
 pub mod model;
+pub(crate) mod pass_timer;
 pub mod pipeline;
 pub(crate) mod slot;
 
