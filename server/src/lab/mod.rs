@@ -35,7 +35,7 @@ pub(crate) use kernels::KernelSettings;
 use kernels::Kernels;
 use occupancy::Occupancy;
 use queue::{FairQueue, Needs, Refused, WaitEnded};
-use roofs::{RoofsProgress, RoofsStub};
+use roofs::RoofsProgress;
 use runner::Runner;
 use timing_results::TimingResults;
 

@@ -36,17 +36,3 @@ impl RoofsProgress {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
-
-// TEMPORARY until the engine's probes land.
-pub(crate) trait RoofsStub {
-    fn cached_roofs(&self) -> Option<Vec<DeviceRoofs>>;
-    fn roofs(&self) -> Result<Vec<DeviceRoofs>, lab_engine::EngineError>;
-}
-impl RoofsStub for lab_engine::Engine {
-    fn cached_roofs(&self) -> Option<Vec<DeviceRoofs>> {
-        None
-    }
-    fn roofs(&self) -> Result<Vec<DeviceRoofs>, lab_engine::EngineError> {
-        Err(lab_engine::EngineError::Gpu("not yet".into()))
-    }
-}
