@@ -229,8 +229,10 @@ pub fn RooflineFor(result: ExperimentResult) -> impl IntoView {
     let (points, paths) = result_points(&result);
     let refused = refusal(action);
     view! {
-        <section class="roofline-result" aria-label="Roofline">
-            <h4>"Where this sits under the roofs"</h4>
+        // No heading of its own: the result sits under an h2 on its own page
+        // and an h3 in a panel, and the section's label names it either way.
+        <section class="roofline-result" aria-label="Where this sits under the roofs">
+            <p class="roofline-lead"><strong>"Where this sits under the roofs"</strong></p>
             <Suspense fallback=|| view! { <p aria-live="polite">"Loading the roofs…"</p> }>
                 {move || {
                     let (points, paths) = (points.clone(), paths.clone());
