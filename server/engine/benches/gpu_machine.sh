@@ -2,9 +2,10 @@
 # The engine's benchmarks on a machine with a real NVIDIA GPU, from binaries
 # built elsewhere (that machine has no Rust toolchain and no network):
 #
-#   cargo build --release -p lab-engine --example bench
+#   cargo build --release -p lab-engine --example bench --example roofline
 #   cargo bench -p lab-engine --bench gflops --no-run   # prints the binary's path
-#   mkdir -p .devbin && cp target/release/examples/bench target/release/deps/gflops-<hash> .devbin/
+#   mkdir -p .devbin && cp target/release/examples/bench target/release/examples/roofline \
+#       target/release/deps/gflops-<hash> .devbin/
 #   and, when the machine has the NVIDIA driver but no Vulkan loader or GL
 #   dispatch libraries, their Debian packages in .gl/ (libvulkan1 libglvnd0
 #   libglx0 libgl1 libegl1 libgles2 libopengl0, from `apt-get download`):
@@ -38,6 +39,8 @@ echo "== acceptance: bench --device both --model medium --n 4096 --batch 64"
 timeout 120 "$BIN/bench" --device both --model medium --n 4096 --batch 64 2>&1 | tee "$OUT/acceptance.txt"
 echo "== large, inside the server's default limits"
 timeout 120 "$BIN/bench" --device both --model large --n 256 --batch 256 --repeats 5 2>&1 | tee "$OUT/large.txt"
+echo "== roofline: each device's measured roofs, and medium and large at b = 1, 64, 1024 under them"
+timeout 300 "$BIN/roofline" 2>"$OUT/roofline.log" | tee "$OUT/roofline.md"
 echo "== gflops table"
 # Six GPU columns now (three loop styles, naive, kernels, FMA probe): more time.
 timeout 360 "$gflops" --gpu-scale "${GPU_SCALE:-100}" --cpu-scale "${CPU_SCALE:-2}" --json \

@@ -1,16 +1,17 @@
 //! The roofs on this machine's real devices (lavapipe in CI): each is a
 //! median of enough samples with an ordered spread, lands in a range a
 //! memory system or an FMA unit can have, and is measured once per engine.
-//! The numbers are printed for the record; nothing here claims a speed
-//! beyond "sane".
+//! A GPU probe that fails loses nothing measured. The numbers are printed
+//! for the record; nothing here claims a speed beyond "sane".
 
 mod common;
 
 use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
 
 use common::gpu_available;
 use lab_engine::roofs::SAMPLES;
-use lab_engine::{DeviceKind, Engine, EngineConfig};
+use lab_engine::{DeviceKind, Engine, EngineConfig, EngineError};
 use lab_types::{DeviceRoofs, Roof};
 
 /// The probes saturate the cores; two at once would measure each other.
@@ -166,4 +167,29 @@ fn with_every_gpu_hidden_only_the_cpu_is_measured() {
     assert_eq!(roofs[0].device, DeviceKind::Cpu);
     assert_sane(&roofs[0]);
     assert_eq!(engine.roofs().expect("cached"), roofs);
+}
+
+#[test]
+fn a_failed_gpu_probe_keeps_the_cpu_roofs_and_is_retried_alone() {
+    if !gpu_available() {
+        return;
+    }
+    let _serial = one_at_a_time();
+    // A wait limit far below one triad pass stands in for a wedged driver.
+    let engine = Engine::new(EngineConfig {
+        gpu_wait_limit: Duration::from_micros(1),
+        ..EngineConfig::default()
+    });
+    let e = engine.roofs().expect_err("the GPU cannot finish in 1 µs");
+    assert!(matches!(e, EngineError::GpuTimeout { .. }), "{e}");
+    let kept = engine.cached_roofs().expect("the CPU's roofs are kept");
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].device, DeviceKind::Cpu);
+
+    engine.set_gpu_wait_limit(Duration::from_secs(60));
+    let roofs = engine.roofs().expect("the retry measures the GPU");
+    assert_eq!(roofs.len(), 2);
+    assert_eq!(roofs[0].device, DeviceKind::Gpu);
+    assert_sane(&roofs[0]);
+    assert_eq!(roofs[1], kept[0], "the CPU was not measured again");
 }

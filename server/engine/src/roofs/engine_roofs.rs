@@ -54,7 +54,10 @@ impl Engine {
     /// the server's default visible GPU when there is one, GPU first.
     /// Measured on the first call (a few seconds; the GPU probe runs on the
     /// device runs use, under the same wait limit) and returned from the
-    /// cache afterwards. Concurrent callers wait for one measurement.
+    /// cache afterwards. Concurrent callers wait for one measurement. The
+    /// probes saturate the cores and the GPU, so call it while nothing else
+    /// runs on the engine (the lab's job queue does); anything that does
+    /// lowers the roofs.
     ///
     /// When the GPU probe fails, its error is returned and logged; the CPU's
     /// roofs are kept (`cached_roofs`) and a later call retries the GPU only.
