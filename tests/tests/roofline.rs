@@ -54,12 +54,22 @@ async fn lesson_four_asks_first_then_shows_the_roofs_with_the_answer() {
     browser
         .wait_for_text(&format!("{demo} .prediction-outcome"), "memory roof")
         .await;
-    browser
+    let chart = browser
         .wait_css(&format!("{demo} svg.roofline-chart"))
-        .await;
-    let rows = browser.text_of(&format!("{demo} .roofline-table")).await;
+        .await
+        .attr("aria-label")
+        .await
+        .unwrap()
+        .unwrap_or_default();
     assert!(
-        rows.contains("cuBLAS"),
+        chart.contains("ridge point") && chart.contains("cuBLAS b=64"),
+        "the roofs and the production rows: {chart}"
+    );
+    let rows = browser
+        .text_of(&format!("{demo} .roofline-references summary"))
+        .await;
+    assert!(
+        rows.contains("production rows"),
         "the production rows are listed: {rows}"
     );
     assert!(browser.axe_violations().await.is_empty());

@@ -286,8 +286,16 @@ impl Limits {
         // The naive kernel's FLOPs count against its own, smaller budget; a
         // mix is charged as a fraction of each.
         let gpu_share = gpu.0 / self.max_gpu_flops + gpu.1 / self.max_gpu_naive_flops;
+        let gpu_total = gpu.0 + gpu.1;
+        // The budget this mix is charged against, in FLOPs (the tiled
+        // kernel's own when only it runs): total / budget is the share.
+        let gpu_budget = if gpu_share > 0.0 {
+            gpu_total / gpu_share
+        } else {
+            self.max_gpu_flops
+        };
         let checks = [
-            over("GPU", fmt_flops(gpu.0 + gpu.1), gpu_share, 1.0),
+            over("GPU", fmt_flops(gpu_total), gpu_total, gpu_budget),
             over("CPU", fmt_flops(cpu.0), cpu.0, self.max_cpu_flops),
         ];
         if let Some(e) = checks.into_iter().flatten().next() {

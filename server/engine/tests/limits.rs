@@ -346,3 +346,28 @@ fn hardware_gpus_get_larger_budgets_than_software_ones() {
     discrete.check(&big, 2).expect("a real GPU may run it");
     assert_eq!(discrete.max_cpu_flops, base.max_cpu_flops);
 }
+
+#[test]
+fn a_gpu_sweep_over_budget_names_the_budget_it_is_over() {
+    let limits = lab_engine::Limits::default();
+    let point = RunParams {
+        model: Preset::Large,
+        n: 1024,
+        batch: 256,
+        warmup: 1,
+        repeats: 5,
+        device: DeviceChoice::Gpu,
+        ..Default::default()
+    };
+    let plan = limits.check(&point, 2).expect("one point fits");
+    let runs = vec![(point, plan); 40];
+    let e = limits
+        .check_total(&runs)
+        .expect_err("forty points are over");
+    // The budget in the message is the GPU's, in FLOPs (it once read "0.00 MFLOP").
+    let budget = lab_engine::limits::fmt_flops(limits.max_gpu_flops);
+    assert!(
+        e.to_string().contains(&format!("budget of {budget} (")),
+        "{e}"
+    );
+}

@@ -102,7 +102,7 @@ async fn a_run_page_places_each_device_under_its_roofs() {
     // Each measured device has a row with a share of its roof; the recorded
     // production rows are marked as measured elsewhere.
     assert!(page.contains("memory roof") || page.contains("compute roof"));
-    assert!(page.contains("not this server"));
+    assert!(page.contains("production rows on the chart") && page.contains("cuBLAS b=64"));
 }
 
 #[tokio::test]

@@ -115,8 +115,14 @@ pub async fn own_points() -> Result<Vec<RoofPoint>, LabError> {
         .collect())
 }
 
-/// The production rows recorded for `model` (`content/references/`), as
-/// points: measured on other machines, never placed under this server's roofs.
+/// Batch sizes whose production rows go on the chart: the ends and the
+/// middle of the lab's range, so the labels stay readable.
+#[cfg(feature = "ssr")]
+const REFERENCE_BATCHES: [usize; 3] = [1, 64, 1024];
+
+/// The production rows recorded for `model` (`content/references/`) at
+/// b = 1, 64 and 1,024, as points: measured on other machines, never placed
+/// under this server's roofs.
 #[server(prefix = "/api", endpoint = "roofs/references")]
 pub async fn reference_points(model: Preset) -> Result<Vec<RoofPoint>, LabError> {
     let content = crate::state::content().map_err(LabError::from)?;
@@ -128,7 +134,7 @@ pub async fn reference_points(model: Preset) -> Result<Vec<RoofPoint>, LabError>
             let library = short_library(&p.library);
             set.rows
                 .iter()
-                .filter(move |row| row.preset == model)
+                .filter(move |row| row.preset == model && REFERENCE_BATCHES.contains(&row.batch))
                 .map(move |row| RoofPoint {
                     device: p.device,
                     adapter: p.machine.clone(),

@@ -73,68 +73,96 @@ fn source_text(p: &RoofPoint) -> &'static str {
     }
 }
 
-/// Every point with the roof that bounds it and how much of it was reached.
+/// Every measured point with the roof that bounds it and how much of it was
+/// reached; the recorded production rows apart, folded, with their machines.
 #[component]
-fn PlacementTable(roofs: Vec<DeviceRoofs>, points: Vec<RoofPoint>) -> impl IntoView {
+fn PlacementTable(roofs: Vec<DeviceRoofs>, points: Vec<RoofPoint>) -> AnyView {
     let above = points
         .iter()
         .filter_map(|p| placement(&roofs, p))
         .any(|pl| pl.above_roof());
+    let (references, measured): (Vec<RoofPoint>, Vec<RoofPoint>) = points
+        .into_iter()
+        .partition(|p| p.source == Source::Reference);
     view! {
-        <div class="table-scroll" tabindex="0">
-            <table class="data roofline-table">
-                <caption>"Each point against the roof that bounds it"</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Point"</th>
-                        <th scope="col">"Intensity (FLOP/B)"</th>
-                        <th scope="col">"Achieved GFLOP/s"</th>
-                        <th scope="col">"Timed over"</th>
-                        <th scope="col">"Bound by"</th>
-                        <th scope="col">"Roof there (GFLOP/s)"</th>
-                        <th scope="col">"% of that roof"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {points.iter().map(|p| {
-                        let placed = placement(&roofs, p);
-                        let name = if p.source == Source::Reference {
-                            format!("{} {} ({})", p.device.label(), p.label, p.adapter)
-                        } else {
-                            format!("{} {}", p.device.label(), p.label)
-                        };
-                        let (bound, roof, share) = match placed {
-                            Some(pl) => (
-                                format!("{} roof", pl.bound.name()),
-                                spoken(pl.roof_gflops),
-                                format!("{:.0} %{}", pl.fraction * 100.0, if pl.above_roof() { " (above the roof)" } else { "" }),
-                            ),
-                            None if p.source == Source::Reference => ("not this server".into(), "—".into(), "—".into()),
-                            None => ("no roofs measured for this adapter".into(), "—".into(), "—".into()),
-                        };
-                        view! {
-                            <tr data-device=p.device.label()>
-                                <th scope="row">{name}</th>
-                                <td class="num">{spoken(p.intensity)}</td>
-                                <td class="num">{spoken(p.gflops)}</td>
-                                <td>{source_text(p)}</td>
-                                <td>{bound}</td>
-                                <td class="num">{roof}</td>
-                                <td class="num">{share}</td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+        {(!measured.is_empty()).then(|| view! {
+            <div class="table-scroll" tabindex="0">
+                <table class="data roofline-table">
+                    <caption>"Each point measured here against the roof that bounds it"</caption>
+                    <thead>
+                        <tr>
+                            <th scope="col">"Point"</th>
+                            <th scope="col">"Intensity (FLOP/B)"</th>
+                            <th scope="col">"Achieved GFLOP/s"</th>
+                            <th scope="col">"Timed over"</th>
+                            <th scope="col">"Bound by"</th>
+                            <th scope="col">"Roof there (GFLOP/s)"</th>
+                            <th scope="col">"% of that roof"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {measured.iter().map(|p| {
+                            let (bound, roof, share) = match placement(&roofs, p) {
+                                Some(pl) => (
+                                    format!("{} roof", pl.bound.name()),
+                                    spoken(pl.roof_gflops),
+                                    format!("{:.0} %{}", pl.fraction * 100.0, if pl.above_roof() { " (above the roof)" } else { "" }),
+                                ),
+                                None => ("no roofs measured for this adapter".into(), "—".into(), "—".into()),
+                            };
+                            view! {
+                                <tr data-device=p.device.label()>
+                                    <th scope="row">{format!("{} {}", p.device.label(), p.label)}</th>
+                                    <td class="num">{spoken(p.intensity)}</td>
+                                    <td class="num">{spoken(p.gflops)}</td>
+                                    <td>{source_text(p)}</td>
+                                    <td>{bound}</td>
+                                    <td class="num">{roof}</td>
+                                    <td class="num">{share}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        }.into_any())}
         {above.then(|| view! {
             <p class="note roof-above">
                 "A point above its roof is not faster than the hardware: the model or a measurement is off. "
                 "Usually the data was re-read from a cache, so the memory traffic was less than the “least bytes” the intensity counts, "
                 "or the probe that measured the roof did not reach the device's true peak. The number is shown as measured."
             </p>
-        })}
+        }.into_any())}
+        {(!references.is_empty()).then(|| view! {
+            <details class="roofline-references">
+                <summary>{format!("The {} production rows on the chart (recorded on other machines, not under this server's roofs)", references.len())}</summary>
+                <div class="table-scroll" tabindex="0">
+                    <table class="data roofline-reference-table">
+                        <caption>"Production libraries on the same model, recorded elsewhere"</caption>
+                        <thead>
+                            <tr>
+                                <th scope="col">"Row"</th>
+                                <th scope="col">"Intensity (FLOP/B)"</th>
+                                <th scope="col">"GFLOP/s"</th>
+                                <th scope="col">"Machine"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {references.iter().map(|p| view! {
+                                <tr data-device=p.device.label()>
+                                    <th scope="row">{format!("{} {}", p.device.label(), p.label)}</th>
+                                    <td class="num">{spoken(p.intensity)}</td>
+                                    <td class="num">{spoken(p.gflops)}</td>
+                                    <td>{p.adapter.clone()}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            </details>
+        }.into_any())}
     }
+    .into_any()
 }
 
 /// The chart and its table for `roofs` and the given points.
@@ -144,7 +172,7 @@ pub fn RooflinePlot(
     roofs: Vec<DeviceRoofs>,
     points: Vec<RoofPoint>,
     #[prop(optional)] paths: Vec<RoofPath>,
-) -> impl IntoView {
+) -> AnyView {
     let svg = RooflineChart {
         title: title.clone(),
         roofs: &roofs,
@@ -165,6 +193,7 @@ pub fn RooflinePlot(
         </figure>
         <PlacementTable roofs points=all/>
     }
+    .into_any()
 }
 
 /// The button that measures the roofs, with the lesson's prediction when `predict`.
