@@ -351,9 +351,9 @@ fn hardware_gpus_get_larger_budgets_than_software_ones() {
 fn a_gpu_sweep_over_budget_names_the_budget_it_is_over() {
     let limits = lab_engine::Limits::default();
     let point = RunParams {
-        model: Preset::Large,
+        model: Preset::Medium,
         n: 1024,
-        batch: 256,
+        batch: 64,
         warmup: 1,
         repeats: 5,
         device: DeviceChoice::Gpu,
