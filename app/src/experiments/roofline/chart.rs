@@ -241,3 +241,90 @@ impl RooflineChart<'_> {
         svg
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lab_types::{DeviceKind, Roof};
+
+    fn roofs(device: DeviceKind, gflops: f64, gb_s: f64) -> DeviceRoofs {
+        let roof = |value| Roof {
+            value,
+            spread: None,
+            method: String::new(),
+        };
+        DeviceRoofs {
+            device,
+            name: "test".into(),
+            software: false,
+            compute: roof(gflops),
+            memory: roof(gb_s),
+            cache_bytes: None,
+            took_ms: 0.0,
+        }
+    }
+
+    fn point(device: DeviceKind, intensity: f64, gflops: f64, source: Source) -> RoofPoint {
+        RoofPoint {
+            device,
+            adapter: "test".into(),
+            label: "medium, b = 1".into(),
+            intensity,
+            gflops,
+            source,
+        }
+    }
+
+    #[test]
+    fn draws_each_roof_its_ridge_and_every_point() {
+        let roofs = [
+            roofs(DeviceKind::Gpu, 100.0, 4.0),
+            roofs(DeviceKind::Cpu, 500.0, 50.0),
+        ];
+        let points = [
+            point(DeviceKind::Gpu, 0.5, 1.0, Source::Kernel),
+            point(DeviceKind::Cpu, 0.5, 20.0, Source::Wall),
+            point(DeviceKind::Gpu, 139.0, 8000.0, Source::Reference),
+        ];
+        let chart = RooflineChart {
+            title: "Roofline".into(),
+            roofs: &roofs,
+            points: &points,
+            paths: &[],
+        };
+        let svg = chart.to_svg();
+        assert_eq!(svg.matches("class=\"roof\"").count(), 2, "{svg}");
+        // Ridge points: 100 / 4 = 25 and 500 / 50 = 10 FLOP/B.
+        assert!(
+            svg.contains("GPU ridge 25") && svg.contains("CPU ridge 10"),
+            "{svg}"
+        );
+        assert_eq!(svg.matches("class=\"run-point\"").count(), 2);
+        assert_eq!(svg.matches("class=\"reference-point\"").count(), 1);
+        assert!(svg.contains("recorded elsewhere"));
+        let words = chart.describe();
+        assert!(
+            words.contains("ridge point at 25.0 FLOP per byte"),
+            "{words}"
+        );
+        assert!(
+            words.contains("CPU medium, b = 1: 20.0 GFLOP/s at 0.500 FLOP per byte"),
+            "{words}"
+        );
+        // The y axis reaches the highest point: 8,000 GFLOP/s needs the 10k tick.
+        assert!(svg.contains(">10k</text>"), "{svg}");
+    }
+
+    #[test]
+    fn without_roofs_or_points_it_still_draws_axes() {
+        let chart = RooflineChart {
+            title: "Empty".into(),
+            roofs: &[],
+            points: &[],
+            paths: &[],
+        };
+        let svg = chart.to_svg();
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        assert!(chart.describe().contains("No measurements yet"));
+    }
+}

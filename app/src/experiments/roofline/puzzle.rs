@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::server::get_roofs;
+use super::view::percent;
 use crate::experiments::chart::spoken;
 use lab_types::{puzzle_work, Bound, DeviceKind, KernelTiming, PuzzleReference, PuzzleSize};
 
@@ -22,18 +23,18 @@ fn line(roofs: &lab_types::DeviceRoofs, work: lab_types::Work, k: &KernelTiming)
     };
     match placed.bound {
         Bound::Memory => format!(
-            "{}: {} GB/s of the {} GB/s this GPU's memory roof allows ({:.0} %){above}.",
+            "{}: {} GB/s of the {} GB/s this GPU's memory roof allows ({}){above}.",
             k.name,
             spoken(work.bytes / seconds / 1e9),
             spoken(roofs.memory.value),
-            placed.fraction * 100.0
+            percent(placed.fraction)
         ),
         Bound::Compute => format!(
-            "{}: {} GFLOP/s of the {} GFLOP/s this GPU's compute roof allows ({:.0} %){above}.",
+            "{}: {} GFLOP/s of the {} GFLOP/s this GPU's compute roof allows ({}){above}.",
             k.name,
             spoken(gflops),
             spoken(placed.roof_gflops),
-            placed.fraction * 100.0
+            percent(placed.fraction)
         ),
     }
 }

@@ -65,6 +65,16 @@ fn RoofsTable(roofs: Vec<DeviceRoofs>) -> impl IntoView {
     }
 }
 
+/// A share of a roof: "22 %", or "0.5 %" below ten, so a small share never reads 0.
+pub(super) fn percent(fraction: f64) -> String {
+    let p = fraction * 100.0;
+    if p < 10.0 {
+        format!("{p:.1} %")
+    } else {
+        format!("{p:.0} %")
+    }
+}
+
 fn source_text(p: &RoofPoint) -> &'static str {
     match p.source {
         Source::Kernel => "kernels only (GPU timestamps)",
@@ -106,7 +116,7 @@ fn PlacementTable(roofs: Vec<DeviceRoofs>, points: Vec<RoofPoint>) -> AnyView {
                                 Some(pl) => (
                                     format!("{} roof", pl.bound.name()),
                                     spoken(pl.roof_gflops),
-                                    format!("{:.0} %{}", pl.fraction * 100.0, if pl.above_roof() { " (above the roof)" } else { "" }),
+                                    format!("{}{}", percent(pl.fraction), if pl.above_roof() { " (above the roof)" } else { "" }),
                                 ),
                                 None => ("no roofs measured for this adapter".into(), "—".into(), "—".into()),
                             };
