@@ -50,7 +50,7 @@ pub fn DashboardPage() -> impl IntoView {
 
 #[component]
 fn ClassDashboard(
-    dashboard: Dashboard,
+    mut dashboard: Dashboard,
     secret: String,
     remove: ServerAction<RemoveMember>,
     lock: ServerAction<LockClass>,
@@ -60,6 +60,7 @@ fn ClassDashboard(
     let link = format!("/teach/{secret}");
     let teacher_url = format!("{}{link}", dashboard.origin);
     let join_url = dashboard.join_link();
+    let qr = std::mem::take(&mut dashboard.join_qr_svg);
     let top: Vec<ItemRow> = dashboard
         .top_misconceptions(TOP_MISCONCEPTIONS)
         .into_iter()
@@ -116,6 +117,13 @@ fn ClassDashboard(
                         <CopyField id="join-link" label="Join link (the code is filled in)" what="the join link" value=join_url/>
                         <CopyField id="teacher-link" label="Teacher link (private: it opens this dashboard)" what="the teacher link" value=teacher_url/>
                     </div>
+                    {(!qr.is_empty()).then(|| view! {
+                        <figure class="join-qr">
+                            // Drawn black on white in both themes: scanners need the contrast.
+                            <div class="join-qr-code" role="img" aria-label="QR code of the join link" inner_html=qr.clone()></div>
+                            <figcaption>"Show this to the class: scanning it opens the join link."</figcaption>
+                        </figure>
+                    })}
                 </div>
             </details>
             <Misconceptions top/>

@@ -20,6 +20,8 @@ pub mod expiry;
 #[cfg(feature = "ssr")]
 mod guess_limit;
 #[cfg(feature = "ssr")]
+mod qr;
+#[cfg(feature = "ssr")]
 pub mod report;
 #[cfg(feature = "ssr")]
 pub mod teachers;

@@ -120,6 +120,7 @@ pub async fn dashboard(
         class_name: class.name.clone(),
         join_code: super::codes::display_code(&class.join_code),
         origin: String::new(),
+        join_qr_svg: String::new(),
         locked: class.locked,
         lessons,
         learners,

@@ -192,6 +192,7 @@ pub async fn class_dashboard(secret: String) -> Result<Option<Dashboard>, FormEr
         .await
         .map_err(checks::internal)?;
     dashboard.origin = checks::site_origin(&state).await;
+    dashboard.join_qr_svg = super::qr::join_qr_svg(&dashboard.join_link()).unwrap_or_default();
     Ok(Some(dashboard))
 }
 

@@ -36,6 +36,10 @@ pub struct Dashboard {
     /// when set), for full links; empty when unknown (links stay paths).
     #[serde(default)]
     pub origin: String,
+    /// The join link as an inline SVG QR code; empty when the origin is
+    /// unknown (a QR code of a bare path would lead nowhere).
+    #[serde(default)]
+    pub join_qr_svg: String,
     /// Joins are refused while the class is locked.
     pub locked: bool,
     pub lessons: Vec<LessonHead>,

@@ -132,6 +132,19 @@ async fn a_class_shows_who_answered_what_and_the_most_common_mistakes() {
     ] {
         assert!(html.contains(text), "dashboard page lacks {text}");
     }
+    // The join link as a QR code for the projector: an inline SVG beside the links.
+    assert!(
+        html.contains(r#"aria-label="QR code of the join link""#),
+        "{html}"
+    );
+    let qr = html
+        .split(r#"class="join-qr-code""#)
+        .nth(1)
+        .expect("the join QR code");
+    assert!(
+        qr[..qr.len().min(300)].contains("<svg"),
+        "drawn inline: {qr}"
+    );
     let csv = app.get(&format!("/teach/{secret}/items.csv")).await;
     assert_eq!(csv.status(), 200);
     assert!(csv.headers()[CONTENT_TYPE]
