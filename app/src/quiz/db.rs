@@ -1,7 +1,10 @@
 //! Attempts in SQLite (server only). Runtime-checked queries: the schema lives in
 //! `migrations/`, and the tests below run these against a real database file.
 
-use sqlx::{FromRow, SqlitePool};
+use chrono::{DateTime, Utc};
+use sqlx::{FromRow, SqliteExecutor, SqlitePool};
+
+use crate::review::db::{reschedule, ReviewStoreError};
 
 /// An answer about to be stored; the database decides `first_try`.
 #[derive(Debug, Clone)]
@@ -19,8 +22,8 @@ pub struct NewAttempt<'a> {
 /// Stores an attempt and returns whether it was the learner's first on this
 /// question. One statement, so two answers racing each other cannot both count
 /// as the first.
-pub async fn insert_attempt(
-    pool: &SqlitePool,
+pub async fn insert_attempt<'e>(
+    conn: impl SqliteExecutor<'e>,
     attempt: &NewAttempt<'_>,
 ) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar::<_, bool>(
@@ -35,8 +38,46 @@ pub async fn insert_attempt(
     .bind(attempt.answer_json)
     .bind(attempt.correct)
     .bind(attempt.variant)
-    .fetch_one(pool)
+    .fetch_one(conn)
     .await
+}
+
+/// Why an answer was not stored (nothing of it was: see `store_answer`).
+#[derive(Debug, thiserror::Error)]
+pub enum AnswerStoreError {
+    #[error("storing the attempt failed: {0}")]
+    Attempt(#[source] sqlx::Error),
+    #[error("scheduling the review failed: {0}")]
+    Review(#[source] ReviewStoreError),
+}
+
+/// Stores an answer: the attempt and the question's review card in one
+/// transaction, so a failure leaves neither (an attempt without its card
+/// would never come back for review). Returns whether it was the first try.
+pub async fn store_answer(
+    pool: &SqlitePool,
+    attempt: &NewAttempt<'_>,
+    now: DateTime<Utc>,
+) -> Result<bool, AnswerStoreError> {
+    // IMMEDIATE: the write lock from the start (see `review::db::record_answer`).
+    let mut tx = pool
+        .begin_with("BEGIN IMMEDIATE")
+        .await
+        .map_err(AnswerStoreError::Attempt)?;
+    let first_try = insert_attempt(&mut *tx, attempt)
+        .await
+        .map_err(AnswerStoreError::Attempt)?;
+    reschedule(
+        &mut tx,
+        attempt.learner_id,
+        attempt.question_id,
+        attempt.correct,
+        now,
+    )
+    .await
+    .map_err(AnswerStoreError::Review)?;
+    tx.commit().await.map_err(AnswerStoreError::Attempt)?;
+    Ok(first_try)
 }
 
 /// A learner's record on one question: enough for feedback and progress.

@@ -123,12 +123,10 @@ pub async fn submit_answer(
             correct,
             variant,
         };
-        let first_try = db::insert_attempt(&state.pool, &attempt)
+        // The attempt and its review card in one transaction.
+        let first_try = db::store_answer(&state.pool, &attempt, state.clock.now())
             .await
-            .map_err(|e| FormError::internal("storing the attempt failed", e))?;
-        crate::review::db::record_answer(&state.pool, learner_id, id, correct, state.clock.now())
-            .await
-            .map_err(|e| FormError::internal("scheduling the review failed", e))?;
+            .map_err(|e| FormError::internal("storing the answer failed", e))?;
         Ok(feedback::build(question, answer, correct, first_try))
     }
     .await;

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use sqlx::{FromRow, SqlitePool};
+use sqlx::{FromRow, SqliteConnection, SqlitePool};
 
 use super::schedule::{self, Schedule};
 
@@ -58,13 +58,27 @@ pub async fn record_answer(
     // IMMEDIATE: the write lock from the start, so a concurrent writer makes this
     // wait (busy timeout); a deferred read that turns into a write fails instead.
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    reschedule(&mut tx, learner_id, question_id, correct, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Reschedules the question after an answer inside the caller's transaction
+/// (the answer and its card are stored together, or neither is).
+pub async fn reschedule(
+    conn: &mut SqliteConnection,
+    learner_id: i64,
+    question_id: &str,
+    correct: bool,
+    now: DateTime<Utc>,
+) -> Result<(), ReviewStoreError> {
     let previous = sqlx::query_as::<_, CardRow>(
         "SELECT card, session_base, session_rating, reviews_passed
          FROM review_cards WHERE learner_id = ? AND question_id = ?",
     )
     .bind(learner_id)
     .bind(question_id)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut *conn)
     .await?
     .map(CardRow::into_schedule)
     .transpose()?;
@@ -91,9 +105,8 @@ pub async fn record_answer(
     .bind(base)
     .bind(schedule::rating_number(next.rating))
     .bind(i64::from(next.reviews_passed))
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 

@@ -125,3 +125,44 @@ async fn deleting_touches_only_that_learner() {
         "after a reset the next answer is a first try again"
     );
 }
+
+#[tokio::test]
+async fn an_answer_and_its_review_card_are_stored_together_or_not_at_all() {
+    let (pool, _dir) = test_pool().await;
+    let a = new_learner(&pool).await;
+    let now = chrono::Utc::now();
+    // Stored together: the attempt and a card that brings the question back.
+    assert!(store_answer(&pool, &attempt(a, "q1", true), now)
+        .await
+        .unwrap());
+    let cards: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM review_cards WHERE learner_id = ?")
+        .bind(a)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(cards, 1);
+
+    // A card that cannot be read makes the review step fail: the attempt
+    // written before it in the same transaction is rolled back with it.
+    sqlx::query(
+        "INSERT INTO review_cards (learner_id, question_id, due, card, session_rating, reviews_passed)
+         VALUES (?, 'q2', '2026-01-01T00:00:00.000Z', 'not json', 3, 0)",
+    )
+    .bind(a)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let e = store_answer(&pool, &attempt(a, "q2", false), now)
+        .await
+        .expect_err("the card is unreadable");
+    assert!(matches!(e, AnswerStoreError::Review(_)), "{e}");
+    assert!(std::error::Error::source(&e).is_some(), "the cause is kept");
+    let attempts: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM attempts WHERE learner_id = ? AND question_id = 'q2'",
+    )
+    .bind(a)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(attempts, 0, "no attempt without its card");
+}
