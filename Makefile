@@ -27,7 +27,7 @@ SITE_RELEASE := target/site-release
 OUTPUT_NAME := inference-lab
 HYDRATE := -p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate
 
-.PHONY: run test dev setup system-packages rust-tools node-tools build site site-release server server-release fmt lint bench bench-pages clean
+.PHONY: run test dev setup system-packages rust-tools node-tools build site site-release server server-release fmt lint lint-guard bench bench-pages clean
 
 # One line per long step, with the time it takes on a cold 2-core machine, so a
 # first run shows where it is (cargo lists each crate as it compiles).
@@ -81,12 +81,23 @@ run: setup site-release server-release
 TEST_TIMEOUT := timeout -k 30 3600
 test: export RUSTC_WORKSPACE_WRAPPER := clippy-driver
 test: export CLIPPY_ARGS := -D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__
-test: setup fmt site
+test: setup fmt lint-guard site
 	@$(call step,building the server and the tests (about 12 min cold))
 	$(TEST_TIMEOUT) cargo test --workspace --all-targets --no-run
 	@$(call step,running the tests (about 5 min))
 	$(TEST_TIMEOUT) cargo test --workspace --no-fail-fast
 	@$(call step,all tests passed)
+
+# The one-build lint above rests on clippy-driver reading CLIPPY_ARGS with its
+# private separator: if a clippy release changed that, warnings would pass
+# silently. So a planted clippy warning must be denied before anything builds.
+PLANTED := target/lint-guard/planted_warning
+lint-guard:
+	@mkdir -p $(dir $(PLANTED))
+	@printf 'fn f() -> i32 {\n    return 1;\n}\nfn main() {\n    f();\n}\n' > $(PLANTED).rs
+	@if clippy-driver rustc --edition 2021 --crate-type bin --emit=metadata -o $(PLANTED).rmeta $(PLANTED).rs 2> $(PLANTED).log; then \
+	  echo "lint guard: a planted clippy warning was not denied (CLIPPY_ARGS=$$CLIPPY_ARGS)"; exit 1; fi
+	@grep -q needless_return $(PLANTED).log || { echo "lint guard: clippy did not run:"; cat $(PLANTED).log; exit 1; }
 
 fmt:
 	@$(call step,checking style (rustfmt))
