@@ -238,24 +238,60 @@ impl EdgeSettings {
 
 impl Settings {
     /// Relative paths are taken from the working directory when they exist there,
-    /// otherwise from the workspace root, so the binary also works when started
-    /// from another folder (tests, `cargo run -p`).
+    /// otherwise from the nearest folder above it that has them, so the binary
+    /// also works when started from inside the checkout (tests, `cargo run -p`
+    /// from `server/`). Nothing of the build machine is compiled in: a binary
+    /// copied elsewhere looks only around where it is run.
     pub fn resolved(mut self) -> Self {
-        self.content_dir = from_workspace_if_missing(self.content_dir);
-        self.site_root = from_workspace_if_missing(self.site_root);
+        let cwd = std::env::current_dir().ok();
+        self.content_dir = from_ancestors_if_missing(self.content_dir, cwd.as_deref());
+        self.site_root = from_ancestors_if_missing(self.site_root, cwd.as_deref());
         self
     }
 }
 
-fn from_workspace_if_missing(path: PathBuf) -> PathBuf {
+/// How many folders above the working directory are searched.
+const ANCESTORS_SEARCHED: usize = 3;
+
+fn from_ancestors_if_missing(path: PathBuf, cwd: Option<&Path>) -> PathBuf {
     if path.is_absolute() || path.exists() {
         return path;
     }
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let candidate = workspace.join(&path);
-    if candidate.exists() {
-        candidate
-    } else {
-        path
+    cwd.into_iter()
+        .flat_map(|dir| dir.ancestors().skip(1).take(ANCESTORS_SEARCHED))
+        .map(|dir| dir.join(&path))
+        .find(|candidate| candidate.exists())
+        .unwrap_or(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_relative_path_is_found_in_a_folder_above() {
+        let root = tempfile::tempdir().unwrap();
+        let deep = root.path().join("server/sub");
+        std::fs::create_dir_all(&deep).unwrap();
+        std::fs::create_dir_all(root.path().join("lab-content-under-test")).unwrap();
+        let found = from_ancestors_if_missing("lab-content-under-test".into(), Some(&deep));
+        assert_eq!(found, root.path().join("lab-content-under-test"));
+        // Absolute paths, and paths found nowhere, stay as given.
+        let absolute = root.path().join("elsewhere");
+        assert_eq!(
+            from_ancestors_if_missing(absolute.clone(), Some(&deep)),
+            absolute
+        );
+        assert_eq!(
+            from_ancestors_if_missing("nowhere-under-test".into(), Some(&deep)),
+            PathBuf::from("nowhere-under-test")
+        );
+        // Only so many folders up: four levels below, it is not found.
+        let deeper = deep.join("a/b");
+        std::fs::create_dir_all(&deeper).unwrap();
+        assert_eq!(
+            from_ancestors_if_missing("lab-content-under-test".into(), Some(&deeper)),
+            PathBuf::from("lab-content-under-test")
+        );
     }
 }
