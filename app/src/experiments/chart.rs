@@ -51,11 +51,21 @@ pub fn tick_label(v: f64) -> String {
     } else {
         (v, "")
     };
-    // Whole numbers and values ≥ 10 need no decimal.
+    // Whole numbers and values ≥ 10 need no decimal; below 1, enough
+    // decimals for two significant digits (0.02, not "0.0").
     let s = if x.fract().abs() < 1e-9 || x.abs() >= 10.0 {
         format!("{x:.0}")
-    } else {
+    } else if x.abs() >= 1.0 {
         format!("{x:.1}")
+    } else {
+        let decimals = (1 - x.abs().log10().floor() as i32).clamp(1, 9) as usize;
+        let t = format!("{x:.decimals$}");
+        // 0.50 → 0.5: a trailing zero adds nothing to a tick.
+        if t.contains('.') {
+            t.trim_end_matches('0').to_string()
+        } else {
+            t
+        }
     };
     format!("{s}{suffix}")
 }
@@ -459,5 +469,11 @@ mod tests {
         assert_eq!(tick_label(100_000.0), "100k");
         assert_eq!(tick_label(0.5), "0.5");
         assert_eq!(tick_label(2.5e6), "2.5M");
+        // Sub-millisecond axes keep their ticks apart (they all read "0.0").
+        assert_eq!(tick_label(0.02), "0.02");
+        assert_eq!(tick_label(0.005), "0.005");
+        assert_eq!(tick_label(0.015), "0.015");
+        assert_eq!(tick_label(0.1), "0.1");
+        assert_eq!(tick_label(1.5), "1.5");
     }
 }

@@ -174,7 +174,7 @@ pub fn LoopStyleResult(sweep: SweepReport) -> impl IntoView {
             <p class="loop-note">"This GPU is software emulation on the CPU: a submit or a wait costs CPU time here, not a trip to a separate device, so a real GPU's fixed costs differ."</p>
         })}
         <figure class="chart-figure">
-            <div class="chart-box" inner_html=svg></div>
+            <div class="chart-box" tabindex="0" inner_html=svg></div>
             <figcaption>"Time per batch: the kernels, and the fixed cost each loop style adds around them (the table below has the numbers)."</figcaption>
         </figure>
         <div class="table-scroll" tabindex="0">

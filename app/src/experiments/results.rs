@@ -138,7 +138,7 @@ pub fn RunResult(run: RunReport) -> impl IntoView {
         {speedup.map(|s| view! { <p class="speedup">{speedup_text(s)}</p> })}
         <ProductionReferences run=run.clone()/>
         <figure class="chart-figure">
-            <div class="chart-box" inner_html=chart></div>
+            <div class="chart-box" tabindex="0" inner_html=chart></div>
             <figcaption>"Median time of each phase per pass over all n items."</figcaption>
         </figure>
         <RooflineFor result=ExperimentResult::Run(run.clone())/>
@@ -275,7 +275,7 @@ pub fn SweepResult(sweep: SweepReport) -> impl IntoView {
         <p class="sweep-duration">{format!("The whole sweep took {:.1} s of measurement.", sweep.elapsed_ms / 1e3)}</p>
         {summary}
         <figure class="chart-figure">
-            <div class="chart-box" inner_html=chart></div>
+            <div class="chart-box" tabindex="0" inner_html=chart></div>
             <figcaption>{caption.clone()}</figcaption>
         </figure>
         <RooflineFor result=roofline/>

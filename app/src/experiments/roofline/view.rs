@@ -194,7 +194,7 @@ pub fn RooflinePlot(
     all.extend(paths.into_iter().flat_map(|p| p.points));
     view! {
         <figure class="chart-figure roofline">
-            <div class="chart-box" inner_html=svg></div>
+            <div class="chart-box" tabindex="0" inner_html=svg></div>
             <figcaption>
                 {title}
                 ". Under the slanted line a kernel is bounded by memory bandwidth × intensity; "
