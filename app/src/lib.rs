@@ -22,6 +22,8 @@ pub mod content;
 #[cfg(feature = "ssr")]
 pub mod lab;
 #[cfg(feature = "ssr")]
+pub mod pool_shape;
+#[cfg(feature = "ssr")]
 pub mod secret;
 #[cfg(feature = "ssr")]
 pub mod state;

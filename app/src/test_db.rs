@@ -1,19 +1,17 @@
 //! A real SQLite file with the real migrations, for the crate's unit tests.
 
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::SqlitePool;
 
 use crate::learner::{create_learner, LearnerToken};
+use crate::pool_shape::PoolShape;
 
+/// A pool shaped like the server's (`PoolShape`), on a fresh file.
 pub async fn test_pool() -> (SqlitePool, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let options = SqliteConnectOptions::new()
-        .filename(dir.path().join("test.db"))
-        .create_if_missing(true)
-        .foreign_keys(true);
-    let pool = SqlitePoolOptions::new()
-        .max_connections(2)
-        .connect_with(options)
+    let shape = PoolShape::default();
+    let pool = shape
+        .pool_options()
+        .connect_with(shape.connect_options(&dir.path().join("test.db")))
         .await
         .unwrap();
     sqlx::migrate!("../migrations").run(&pool).await.unwrap();

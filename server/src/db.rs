@@ -1,36 +1,32 @@
 //! The SQLite pool: one file, WAL journal, migrations applied at start-up.
 
 use std::path::Path;
-use std::str::FromStr;
-use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use app::pool_shape::PoolShape;
 use sqlx::SqlitePool;
 
 use crate::error::StartupError;
 
+/// The server's pool with the default shape (tests of this crate).
+#[cfg(test)]
 pub(crate) async fn connect(path: &Path) -> Result<SqlitePool, StartupError> {
+    connect_shaped(path, PoolShape::default()).await
+}
+
+/// Opens (creating) the database at `path` with `shape` and applies the migrations.
+pub(crate) async fn connect_shaped(
+    path: &Path,
+    shape: PoolShape,
+) -> Result<SqlitePool, StartupError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|source| StartupError::DatabaseDir {
             path: dir.to_path_buf(),
             source,
         })?;
     }
-    let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
-        .map_err(|source| StartupError::Database {
-            path: path.to_path_buf(),
-            source,
-        })?
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        // WAL + NORMAL is durable across application crashes and much faster than FULL.
-        .synchronous(SqliteSynchronous::Normal)
-        .busy_timeout(Duration::from_secs(5))
-        .foreign_keys(true);
-    let pool = SqlitePoolOptions::new()
-        .max_connections(8)
-        .acquire_timeout(Duration::from_secs(5))
-        .connect_with(options)
+    let pool = shape
+        .pool_options()
+        .connect_with(shape.connect_options(path))
         .await
         .map_err(|source| StartupError::Database {
             path: path.to_path_buf(),

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use app::pool_shape::PoolShape;
 use clap::Args;
 
 use crate::edge::public_origin::PublicOrigin;
@@ -51,6 +52,43 @@ pub struct Settings {
     /// What anonymous requests may write: rates per client, quotas, class retention.
     #[command(flatten)]
     pub bounds: crate::write_bounds::WriteBounds,
+
+    /// The database pool's size and its writers' wait for the lock.
+    #[command(flatten)]
+    pub pool: PoolSettings,
+}
+
+/// The SQLite pool. SQLite has one writer at a time: more connections help
+/// readers, and a writer waits up to the busy timeout for the lock.
+#[derive(Debug, Clone, Args)]
+pub struct PoolSettings {
+    /// Connections in the database pool.
+    #[arg(long, env = "LAB_DB_MAX_CONNECTIONS", default_value_t = PoolShape::default().max_connections)]
+    pub db_max_connections: u32,
+
+    /// Milliseconds a write waits for SQLite's lock (and a request for a free
+    /// connection) before it fails.
+    #[arg(long, env = "LAB_DB_BUSY_TIMEOUT_MS", default_value_t = PoolShape::default().busy_timeout.as_millis() as u64)]
+    pub db_busy_timeout_ms: u64,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        let shape = PoolShape::default();
+        PoolSettings {
+            db_max_connections: shape.max_connections,
+            db_busy_timeout_ms: shape.busy_timeout.as_millis() as u64,
+        }
+    }
+}
+
+impl PoolSettings {
+    pub fn shape(&self) -> PoolShape {
+        PoolShape {
+            max_connections: self.db_max_connections.max(1),
+            busy_timeout: Duration::from_millis(self.db_busy_timeout_ms),
+        }
+    }
 }
 
 /// How one server stays usable by a whole class: every wait has a limit,

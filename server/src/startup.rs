@@ -33,7 +33,7 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let content = Content::load(&settings.content_dir)?;
         tracing::info!(lessons = content.lessons().len(), dir = %settings.content_dir.display(), "content loaded");
-        let pool = crate::db::connect(&settings.database).await?;
+        let pool = crate::db::connect_shaped(&settings.database, settings.pool.shape()).await?;
         tracing::info!(database = %settings.database.display(), "database ready");
 
         // Content-hashed file names when `make site` wrote them (assets.rs).

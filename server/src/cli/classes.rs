@@ -52,7 +52,7 @@ pub async fn run(settings: &Settings, args: &ClassesArgs) -> Result<String, Clas
     if !settings.database.exists() {
         return Err(ClassesError::NoDatabase(settings.database.clone()));
     }
-    let pool = crate::db::connect(&settings.database).await?;
+    let pool = crate::db::connect_shaped(&settings.database, settings.pool.shape()).await?;
     match args.action {
         ClassesAction::List => {
             let classes = app::classes::expiry::list(&pool).await?;

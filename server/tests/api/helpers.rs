@@ -59,6 +59,7 @@ pub fn test_settings(db_path: PathBuf) -> Settings {
             ..Default::default()
         },
         bounds: unlimited_writes(),
+        pool: Default::default(),
     }
 }
 
