@@ -388,7 +388,9 @@ async fn a_sweep_prediction_is_scored_once_its_run_is_saved_with_and_without_jav
     assert!(resp.status().is_redirection(), "{}", resp.status());
     let location = resp.headers()["location"].to_str().unwrap().to_string();
     assert!(
-        location.starts_with("/lab/runs/") && location.contains("?prediction="),
+        location.starts_with("/lab/runs/")
+            && location.contains("?prediction=")
+            && location.ends_with("#result"),
         "{location}"
     );
     let stored = rows(&app).await;
