@@ -33,9 +33,8 @@ run() { # name path content-type body
 
 run "/lab Run both, software: medium n=1024 b=64 r=3" /api/experiments $J '{"model":"medium","n":1024,"batch":64,"device":"both","repeats":3}'
 run "/lab Run both, hardware: medium n=4096 b=64 r=5" /api/experiments $J '{"model":"medium","n":4096,"batch":64,"device":"both","repeats":5}'
-run "n sweep, software: tiny b=32 r=1" /api/experiments/sweeps $J '{"kind":"n","model":"tiny","batch":32,"repeats":1}'
-run "n sweep, hardware: tiny b=32 r=2" /api/experiments/sweeps $J '{"kind":"n","model":"tiny","batch":32,"repeats":2}'
-run "batch sweep, software: tiny n=1024 r=2" /api/experiments/sweeps $J '{"kind":"batch","model":"tiny","n":1024,"repeats":2}'
-run "batch sweep, hardware: tiny n=1024 r=3" /api/experiments/sweeps $J '{"kind":"batch","model":"tiny","n":1024,"repeats":3}'
+run "n sweep, software: tiny b=32 r=2" /api/experiments/sweeps $J '{"kind":"n","model":"tiny","batch":32,"repeats":2}'
+run "n sweep, hardware: tiny b=32 r=3" /api/experiments/sweeps $J '{"kind":"n","model":"tiny","batch":32,"repeats":3}'
+run "batch sweep, software and hardware: tiny n=1024 r=3" /api/experiments/sweeps $J '{"kind":"batch","model":"tiny","n":1024,"repeats":3}'
 run "timing demo: medium b=256" /api/demos/timing $F 'model=medium&batch=256&dont_know=yes'
 run "cost calculator: medium b=256" /api/demos/throughput $F 'model=medium&batch=256&prediction=dont-know'

@@ -1,7 +1,8 @@
 //! A learner runs experiments in the lab with headless Chromium: the results
 //! table, the chart and the adapter label appear, and a shared run URL shows the
 //! same run in a fresh browser profile; the GPU loop styles run side by side
-//! from the keyboard.
+//! from the keyboard; "Run both" is the one primary button and a finished run
+//! is brought into view.
 
 use e2e::fantoccini::key::Key;
 use e2e::fantoccini::Locator;
@@ -265,4 +266,108 @@ async fn defaults_are_sized_to_the_adapter_and_a_second_run_shows_its_time_left(
     );
     browser.assert_no_console_errors().await;
     browser.close().await;
+}
+
+/// Whether `css`'s top edge is in the upper `share` of the viewport (1.0:
+/// anywhere in view).
+async fn top_within(browser: &Browser, css: &str, share: f64) -> bool {
+    let script = "const e = document.querySelector(arguments[0]); if (!e) return false; \
+                  const top = e.getBoundingClientRect().top; \
+                  return top >= -1 && top < arguments[1] * window.innerHeight;";
+    let seen = browser
+        .client
+        .execute(script, vec![Value::from(css), Value::from(share)])
+        .await
+        .unwrap();
+    seen == Value::Bool(true)
+}
+
+/// "Run both" is the one primary button, and the first; the rest are
+/// secondary. After a run the result is brought into view and its heading
+/// focused, with JavaScript; without it, the redirect lands at `#result`.
+#[tokio::test]
+async fn run_both_is_the_primary_button_and_a_result_is_brought_into_view() {
+    let server = Server::start();
+    let has_gpu = gpu_available(&server).await;
+    let setup = "/lab?model=tiny&n=64&b=32&device=both&threads=0&repeats=1";
+    let browser = Browser::start().await;
+    browser.goto(&server.url(setup)).await;
+    browser.wait_hydrated().await;
+    let classes = browser
+        .client
+        .execute(
+            "return [...document.querySelectorAll('.panel-buttons button[type=submit]')]\
+             .map(b => b.className);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let classes: Vec<String> = serde_json::from_value(classes).unwrap();
+    assert_eq!(classes.len(), 6, "{classes:?}");
+    assert_eq!(classes[0], "run-both primary", "first and primary");
+    assert!(
+        classes[1..]
+            .iter()
+            .all(|c| c.ends_with(" secondary") && !c.contains("primary")),
+        "every other button is secondary: {classes:?}"
+    );
+    // Secondary buttons stay readable in both colour schemes.
+    for scheme in ["light", "dark"] {
+        browser
+            .emulate_media(&[("prefers-color-scheme", scheme)])
+            .await;
+        let violations = browser.axe_violations().await;
+        assert!(violations.is_empty(), "{scheme}: {violations:#?}");
+    }
+    if !has_gpu {
+        return;
+    }
+
+    browser
+        .wait_css("button.run-both.primary")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser.wait_css(".run-result table.results").await;
+    browser
+        // Scrolled to the top of the view (smoothly: wait for it to settle
+        // there), which clicking a button never does by itself.
+        .wait_until("the result scrolled to the top of the view", || async {
+            top_within(&browser, ".experiment-panel .run-result", 0.1).await
+        })
+        .await;
+    let focused = browser
+        .client
+        .execute(
+            "return document.activeElement.matches('.run-result .run-head h3');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        focused,
+        Value::Bool(true),
+        "focus is on the result's heading"
+    );
+    browser.assert_no_console_errors().await;
+    browser.close().await;
+
+    // Without JavaScript the form post's redirect lands at the result.
+    let plain = Browser::start_with_js(false).await;
+    plain.goto(&server.url(setup)).await;
+    plain
+        .wait_css("button.run-both")
+        .await
+        .click()
+        .await
+        .unwrap();
+    plain.wait_css("#result .run-result table.results").await;
+    let url = plain.client.current_url().await.unwrap();
+    assert_eq!(url.fragment(), Some("result"), "{url}");
+    assert!(
+        top_within(&plain, "#result", 1.0).await,
+        "landed at the result"
+    );
+    plain.close().await;
 }

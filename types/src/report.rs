@@ -219,6 +219,13 @@ pub struct TimingReport {
     pub submit_only_ms: f64,
     /// (b) the same work timed until the GPU is done.
     pub submit_and_wait_ms: f64,
+    /// (a) and (b) over their repeats (the medians above, and their spread):
+    /// a prediction of (b) / (a) is scored against what the spread allows.
+    /// Empty in reports made before they were kept.
+    #[serde(default)]
+    pub submit_only: Summary,
+    #[serde(default)]
+    pub submit_and_wait: Summary,
     /// Of the (a) calls, how many found the GPU still working when `submit`
     /// returned (asked without waiting, like `torch.cuda.Event.query()`).
     pub still_running_after_submit: usize,

@@ -18,6 +18,7 @@ mod progress;
 mod query;
 mod references;
 mod results;
+mod reveal;
 pub mod roofline;
 pub mod server;
 mod sized;

@@ -84,9 +84,12 @@ pub fn RunPage() -> impl IntoView {
                                     <SavedRunView run=other top_level=true/>
                                 </div>
                             }.into_any(),
+                            // `#result`: where a plain form post's redirect lands.
                             None => view! {
                                 <h1>"Saved run"</h1>
-                                <SavedRunView run=main top_level=true/>
+                                <div id="result">
+                                    <SavedRunView run=main top_level=true/>
+                                </div>
                                 {compare_form}
                                 <p><a href="/lab">"Run your own in the lab"</a></p>
                             }.into_any(),

@@ -10,6 +10,7 @@ use super::estimate::Estimate;
 use super::progress::{follow_job, JobStatusLine, Stopwatch};
 use super::query::PanelSettings;
 use super::results::SavedRunView;
+use super::reveal::reveal_result;
 use super::server::{cancel_experiment, estimate_experiment, get_run, StartExperiment};
 use crate::predictions::server::score_run_prediction;
 use crate::predictions::types::{Outcome, PredictedDemo};
@@ -73,6 +74,7 @@ pub fn ExperimentPanel(
     let outcome = RwSignal::new(None::<Outcome>);
     let estimate = RwSignal::new(None::<Estimate>);
     let stopwatch = Stopwatch::new();
+    let panel_ref = NodeRef::<leptos::html::Div>::new();
 
     // A submitted experiment: ask how long it should take (from this
     // server's newest measurements), for the progress bar's time left.
@@ -118,6 +120,7 @@ pub fn ExperimentPanel(
                                     outcome.set(o);
                                 }
                             }
+                            reveal_result(panel_ref);
                             if let Some(cb) = on_saved {
                                 cb.run(run_id);
                             }
@@ -164,7 +167,7 @@ pub fn ExperimentPanel(
     };
 
     view! {
-        <div class="experiment-panel" data-mode=format!("{mode:?}")>
+        <div class="experiment-panel" data-mode=format!("{mode:?}") node_ref=panel_ref>
             <ActionForm action=start attr:class="panel-form">
                 <fieldset>
                     <legend>"Setup"</legend>
@@ -229,20 +232,25 @@ pub fn ExperimentPanel(
                     <input type="hidden" name="predict_for" value=demo.name()/>
                     <PredictionFields demo/>
                 }.into_any())}
+                // One primary button, first (the one a newcomer should press;
+                // Enter in a field submits it too): "Run both" where there are
+                // runs, else the lesson's sweep. The rest are secondary.
                 <div class="panel-buttons">
                     {mode.shows_runs().then(|| view! {
-                        <button type="submit" name="action" value="gpu" class="run-gpu">"Run on GPU"</button>
-                        <button type="submit" name="action" value="cpu" class="run-cpu">"Run on CPU"</button>
-                        <button type="submit" name="action" value="both" class="run-both">"Run both"</button>
+                        <button type="submit" name="action" value="both" class="run-both primary">"Run both"</button>
+                        <button type="submit" name="action" value="gpu" class="run-gpu secondary">"Run on GPU"</button>
+                        <button type="submit" name="action" value="cpu" class="run-cpu secondary">"Run on CPU"</button>
                     })}
                     {matches!(mode, PanelMode::Full | PanelMode::NSweep).then(|| view! {
-                        <button type="submit" name="action" value="n-sweep" class="sweep-n">"Sweep n (10 … 100,000)"</button>
+                        <button type="submit" name="action" value="n-sweep"
+                            class=button_class("sweep-n", mode == PanelMode::NSweep)>"Sweep n (10 … 100,000)"</button>
                     })}
                     {matches!(mode, PanelMode::Full | PanelMode::BatchSweep).then(|| view! {
-                        <button type="submit" name="action" value="batch-sweep" class="sweep-b">"Sweep b (1 … 1,024)"</button>
+                        <button type="submit" name="action" value="batch-sweep"
+                            class=button_class("sweep-b", mode == PanelMode::BatchSweep)>"Sweep b (1 … 1,024)"</button>
                     })}
                     {(mode == PanelMode::Full).then(|| view! {
-                        <button type="submit" name="action" value="loop-styles" class="compare-loops">"Compare GPU loop styles (same n and b)"</button>
+                        <button type="submit" name="action" value="loop-styles" class="compare-loops secondary">"Compare GPU loop styles (same n and b)"</button>
                     })}
                     <button type="button" class="cancel" on:click=cancel hidden=move || !running()>"Cancel"</button>
                 </div>
@@ -256,6 +264,11 @@ pub fn ExperimentPanel(
             {move || result.get().map(|run| view! { <SavedRunView run/> })}
         </div>
     }
+}
+
+/// A panel button's classes: its own and whether it is the primary one.
+fn button_class(own: &'static str, primary: bool) -> String {
+    format!("{own} {}", if primary { "primary" } else { "secondary" })
 }
 
 /// A labelled numeric text field bound to one panel setting.

@@ -27,10 +27,12 @@ pub fn SavedRunView(run: SavedRun, #[prop(optional)] top_level: bool) -> impl In
     view! {
         <section class="run-result" aria-label="Experiment result" data-run-id=run.id.clone()>
             <header class="run-head">
+                // Focusable from script only: where focus goes when a run
+                // finishes (see `reveal`).
                 {if top_level {
-                    view! { <h2>{title}</h2> }.into_any()
+                    view! { <h2 tabindex="-1">{title}</h2> }.into_any()
                 } else {
-                    view! { <h3>{title}</h3> }.into_any()
+                    view! { <h3 tabindex="-1">{title}</h3> }.into_any()
                 }}
                 <p class="run-meta">
                     "Measured " <time datetime=run.created_at.clone()>{run.created_at.replace('T', " ").trim_end_matches('Z').to_string()} " UTC"</time>

@@ -167,9 +167,10 @@ pub async fn start_experiment(
         Some(_) => crate::predictions::server::score_pending(&state.pool, learner, &id).await?,
         None => None,
     };
+    // At the result (`#result`), not the top of its page.
     match scored {
-        Some(p) => redirect(&format!("/lab/runs/{id}?prediction={p}")),
-        None => redirect(&format!("/lab/runs/{id}")),
+        Some(p) => redirect(&format!("/lab/runs/{id}?prediction={p}#result")),
+        None => redirect(&format!("/lab/runs/{id}#result")),
     }
     Ok(id)
 }

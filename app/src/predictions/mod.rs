@@ -1,7 +1,8 @@
 //! Predict, then measure: every lesson demo asks what the learner expects before
 //! it runs, stores the guess with the run, and shows it beside the measurement,
-//! scored (numbers within 25 %, choices when equal). `/progress` counts how
-//! often the learner was right.
+//! scored: counts when exact, timed ratios within 25 % of the range the run's
+//! own spread allows (other numbers within 25 %), choices when equal.
+//! `/progress` counts how often the learner was right.
 
 pub mod score;
 pub mod server;
@@ -12,6 +13,8 @@ mod view;
 pub mod db;
 #[cfg(feature = "ssr")]
 mod outcome;
+#[cfg(feature = "ssr")]
+pub mod ratio;
 #[cfg(feature = "ssr")]
 mod sweeps;
 

@@ -46,15 +46,26 @@ pub fn outcome(text: &PredictionText, p: &StoredPrediction) -> Outcome {
         Guess::DontKnow => "I don't know".to_string(),
     };
     let measured = match &p.measured {
-        Measured::Number(n) => number_words(text, *n),
+        Measured::Number(n) | Measured::Ratio { value: n, .. } => number_words(text, *n),
+        Measured::Count(c) => number_words(text, f64::from(*c)),
         Measured::Choice(c) => choice_words(text, c),
         Measured::Unavailable => "could not be measured".to_string(),
         Measured::Pending => "not measured yet".to_string(),
+    };
+    // Shown only when the timings leave room: one repeat has no spread to tell.
+    let spread = match &p.measured {
+        Measured::Ratio { low, high, .. } if number(*low) != number(*high) => Some(format!(
+            "between {} and {} given this run's spread",
+            number_words(text, *low),
+            number_words(text, *high)
+        )),
+        _ => None,
     };
     Outcome {
         question: text.prompt.question.clone(),
         guess,
         measured,
+        spread,
         verdict: match p.correct {
             Some(true) => Verdict::Right,
             Some(false) => Verdict::Wrong,

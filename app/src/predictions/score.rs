@@ -2,7 +2,8 @@
 
 use super::types::{AnswerKind, Guess, Measured, PredictedDemo, DONT_KNOW};
 
-/// A number counts as right when it is within this share of the measurement.
+/// A number counts as right when it is within this share of the measurement
+/// (of the range a timed ratio could take, for a ratio).
 pub const TOLERANCE: f64 = 0.25;
 
 /// Longer values are refused before parsing.
@@ -52,6 +53,12 @@ pub fn parse_guess(
 pub fn score(guess: &Guess, measured: &Measured) -> Option<bool> {
     match (guess, measured) {
         (Guess::Number(g), Measured::Number(m)) => Some((g - m).abs() <= TOLERANCE * m.abs()),
+        (Guess::Number(g), Measured::Count(c)) => Some(*g == f64::from(*c)),
+        // The range the timings allow, widened by the same band as a number.
+        (Guess::Number(g), Measured::Ratio { value, low, high }) => {
+            let (low, high) = (low.min(*value), high.max(*value));
+            Some((1.0 - TOLERANCE) * low <= *g && *g <= (1.0 + TOLERANCE) * high)
+        }
         (Guess::Choice(g), Measured::Choice(m)) => Some(g == m),
         _ => None,
     }
@@ -77,6 +84,65 @@ mod tests {
             score(&Guess::Number(1.0), &Measured::Number(0.0)),
             Some(false)
         );
+    }
+
+    #[test]
+    fn ratios_are_right_within_a_quarter_of_the_range_the_spread_allows() {
+        // The walkthrough's sweep: 15.9× by its medians, 9.8× to 21× by its spread.
+        let m = Measured::Ratio {
+            value: 15.9,
+            low: 9.8,
+            high: 21.0,
+        };
+        // 10× is outside 25 % of 15.9× (11.9× to 19.9×) but inside the spread.
+        assert_eq!(
+            score(&Guess::Number(10.0), &Measured::Number(15.9)),
+            Some(false)
+        );
+        assert_eq!(score(&Guess::Number(10.0), &m), Some(true));
+        assert_eq!(score(&Guess::Number(15.9), &m), Some(true));
+        // The spread widened by 25 %: 7.35× to 26.25×.
+        assert_eq!(score(&Guess::Number(7.36), &m), Some(true));
+        assert_eq!(score(&Guess::Number(26.25), &m), Some(true));
+        assert_eq!(score(&Guess::Number(7.3), &m), Some(false));
+        assert_eq!(score(&Guess::Number(26.3), &m), Some(false));
+        assert_eq!(score(&Guess::Number(100.0), &m), Some(false));
+        // Without a spread it is the plain 25 % band.
+        let flat = Measured::Ratio {
+            value: 40.0,
+            low: 40.0,
+            high: 40.0,
+        };
+        assert_eq!(score(&Guess::Number(30.0), &flat), Some(true));
+        assert_eq!(score(&Guess::Number(29.9), &flat), Some(false));
+    }
+
+    #[test]
+    fn counts_stay_exact_and_old_rows_still_read() {
+        // How many GPUs a program sees: 3 is not 4, though within 25 % of it.
+        let four = Measured::Count(4);
+        assert_eq!(score(&Guess::Number(4.0), &four), Some(true));
+        assert_eq!(score(&Guess::Number(3.0), &four), Some(false));
+        assert_eq!(score(&Guess::Number(4.5), &four), Some(false));
+        assert_eq!(score(&Guess::Number(0.0), &Measured::Count(0)), Some(true));
+        assert_eq!(
+            serde_json::to_string(&four).unwrap(),
+            r#"{"kind":"count","value":4}"#
+        );
+        // Stored before ratios had a range; and a ratio as it is stored now.
+        let old: Measured = serde_json::from_str(r#"{"kind":"number","value":15.9}"#).unwrap();
+        assert_eq!(old, Measured::Number(15.9));
+        let new = Measured::Ratio {
+            value: 15.9,
+            low: 9.8,
+            high: 21.0,
+        };
+        let json = serde_json::to_string(&new).unwrap();
+        assert_eq!(
+            json,
+            r#"{"kind":"ratio","value":{"value":15.9,"low":9.8,"high":21.0}}"#
+        );
+        assert_eq!(serde_json::from_str::<Measured>(&json).unwrap(), new);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! What the lesson sweeps measured, in the terms of their predictions (server only).
 
-use lab_types::{DeviceKind, ExperimentResult, RunReport};
+use lab_types::{DeviceKind, ExperimentResult, RunReport, Summary};
 
 use super::types::{Measured, PredictedDemo};
 
@@ -12,7 +12,11 @@ fn point(result: &ExperimentResult, x: usize) -> Option<&RunReport> {
 }
 
 fn median_ms(run: &RunReport, device: DeviceKind) -> Option<f64> {
-    run.result(device).map(|r| r.wall.median_ms)
+    wall(run, device).map(|w| w.median_ms)
+}
+
+fn wall(run: &RunReport, device: DeviceKind) -> Option<&Summary> {
+    run.result(device).map(|r| &r.wall)
 }
 
 /// The measurement a sweep's prediction is scored against.
@@ -26,8 +30,8 @@ pub fn measured(demo: PredictedDemo, result: &ExperimentResult) -> Measured {
             } else {
                 DeviceKind::Cpu
             };
-            let (a, b) = (median_ms(small, device)?, median_ms(large, device)?);
-            (a > 0.0).then(|| Measured::Number(b / a))
+            // With the range the repeats' spread allows.
+            super::ratio::ratio(wall(large, device)?, wall(small, device)?)
         })(),
         // The faster device at b = 1, then at b = 1,024 (same n: time decides).
         PredictedDemo::BatchSweep => (|| {

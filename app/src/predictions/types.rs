@@ -92,7 +92,18 @@ pub enum Guess {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "value", rename_all = "kebab-case")]
 pub enum Measured {
+    /// A number without a spread (ratios stored before they had one).
     Number(f64),
+    /// A count (how many GPUs a program sees): only the exact count is right.
+    Count(u32),
+    /// A ratio of two timed medians, with the range it could take given the
+    /// repeats' spread (`low` ≤ `value` ≤ `high`): a guess is scored against
+    /// the range, as the run cannot tell values inside it apart.
+    Ratio {
+        value: f64,
+        low: f64,
+        high: f64,
+    },
     Choice(String),
     /// Nothing to compare with (e.g. only one device could be measured).
     Unavailable,
@@ -122,6 +133,9 @@ pub struct Outcome {
     pub question: String,
     pub guess: String,
     pub measured: String,
+    /// "between 9.8 × and 21 × given this run's spread", for a ratio.
+    #[serde(default)]
+    pub spread: Option<String>,
     pub verdict: Verdict,
     /// One line from the content file: why the measurement came out this way.
     pub explanation: String,

@@ -93,6 +93,12 @@ pub fn OutcomeView(outcome: Outcome) -> impl IntoView {
         Verdict::Wrong => ("Not this time", "verdict bad"),
         Verdict::NotScored => ("Not scored", "verdict"),
     };
+    // Erased (`into_any`): nested in the table, its full type overflows the
+    // compiler's query depth.
+    let spread = outcome
+        .spread
+        .map(|s| view! { <span class="spread">{format!(" ({s})")}</span> });
+    let measured = view! { {outcome.measured} {spread} }.into_any();
     view! {
         <div class="prediction-outcome" aria-live="polite">
             <p class="meta">{outcome.question}</p>
@@ -108,7 +114,7 @@ pub fn OutcomeView(outcome: Outcome) -> impl IntoView {
                     <tbody>
                         <tr>
                             <td class="guess">{outcome.guess}</td>
-                            <td class="measured">{outcome.measured}</td>
+                            <td class="measured">{measured}</td>
                             <td><strong class=class>{verdict}</strong></td>
                         </tr>
                     </tbody>

@@ -94,8 +94,9 @@ fn run(engine: &Engine, p: &TimingParams) -> Result<TimingReport, EngineError> {
         ctx.wait()?;
         with_wait.push(t.elapsed().as_secs_f64() * 1e3);
     }
-    let submit_only_ms = Summary::from_ms(&submit_only).median_ms;
-    let submit_and_wait_ms = Summary::from_ms(&with_wait).median_ms;
+    let (submit_only, submit_and_wait) =
+        (Summary::from_ms(&submit_only), Summary::from_ms(&with_wait));
+    let (submit_only_ms, submit_and_wait_ms) = (submit_only.median_ms, submit_and_wait.median_ms);
     let warm_call = Summary::from_ms(&warm);
     // Release the demo device (it is not cached) before building the report.
     drop(model);
@@ -117,6 +118,8 @@ fn run(engine: &Engine, p: &TimingParams) -> Result<TimingReport, EngineError> {
         kernel: p.kernel,
         submit_only_ms,
         submit_and_wait_ms,
+        submit_only,
+        submit_and_wait,
         still_running_after_submit: still_running,
         cold_first_call_ms: cold.total_ms,
         cold_breakdown: cold,

@@ -61,8 +61,10 @@ async fn one_post_measures_every_loop_style_at_the_same_size_and_saves_them_toge
     }
     let learner = new_browser();
     let location = post_plain(&app, &learner, &comparison("both")).await;
+    // At the result on the run's page.
     let id = location
         .strip_prefix("/lab/runs/")
+        .and_then(|rest| rest.strip_suffix("#result"))
         .unwrap_or_else(|| panic!("redirected to {location}"));
     assert_eq!(started(&app).await, 3, "three measurements, one per style");
     assert_eq!(count_rows(&app, "runs").await, 1);

@@ -106,12 +106,10 @@ pub async fn timing_demo(
     // learners is refused before the GPU does any work.
     may_store(&state).await.map_err(fail)?;
     let (id, report) = state.lab.timing_demo(params, owner).await.map_err(fail)?;
-    // How many times the real time exceeds the time without waiting.
-    let measured = if report.submit_only_ms > 0.0 {
-        Measured::Number(report.submit_and_wait_ms / report.submit_only_ms)
-    } else {
-        Measured::Unavailable
-    };
+    // How many times the real time exceeds the time without waiting, with
+    // the range the calls' spread allows.
+    let measured = crate::predictions::ratio::ratio(&report.submit_and_wait, &report.submit_only)
+        .unwrap_or(Measured::Unavailable);
     let predicted = crate::predictions::server::record(DEMO, &id, &guess, &measured)
         .await
         .map_err(fail)?;
@@ -277,7 +275,8 @@ pub async fn predict_devices(
         .iter()
         .filter(|a| a.visible_index.is_some())
         .count();
-    let measured = Measured::Number(seen as f64);
+    // A count: right only when exact.
+    let measured = Measured::Count(u32::try_from(seen).unwrap_or(u32::MAX));
     let run_ref = spec
         .as_deref()
         .map_or("unset".to_string(), |s| format!("'{s}'"));
