@@ -9,6 +9,20 @@ async fn open_lesson(server: &Server, browser: &Browser, slug: &str) {
     browser.wait_hydrated().await;
 }
 
+/// The range in "15.9 × (between 9.8 × and 21 × given this run's spread)".
+fn spread_of(measured: &str) -> Option<(f64, f64)> {
+    let number = |s: &str| {
+        s.split_whitespace()
+            .next()?
+            .replace(',', "")
+            .parse::<f64>()
+            .ok()
+    };
+    let rest = measured.split("between ").nth(1)?;
+    let (low, high) = rest.split_once(" and ")?;
+    Some((number(low)?, number(high)?))
+}
+
 async fn text_of(browser: &Browser, css: &str) -> String {
     browser.wait_css(css).await.text().await.unwrap()
 }
@@ -49,6 +63,30 @@ async fn each_lessons_demo_works_once() {
         outcome.contains("10 ×"),
         "the prediction beside the measurement: {outcome}"
     );
+    // Graded within the run's own noise: 10 is right when it lies within 25 %
+    // of the range the run's p10–p90 allow, shown beside the measurement
+    // (away from the range's edges, where the shown numbers are rounded).
+    let measured = text_of(
+        &browser,
+        "aside.demo[data-demo='n-sweep'] .prediction-outcome td.measured",
+    )
+    .await;
+    let verdict = text_of(
+        &browser,
+        "aside.demo[data-demo='n-sweep'] .prediction-outcome strong",
+    )
+    .await;
+    if let Some((low, high)) = spread_of(&measured) {
+        let (from, to) = (0.75 * low, 1.25 * high);
+        if 10.0 > from * 1.05 && 10.0 < to * 0.95 {
+            assert_eq!(verdict, "Right", "10 within {from}–{to}: {measured}");
+        } else if 10.0 < from * 0.95 || 10.0 > to * 1.05 {
+            assert_eq!(
+                verdict, "Not this time",
+                "10 outside {from}–{to}: {measured}"
+            );
+        }
+    }
 
     // 2. Visibility: an empty string hides every GPU; "0" shows adapter 0 as gpu:0.
     open_lesson(&server, &browser, "cuda-visible-devices").await;
