@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-const W: f64 = 640.0;
+pub(crate) const W: f64 = 640.0;
 const H: f64 = 340.0;
 const LEFT: f64 = 72.0;
 const RIGHT: f64 = 16.0;
@@ -141,6 +141,81 @@ fn nice_step(raw: f64) -> f64 {
     }
 }
 
+/// Where a chart draws: its whole height, and the plot area inside it.
+pub(crate) struct Frame {
+    pub height: f64,
+    pub left: f64,
+    pub top: f64,
+    pub width: f64,
+    pub plot_height: f64,
+}
+
+impl Frame {
+    /// A chart `height` units high with the usual margins.
+    pub(crate) fn new(height: f64) -> Frame {
+        Frame {
+            height,
+            left: LEFT,
+            top: TOP,
+            width: W - LEFT - RIGHT,
+            plot_height: height - TOP - BOTTOM,
+        }
+    }
+
+    /// The x coordinate of `v` on `xs`, kept inside the plot.
+    pub(crate) fn x(&self, xs: &Scale, v: f64) -> f64 {
+        self.left + xs.frac(v).clamp(0.0, 1.0) * self.width
+    }
+
+    /// The y coordinate of `v` on `ys`, kept inside the plot.
+    pub(crate) fn y(&self, ys: &Scale, v: f64) -> f64 {
+        self.top + self.plot_height - ys.frac(v).clamp(0.0, 1.0) * self.plot_height
+    }
+
+    /// Grid lines with their tick labels on both axes, then the two axis labels.
+    pub(crate) fn axes(
+        &self,
+        svg: &mut String,
+        xs: &Scale,
+        ys: &Scale,
+        x_label: &str,
+        y_label: &str,
+    ) {
+        let bottom = self.top + self.plot_height;
+        for &t in &xs.ticks {
+            let x = self.x(xs, t);
+            let _ = write!(
+                svg,
+                r#"<line class="grid" x1="{x:.1}" y1="{}" x2="{x:.1}" y2="{bottom:.1}" style="stroke: var(--border)"/><text x="{x:.1}" y="{:.1}" text-anchor="middle" style="fill: var(--text)">{}</text>"#,
+                self.top,
+                bottom + 16.0,
+                tick_label(t)
+            );
+        }
+        for &t in &ys.ticks {
+            let y = self.y(ys, t);
+            let _ = write!(
+                svg,
+                r#"<line class="grid" x1="{}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" style="stroke: var(--border)"/><text x="{:.1}" y="{:.1}" text-anchor="end" style="fill: var(--text)">{}</text>"#,
+                self.left,
+                self.left + self.width,
+                self.left - 6.0,
+                y + 4.0,
+                tick_label(t)
+            );
+        }
+        let _ = write!(
+            svg,
+            r#"<text class="axis-label" x="{:.1}" y="{:.1}" text-anchor="middle" style="fill: var(--text)">{}</text><text class="axis-label" transform="translate(16 {:.1}) rotate(-90)" text-anchor="middle" style="fill: var(--text)">{}</text>"#,
+            self.left + self.width / 2.0,
+            self.height - 10.0,
+            esc(x_label),
+            self.top + self.plot_height / 2.0,
+            esc(y_label)
+        );
+    }
+}
+
 /// A number for a chart's text alternative: three significant digits.
 pub(crate) fn spoken(v: f64) -> String {
     if !v.is_finite() {
@@ -191,9 +266,9 @@ impl LineChart {
                 .flat_map(|s| s.points.iter().map(|p| p.1)),
             self.y.log,
         );
-        let (pw, ph) = (W - LEFT - RIGHT, H - TOP - BOTTOM);
-        let px = |v: f64| LEFT + xs.frac(v) * pw;
-        let py = |v: f64| TOP + ph - ys.frac(v) * ph;
+        let frame = Frame::new(H);
+        let px = |v: f64| frame.x(&xs, v);
+        let py = |v: f64| frame.y(&ys, v);
 
         let mut svg = String::new();
         let _ = write!(
@@ -202,38 +277,7 @@ impl LineChart {
             t = esc(&self.title),
             d = esc(&self.describe())
         );
-        // Grid and tick labels.
-        for &t in &xs.ticks {
-            let x = px(t);
-            let _ = write!(
-                svg,
-                r#"<line class="grid" x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{:.1}" style="stroke: var(--border)"/><text x="{x:.1}" y="{:.1}" text-anchor="middle" style="fill: var(--text)">{}</text>"#,
-                TOP + ph,
-                TOP + ph + 16.0,
-                tick_label(t)
-            );
-        }
-        for &t in &ys.ticks {
-            let y = py(t);
-            let _ = write!(
-                svg,
-                r#"<line class="grid" x1="{LEFT}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" style="stroke: var(--border)"/><text x="{:.1}" y="{:.1}" text-anchor="end" style="fill: var(--text)">{}</text>"#,
-                LEFT + pw,
-                LEFT - 6.0,
-                y + 4.0,
-                tick_label(t)
-            );
-        }
-        // Axis labels.
-        let _ = write!(
-            svg,
-            r#"<text class="axis-label" x="{:.1}" y="{:.1}" text-anchor="middle" style="fill: var(--text)">{}</text><text class="axis-label" transform="translate(16 {:.1}) rotate(-90)" text-anchor="middle" style="fill: var(--text)">{}</text>"#,
-            LEFT + pw / 2.0,
-            H - 10.0,
-            esc(&axis_text(&self.x)),
-            TOP + ph / 2.0,
-            esc(&axis_text(&self.y))
-        );
+        frame.axes(&mut svg, &xs, &ys, &axis_text(&self.x), &axis_text(&self.y));
         // Series.
         for s in &self.series {
             let pts: Vec<String> = s

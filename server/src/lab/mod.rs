@@ -33,8 +33,8 @@ use tokio::sync::watch;
 use jobs::{JobHandle, JobRegistry};
 pub(crate) use kernels::KernelSettings;
 use kernels::Kernels;
-use occupancy::Occupancy;
-use queue::{FairQueue, Needs, Refused, WaitEnded};
+use occupancy::{Occupancy, Occupied};
+use queue::{FairQueue, Needs, Place, Refused, WaitEnded};
 use roofs::RoofsProgress;
 use runner::Runner;
 use timing_results::TimingResults;
@@ -137,6 +137,24 @@ impl EngineLab {
                 waited_s: waited.as_secs(),
             },
         }
+    }
+
+    /// Waits for `place`'s turn (until the queue's wait limit, or shutdown),
+    /// then counts the devices it needs as busy. The caller keeps both guards
+    /// until the work ends, even if its client has gone: the device is busy
+    /// until then.
+    async fn take_turn(&self, place: Place, needs: Needs) -> Result<(Place, Occupied), LabError> {
+        self.queue
+            .wait_turn(
+                &place,
+                |_| {},
+                || *self.stopping.borrow(),
+                self.config.queue_wait_limit,
+            )
+            .await
+            .map_err(|e| self.wait_ended(e))?;
+        let occupied = self.occupancy.enter(needs);
+        Ok((place, occupied))
     }
 
     /// The devices a request occupies. A software GPU runs on the CPU's
@@ -329,20 +347,10 @@ impl Lab for EngineLab {
             .and_then(|_| Ok(self.engine.check_timing_demo(&params)?))
             .and_then(|_| self.queue.admit(needs, Some(owner)).map_err(Self::refused));
         let engine = self.engine.clone();
-        let (queue, occupancy) = (self.queue.clone(), self.occupancy.clone());
         Box::pin(async move {
             let place = place?;
             let id = store::new_run_id().map_err(|e| LabError::internal(e.to_string()))?;
-            queue
-                .wait_turn(
-                    &place,
-                    |_| {},
-                    || *self.stopping.borrow(),
-                    self.config.queue_wait_limit,
-                )
-                .await
-                .map_err(|e| self.wait_ended(e))?;
-            let occupied = occupancy.enter(needs);
+            let (place, occupied) = self.take_turn(place, needs).await?;
             // The place and the device count move into the blocking work: if
             // the client goes away the GPU is still busy, so they stay taken
             // until the work ends.
@@ -379,20 +387,13 @@ impl Lab for EngineLab {
     ) -> LabFuture<'_, Result<PuzzleOutcome, LabError>> {
         // A kernel runs on the GPU only (a software one holds the CPU too).
         let needs = self.needs(true, false, None);
-        let (queue, occupancy) = (self.queue.clone(), self.occupancy.clone());
         Box::pin(async move {
             let kernels = self.kernels()?;
-            let place = queue.admit(needs, Some(owner)).map_err(Self::refused)?;
-            queue
-                .wait_turn(
-                    &place,
-                    |_| {},
-                    || *self.stopping.borrow(),
-                    self.config.queue_wait_limit,
-                )
-                .await
-                .map_err(|e| self.wait_ended(e))?;
-            let occupied = occupancy.enter(needs);
+            let place = self
+                .queue
+                .admit(needs, Some(owner))
+                .map_err(Self::refused)?;
+            let (place, occupied) = self.take_turn(place, needs).await?;
             let deadline = kernels.deadline(self.engine.gpu_is_software(None));
             // The place and the device count stay taken until the sandbox
             // has answered or its process is gone, even if the client left.
@@ -421,16 +422,7 @@ impl Lab for EngineLab {
                 .queue
                 .admit(needs, Some(owner))
                 .map_err(Self::refused)?;
-            self.queue
-                .wait_turn(
-                    &place,
-                    |_| {},
-                    || *self.stopping.borrow(),
-                    self.config.queue_wait_limit,
-                )
-                .await
-                .map_err(|e| self.wait_ended(e))?;
-            let occupied = self.occupancy.enter(needs);
+            let (place, occupied) = self.take_turn(place, needs).await?;
             self.roofs.set(RoofsState::Measuring);
             let engine = self.engine.clone();
             // The place and the device count stay taken until the probes end,

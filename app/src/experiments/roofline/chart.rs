@@ -8,15 +8,10 @@ use std::fmt::Write;
 use lab_types::DeviceRoofs;
 
 use super::points::{RoofPath, RoofPoint, Source};
-use crate::experiments::chart::{esc, spoken, tick_label, Scale};
+use crate::experiments::chart::{esc, spoken, tick_label, Frame, Scale, W};
 use crate::experiments::device_style::colour;
 
-const W: f64 = 640.0;
 const H: f64 = 380.0;
-const LEFT: f64 = 72.0;
-const RIGHT: f64 = 16.0;
-const TOP: f64 = 40.0;
-const BOTTOM: f64 = 52.0;
 
 pub struct RooflineChart<'a> {
     pub title: String,
@@ -92,9 +87,9 @@ impl RooflineChart<'_> {
 
     pub fn to_svg(&self) -> String {
         let (xs, ys) = self.scales();
-        let (pw, ph) = (W - LEFT - RIGHT, H - TOP - BOTTOM);
-        let px = |v: f64| LEFT + xs.frac(v).clamp(0.0, 1.0) * pw;
-        let py = |v: f64| TOP + ph - ys.frac(v).clamp(0.0, 1.0) * ph;
+        let frame = Frame::new(H);
+        let px = |v: f64| frame.x(&xs, v);
+        let py = |v: f64| frame.y(&ys, v);
         let (x_lo, x_hi) = (
             xs.ticks.first().copied().unwrap_or(0.1),
             xs.ticks.last().copied().unwrap_or(1000.0),
@@ -107,33 +102,12 @@ impl RooflineChart<'_> {
             t = esc(&self.title),
             d = esc(&self.describe())
         );
-        for &t in &xs.ticks {
-            let x = px(t);
-            let _ = write!(
-                svg,
-                r#"<line class="grid" x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{:.1}" style="stroke: var(--border)"/><text x="{x:.1}" y="{:.1}" text-anchor="middle" style="fill: var(--text)">{}</text>"#,
-                TOP + ph,
-                TOP + ph + 16.0,
-                tick_label(t)
-            );
-        }
-        for &t in &ys.ticks {
-            let y = py(t);
-            let _ = write!(
-                svg,
-                r#"<line class="grid" x1="{LEFT}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" style="stroke: var(--border)"/><text x="{:.1}" y="{:.1}" text-anchor="end" style="fill: var(--text)">{}</text>"#,
-                LEFT + pw,
-                LEFT - 6.0,
-                y + 4.0,
-                tick_label(t)
-            );
-        }
-        let _ = write!(
-            svg,
-            r#"<text class="axis-label" x="{:.1}" y="{:.1}" text-anchor="middle" style="fill: var(--text)">Arithmetic intensity, FLOP per byte (log scale)</text><text class="axis-label" transform="translate(16 {:.1}) rotate(-90)" text-anchor="middle" style="fill: var(--text)">GFLOP/s (log scale)</text>"#,
-            LEFT + pw / 2.0,
-            H - 10.0,
-            TOP + ph / 2.0,
+        frame.axes(
+            &mut svg,
+            &xs,
+            &ys,
+            "Arithmetic intensity, FLOP per byte (log scale)",
+            "GFLOP/s (log scale)",
         );
 
         // Roofs: the slope, the flat top, the ridge marked.
@@ -161,7 +135,7 @@ impl RooflineChart<'_> {
                 svg,
                 r#"<line x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{:.1}" style="stroke: {c}; stroke-dasharray: 3 4"/><text x="{:.1}" y="{:.1}" style="fill: var(--text)">{} ridge {}</text>"#,
                 py(peak),
-                TOP + ph,
+                frame.top + frame.plot_height,
                 px(ridge) + 4.0,
                 py(peak) - 6.0,
                 esc(r.device.label()),
@@ -217,7 +191,7 @@ impl RooflineChart<'_> {
         }
 
         // Legend: one entry per device with roofs.
-        let mut lx = LEFT;
+        let mut lx = frame.left;
         for r in self.roofs {
             let name = format!("{} roofs", r.device.label());
             let _ = write!(
