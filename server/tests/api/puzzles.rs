@@ -164,6 +164,22 @@ async fn a_wrong_kernel_shows_its_first_mismatch_and_a_right_one_is_timed_and_so
         html.contains("Correct!") && html.contains("anonymous (you)"),
         "verdict and leaderboard"
     );
+    // Under the roofs: a pointer to the lab until they are measured, then
+    // the kernel's bandwidth against the GPU's memory roof.
+    assert!(html.contains("roofs in the"), "{html}");
+    post_form(&app, &client, "/api/roofs/measure", &[]).await;
+    let html = client
+        .get(app.url("/puzzles/map"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("memory roof allows") && html.contains("0.250 FLOP per byte"),
+        "the map kernel under the memory roof: {html}"
+    );
     let progress = client
         .get(app.url("/progress"))
         .send()

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use super::server::get_roofs;
 use super::view::percent;
 use crate::experiments::chart::spoken;
+use crate::experiments::describe::grouped;
 use lab_types::{puzzle_work, Bound, DeviceKind, KernelTiming, PuzzleReference, PuzzleSize};
 
 /// One kernel's line: what bounds it here and how much of that roof it reached.
@@ -65,8 +66,8 @@ pub fn PuzzleRoofs(
                             <h3>"Under the roofs"</h3>
                             <p>{format!(
                                 "At this size the kernel does {} FLOP over at least {} bytes: {} FLOP per byte.",
-                                spoken(work.flops),
-                                spoken(work.bytes),
+                                grouped(work.flops.round() as usize),
+                                grouped(work.bytes.round() as usize),
                                 spoken(work.intensity())
                             )}</p>
                             {match gpu {
