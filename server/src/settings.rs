@@ -146,6 +146,13 @@ pub struct LabSettings {
     /// compiled or run on this server, and /puzzles answers 404.
     #[arg(long, env = "LAB_NO_PLAYGROUND", default_value_t = false)]
     pub no_playground: bool,
+
+    /// Whether the GPU's tiled kernel times its configurations per layer
+    /// shape and keeps the fastest: `auto` on hardware GPUs only (a software
+    /// one would time its own busy CPU cores), `on` (or `1`) everywhere,
+    /// `off` (or `0`) never (the shape rule picks).
+    #[arg(long, env = "LAB_AUTOTUNE", value_enum, default_value_t = Autotune::Auto)]
+    pub autotune: Autotune,
 }
 
 pub const DEFAULT_QUEUE_WAIT_S: u64 = 300;
@@ -172,6 +179,28 @@ impl Default for LabSettings {
             kernel_deadline_s: None,
             kernel_memory_mib: DEFAULT_KERNEL_MEMORY_MIB,
             no_playground: false,
+            autotune: Autotune::Auto,
+        }
+    }
+}
+
+/// The `--autotune` setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Autotune {
+    Auto,
+    #[value(alias = "1")]
+    On,
+    #[value(alias = "0")]
+    Off,
+}
+
+impl Autotune {
+    /// The engine's form: `None` leaves the choice to the adapter's kind.
+    pub fn choice(self) -> Option<bool> {
+        match self {
+            Autotune::Auto => None,
+            Autotune::On => Some(true),
+            Autotune::Off => Some(false),
         }
     }
 }
@@ -305,6 +334,27 @@ fn from_ancestors_if_missing(path: PathBuf, cwd: Option<&Path>) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(clap::Parser)]
+    struct LabOnly {
+        #[command(flatten)]
+        lab: LabSettings,
+    }
+
+    #[test]
+    fn autotune_takes_words_and_the_old_digits() {
+        use clap::Parser;
+        let parse = |args: &[&str]| {
+            LabOnly::try_parse_from(std::iter::once("lab").chain(args.iter().copied()))
+                .map(|p| p.lab.autotune.choice())
+        };
+        assert_eq!(parse(&[]).unwrap(), None, "auto by default");
+        assert_eq!(parse(&["--autotune", "0"]).unwrap(), Some(false));
+        assert_eq!(parse(&["--autotune", "off"]).unwrap(), Some(false));
+        assert_eq!(parse(&["--autotune", "1"]).unwrap(), Some(true));
+        assert_eq!(parse(&["--autotune", "auto"]).unwrap(), None);
+        assert!(parse(&["--autotune", "maybe"]).is_err(), "a clear refusal");
+    }
 
     #[test]
     fn a_missing_relative_path_is_found_in_a_folder_above() {

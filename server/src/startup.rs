@@ -54,6 +54,7 @@ impl Application {
                 abandon_grace: secs(settings.lab.abandoned_job_grace_s),
                 gpu_wait_limit: secs(settings.lab.gpu_wait_s.max(1)),
                 playground: !settings.lab.no_playground,
+                autotune: settings.lab.autotune.choice(),
                 kernels: crate::lab::KernelSettings {
                     program: match &settings.lab.kernel_sandbox {
                         Some(p) => p.clone(),

@@ -55,6 +55,8 @@ pub(crate) struct LabConfig {
     pub gpu_wait_limit: Duration,
     /// The kernel playground (learners' WGSL on the server's GPU) is on.
     pub playground: bool,
+    /// `--autotune`: `None` on hardware GPUs only.
+    pub autotune: Option<bool>,
     /// How learners' kernels are checked and run (sandbox processes).
     pub kernels: KernelSettings,
 }
@@ -81,6 +83,7 @@ impl EngineLab {
         let engine = Arc::new(Engine::new(EngineConfig {
             visible_devices: config.visible_devices.clone(),
             gpu_wait_limit: config.gpu_wait_limit,
+            autotune: config.autotune,
             ..Default::default()
         }));
         // Enumerate adapters now (driver start-up), off the async workers, so
