@@ -24,6 +24,8 @@ pub mod server;
 mod sized;
 
 #[cfg(feature = "ssr")]
+mod start;
+#[cfg(feature = "ssr")]
 pub mod store;
 
 use leptos::prelude::*;

@@ -68,6 +68,7 @@ pub async fn start_experiment(
     loop_style: Option<String>,
 ) -> Result<String, LabError> {
     use super::query::PanelSettings;
+    use super::start::StartFailed;
     use crate::request::{is_plain_form_post, redirect};
     use lab_types::{DeviceChoice, LoopStyle, Preset};
 
@@ -101,77 +102,27 @@ pub async fn start_experiment(
     let request = form
         .request()
         .map_err(|(field, message)| back_to_lab(LabError::invalid(field, message)))?;
-    let predicted = match predict_for.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(name) => {
-            use crate::predictions::types::PredictedDemo;
-            let demo = PredictedDemo::from_name(name)
-                .filter(|d| matches!(d, PredictedDemo::NSweep | PredictedDemo::BatchSweep))
-                .ok_or_else(|| {
-                    back_to_lab(LabError::invalid("prediction", "not a lesson sweep"))
-                })?;
-            let guess = crate::predictions::server::guess_from(
-                demo,
-                prediction.as_deref(),
-                dont_know.as_deref(),
-            )
-            .map_err(back_to_lab)?;
-            Some((demo, guess))
-        }
-    };
+    let predicted = super::start::lesson_prediction(
+        predict_for.as_deref(),
+        prediction.as_deref(),
+        dont_know.as_deref(),
+    )
+    .map_err(back_to_lab)?;
     let state = crate::state::server_state().map_err(|e| refuse(e.into()))?;
-    // Every check the lab makes comes before the learner is created, so a
-    // refused request writes nothing and sets no cookie.
-    let known = crate::learner::current_learner(&state.pool)
-        .await
-        .map_err(|e| refuse(LabError::internal(format!("learner for a lab run: {e}"))))?;
-    state
-        .lab
-        .validate(&request, crate::request::client::owner(known))
-        .map_err(back_to_lab)?;
-    take_run(&state.limits, crate::request::client::client_key()).map_err(back_to_lab)?;
-    let learner = crate::learner::current_or_new_learner(&state.pool)
-        .await
-        .map_err(|e| back_to_lab(e.into_lab_error("learner for a lab run")))?;
-    let demo = match form.action.as_str() {
-        "n-sweep" => "n-sweep",
-        "batch-sweep" => "batch-sweep",
-        "loop-styles" => "loop-styles",
-        _ => "run",
+    let answer = |failed: StartFailed| match failed {
+        StartFailed::Refused(e) => back_to_lab(e),
+        StartFailed::Internal(e) => refuse(e),
     };
-    let job = state
-        .lab
-        .submit(request, crate::request::client::owner(Some(learner)))
-        .map_err(back_to_lab)?;
-    crate::classes::record_demo(&state.pool, Some(learner), demo).await;
-    if let Some((demo, guess)) = &predicted {
-        use crate::predictions::types::Measured;
-        crate::predictions::db::insert(
-            &state.pool,
-            learner,
-            *demo,
-            &job.id,
-            guess,
-            &Measured::Pending,
-            None,
-        )
+    let started = super::start::start(&state, request, &form.action, predicted)
         .await
-        .map_err(|e| refuse(LabError::internal(format!("storing a prediction: {e}"))))?;
-    }
+        .map_err(answer)?;
     if !is_plain_form_post() {
-        return Ok(job.id);
+        return Ok(started.job.id);
     }
-    let id = job.id.clone();
-    job.outcome().await.map_err(back_to_lab)?;
-    let scored = match predicted {
-        Some(_) => crate::predictions::server::score_pending(&state.pool, learner, &id).await?,
-        None => None,
-    };
-    // At the result (`#result`), not the top of its page.
-    match scored {
-        Some(p) => redirect(&format!("/lab/runs/{id}?prediction={p}#result")),
-        None => redirect(&format!("/lab/runs/{id}#result")),
-    }
+    let (id, page) = super::start::finish_plain_post(&state, started)
+        .await
+        .map_err(answer)?;
+    redirect(&page);
     Ok(id)
 }
 
