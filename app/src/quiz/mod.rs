@@ -8,6 +8,8 @@ pub mod server;
 pub mod types;
 
 #[cfg(feature = "ssr")]
+mod answer;
+#[cfg(feature = "ssr")]
 mod answer_limit;
 #[cfg(feature = "ssr")]
 pub mod db;

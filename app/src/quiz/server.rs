@@ -54,7 +54,8 @@ pub async fn submit_answer(
     variant: Option<String>,
     review: Option<String>,
 ) -> Result<Feedback, FormError> {
-    use super::{db, feedback, grade};
+    use super::answer::{answer, AnswerForm};
+    use super::grade;
     use crate::request::redirect_back;
 
     let anchor = question_id
@@ -67,69 +68,18 @@ pub async fn submit_answer(
         })
         .map(|id| format!("q-{id}"))
         .unwrap_or_else(|| "practice".into());
-    let result = async {
-        let state = crate::state::server_state()?;
-        let id = question_id.as_deref().unwrap_or("").trim();
-        if id.is_empty() {
-            return Err(FormError::reject(
-                None,
-                "The form did not say which question it answers.",
-            ));
+    let result = match crate::state::server_state() {
+        Ok(state) => {
+            let form = AnswerForm {
+                question_id,
+                choices,
+                value,
+                variant,
+            };
+            answer(&state, form).await
         }
-        let Some((slug, question)) = (id.len() <= grade::MAX_FIELD_LEN)
-            .then(|| state.content.question(id))
-            .flatten()
-        else {
-            return Err(FormError::reject(
-                None,
-                "There is no such question. Reload the page and try again.",
-            ));
-        };
-        let variant = grade::parse_variant(question, variant.as_deref())
-            .map_err(|m| FormError::reject(Some(id), m))?;
-        let question = question
-            .instance(variant)
-            .map_err(|e| FormError::internal("a question variant failed", e))?;
-        let question = question.as_ref();
-        let answer = grade::parse_answer(question, choices, value)
-            .map_err(|m| FormError::reject(Some(id), m))?;
-        let correct = grade::is_correct(question, &answer);
-        let answer_json = serde_json::to_string(&answer)
-            .map_err(|e| FormError::internal("encoding the answer failed", e))?;
-
-        // A bounded rate per learner (per address before one exists), checked
-        // before anything is written.
-        let known = crate::learner::current_learner(&state.pool)
-            .await
-            .map_err(|e| FormError::internal("identifying the learner failed", e))?;
-        state
-            .answer_limit
-            .check(crate::request::client::owner(known))
-            .map_err(|s| FormError::too_fast(crate::request::Pace::Answers, s))?;
-        // Only now, with a valid answer, may a learner be created (as fast
-        // as the client may create learners).
-        let learner_id = crate::learner::current_or_new_learner(&state.pool)
-            .await
-            .map_err(crate::learner::LearnerError::into_form_error)?;
-        if known.is_none() {
-            // A new learner's first answer counts toward their own allowance too.
-            state.answer_limit.charge_learner(learner_id);
-        }
-        let attempt = db::NewAttempt {
-            learner_id,
-            lesson_slug: slug,
-            question_id: id,
-            answer_json: &answer_json,
-            correct,
-            variant,
-        };
-        // The attempt and its review card in one transaction.
-        let first_try = db::store_answer(&state.pool, &attempt, state.clock.now())
-            .await
-            .map_err(|e| FormError::internal("storing the answer failed", e))?;
-        Ok(feedback::build(question, answer, correct, first_try))
-    }
-    .await;
+        Err(e) => Err(e.into()),
+    };
     match (&result, review.is_some()) {
         // From `/review`: back to the answered question with its feedback (the
         // next due one replaces it in the plain `/review`).
