@@ -53,7 +53,7 @@ pub enum Config {
     Tiled128,
     /// Split-K matrix-vector kernel for batches of at most 8 rows.
     Gemv(GemvShape),
-    /// `regtile.wgsl`: 8 × 128 outputs per 16-thread workgroup, an 8×8
+    /// `regtile.rs`: 32 × 256 outputs per 8-thread workgroup, a 32×32
     /// block per thread in registers, vec4 loads straight from global
     /// memory, no shared memory, no barriers: K and N multiples of 4. What
     /// the shape rule runs on software adapters, where shared memory buys
@@ -142,7 +142,11 @@ impl Config {
             }
             Config::Tiled128 => "tiled 128×128 vec4".into(),
             Config::Gemv(g) => format!("gemv {} cols, split-K {}", g.cols, g.slices),
-            Config::RegisterTile => "register tile 8×128 (no shared memory)".into(),
+            Config::RegisterTile => format!(
+                "register tile {}×{} (no shared memory)",
+                super::regtile::ROWS,
+                4 * super::regtile::QUADS * super::regtile::WG
+            ),
         }
     }
 
@@ -172,7 +176,7 @@ impl Config {
             Config::Tiled(_) => include_str!("shaders/tiled.wgsl"),
             Config::Tiled128 => include_str!("shaders/tiled128.wgsl"),
             Config::Gemv(_) => include_str!("shaders/gemv.wgsl"),
-            Config::RegisterTile => include_str!("shaders/regtile.wgsl"),
+            Config::RegisterTile => super::regtile::wgsl(),
         }
     }
 
@@ -196,7 +200,10 @@ impl Config {
             Config::Tiled(t) => (t.wg_y * t.rows, t.wg_x * 4),
             Config::Tiled128 => (128, 128),
             Config::Gemv(g) => (GEMV_ROWS, g.cols),
-            Config::RegisterTile => (8, 128),
+            Config::RegisterTile => (
+                super::regtile::ROWS,
+                4 * super::regtile::QUADS * super::regtile::WG,
+            ),
         }
     }
 
@@ -206,7 +213,7 @@ impl Config {
             Config::Naive | Config::Tiled128 => (16, 16),
             Config::Tiled(t) => (t.wg_x, t.wg_y),
             Config::Gemv(g) => (g.cols, g.slices),
-            Config::RegisterTile => (16, 1),
+            Config::RegisterTile => (super::regtile::WG, 1),
         }
     }
 
@@ -293,8 +300,10 @@ const SMALL_BATCH_LADDER: [Config; 3] = [Config::TILED64, Config::TILED_32X64, C
 /// The configuration `kernel` runs an `m × k → n` layer with by the shape
 /// rule, given which configurations this adapter could compile and whether
 /// it is a software adapter (lavapipe: the CPU running the shader 8 lanes at
-/// a time). There the register tile runs every layer it can (2.5–4× the
-/// 64×64 tiles at medium b = 64, 8× the GEMV at b = 1; BENCHMARKS.md); the
+/// a time). There the register tile runs every layer it can (first measured
+/// at 2.5–4× the 64×64 tiles at medium b = 64, 8× the GEMV at b = 1; its
+/// 32 × 32 block per invocation 3.4× the first 8 × 8 on an AVX2-only CPU;
+/// BENCHMARKS.md); the
 /// rest get the GEMV (b ≤ 8), 32×16 tiles when N ≤ 16, else 64×64 tiles: a
 /// 2-core "GPU" needs no more workgroups than cores, and a bigger tile loads
 /// less per FMA.

@@ -7,6 +7,7 @@ pub mod kernels;
 pub mod model;
 pub(crate) mod pass_timer;
 pub mod pipeline;
+pub mod regtile;
 pub(crate) mod slot;
 
 pub use context::GpuContext;

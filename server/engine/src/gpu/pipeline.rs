@@ -224,15 +224,14 @@ impl Pipelines {
             Config::Tiled128 => unsafe {
                 device.create_shader_module_trusted(desc, wgpu::ShaderRuntimeChecks::unchecked())
             },
-            // SAFETY: regtile.wgsl clamps every global read to the last row
-            // of x (m ≥ 1) and the last column quad of W (n/4 ≥ 1; it returns
-            // early otherwise), reads bias at a clamped quad, stores only
-            // rows < m and quads < n/4, walks K in k/4 steps, and indexes its
-            // private arrays with constants after its constant-bound loops;
-            // `handles` (checked before any layer runs it) guarantees
-            // K, N ≡ 0 mod 4, and the bindings hold m×k, k×n, n and m×n
-            // floats as for tiled128. No override constants. The checks cost
-            // it 10 % on lavapipe, the adapter it exists for.
+            // SAFETY: the register tile's WGSL (regtile.rs) clamps every
+            // global read to the last row of x (m ≥ 1) and the last column
+            // quad of W (n/4 ≥ 1; it returns early otherwise), reads bias at a
+            // clamped quad, stores only rows < m and quads < n/4, walks K in
+            // k/4 steps and has no arrays; `handles` (checked before any layer
+            // runs it) guarantees K, N ≡ 0 mod 4, and the bindings hold m×k,
+            // k×n, n and m×n floats as for tiled128. No override constants.
+            // The checks cost it 10 % on lavapipe, the adapter it exists for.
             Config::RegisterTile => unsafe {
                 device.create_shader_module_trusted(desc, wgpu::ShaderRuntimeChecks::unchecked())
             },
