@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
-pub use crate::request::client::ClientKey;
+pub use crate::request::client::{ClientKey, Owner};
 
 use lab_types::{
     CompileError, DeviceList, ExperimentRequest, ExperimentResult, JobStatus, LabError, LimitsView,
@@ -17,42 +17,6 @@ use lab_types::{
 
 /// A boxed future, so that `Lab` stays object-safe (`Arc<dyn Lab>`).
 pub type LabFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// Who a job belongs to: the learner (cookie) when there is one, and always
-/// the client it came from. Shares of the lab count both: one learner holds
-/// at most so many jobs, and so does one client (an address, an IPv6 /64),
-/// so a client that drops its cookie gains nothing. The right to cancel is
-/// the learner's, or, for cookieless calls, the client's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Owner {
-    learner: Option<i64>,
-    client: ClientKey,
-}
-
-impl Owner {
-    pub fn new(learner: Option<i64>, client: ClientKey) -> Self {
-        Owner { learner, client }
-    }
-
-    /// The learner a saved run belongs to.
-    pub fn learner(self) -> Option<i64> {
-        self.learner
-    }
-
-    pub fn client(self) -> ClientKey {
-        self.client
-    }
-
-    /// Whether `other` may act on this owner's job (cancel it): the same
-    /// learner, or, when neither has one, the same client.
-    pub fn same_as(self, other: Owner) -> bool {
-        match (self.learner, other.learner) {
-            (Some(a), Some(b)) => a == b,
-            (None, None) => self.client == other.client,
-            _ => false,
-        }
-    }
-}
 
 /// Where a job is, as the lab sees it: progress, then its saved outcome.
 #[derive(Debug, Clone)]

@@ -80,7 +80,7 @@ mod server {
                     what: super::NEW_LEARNERS.into(),
                     retry_after_s,
                 },
-                e => lab_types::LabError::internal(format!("{context}: {e}")),
+                e => lab_types::LabError::failed(context, e),
             }
         }
     }

@@ -18,9 +18,13 @@ pub mod review;
 pub mod transfer;
 
 #[cfg(feature = "ssr")]
+pub mod clock;
+#[cfg(feature = "ssr")]
 pub mod content;
 #[cfg(feature = "ssr")]
 pub mod lab;
+#[cfg(feature = "ssr")]
+pub mod limits;
 #[cfg(feature = "ssr")]
 pub mod pool_shape;
 #[cfg(feature = "ssr")]

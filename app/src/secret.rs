@@ -19,13 +19,18 @@ impl std::fmt::Debug for ServerSecret {
     }
 }
 
+/// The OS gave no random numbers (secrets, codes and tokens all need them).
+#[derive(Debug, thiserror::Error)]
+#[error("no random numbers from the OS: {0}")]
+pub struct RandomError(#[from] getrandom::Error);
+
 impl ServerSecret {
     pub fn from_bytes(bytes: [u8; SECRET_BYTES]) -> Self {
         ServerSecret(bytes)
     }
 
     /// A fresh secret from the OS.
-    pub fn generate() -> Result<Self, crate::classes::codes::RandomError> {
+    pub fn generate() -> Result<Self, RandomError> {
         let mut bytes = [0u8; SECRET_BYTES];
         getrandom::fill(&mut bytes)?;
         Ok(ServerSecret(bytes))

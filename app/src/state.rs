@@ -8,7 +8,6 @@ use sqlx::SqlitePool;
 
 use crate::content::Content;
 use crate::lab::Lab;
-use crate::request::FormError;
 
 /// Shared state, provided to every request by the server binary.
 #[derive(Clone)]
@@ -23,17 +22,15 @@ pub struct ServerState {
     /// when set: full links (a teacher's, a class's join link) use it.
     pub public_origin: Option<String>,
     /// Answers per minute per learner.
-    pub answer_limit: Arc<crate::quiz::AnswerLimit>,
+    pub answer_limit: Arc<crate::limits::AnswerLimit>,
     /// The time spaced review runs on (tests move it forward).
-    pub clock: crate::review::Clock,
+    pub clock: crate::clock::Clock,
     /// Wrong join codes, teacher links and transfer codes (and new classes) per address.
-    pub guess_limit: Arc<crate::classes::GuessLimit>,
-    /// Questions rendered once per variant (content does not change while serving).
-    pub question_views: Arc<crate::quiz::ViewCache>,
+    pub guess_limit: Arc<crate::limits::GuessLimit>,
     /// Kernels submitted per learner and per client.
-    pub kernel_rate: Arc<crate::puzzles::rate::KernelRate>,
+    pub kernel_rate: Arc<crate::limits::kernel::KernelRate>,
     /// New learners, joins and new classes per client.
-    pub limits: Arc<crate::request::client_limits::ClientLimits>,
+    pub limits: Arc<crate::limits::client::ClientLimits>,
     /// The secret kept beside the database: keys transfer-code hashes, signs
     /// form errors in URLs.
     pub secret: crate::secret::ServerSecret,
@@ -46,13 +43,7 @@ pub struct MissingState;
 
 impl From<MissingState> for LabError {
     fn from(e: MissingState) -> Self {
-        LabError::internal(e.to_string())
-    }
-}
-
-impl From<MissingState> for FormError {
-    fn from(e: MissingState) -> Self {
-        FormError::internal("no server state", e)
+        LabError::failed("reading the server state", e)
     }
 }
 

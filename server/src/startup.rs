@@ -24,7 +24,7 @@ pub struct Application {
     router: Router,
     edge: EdgeSettings,
     lab: Arc<crate::lab::EngineLab>,
-    clock: app::review::Clock,
+    clock: app::clock::Clock,
 }
 
 impl Application {
@@ -86,7 +86,7 @@ impl Application {
             crate::retention::Retention::new(&settings.lab, &settings.bounds),
         );
         crate::quota::spawn(pool.clone(), settings.bounds.quotas.clone());
-        let clock = app::review::Clock::default();
+        let clock = app::clock::Clock::default();
         let server = ServerState {
             clock: clock.clone(),
             pool,
@@ -94,15 +94,14 @@ impl Application {
             lab: lab.clone(),
             secure_cookies: settings.edge.https,
             public_origin: settings.edge.public_origin.as_ref().map(|o| o.to_string()),
-            answer_limit: Arc::new(app::quiz::AnswerLimit::per_minute(
+            answer_limit: Arc::new(app::limits::AnswerLimit::per_minute(
                 settings.lab.answers_per_minute,
             )),
-            guess_limit: Arc::new(app::classes::GuessLimit::new(
-                app::classes::GUESSES_PER_WINDOW,
+            guess_limit: Arc::new(app::limits::GuessLimit::new(
+                app::limits::guess::GUESSES_PER_WINDOW,
             )),
-            question_views: Arc::default(),
             kernel_rate: Arc::default(),
-            limits: Arc::new(app::request::client_limits::ClientLimits::new(
+            limits: Arc::new(app::limits::client::ClientLimits::new(
                 settings.bounds.client_rates(),
             )),
             secret: secret.clone(),
@@ -138,7 +137,7 @@ impl Application {
     }
 
     /// The clock spaced review runs on: tests move it forward.
-    pub fn clock(&self) -> app::review::Clock {
+    pub fn clock(&self) -> app::clock::Clock {
         self.clock.clone()
     }
 
@@ -171,6 +170,8 @@ fn router(
     sizing: lab_types::Sizing,
 ) -> Router {
     let highlight_css = Arc::new(app::content::highlight_css());
+    // Questions rendered once per variant (content does not change while serving).
+    let question_views: Arc<app::quiz::ViewCache> = Arc::default();
     // The WASM, JS and CSS, with the `.gz` copies `make site` writes beside them;
     // hashed names are cached for a year (assets.rs).
     let pkg = std::path::Path::new(leptos_options.site_root.as_ref()).join("pkg");
@@ -195,6 +196,7 @@ fn router(
             routes,
             move || {
                 provide_context(server.clone());
+                provide_context(question_views.clone());
                 provide_context(stylesheet.clone());
                 provide_context(sizing);
             },

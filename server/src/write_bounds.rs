@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
-use app::request::client_limits::ClientRates;
-use app::request::rate_limit::Rate;
+use app::limits::client::ClientRates;
+use app::limits::rate_limit::Rate;
 use clap::Args;
 
 #[derive(Debug, Clone, Args)]

@@ -7,6 +7,10 @@
 //! the server log only: the detail is never serialised, and the message shown
 //! is generic.
 
+use std::error::Error;
+use std::fmt;
+use std::sync::Arc;
+
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
 
@@ -59,19 +63,86 @@ pub enum LabError {
     /// failed connection (seen by the browser only).
     #[error("{0}")]
     Request(String),
-    /// A failure of the machine, driver or database (500). `detail` is for
+    /// A failure of the machine, driver or database (500). `cause` is for
     /// the log: it is not serialised, so it never reaches a client.
     #[error("the experiment failed on the server; the details are in the server log")]
     Internal {
         #[serde(skip)]
-        detail: String,
+        #[source]
+        cause: Cause,
     },
 }
 
+/// What an internal failure was doing and, when another error stopped it,
+/// that error with its own `source()` chain: kept as a value, not flattened
+/// into text, so the log at the boundary can print every link. Never
+/// serialised (a client deserialises an empty one).
+#[derive(Clone, Default)]
+pub struct Cause {
+    context: String,
+    error: Option<Arc<dyn Error + Send + Sync + 'static>>,
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.context)
+    }
+}
+
+impl fmt::Debug for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Cause")
+            .field("context", &self.context)
+            .field("error", &self.error)
+            .finish()
+    }
+}
+
+impl Error for Cause {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        self.error.as_deref().map(|e| e as &(dyn Error + 'static))
+    }
+}
+
+/// Two causes are equal when they read the same in the log (errors have no
+/// equality of their own; `LabError` compares by what a client would see).
+impl PartialEq for Cause {
+    fn eq(&self, other: &Self) -> bool {
+        chain(self) == chain(other)
+    }
+}
+
+/// `e` and every error behind it (`source()`), joined by ": ", for the log.
+pub fn chain(e: &(dyn Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut next = e.source();
+    while let Some(inner) = next {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        next = inner.source();
+    }
+    text
+}
+
 impl LabError {
+    /// An internal failure described in words only (no error caused it).
     pub fn internal(detail: impl Into<String>) -> Self {
         LabError::Internal {
-            detail: detail.into(),
+            cause: Cause {
+                context: detail.into(),
+                error: None,
+            },
+        }
+    }
+
+    /// An internal failure while doing `context`, caused by `error`, which
+    /// stays reachable through `source()`.
+    pub fn failed(context: impl Into<String>, error: impl Error + Send + Sync + 'static) -> Self {
+        LabError::Internal {
+            cause: Cause {
+                context: context.into(),
+                error: Some(Arc::new(error)),
+            },
         }
     }
 
@@ -123,9 +194,9 @@ impl LabError {
     }
 
     /// What the server log needs: the detail of an internal failure.
-    pub fn log_detail(&self) -> Option<&str> {
+    pub fn log_detail(&self) -> Option<String> {
         match self {
-            LabError::Internal { detail } => Some(detail),
+            LabError::Internal { cause } => Some(chain(cause)),
             _ => None,
         }
     }
@@ -167,9 +238,37 @@ mod tests {
         assert!(!e.to_string().contains("deadbeef"));
         assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(
-            e.log_detail(),
+            e.log_detail().as_deref(),
             Some("vkQueueSubmit: device lost at 0xdeadbeef")
         );
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("saving the run failed")]
+    struct Store(#[source] std::io::Error);
+
+    #[test]
+    fn a_failure_keeps_its_cause_chain_for_the_log_only() {
+        let io = std::io::Error::other("disk I/O error at 0xdeadbeef");
+        let e = LabError::failed("saving run 7", Store(io));
+        // The whole chain is reachable through `source()`…
+        let cause = e.source().expect("the cause");
+        let store = cause.source().expect("the store error");
+        assert_eq!(store.to_string(), "saving the run failed");
+        assert!(store.source().is_some(), "the I/O error is still there");
+        assert_eq!(
+            e.log_detail().as_deref(),
+            Some("saving run 7: saving the run failed: disk I/O error at 0xdeadbeef")
+        );
+        // …and none of it reaches a client.
+        let json = serde_json::to_string(&e).unwrap();
+        assert!(
+            !json.contains("deadbeef") && !json.contains("run 7"),
+            "{json}"
+        );
+        let back: LabError = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(back.log_detail().as_deref(), Some(""));
     }
 
     #[test]

@@ -19,7 +19,7 @@ mod stats;
 pub use devices::{
     AdapterEntry, DeviceList, StopReason, StoppedAt, Visibility, VisibilitySource, SOFTWARE_LABEL,
 };
-pub use error::LabError;
+pub use error::{chain, Cause, LabError};
 pub use jobs::{JobStatus, LimitsView, QueueView, RunSummary, SavedRun};
 pub use model::{ModelInfo, Preset, UnknownName};
 pub use params::{

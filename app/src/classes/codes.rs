@@ -10,9 +10,7 @@ const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 pub const CODE_LEN: usize = 8;
 const SECRET_BYTES: usize = 32;
 
-#[derive(Debug, thiserror::Error)]
-#[error("no random numbers from the OS: {0}")]
-pub struct RandomError(#[from] getrandom::Error);
+pub use crate::secret::RandomError;
 
 /// A fresh code of [`CODE_LEN`] characters from [`ALPHABET`], without modulo bias.
 pub fn new_code() -> Result<String, RandomError> {

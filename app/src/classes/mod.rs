@@ -18,8 +18,6 @@ pub mod db;
 #[cfg(feature = "ssr")]
 pub mod expiry;
 #[cfg(feature = "ssr")]
-mod guess_limit;
-#[cfg(feature = "ssr")]
 mod qr;
 #[cfg(feature = "ssr")]
 pub mod report;
@@ -27,15 +25,8 @@ pub mod report;
 pub mod teachers;
 
 pub use dashboard_page::DashboardPage;
-#[cfg(feature = "ssr")]
-pub use guess_limit::GuessLimit;
 pub use join_page::JoinPage;
 pub use teach_page::TeachPage;
-
-/// Wrong codes per client (address, IPv6 /64) at once, refilled over ten
-/// minutes: a class mistyping its code stays far below, a guesser gets
-/// nowhere (codes have about 2^40 values).
-pub const GUESSES_PER_WINDOW: u32 = 30;
 
 /// Counts a demo run for the class dashboard; a failure is logged, never shown
 /// (the demo itself worked).

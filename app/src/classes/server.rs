@@ -80,7 +80,7 @@ mod checks {
         Ok(class)
     }
 
-    pub fn internal(e: impl std::fmt::Display) -> FormError {
+    pub fn internal(e: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> FormError {
         FormError::internal("a class request failed", e)
     }
 

@@ -29,7 +29,7 @@ pub(crate) fn refuse(e: LabError) -> LabError {
 /// without it one client could save thousands of rows a minute.
 #[cfg(feature = "ssr")]
 pub fn take_run(
-    limits: &crate::request::client_limits::ClientLimits,
+    limits: &crate::limits::client::ClientLimits,
     client: crate::lab::ClientKey,
 ) -> Result<(), LabError> {
     limits
@@ -133,7 +133,7 @@ pub async fn cancel_experiment(job_id: String) -> Result<bool, LabError> {
     let state = crate::state::server_state().map_err(|e| refuse(e.into()))?;
     let learner = crate::learner::current_learner(&state.pool)
         .await
-        .map_err(|e| refuse(LabError::internal(format!("learner for a cancel: {e}"))))?;
+        .map_err(|e| refuse(LabError::failed("learner for a cancel", e)))?;
     Ok(match learner {
         Some(id) => state
             .lab
@@ -148,24 +148,22 @@ pub async fn get_run(id: String) -> Result<Option<SavedRun>, LabError> {
     let pool = crate::state::pool().map_err(|e| refuse(e.into()))?;
     super::store::load_run(&pool, &id)
         .await
-        .map_err(|e| refuse(LabError::internal(format!("loading run {id}: {e}"))))
+        .map_err(|e| refuse(LabError::failed(format!("loading run {id}"), e)))
 }
 
 /// The current learner's latest runs (none before their first run).
 #[server(prefix = "/api", endpoint = "lab/history")]
 pub async fn run_history() -> Result<Vec<RunSummary>, LabError> {
     let pool = crate::state::pool().map_err(|e| refuse(e.into()))?;
-    let learner = crate::learner::current_learner(&pool).await.map_err(|e| {
-        refuse(LabError::internal(format!(
-            "learner for the run history: {e}"
-        )))
-    })?;
+    let learner = crate::learner::current_learner(&pool)
+        .await
+        .map_err(|e| refuse(LabError::failed("learner for the run history", e)))?;
     let Some(learner) = learner else {
         return Ok(Vec::new());
     };
     super::store::history(&pool, learner)
         .await
-        .map_err(|e| refuse(LabError::internal(format!("loading the run history: {e}"))))
+        .map_err(|e| refuse(LabError::failed("loading the run history", e)))
 }
 
 /// The adapters, under `visible` (a `LAB_VISIBLE_DEVICES`-style string) or the
@@ -206,7 +204,7 @@ pub async fn estimate_experiment(
     let pool = crate::state::pool().map_err(|e| refuse(e.into()))?;
     let results = super::store::recent_results(&pool, super::estimate::RECENT_RESULTS)
         .await
-        .map_err(|e| refuse(LabError::internal(format!("loading runs to estimate: {e}"))))?;
+        .map_err(|e| refuse(LabError::failed("loading runs to estimate", e)))?;
     Ok(super::estimate::estimate(
         &request,
         &super::estimate::samples(&results),

@@ -64,9 +64,7 @@ pub async fn start(
     use crate::request::client::{client_key, owner};
     let known = crate::learner::current_learner(&state.pool)
         .await
-        .map_err(|e| {
-            StartFailed::Internal(LabError::internal(format!("learner for a lab run: {e}")))
-        })?;
+        .map_err(|e| StartFailed::Internal(LabError::failed("learner for a lab run", e)))?;
     state
         .lab
         .validate(&request, owner(known))
@@ -91,9 +89,7 @@ pub async fn start(
             None,
         )
         .await
-        .map_err(|e| {
-            StartFailed::Internal(LabError::internal(format!("storing a prediction: {e}")))
-        })?;
+        .map_err(|e| StartFailed::Internal(LabError::failed("storing a prediction", e)))?;
     }
     Ok(Started {
         learner,

@@ -52,14 +52,14 @@ pub async fn record(
     let correct = super::score::score(guess, measured);
     let id = super::db::insert(&pool, learner, demo, run_ref, guess, measured, correct)
         .await
-        .map_err(|e| LabError::internal(format!("storing a prediction: {e}")))?;
+        .map_err(|e| LabError::failed("storing a prediction", e))?;
     Ok(Recorded { id, learner })
 }
 
 /// Whether this client may store a prediction now, taking nothing (before a
 /// demo runs).
 #[cfg(feature = "ssr")]
-pub fn may_predict(limits: &crate::request::client_limits::ClientLimits) -> Result<(), LabError> {
+pub fn may_predict(limits: &crate::limits::client::ClientLimits) -> Result<(), LabError> {
     limits
         .predictions
         .check(crate::request::client::client_key())
@@ -67,7 +67,7 @@ pub fn may_predict(limits: &crate::request::client_limits::ClientLimits) -> Resu
 }
 
 #[cfg(feature = "ssr")]
-fn take_prediction(limits: &crate::request::client_limits::ClientLimits) -> Result<(), LabError> {
+fn take_prediction(limits: &crate::limits::client::ClientLimits) -> Result<(), LabError> {
     limits
         .predictions
         .take(crate::request::client::client_key())
@@ -91,20 +91,16 @@ pub async fn score_pending(
     learner: i64,
     run_id: &str,
 ) -> Result<Option<i64>, LabError> {
-    let fail = |e: &dyn std::fmt::Display| {
-        refuse(LabError::internal(format!(
-            "scoring the prediction of run {run_id}: {e}"
-        )))
-    };
+    let doing = || format!("scoring the prediction of run {run_id}");
     let Some((id, demo, guess)) = super::db::pending_for_run(pool, learner, run_id)
         .await
-        .map_err(|e| fail(&e))?
+        .map_err(|e| refuse(LabError::failed(doing(), e)))?
     else {
         return Ok(None);
     };
     let Some(run) = crate::experiments::store::load_run(pool, run_id)
         .await
-        .map_err(|e| fail(&e))?
+        .map_err(|e| refuse(LabError::failed(doing(), e)))?
     else {
         return Ok(None);
     };
@@ -112,7 +108,7 @@ pub async fn score_pending(
     let correct = super::score::score(&guess, &measured);
     super::db::set_measured(pool, id, &measured, correct)
         .await
-        .map_err(|e| fail(&e))?;
+        .map_err(|e| refuse(LabError::failed(doing(), e)))?;
     Ok(Some(id))
 }
 
@@ -124,7 +120,7 @@ pub async fn score_run_prediction(run_id: String) -> Result<Option<Outcome>, Lab
     let pool = crate::state::pool().map_err(|e| refuse(e.into()))?;
     let learner = crate::learner::current_learner(&pool)
         .await
-        .map_err(|e| refuse(LabError::internal(format!("learner for a prediction: {e}"))))?;
+        .map_err(|e| refuse(LabError::failed("learner for a prediction", e)))?;
     let Some(learner) = learner else {
         return Ok(None);
     };
@@ -154,13 +150,13 @@ pub async fn prediction_outcome(id: String) -> Result<Option<Outcome>, LabError>
     };
     let learner = crate::learner::current_learner(&state.pool)
         .await
-        .map_err(|e| refuse(LabError::internal(format!("learner for a prediction: {e}"))))?;
+        .map_err(|e| refuse(LabError::failed("learner for a prediction", e)))?;
     let Some(learner) = learner else {
         return Ok(None);
     };
     let stored = super::db::load_own(&state.pool, learner, id)
         .await
-        .map_err(|e| refuse(LabError::internal(format!("loading prediction {id}: {e}"))))?;
+        .map_err(|e| refuse(LabError::failed(format!("loading prediction {id}"), e)))?;
     Ok(stored.and_then(|p| {
         let text = state.content.prediction(p.demo?)?;
         Some(super::outcome::outcome(text, &p))
@@ -171,15 +167,13 @@ pub async fn prediction_outcome(id: String) -> Result<Option<Outcome>, LabError>
 #[server(prefix = "/api", endpoint = "predictions/stats")]
 pub async fn my_prediction_stats() -> Result<PredictionStats, LabError> {
     let pool = crate::state::pool().map_err(|e| refuse(e.into()))?;
-    let learner = crate::learner::current_learner(&pool).await.map_err(|e| {
-        refuse(LabError::internal(format!(
-            "learner for prediction stats: {e}"
-        )))
-    })?;
+    let learner = crate::learner::current_learner(&pool)
+        .await
+        .map_err(|e| refuse(LabError::failed("learner for prediction stats", e)))?;
     match learner {
         Some(id) => super::db::stats(&pool, id)
             .await
-            .map_err(|e| refuse(LabError::internal(format!("prediction stats: {e}")))),
+            .map_err(|e| refuse(LabError::failed("prediction stats", e))),
         None => Ok(PredictionStats::default()),
     }
 }

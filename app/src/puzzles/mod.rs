@@ -13,8 +13,6 @@ pub mod types;
 
 #[cfg(feature = "ssr")]
 pub mod db;
-#[cfg(feature = "ssr")]
-pub mod rate;
 
 pub use pages::{PuzzlePage, PuzzlesPage};
 pub use server::{GetPuzzle, GetPuzzleIndex, SetDisplayName, SubmitKernel};

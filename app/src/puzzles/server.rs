@@ -20,8 +20,8 @@ fn state_if_on() -> Result<crate::state::ServerState, LabError> {
 }
 
 #[cfg(feature = "ssr")]
-fn internal(context: &str, e: impl std::fmt::Display) -> LabError {
-    LabError::internal(format!("{context}: {e}"))
+fn internal(context: &str, e: impl std::error::Error + Send + Sync + 'static) -> LabError {
+    LabError::failed(context, e)
 }
 
 /// The puzzles, each marked solved or not for this learner.

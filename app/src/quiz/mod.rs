@@ -10,8 +10,6 @@ pub mod types;
 #[cfg(feature = "ssr")]
 mod answer;
 #[cfg(feature = "ssr")]
-mod answer_limit;
-#[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
 pub mod feedback;
@@ -22,8 +20,6 @@ mod view_cache;
 #[cfg(feature = "ssr")]
 pub mod views;
 
-#[cfg(feature = "ssr")]
-pub use answer_limit::AnswerLimit;
 pub use question_card::QuestionCard;
 pub use question_list::QuestionList;
 pub use server::{ListQuestions, SubmitAnswer};

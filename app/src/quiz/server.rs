@@ -17,6 +17,7 @@ pub async fn list_questions(slug: String) -> Result<Vec<QuestionView>, FormError
     if state.content.lesson(&slug).is_none() {
         return Err(FormError::reject(None, "There is no such lesson."));
     }
+    let question_views = super::view_cache::shared()?;
     let questions = state.content.questions_for(&slug);
     let learner = crate::learner::current_learner(&state.pool)
         .await
@@ -35,7 +36,7 @@ pub async fn list_questions(slug: String) -> Result<Vec<QuestionView>, FormError
         .iter()
         .map(|q| {
             let record = latest.get(q.id.as_str()).copied();
-            views::learner_view(q, learner, record, &state.question_views)
+            views::learner_view(q, learner, record, &question_views)
                 .map_err(|e| FormError::internal("a question variant failed", e))
         })
         .collect()

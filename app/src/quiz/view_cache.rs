@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use crate::content::Question;
 use crate::quiz::types::QuestionView;
 use crate::quiz::views::question_view;
+use crate::state::MissingState;
 
 /// Views kept at most (a few KB each). Past it a view is rendered on each
 /// request: slower, never wrong.
@@ -28,6 +29,12 @@ impl Default for ViewCache {
     fn default() -> Self {
         Self::with_limit(MAX_CACHED_VIEWS)
     }
+}
+
+/// The server's cache, provided as its own context (beside the server state,
+/// which keeps only what every feature shares).
+pub fn shared() -> Result<Arc<ViewCache>, MissingState> {
+    leptos::prelude::use_context::<Arc<ViewCache>>().ok_or(MissingState)
 }
 
 impl ViewCache {

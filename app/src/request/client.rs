@@ -13,8 +13,6 @@ use axum::extract::ConnectInfo;
 use axum::http::request::Parts;
 use leptos::prelude::use_context;
 
-use crate::lab::Owner;
-
 /// The client's address as the edge resolved it (trusted proxies applied).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientAddr(pub IpAddr);
@@ -84,6 +82,42 @@ pub fn client_key() -> ClientKey {
 /// carries one, and always the client it came from.
 pub fn owner(learner: Option<i64>) -> Owner {
     Owner::new(learner, client_key())
+}
+
+/// Who a job belongs to: the learner (cookie) when there is one, and always
+/// the client it came from. Shares of the lab count both: one learner holds
+/// at most so many jobs, and so does one client (an address, an IPv6 /64),
+/// so a client that drops its cookie gains nothing. The right to cancel is
+/// the learner's, or, for cookieless calls, the client's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Owner {
+    learner: Option<i64>,
+    client: ClientKey,
+}
+
+impl Owner {
+    pub fn new(learner: Option<i64>, client: ClientKey) -> Self {
+        Owner { learner, client }
+    }
+
+    /// The learner a saved run belongs to.
+    pub fn learner(self) -> Option<i64> {
+        self.learner
+    }
+
+    pub fn client(self) -> ClientKey {
+        self.client
+    }
+
+    /// Whether `other` may act on this owner's job (cancel it): the same
+    /// learner, or, when neither has one, the same client.
+    pub fn same_as(self, other: Owner) -> bool {
+        match (self.learner, other.learner) {
+            (Some(a), Some(b)) => a == b,
+            (None, None) => self.client == other.client,
+            _ => false,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -97,10 +97,22 @@ impl FormError {
         }
     }
 
-    /// Logs the detail and answers a generic error (HTTP 500).
-    pub fn internal(context: &str, detail: impl std::fmt::Display) -> Self {
+    /// Logs the detail, with every error behind it (`source()`), and
+    /// answers a generic error (HTTP 500).
+    pub fn internal(
+        context: &str,
+        detail: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    ) -> Self {
+        let detail = lab_types::chain(&*detail.into());
         tracing::error!(%detail, "{context}");
         FormError::Internal
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<crate::state::MissingState> for FormError {
+    fn from(e: crate::state::MissingState) -> Self {
+        FormError::internal("no server state", e)
     }
 }
 

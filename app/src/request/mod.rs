@@ -4,14 +4,10 @@
 
 #[cfg(feature = "ssr")]
 pub mod client;
-#[cfg(feature = "ssr")]
-pub mod client_limits;
 pub mod csp;
 mod form_error;
 #[cfg(feature = "ssr")]
 mod plain_form;
-#[cfg(feature = "ssr")]
-pub mod rate_limit;
 #[cfg(feature = "ssr")]
 pub mod signed_error;
 

@@ -8,8 +8,6 @@ pub mod server;
 pub mod types;
 
 #[cfg(feature = "ssr")]
-mod clock;
-#[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
 mod due_in;
@@ -18,8 +16,6 @@ pub mod schedule;
 #[cfg(feature = "ssr")]
 pub mod standing;
 
-#[cfg(feature = "ssr")]
-pub use clock::Clock;
 pub use mastery::{mastery, Mastery, QuestionStanding};
 pub use page::{MasteryBadge, ReviewPage};
 pub use server::{GetReview, GetStudyStatus};

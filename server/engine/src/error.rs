@@ -86,7 +86,7 @@ impl From<EngineError> for LabError {
                 limit_s: limit_s.ceil() as u64,
             },
             e @ (EngineError::Gpu(_) | EngineError::Internal(_)) => {
-                LabError::internal(e.to_string())
+                LabError::failed("the engine", e)
             }
         }
     }

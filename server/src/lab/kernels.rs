@@ -117,7 +117,7 @@ impl Kernels {
             }
         })
         .await
-        .map_err(|e| LabError::internal(format!("kernel check task: {e}")))?
+        .map_err(|e| LabError::failed("kernel check task", e))?
     }
 
     /// Compiles and runs `task` in the runner, for at most `deadline`. The
@@ -151,7 +151,7 @@ impl Kernels {
             }
         })
         .await
-        .map_err(|e| LabError::internal(format!("kernel run task: {e}")))?
+        .map_err(|e| LabError::failed("kernel run task", e))?
     }
 }
 
@@ -189,9 +189,8 @@ fn refusal(e: SandboxError, doing: &str, memory_mib: u64) -> LabError {
         SandboxError::Busy => LabError::QueueTimeout {
             waited_s: CHECK_WAIT.as_secs(),
         },
-        e @ (SandboxError::Start(_) | SandboxError::Protocol(_)) => LabError::internal(format!(
-            "kernel sandbox: {e}: {:?}",
-            std::error::Error::source(&e)
-        )),
+        e @ (SandboxError::Start(_) | SandboxError::Protocol(_)) => {
+            LabError::failed("kernel sandbox", e)
+        }
     }
 }

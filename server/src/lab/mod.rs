@@ -235,7 +235,7 @@ impl Lab for EngineLab {
             // The first call enumerates adapters (driver start-up): off the async workers.
             tokio::task::spawn_blocking(move || engine.devices(visibility.as_deref()))
                 .await
-                .map_err(|e| LabError::internal(format!("device enumeration thread: {e}")))
+                .map_err(|e| LabError::failed("device enumeration thread", e))
         })
     }
 
@@ -266,7 +266,7 @@ impl Lab for EngineLab {
             .queue
             .admit(needs, Some(owner))
             .map_err(Self::refused)?;
-        let id = store::new_run_id().map_err(|e| LabError::internal(e.to_string()))?;
+        let id = store::new_run_id().map_err(|e| LabError::failed("a new run id", e))?;
         let (handle, job) = self.jobs.create(id, owner);
         self.watch_interest(&handle);
         let runner = Runner {
@@ -306,7 +306,7 @@ impl Lab for EngineLab {
                 let result = result?;
                 store::save_run(&pool, &handle.id, owner.learner(), &request, &result)
                     .await
-                    .map_err(|e| LabError::internal(format!("saving run {}: {e}", handle.id)))?;
+                    .map_err(|e| LabError::failed(format!("saving run {}", handle.id), e))?;
                 Ok(result)
             }
             .await;
@@ -352,7 +352,7 @@ impl Lab for EngineLab {
         let engine = self.engine.clone();
         Box::pin(async move {
             let place = place?;
-            let id = store::new_run_id().map_err(|e| LabError::internal(e.to_string()))?;
+            let id = store::new_run_id().map_err(|e| LabError::failed("a new run id", e))?;
             let (place, occupied) = self.take_turn(place, needs).await?;
             // The place and the device count move into the blocking work: if
             // the client goes away the GPU is still busy, so they stay taken
@@ -362,7 +362,7 @@ impl Lab for EngineLab {
                 engine.timing_demo(&params)
             })
             .await
-            .map_err(|e| LabError::internal(format!("timing demo thread: {e}")))??;
+            .map_err(|e| LabError::failed("timing demo thread", e))??;
             self.timing.keep(id.clone(), report.clone());
             Ok((id, report))
         })
@@ -435,7 +435,7 @@ impl Lab for EngineLab {
                 engine.roofs()
             })
             .await
-            .map_err(|e| LabError::internal(format!("roofs thread: {e}")))
+            .map_err(|e| LabError::failed("roofs thread", e))
             .and_then(|r| r.map_err(LabError::from));
             match measured {
                 Ok(roofs) => {

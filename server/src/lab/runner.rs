@@ -65,7 +65,7 @@ impl Runner {
             engine.run_until(&params, &stop)
         })
         .await
-        .map_err(|e| LabError::internal(format!("measurement thread: {e}")))??;
+        .map_err(|e| LabError::failed("measurement thread", e))??;
         Ok(report)
     }
 

@@ -10,7 +10,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db_path: PathBuf,
     /// The app's review clock: `clock.advance(..)` moves the app days ahead.
-    pub clock: app::review::Clock,
+    pub clock: app::clock::Clock,
     _dir: tempfile::TempDir,
 }
 
@@ -68,7 +68,7 @@ pub fn test_settings(db_path: PathBuf) -> Settings {
 /// one network: tests that are not about those budgets get room (the ones
 /// that are set their own, see `limits.rs`). Row quotas stay as they are.
 pub fn unlimited_writes() -> inference_lab::write_bounds::WriteBounds {
-    use app::request::rate_limit::Rate;
+    use app::limits::rate_limit::Rate;
     inference_lab::write_bounds::WriteBounds {
         new_learner_burst: 100_000,
         new_learners_per_minute: 100_000,

@@ -601,7 +601,7 @@ async fn idle_classes_expire_and_the_operator_can_prune_list_and_delete() {
 #[tokio::test]
 async fn predictions_beyond_the_per_client_limit_get_429() {
     let app = spawn_with_bounds(|b| {
-        b.predictions = app::request::rate_limit::Rate::new(3, 1);
+        b.predictions = app::limits::rate_limit::Rate::new(3, 1);
     })
     .await;
     let learner = new_browser();
@@ -623,7 +623,7 @@ async fn predictions_beyond_the_per_client_limit_get_429() {
 #[tokio::test]
 async fn saved_runs_beyond_the_per_client_limit_get_429() {
     let app = spawn_with_bounds(|b| {
-        b.runs = app::request::rate_limit::Rate::new(2, 1);
+        b.runs = app::limits::rate_limit::Rate::new(2, 1);
     })
     .await;
     let run = serde_json::json!({

@@ -45,7 +45,7 @@ fn batch_from(batch: &str) -> Result<usize, LabError> {
 async fn owner(state: &crate::state::ServerState) -> Result<crate::lab::Owner, LabError> {
     let learner = crate::learner::current_learner(&state.pool)
         .await
-        .map_err(|e| refuse(LabError::internal(format!("learner for a demo: {e}"))))?;
+        .map_err(|e| refuse(LabError::failed("learner for a demo", e)))?;
     Ok(crate::request::client::owner(learner))
 }
 
@@ -192,7 +192,7 @@ pub async fn throughput_of_run(run_id: String) -> Result<Option<Throughput>, Lab
     let pool = crate::state::pool().map_err(|e| refuse(e.into()))?;
     let saved = crate::experiments::store::load_run(&pool, &run_id)
         .await
-        .map_err(|e| refuse(LabError::internal(format!("loading run {run_id}: {e}"))))?;
+        .map_err(|e| refuse(LabError::failed(format!("loading run {run_id}"), e)))?;
     let Some(saved) = saved else {
         return Ok(None);
     };

@@ -59,7 +59,7 @@ pub async fn measure_roofs(
     let state = crate::state::server_state().map_err(|e| refuse(e.into()))?;
     let learner = crate::learner::current_learner(&state.pool)
         .await
-        .map_err(|e| refuse(LabError::internal(format!("learner for the roofs: {e}"))))?;
+        .map_err(|e| refuse(LabError::failed("learner for the roofs", e)))?;
     let owner = crate::request::client::owner(learner);
     if predicting {
         // A client out of new learners is refused before any measuring.
@@ -97,13 +97,13 @@ pub async fn own_points() -> Result<Vec<RoofPoint>, LabError> {
     let pool = crate::state::pool().map_err(|e| refuse(e.into()))?;
     let learner = crate::learner::current_learner(&pool)
         .await
-        .map_err(|e| refuse(LabError::internal(format!("learner for the roofline: {e}"))))?;
+        .map_err(|e| refuse(LabError::failed("learner for the roofline", e)))?;
     let Some(learner) = learner else {
         return Ok(Vec::new());
     };
     let results = crate::experiments::store::learner_results(&pool, learner, OWN_RESULTS)
         .await
-        .map_err(|e| refuse(LabError::internal(format!("loading results: {e}"))))?;
+        .map_err(|e| refuse(LabError::failed("loading results", e)))?;
     Ok(results
         .iter()
         .flat_map(|r| {

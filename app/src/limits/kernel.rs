@@ -8,7 +8,7 @@
 //! [`STOPPED_COST`] tokens more, so a flood of bombs runs dry fast.
 
 use crate::lab::{ClientKey, Owner};
-use crate::request::rate_limit::{Rate, RateLimit};
+use crate::limits::rate_limit::{Rate, RateLimit};
 
 /// One learner: a burst of 10, then one every 10 s (editing and resubmitting
 /// takes longer than that).

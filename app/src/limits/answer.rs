@@ -8,7 +8,7 @@
 //! refuses a newcomer.
 
 use crate::lab::{ClientKey, Owner};
-use crate::request::rate_limit::{Rate, RateLimit};
+use crate::limits::rate_limit::{Rate, RateLimit};
 
 /// A client stands for every learner behind it (a class behind one NAT
 /// answers at once), so it gets this many times a learner's allowance.

@@ -8,7 +8,12 @@
 //! (see [`RateLimit`]): a flood of addresses never locks newcomers out.
 
 use crate::lab::ClientKey;
-use crate::request::rate_limit::{Rate, RateLimit};
+use crate::limits::rate_limit::{Rate, RateLimit};
+
+/// Wrong codes per client (address, IPv6 /64) at once, refilled over ten
+/// minutes: a class mistyping its code stays far below, a guesser gets
+/// nowhere (codes have about 2^40 values).
+pub const GUESSES_PER_WINDOW: u32 = 30;
 
 #[derive(Debug)]
 pub struct GuessLimit {
