@@ -23,6 +23,8 @@ pub mod clock;
 pub mod content;
 #[cfg(feature = "ssr")]
 pub mod lab;
+#[cfg(all(test, feature = "ssr"))]
+mod layering;
 #[cfg(feature = "ssr")]
 pub mod limits;
 #[cfg(feature = "ssr")]
