@@ -7,13 +7,14 @@
 use std::path::{Path, PathBuf};
 
 /// Shared by the features; may import each other.
-const BASE: [&str; 6] = [
+const BASE: [&str; 7] = [
     "state.rs",
     "limits",
     "request",
     "lab.rs",
     "clock.rs",
     "secret.rs",
+    "cards",
 ];
 
 /// Feature modules (one folder each).

@@ -18,6 +18,8 @@ pub mod review;
 pub mod transfer;
 
 #[cfg(feature = "ssr")]
+pub mod cards;
+#[cfg(feature = "ssr")]
 pub mod clock;
 #[cfg(feature = "ssr")]
 pub mod content;

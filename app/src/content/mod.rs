@@ -14,10 +14,10 @@ mod reference_file;
 mod shown;
 mod variants;
 
+pub use crate::predictions::types::PredictionText;
 pub use error::ContentError;
 pub use lesson_file::{Lesson, Source};
 pub use markdown::{highlight_css, render_inline_html};
-pub use prediction_file::PredictionText;
 pub use puzzle_file::Puzzle;
 pub use question_file::{within, NumericAnswer, Question, QuestionKind, QuestionOption, Trap};
 pub use reference_file::{Provenance, ReferenceRow, ReferenceSet};

@@ -9,14 +9,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::error::{check_non_empty, ContentError};
-use crate::predictions::types::{AnswerKind, PredictedDemo, Prompt, PromptAnswer};
-
-/// A demo's prompt and the explanation of its measurement.
-#[derive(Debug, Clone)]
-pub struct PredictionText {
-    pub prompt: Prompt,
-    pub explanation: String,
-}
+use crate::predictions::types::{AnswerKind, PredictedDemo, PredictionText, Prompt, PromptAnswer};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

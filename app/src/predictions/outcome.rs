@@ -1,8 +1,7 @@
 //! A stored prediction as the result shows it: both values in words (server only).
 
 use super::db::StoredPrediction;
-use super::types::{Guess, Measured, Outcome, PromptAnswer, Verdict};
-use crate::content::PredictionText;
+use super::types::{Guess, Measured, Outcome, PredictionText, PromptAnswer, Verdict};
 
 /// A number as a learner reads it: three significant figures at most.
 pub fn number(n: f64) -> String {

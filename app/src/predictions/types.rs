@@ -167,3 +167,11 @@ impl PredictionStats {
         ((self.right as f64 / self.scored as f64) * 100.0).round() as u32
     }
 }
+
+/// A demo's prompt and the explanation of its measurement, as the content
+/// files give them (loaded by `content`, shown by this feature).
+#[derive(Debug, Clone)]
+pub struct PredictionText {
+    pub prompt: Prompt,
+    pub explanation: String,
+}

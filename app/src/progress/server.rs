@@ -48,7 +48,7 @@ pub async fn reset_progress(confirm: Option<String>) -> Result<u64, FormError> {
         let deleted = crate::quiz::db::delete_attempts(&state.pool, id)
             .await
             .map_err(|e| FormError::internal("deleting attempts failed", e))?;
-        crate::review::db::delete_cards(&state.pool, id)
+        crate::cards::db::delete_cards(&state.pool, id)
             .await
             .map_err(|e| FormError::internal("deleting review cards failed", e))?;
         crate::predictions::db::delete_for(&state.pool, id)

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{FromRow, SqliteExecutor, SqlitePool};
 
-use crate::review::db::{reschedule, ReviewStoreError};
+use crate::cards::db::{reschedule, ReviewStoreError};
 
 /// An answer about to be stored; the database decides `first_try`.
 #[derive(Debug, Clone)]
@@ -59,7 +59,7 @@ pub async fn store_answer(
     attempt: &NewAttempt<'_>,
     now: DateTime<Utc>,
 ) -> Result<bool, AnswerStoreError> {
-    // IMMEDIATE: the write lock from the start (see `review::db::record_answer`).
+    // IMMEDIATE: the write lock from the start (see `cards::db::record_answer`).
     let mut tx = pool
         .begin_with("BEGIN IMMEDIATE")
         .await

@@ -8,14 +8,13 @@ pub mod server;
 pub mod types;
 
 #[cfg(feature = "ssr")]
-pub mod db;
-#[cfg(feature = "ssr")]
 mod due_in;
-#[cfg(feature = "ssr")]
-pub mod schedule;
 #[cfg(feature = "ssr")]
 pub mod standing;
 
+// The cards themselves live below the features (quiz writes them too).
+#[cfg(feature = "ssr")]
+use crate::cards::db;
 pub use mastery::{mastery, Mastery, QuestionStanding};
 pub use page::{MasteryBadge, ReviewPage};
 pub use server::{GetReview, GetStudyStatus};
