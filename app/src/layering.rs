@@ -7,15 +7,7 @@
 use std::path::{Path, PathBuf};
 
 /// Shared by the features; may import each other.
-const BASE: [&str; 7] = [
-    "state.rs",
-    "limits",
-    "request",
-    "lab.rs",
-    "clock.rs",
-    "secret.rs",
-    "cards",
-];
+const BASE: [&str; 5] = ["state.rs", "limits", "request", "lab.rs", "clock.rs"];
 
 /// Feature modules (one folder each).
 const FEATURES: [&str; 9] = [

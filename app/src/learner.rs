@@ -36,22 +36,23 @@ pub use server::*;
 mod server {
     use axum::http::header::{COOKIE, SET_COOKIE};
     use axum::http::{HeaderMap, HeaderValue};
+    use lab_storage::learners::{add_device, create_learner, find_learner, replace_token};
     use leptos::prelude::*;
-    use sha2::{Digest, Sha256};
     use sqlx::SqlitePool;
+
+    pub use lab_storage::learners::LearnerToken;
 
     use super::{cookie_name, COOKIE_NAME};
 
     /// About a year: progress should outlive a browser restart, not last forever.
     const COOKIE_MAX_AGE_S: u64 = 365 * 24 * 60 * 60;
-    const TOKEN_BYTES: usize = 16;
 
     #[derive(Debug, thiserror::Error)]
     pub enum LearnerError {
         #[error("database: {0}")]
         Database(#[from] sqlx::Error),
-        #[error("no random numbers from the OS: {0}")]
-        Random(getrandom::Error),
+        #[error("making a token failed")]
+        Random(#[from] lab_storage::secret::RandomError),
         #[error("not called while handling a request")]
         NoRequest,
         /// The client created its share of new learners (a 429, not a failure).
@@ -85,67 +86,16 @@ mod server {
         }
     }
 
-    /// The secret a learner's browser holds; only its hash is stored.
-    #[derive(Clone, PartialEq, Eq)]
-    pub struct LearnerToken([u8; TOKEN_BYTES]);
-
-    impl std::fmt::Debug for LearnerToken {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("LearnerToken(…)") // never log the secret
-        }
-    }
-
-    impl LearnerToken {
-        pub fn generate() -> Result<Self, LearnerError> {
-            let mut bytes = [0u8; TOKEN_BYTES];
-            getrandom::fill(&mut bytes).map_err(LearnerError::Random)?;
-            Ok(Self(bytes))
-        }
-
-        /// Parses the cookie value: exactly 32 lowercase hex digits.
-        pub fn parse(text: &str) -> Option<Self> {
-            if text.len() != TOKEN_BYTES * 2
-                || !text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-            {
-                return None;
-            }
-            let mut bytes = [0u8; TOKEN_BYTES];
-            for (i, byte) in bytes.iter_mut().enumerate() {
-                *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()?;
-            }
-            Some(Self(bytes))
-        }
-
-        pub fn to_hex(&self) -> String {
-            self.0.iter().map(|b| format!("{b:02x}")).collect()
-        }
-
-        /// What the database stores and looks up.
-        pub fn hash(&self) -> Vec<u8> {
-            Sha256::digest(self.0).to_vec()
-        }
-
-        /// The `Set-Cookie` value that hands this token to the browser. No `Secure`
-        /// flag: the app is also served over plain HTTP on localhost.
-        pub fn set_cookie_value(&self) -> String {
-            format!(
-                "{COOKIE_NAME}={}; HttpOnly; SameSite=Lax; Path=/; Max-Age={COOKIE_MAX_AGE_S}",
-                self.to_hex()
-            )
-        }
-
-        /// The `Set-Cookie` value under the `secure` setting: over https the
-        /// cookie is `Secure` and `__Host-` prefixed.
-        pub fn set_cookie_value_for(&self, secure: bool) -> String {
-            if !secure {
-                return self.set_cookie_value();
-            }
-            format!(
-                "{}={}; Secure; HttpOnly; SameSite=Lax; Path=/; Max-Age={COOKIE_MAX_AGE_S}",
-                cookie_name(true),
-                self.to_hex()
-            )
-        }
+    /// The `Set-Cookie` value that hands `token` to the browser. Over https
+    /// (`secure`) the cookie is `Secure` and `__Host-` prefixed; without it, no
+    /// `Secure` flag: the app is also served over plain HTTP on localhost.
+    pub fn set_cookie_value(token: &LearnerToken, secure: bool) -> String {
+        let secure_flag = if secure { "Secure; " } else { "" };
+        format!(
+            "{}={}; {secure_flag}HttpOnly; SameSite=Lax; Path=/; Max-Age={COOKIE_MAX_AGE_S}",
+            cookie_name(secure),
+            token.to_hex()
+        )
     }
 
     /// Whether this server sets `Secure` `__Host-` cookies (the https setting).
@@ -180,38 +130,9 @@ mod server {
         secure: bool,
     ) -> Result<Option<i64>, LearnerError> {
         match token_named(headers, cookie_name(secure)) {
-            Some(token) => find_learner(pool, &token).await,
+            Some(token) => Ok(find_learner(pool, &token).await?),
             None => Ok(None),
         }
-    }
-
-    pub async fn find_learner(
-        pool: &SqlitePool,
-        token: &LearnerToken,
-    ) -> Result<Option<i64>, LearnerError> {
-        Ok(
-            // The learner's first browser, or one it moved to with a transfer code.
-            sqlx::query_scalar::<_, i64>(
-                "SELECT id FROM learners WHERE token_hash = ?1
-                 UNION ALL SELECT learner_id FROM learner_devices WHERE token_hash = ?1
-                 LIMIT 1",
-            )
-            .bind(token.hash())
-            .fetch_optional(pool)
-            .await?,
-        )
-    }
-
-    pub async fn create_learner(
-        pool: &SqlitePool,
-        token: &LearnerToken,
-    ) -> Result<i64, LearnerError> {
-        Ok(sqlx::query_scalar::<_, i64>(
-            "INSERT INTO learners (token_hash) VALUES (?) RETURNING id",
-        )
-        .bind(token.hash())
-        .fetch_one(pool)
-        .await?)
     }
 
     async fn request_headers() -> Result<HeaderMap, LearnerError> {
@@ -274,22 +195,11 @@ mod server {
         let response =
             use_context::<leptos_axum::ResponseOptions>().ok_or(LearnerError::NoRequest)?;
         let token = LearnerToken::generate()?;
-        sqlx::query("UPDATE learners SET token_hash = ? WHERE id = ?")
-            .bind(token.hash())
-            .bind(id)
-            .execute(pool)
-            .await?;
         // Browsers the learner moved to lose access too.
-        sqlx::query("DELETE FROM learner_devices WHERE learner_id = ?")
-            .bind(id)
-            .execute(pool)
-            .await?;
+        replace_token(pool, id, &token).await?;
         hand_out(&response, &token);
         Ok(())
     }
-
-    /// Browsers one learner may use at once besides the first; the oldest goes first.
-    pub const MAX_DEVICES: i64 = 10;
 
     /// Makes this browser act as learner `id` (a redeemed transfer code): a new
     /// token of its own, so the learner's other browsers keep working.
@@ -302,31 +212,8 @@ mod server {
         Ok(())
     }
 
-    /// Lets one more browser token (its hash) act as this learner, keeping the
-    /// newest [`MAX_DEVICES`].
-    pub async fn add_device(
-        pool: &SqlitePool,
-        id: i64,
-        token_hash: &[u8],
-    ) -> Result<(), LearnerError> {
-        sqlx::query("INSERT INTO learner_devices (token_hash, learner_id) VALUES (?, ?)")
-            .bind(token_hash)
-            .bind(id)
-            .execute(pool)
-            .await?;
-        sqlx::query(
-            "DELETE FROM learner_devices WHERE learner_id = ?1 AND rowid NOT IN
-             (SELECT rowid FROM learner_devices WHERE learner_id = ?1 ORDER BY rowid DESC LIMIT ?2)",
-        )
-        .bind(id)
-        .bind(MAX_DEVICES)
-        .execute(pool)
-        .await?;
-        Ok(())
-    }
-
     fn hand_out(response: &leptos_axum::ResponseOptions, token: &LearnerToken) {
-        if let Ok(cookie) = HeaderValue::from_str(&token.set_cookie_value_for(secure_cookies())) {
+        if let Ok(cookie) = HeaderValue::from_str(&set_cookie_value(token, secure_cookies())) {
             response.append_header(SET_COOKIE, cookie);
         }
     }
@@ -334,33 +221,6 @@ mod server {
     #[cfg(test)]
     mod tests {
         use super::*;
-
-        #[test]
-        fn token_round_trips_through_hex() {
-            let token = LearnerToken::generate().unwrap();
-            let hex = token.to_hex();
-            assert_eq!(hex.len(), 32);
-            assert_eq!(LearnerToken::parse(&hex), Some(token.clone()));
-            assert_ne!(
-                LearnerToken::generate().unwrap(),
-                token,
-                "tokens are random"
-            );
-        }
-
-        #[test]
-        fn malformed_tokens_are_rejected() {
-            for bad in [
-                "".to_string(),
-                "abc".into(),
-                "g".repeat(32),
-                "A".repeat(32),
-                "0".repeat(33),
-                "é".repeat(16),
-            ] {
-                assert!(LearnerToken::parse(&bad).is_none(), "{bad:?}");
-            }
-        }
 
         #[test]
         fn token_is_found_among_other_cookies() {
@@ -380,7 +240,7 @@ mod server {
 
         #[test]
         fn secure_cookie_is_host_prefixed() {
-            let value = LearnerToken::generate().unwrap().set_cookie_value_for(true);
+            let value = set_cookie_value(&LearnerToken::generate().unwrap(), true);
             assert!(value.starts_with("__Host-lab_learner="), "{value}");
             for flag in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
                 assert!(value.contains(flag), "{value}");
@@ -390,7 +250,7 @@ mod server {
 
         #[test]
         fn cookie_has_the_safety_flags() {
-            let value = LearnerToken::generate().unwrap().set_cookie_value();
+            let value = set_cookie_value(&LearnerToken::generate().unwrap(), false);
             for flag in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=31536000"] {
                 assert!(value.contains(flag), "{value}");
             }

@@ -18,8 +18,6 @@ pub mod review;
 pub mod transfer;
 
 #[cfg(feature = "ssr")]
-pub mod cards;
-#[cfg(feature = "ssr")]
 pub mod clock;
 #[cfg(feature = "ssr")]
 pub mod content;
@@ -30,13 +28,7 @@ mod layering;
 #[cfg(feature = "ssr")]
 pub mod limits;
 #[cfg(feature = "ssr")]
-pub mod pool_shape;
-#[cfg(feature = "ssr")]
-pub mod secret;
-#[cfg(feature = "ssr")]
 pub mod state;
-#[cfg(all(test, feature = "ssr"))]
-mod test_db;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};

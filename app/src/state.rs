@@ -33,7 +33,7 @@ pub struct ServerState {
     pub limits: Arc<crate::limits::client::ClientLimits>,
     /// The secret kept beside the database: keys transfer-code hashes, signs
     /// form errors in URLs.
-    pub secret: crate::secret::ServerSecret,
+    pub secret: lab_storage::secret::ServerSecret,
 }
 
 /// The server did not provide its state: a wiring bug, never the client's fault.

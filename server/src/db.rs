@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use app::pool_shape::PoolShape;
+use lab_storage::pool::{migrate, PoolShape};
 use sqlx::SqlitePool;
 
 use crate::error::StartupError;
@@ -32,7 +32,7 @@ pub(crate) async fn connect_shaped(
             path: path.to_path_buf(),
             source,
         })?;
-    sqlx::migrate!("../migrations").run(&pool).await?;
+    migrate(&pool).await?;
     Ok(pool)
 }
 

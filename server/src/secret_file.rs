@@ -7,7 +7,7 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use app::secret::{ServerSecret, SECRET_BYTES};
+use lab_storage::secret::{ServerSecret, SECRET_BYTES};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {
@@ -22,7 +22,7 @@ pub enum SecretError {
     )]
     Malformed { path: PathBuf },
     #[error("no random numbers for the server secret: {0}")]
-    Random(#[source] app::classes::codes::RandomError),
+    Random(#[source] lab_storage::codes::RandomError),
 }
 
 /// Where the secret of the database at `database` lives.

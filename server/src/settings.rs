@@ -5,8 +5,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use app::pool_shape::PoolShape;
 use clap::Args;
+use lab_storage::pool::PoolShape;
 
 use crate::edge::public_origin::PublicOrigin;
 use crate::edge::trusted_proxies::TrustedProxies;

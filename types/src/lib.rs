@@ -5,17 +5,20 @@
 //! plain serde so that it builds for `wasm32-unknown-unknown`: the engine
 //! (wgpu, gemm) and the database (sqlx) stay on the server.
 
+mod class;
 mod devices;
 mod error;
 mod jobs;
 mod model;
 mod params;
+pub mod prediction;
 mod puzzle;
 mod report;
 mod roofline;
 mod sizing;
 mod stats;
 
+pub use class::TaughtClass;
 pub use devices::{
     AdapterEntry, DeviceList, StopReason, StoppedAt, Visibility, VisibilitySource, SOFTWARE_LABEL,
 };
@@ -27,8 +30,9 @@ pub use params::{
     TimingParams, LOOP_STYLES_NEED_A_GPU,
 };
 pub use puzzle::{
-    loop_budget, CompileError, Dispatch, KernelTiming, Mismatch, PuzzleOutcome, PuzzleReference,
-    PuzzleSize, PuzzleTask, RateUnit, SizeCheck, MAX_LOOP_ITERATIONS, MIN_LOOP_BUDGET,
+    loop_budget, CompileError, Dispatch, KernelTiming, LeaderRow, Mismatch, PuzzleOutcome,
+    PuzzleReference, PuzzleSize, PuzzleTask, RateUnit, SizeCheck, MAX_LOOP_ITERATIONS,
+    MIN_LOOP_BUDGET,
 };
 pub use report::{
     Agreement, ColdStart, DeviceKind, DeviceResult, ExperimentResult, Phases, RunReport,

@@ -208,3 +208,16 @@ impl PuzzleOutcome {
         matches!(self, PuzzleOutcome::Correct { .. })
     }
 }
+
+/// One learner's best time on an adapter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeaderRow {
+    /// `None`: the learner chose no name.
+    pub name: Option<String>,
+    /// This row is the learner looking at the page.
+    pub you: bool,
+    pub adapter: String,
+    pub median_ms: f64,
+    pub rate: f64,
+    pub unit: String,
+}

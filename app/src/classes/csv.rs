@@ -6,10 +6,10 @@ use std::collections::HashMap;
 
 use sqlx::SqlitePool;
 
-use super::db::{self, ClassError, ClassRef, MemberAttempt};
 use super::types::{Dashboard, MistakeKind, Table};
 use crate::content::Content;
 use crate::quiz::types::Answer;
+use lab_storage::classes::{self as db, ClassError, ClassRef, MemberAttempt};
 
 /// One of the class's CSV files, read from the database now.
 pub async fn file(

@@ -10,19 +10,11 @@ mod teach_page;
 pub mod types;
 
 #[cfg(feature = "ssr")]
-pub mod codes;
-#[cfg(feature = "ssr")]
 pub mod csv;
-#[cfg(feature = "ssr")]
-pub mod db;
-#[cfg(feature = "ssr")]
-pub mod expiry;
 #[cfg(feature = "ssr")]
 mod qr;
 #[cfg(feature = "ssr")]
 pub mod report;
-#[cfg(feature = "ssr")]
-pub mod teachers;
 
 pub use dashboard_page::DashboardPage;
 pub use join_page::JoinPage;
@@ -33,7 +25,7 @@ pub use teach_page::TeachPage;
 #[cfg(feature = "ssr")]
 pub async fn record_demo(pool: &sqlx::SqlitePool, learner: Option<i64>, demo: &str) {
     if let Some(id) = learner {
-        if let Err(e) = db::record_demo_run(pool, id, demo).await {
+        if let Err(e) = lab_storage::classes::record_demo_run(pool, id, demo).await {
             tracing::warn!(error = %e, demo, "counting a demo run failed");
         }
     }

@@ -5,7 +5,6 @@ use std::collections::{HashMap, HashSet};
 
 use sqlx::SqlitePool;
 
-use super::db::{self, ClassError, ClassRef, MemberQuestion, WrongAnswer};
 use super::types::{
     CommonMistake, Dashboard, DemoRow, ItemRow, LearnerAnswer, LearnerRow, LessonCell, LessonHead,
     MistakeKind,
@@ -16,6 +15,7 @@ use crate::quiz::feedback::inline_html;
 use crate::quiz::grade::within;
 use crate::quiz::types::Answer;
 use crate::review::{mastery, Mastery, QuestionStanding};
+use lab_storage::classes::{self as db, ClassError, ClassRef, MemberQuestion, WrongAnswer};
 
 /// Characters of a prompt shown in the item table and the CSV, at most.
 const PROMPT_CHARS: usize = 140;
@@ -118,7 +118,7 @@ pub async fn dashboard(
 
     Ok(Dashboard {
         class_name: class.name.clone(),
-        join_code: super::codes::display_code(&class.join_code),
+        join_code: lab_storage::codes::display_code(&class.join_code),
         origin: String::new(),
         join_qr_svg: String::new(),
         locked: class.locked,

@@ -12,7 +12,7 @@ use crate::request::FormError;
 /// is not a teacher secret at all.
 #[cfg(feature = "ssr")]
 fn teacher_page(secret: &str) -> String {
-    if super::codes::is_teacher_secret(secret) {
+    if lab_storage::codes::is_teacher_secret(secret) {
         format!("/teach/{secret}")
     } else {
         "/teach".into()
@@ -69,8 +69,8 @@ mod checks {
     pub async fn teacher_class(
         state: &ServerState,
         secret: &str,
-    ) -> Result<Option<super::super::db::ClassRef>, FormError> {
-        let class = super::super::db::class_by_teacher_secret(&state.pool, secret)
+    ) -> Result<Option<lab_storage::classes::ClassRef>, FormError> {
+        let class = lab_storage::classes::class_by_teacher_secret(&state.pool, secret)
             .await
             .map_err(internal)?;
         if class.is_none() {
@@ -130,7 +130,7 @@ mod checks {
 /// teacher secret. A plain form post is redirected there.
 #[server(prefix = "/api", endpoint = "classes/create")]
 pub async fn create_class(name: Option<String>) -> Result<String, FormError> {
-    use super::db;
+    use lab_storage::classes as db;
     let result = async {
         let name = checks::name(name.as_deref(), db::MAX_NAME_CHARS, "class name")?;
         let state = crate::state::server_state()?;
@@ -152,7 +152,7 @@ pub async fn create_class(name: Option<String>) -> Result<String, FormError> {
         // the link is on the next page either way.
         match crate::learner::current_or_new_learner(&state.pool).await {
             Ok(learner) => {
-                if let Err(e) = super::teachers::remember(
+                if let Err(e) = lab_storage::classes::teachers::remember(
                     &state.pool,
                     &state.secret,
                     class.id,
@@ -207,7 +207,7 @@ pub async fn taught_classes() -> Result<Vec<TaughtClass>, FormError> {
     else {
         return Ok(Vec::new());
     };
-    super::teachers::taught_classes(&state.pool, &state.secret, learner)
+    lab_storage::classes::teachers::taught_classes(&state.pool, &state.secret, learner)
         .await
         .map_err(checks::internal)
 }
@@ -231,7 +231,7 @@ pub async fn delete_class(
         let Some(class) = class else {
             return Err(FormError::reject(None, "This teacher link opens no class."));
         };
-        super::db::delete_class(&state.pool, class.id)
+        lab_storage::classes::delete_class(&state.pool, class.id)
             .await
             .map_err(checks::internal)
     }
@@ -257,8 +257,8 @@ pub async fn join_class(
     code: Option<String>,
     display_name: Option<String>,
 ) -> Result<MyClass, FormError> {
-    use super::{codes, db};
     use crate::request::Pace;
+    use lab_storage::{classes as db, codes};
     let result = async {
         let name = checks::name(
             display_name.as_deref(),
@@ -374,7 +374,7 @@ pub async fn remove_member(
         let Some(class) = checks::teacher_class(&state, &secret).await? else {
             return Err(FormError::reject(None, "This teacher link opens no class."));
         };
-        super::db::remove_member(&state.pool, class.id, &name)
+        lab_storage::classes::remove_member(&state.pool, class.id, &name)
             .await
             .map_err(checks::internal)
     }
@@ -411,7 +411,7 @@ pub async fn lock_class(secret: Option<String>, lock: Option<String>) -> Result<
         let Some(class) = checks::teacher_class(&state, &secret).await? else {
             return Err(FormError::reject(None, "This teacher link opens no class."));
         };
-        super::db::set_locked(&state.pool, class.id, locked)
+        lab_storage::classes::set_locked(&state.pool, class.id, locked)
             .await
             .map_err(checks::internal)?;
         Ok(locked)
@@ -440,7 +440,7 @@ pub async fn my_classes() -> Result<Vec<MyClass>, FormError> {
     else {
         return Ok(Vec::new());
     };
-    Ok(super::db::memberships(&state.pool, learner)
+    Ok(lab_storage::classes::memberships(&state.pool, learner)
         .await
         .map_err(checks::internal)?
         .into_iter()
@@ -472,7 +472,7 @@ pub async fn leave_class(class_id: Option<String>) -> Result<bool, FormError> {
         else {
             return Ok(false);
         };
-        super::db::leave(&state.pool, class_id, learner)
+        lab_storage::classes::leave(&state.pool, class_id, learner)
             .await
             .map_err(checks::internal)
     }

@@ -25,8 +25,6 @@ mod sized;
 
 #[cfg(feature = "ssr")]
 mod start;
-#[cfg(feature = "ssr")]
-pub mod store;
 
 use leptos::prelude::*;
 

@@ -146,7 +146,7 @@ pub async fn cancel_experiment(job_id: String) -> Result<bool, LabError> {
 #[server(prefix = "/api", endpoint = "lab/run")]
 pub async fn get_run(id: String) -> Result<Option<SavedRun>, LabError> {
     let pool = crate::state::pool().map_err(|e| refuse(e.into()))?;
-    super::store::load_run(&pool, &id)
+    lab_storage::runs::load_run(&pool, &id)
         .await
         .map_err(|e| refuse(LabError::failed(format!("loading run {id}"), e)))
 }
@@ -161,7 +161,7 @@ pub async fn run_history() -> Result<Vec<RunSummary>, LabError> {
     let Some(learner) = learner else {
         return Ok(Vec::new());
     };
-    super::store::history(&pool, learner)
+    lab_storage::runs::history(&pool, learner)
         .await
         .map_err(|e| refuse(LabError::failed("loading the run history", e)))
 }
@@ -202,7 +202,7 @@ pub async fn estimate_experiment(
         return Ok(None);
     };
     let pool = crate::state::pool().map_err(|e| refuse(e.into()))?;
-    let results = super::store::recent_results(&pool, super::estimate::RECENT_RESULTS)
+    let results = lab_storage::runs::recent_results(&pool, super::estimate::RECENT_RESULTS)
         .await
         .map_err(|e| refuse(LabError::failed("loading runs to estimate", e)))?;
     Ok(super::estimate::estimate(

@@ -79,7 +79,7 @@ pub async fn start(
         .map_err(StartFailed::Refused)?;
     crate::classes::record_demo(&state.pool, Some(learner), demo_name(action)).await;
     if let Some((demo, guess)) = &predicted {
-        crate::predictions::db::insert(
+        lab_storage::predictions::insert(
             &state.pool,
             learner,
             *demo,

@@ -10,8 +10,6 @@ pub mod types;
 mod view;
 
 #[cfg(feature = "ssr")]
-pub mod db;
-#[cfg(feature = "ssr")]
 mod outcome;
 #[cfg(feature = "ssr")]
 pub mod ratio;

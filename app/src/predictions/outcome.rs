@@ -1,7 +1,7 @@
 //! A stored prediction as the result shows it: both values in words (server only).
 
-use super::db::StoredPrediction;
 use super::types::{Guess, Measured, Outcome, PredictionText, PromptAnswer, Verdict};
+use lab_storage::predictions::StoredPrediction;
 
 /// A number as a learner reads it: three significant figures at most.
 pub fn number(n: f64) -> String {

@@ -50,9 +50,10 @@ pub async fn record(
         .await
         .map_err(|e| e.into_lab_error("learner for a prediction"))?;
     let correct = super::score::score(guess, measured);
-    let id = super::db::insert(&pool, learner, demo, run_ref, guess, measured, correct)
-        .await
-        .map_err(|e| LabError::failed("storing a prediction", e))?;
+    let id =
+        lab_storage::predictions::insert(&pool, learner, demo, run_ref, guess, measured, correct)
+            .await
+            .map_err(|e| LabError::failed("storing a prediction", e))?;
     Ok(Recorded { id, learner })
 }
 
@@ -92,13 +93,13 @@ pub async fn score_pending(
     run_id: &str,
 ) -> Result<Option<i64>, LabError> {
     let doing = || format!("scoring the prediction of run {run_id}");
-    let Some((id, demo, guess)) = super::db::pending_for_run(pool, learner, run_id)
+    let Some((id, demo, guess)) = lab_storage::predictions::pending_for_run(pool, learner, run_id)
         .await
         .map_err(|e| refuse(LabError::failed(doing(), e)))?
     else {
         return Ok(None);
     };
-    let Some(run) = crate::experiments::store::load_run(pool, run_id)
+    let Some(run) = lab_storage::runs::load_run(pool, run_id)
         .await
         .map_err(|e| refuse(LabError::failed(doing(), e)))?
     else {
@@ -106,7 +107,7 @@ pub async fn score_pending(
     };
     let measured = super::sweeps::measured(demo, &run.result);
     let correct = super::score::score(&guess, &measured);
-    super::db::set_measured(pool, id, &measured, correct)
+    lab_storage::predictions::set_measured(pool, id, &measured, correct)
         .await
         .map_err(|e| refuse(LabError::failed(doing(), e)))?;
     Ok(Some(id))
@@ -154,7 +155,7 @@ pub async fn prediction_outcome(id: String) -> Result<Option<Outcome>, LabError>
     let Some(learner) = learner else {
         return Ok(None);
     };
-    let stored = super::db::load_own(&state.pool, learner, id)
+    let stored = lab_storage::predictions::load_own(&state.pool, learner, id)
         .await
         .map_err(|e| refuse(LabError::failed(format!("loading prediction {id}"), e)))?;
     Ok(stored.and_then(|p| {
@@ -171,7 +172,7 @@ pub async fn my_prediction_stats() -> Result<PredictionStats, LabError> {
         .await
         .map_err(|e| refuse(LabError::failed("learner for prediction stats", e)))?;
     match learner {
-        Some(id) => super::db::stats(&pool, id)
+        Some(id) => lab_storage::predictions::stats(&pool, id)
             .await
             .map_err(|e| refuse(LabError::failed("prediction stats", e))),
         None => Ok(PredictionStats::default()),

@@ -10,7 +10,7 @@ use sqlx::SqlitePool;
 
 use super::types::{LessonProgress, ProgressView, Tally};
 use crate::content::Content;
-use crate::quiz::db::{self, QuestionRecord};
+use lab_storage::attempts::{self as db, QuestionRecord};
 
 /// The progress page's data; an unknown learner (`None`) has answered nothing.
 pub async fn progress(
@@ -21,7 +21,7 @@ pub async fn progress(
     let (records, solved) = match learner {
         Some(id) => (
             db::question_records(pool, id).await?,
-            crate::puzzles::db::solved(pool, id).await?,
+            lab_storage::puzzles::solved(pool, id).await?,
         ),
         None => (Vec::new(), Vec::new()),
     };

@@ -45,13 +45,13 @@ pub async fn reset_progress(confirm: Option<String>) -> Result<u64, FormError> {
         let Some(id) = learner else {
             return Ok(0);
         };
-        let deleted = crate::quiz::db::delete_attempts(&state.pool, id)
+        let deleted = lab_storage::attempts::delete_attempts(&state.pool, id)
             .await
             .map_err(|e| FormError::internal("deleting attempts failed", e))?;
-        crate::cards::db::delete_cards(&state.pool, id)
+        lab_storage::cards::delete_cards(&state.pool, id)
             .await
             .map_err(|e| FormError::internal("deleting review cards failed", e))?;
-        crate::predictions::db::delete_for(&state.pool, id)
+        lab_storage::predictions::delete_for(&state.pool, id)
             .await
             .map_err(|e| FormError::internal("deleting predictions failed", e))?;
         // A fresh start gets a fresh token: whoever held the old one loses access.

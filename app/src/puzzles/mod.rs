@@ -11,9 +11,6 @@ pub mod server;
 mod source_text;
 pub mod types;
 
-#[cfg(feature = "ssr")]
-pub mod db;
-
 pub use pages::{PuzzlePage, PuzzlesPage};
 pub use server::{GetPuzzle, GetPuzzleIndex, SetDisplayName, SubmitKernel};
 

@@ -27,8 +27,9 @@ fn internal(context: &str, e: impl std::error::Error + Send + Sync + 'static) ->
 /// The puzzles, each marked solved or not for this learner.
 #[server(prefix = "/api", endpoint = "puzzles/index")]
 pub async fn get_puzzle_index() -> Result<PuzzleIndex, LabError> {
-    use super::{db, types::PuzzleSummary};
+    use super::types::PuzzleSummary;
     use crate::experiments::server::refuse;
+    use lab_storage::puzzles as db;
 
     let result = async {
         let state = state_if_on()?;
@@ -69,9 +70,10 @@ pub async fn get_puzzle_index() -> Result<PuzzleIndex, LabError> {
 /// One puzzle with this learner's latest kernel and the leaderboard.
 #[server(prefix = "/api", endpoint = "puzzles/page")]
 pub async fn get_puzzle(id: String) -> Result<PuzzleView, LabError> {
-    use super::{db, types::Submission};
+    use super::types::Submission;
     use crate::content::render_inline_html;
     use crate::experiments::server::refuse;
+    use lab_storage::puzzles as db;
 
     let result = async {
         let state = state_if_on()?;
@@ -126,9 +128,10 @@ pub async fn submit_kernel(
     puzzle_id: Option<String>,
     source: Option<String>,
 ) -> Result<Submission, LabError> {
-    use super::{db, notice};
+    use super::notice;
     use crate::experiments::server::refuse;
     use crate::request::redirect;
+    use lab_storage::puzzles as db;
     use lab_types::PuzzleTask;
 
     let id = puzzle_id.unwrap_or_default();
@@ -241,7 +244,7 @@ pub async fn set_display_name(name: Option<String>) -> Result<Option<String>, La
         let learner = crate::learner::current_or_new_learner(&state.pool)
             .await
             .map_err(|e| e.into_lab_error("identifying the learner"))?;
-        super::db::set_display_name(&state.pool, learner, name.as_deref())
+        lab_storage::puzzles::set_display_name(&state.pool, learner, name.as_deref())
             .await
             .map_err(|e| internal("saving the display name", e))?;
         Ok(name)

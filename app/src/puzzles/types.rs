@@ -21,18 +21,7 @@ pub struct PuzzleIndex {
     pub display_name: Option<String>,
 }
 
-/// One learner's best time on an adapter.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LeaderRow {
-    /// `None`: the learner chose no name.
-    pub name: Option<String>,
-    /// This row is the learner looking at the page.
-    pub you: bool,
-    pub adapter: String,
-    pub median_ms: f64,
-    pub rate: f64,
-    pub unit: String,
-}
+pub use lab_types::LeaderRow;
 
 /// The learner's latest kernel for a puzzle and what the server said about it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

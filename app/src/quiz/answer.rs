@@ -2,7 +2,9 @@
 //! as a plain function (the server function reads the form and redirects).
 
 use super::types::Feedback;
-use super::{db, feedback, grade};
+use lab_storage::attempts as db;
+
+use super::{feedback, grade};
 use crate::request::FormError;
 use crate::state::ServerState;
 

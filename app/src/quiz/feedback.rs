@@ -9,7 +9,7 @@ use crate::quiz::types::{Answer, ChosenOption, Feedback, SolutionReveal};
 
 /// The feedback on a learner's stored latest answer, with the numbers of the
 /// variant it answered (none if it cannot be read).
-pub fn latest(q: &Question, record: &crate::quiz::db::QuestionRecord) -> Option<Feedback> {
+pub fn latest(q: &Question, record: &lab_storage::attempts::QuestionRecord) -> Option<Feedback> {
     let answer = serde_json::from_str(&record.latest_answer).ok()?;
     let variant = record.latest_variant.and_then(|v| u32::try_from(v).ok());
     let q = q.instance(variant).ok()?;

@@ -10,8 +10,6 @@ pub mod types;
 #[cfg(feature = "ssr")]
 mod answer;
 #[cfg(feature = "ssr")]
-pub mod db;
-#[cfg(feature = "ssr")]
 pub mod feedback;
 #[cfg(feature = "ssr")]
 pub mod grade;

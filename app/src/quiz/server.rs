@@ -11,7 +11,8 @@ use crate::request::FormError;
 pub async fn list_questions(slug: String) -> Result<Vec<QuestionView>, FormError> {
     use std::collections::HashMap;
 
-    use super::{db, views};
+    use super::views;
+    use lab_storage::attempts as db;
 
     let state = crate::state::server_state()?;
     if state.content.lesson(&slug).is_none() {

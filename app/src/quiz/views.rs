@@ -40,7 +40,7 @@ pub fn question_view(q: &Question, latest: Option<Feedback>) -> QuestionView {
 pub fn learner_view(
     q: &Question,
     learner: Option<i64>,
-    record: Option<&crate::quiz::db::QuestionRecord>,
+    record: Option<&lab_storage::attempts::QuestionRecord>,
     cache: &crate::quiz::ViewCache,
 ) -> Result<QuestionView, String> {
     let attempts = record.map_or(0, |r| r.attempts);

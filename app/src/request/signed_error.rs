@@ -8,7 +8,7 @@
 //! link can show no text of its maker's choosing, on any page, whatever the
 //! server function's error type.
 
-use crate::secret::{from_hex, to_hex, ServerSecret};
+use lab_storage::secret::{from_hex, to_hex, ServerSecret};
 
 pub const PATH_PARAM: &str = "__path";
 pub const ERROR_PARAM: &str = "__err";

@@ -14,7 +14,7 @@ pub mod standing;
 
 // The cards themselves live below the features (quiz writes them too).
 #[cfg(feature = "ssr")]
-use crate::cards::db;
+use lab_storage::cards as db;
 pub use mastery::{mastery, Mastery, QuestionStanding};
 pub use page::{MasteryBadge, ReviewPage};
 pub use server::{GetReview, GetStudyStatus};

@@ -83,7 +83,7 @@ async fn load(
 ) -> Result<
     (
         Option<i64>,
-        Vec<crate::quiz::db::QuestionRecord>,
+        Vec<lab_storage::attempts::QuestionRecord>,
         super::db::Standing,
     ),
     FormError,
@@ -95,7 +95,7 @@ async fn load(
         .map_err(|e| FormError::internal("reading the learner failed", e))?;
     let (records, cards) = match learner {
         Some(id) => (
-            crate::quiz::db::question_records(&state.pool, id)
+            lab_storage::attempts::question_records(&state.pool, id)
                 .await
                 .map_err(|e| FormError::internal("reading attempts failed", e))?,
             db::cards(&state.pool, id)

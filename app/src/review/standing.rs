@@ -7,7 +7,7 @@ use super::db::Standing;
 use super::types::{LessonMastery, NextStep, StudyStatus};
 use super::{mastery, Mastery, QuestionStanding};
 use crate::content::{Content, Lesson, Question};
-use crate::quiz::db::QuestionRecord;
+use lab_storage::attempts::QuestionRecord;
 
 pub type Records<'a> = HashMap<&'a str, &'a QuestionRecord>;
 

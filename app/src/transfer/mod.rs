@@ -4,7 +4,4 @@
 mod page;
 pub mod server;
 
-#[cfg(feature = "ssr")]
-pub mod db;
-
 pub use page::TransferPage;

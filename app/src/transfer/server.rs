@@ -26,13 +26,13 @@ pub async fn new_transfer_code() -> Result<String, FormError> {
                 "This browser has no progress to move yet: answer a question or join a class first.",
             ));
         };
-        let code = super::db::new_code(&state.pool, &state.secret, learner, super::db::unix_now())
+        let code = lab_storage::transfer::new_code(&state.pool, &state.secret, learner, lab_storage::transfer::unix_now())
             .await
             .map_err(|e| FormError::internal("making a transfer code failed", e))?;
         let secure = if state.secure_cookies { "; Secure" } else { "" };
         let cookie = format!(
             "{SHOWN_COOKIE}={code}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{secure}",
-            super::db::TTL_S
+            lab_storage::transfer::TTL_S
         );
         if let (Some(response), Ok(value)) = (
             use_context::<leptos_axum::ResponseOptions>(),
@@ -40,7 +40,7 @@ pub async fn new_transfer_code() -> Result<String, FormError> {
         ) {
             response.append_header(SET_COOKIE, value);
         }
-        Ok(crate::classes::codes::display_code(&code))
+        Ok(lab_storage::codes::display_code(&code))
     }
     .await;
     match &result {
@@ -69,7 +69,7 @@ pub async fn shown_transfer_code() -> Result<Option<String>, FormError> {
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(name, _)| *name == SHOWN_COOKIE)
-        .and_then(|(_, value)| crate::classes::codes::normalise_code(value));
+        .and_then(|(_, value)| lab_storage::codes::normalise_code(value));
     let Some(code) = code else {
         return Ok(None);
     };
@@ -79,23 +79,23 @@ pub async fn shown_transfer_code() -> Result<Option<String>, FormError> {
     else {
         return Ok(None);
     };
-    let live = super::db::is_live(
+    let live = lab_storage::transfer::is_live(
         &state.pool,
         &state.secret,
         learner,
         &code,
-        super::db::unix_now(),
+        lab_storage::transfer::unix_now(),
     )
     .await
     .map_err(|e| FormError::internal("reading a transfer code failed", e))?;
-    Ok(live.then(|| crate::classes::codes::display_code(&code)))
+    Ok(live.then(|| lab_storage::codes::display_code(&code)))
 }
 
 /// Uses a code made on another browser: this browser continues as that learner.
 #[server(prefix = "/api", endpoint = "transfer/redeem")]
 pub async fn redeem_transfer_code(code: Option<String>) -> Result<(), FormError> {
     let result = async {
-        let Some(code) = crate::classes::codes::normalise_code(code.as_deref().unwrap_or(""))
+        let Some(code) = lab_storage::codes::normalise_code(code.as_deref().unwrap_or(""))
         else {
             return Err(FormError::reject(
                 None,
@@ -108,7 +108,7 @@ pub async fn redeem_transfer_code(code: Option<String>) -> Result<(), FormError>
             .guess_limit
             .check(client)
             .map_err(|s| FormError::too_fast(crate::request::Pace::WrongCodes, s))?;
-        let learner = super::db::redeem(&state.pool, &state.secret, &code, super::db::unix_now())
+        let learner = lab_storage::transfer::redeem(&state.pool, &state.secret, &code, lab_storage::transfer::unix_now())
             .await
             .map_err(|e| FormError::internal("redeeming a transfer code failed", e))?;
         let Some(learner) = learner else {

@@ -8,9 +8,9 @@ use axum::http::Extensions;
 use axum::response::IntoResponse;
 
 use app::classes::csv;
-use app::classes::db;
 use app::classes::types::Table;
 use app::lab::ClientKey;
+use lab_storage::classes as db;
 
 use crate::error::ApiError;
 use crate::state::AppState;

@@ -77,7 +77,7 @@ pub(crate) async fn saved(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<SavedRun>, ApiError> {
-    app::experiments::store::load_run(&state.server.pool, &id)
+    lab_storage::runs::load_run(&state.server.pool, &id)
         .await
         .map_err(|e| ApiError::Internal(format!("loading run {id}: {e}")))?
         .map(Json)

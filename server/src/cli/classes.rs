@@ -42,7 +42,7 @@ pub enum ClassesError {
     #[error("database: {0}")]
     Query(#[from] sqlx::Error),
     #[error("class: {0}")]
-    Class(#[from] app::classes::db::ClassError),
+    Class(#[from] lab_storage::classes::ClassError),
     #[error("there is no class {0}")]
     NoClass(i64),
 }
@@ -55,7 +55,7 @@ pub async fn run(settings: &Settings, args: &ClassesArgs) -> Result<String, Clas
     let pool = crate::db::connect_shaped(&settings.database, settings.pool.shape()).await?;
     match args.action {
         ClassesAction::List => {
-            let classes = app::classes::expiry::list(&pool).await?;
+            let classes = lab_storage::classes::expiry::list(&pool).await?;
             let mut out = format!(
                 "{:>6}  {:>7}  {:>6}  {:<24}  name\n",
                 "id", "members", "locked", "last active (UTC)"
@@ -76,7 +76,7 @@ pub async fn run(settings: &Settings, args: &ClassesArgs) -> Result<String, Clas
         }
         ClassesAction::Prune { days } => {
             let days = days.unwrap_or(settings.bounds.class_retention_days);
-            let pruned = app::classes::expiry::prune_inactive(
+            let pruned = lab_storage::classes::expiry::prune_inactive(
                 &pool,
                 days,
                 u32::try_from(crate::batch::BATCH).unwrap_or(1_000),
@@ -94,7 +94,7 @@ pub async fn run(settings: &Settings, args: &ClassesArgs) -> Result<String, Clas
             if exists.is_none() {
                 return Err(ClassesError::NoClass(id));
             }
-            let members = app::classes::db::delete_class(&pool, id).await?;
+            let members = lab_storage::classes::delete_class(&pool, id).await?;
             Ok(format!("deleted class {id} and its {members} memberships"))
         }
     }

@@ -15,7 +15,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use app::request::signed_error::{check_query, Verdict};
-use app::secret::ServerSecret;
+use lab_storage::secret::ServerSecret;
 
 pub async fn strip_unsigned(
     State(secret): State<ServerSecret>,

@@ -20,9 +20,9 @@ mod timing_results;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use app::experiments::store;
 use app::lab::{Job, JobState, Lab, LabFuture, Owner};
 use lab_engine::{Engine, EngineConfig};
+use lab_storage::runs as store;
 use lab_types::{
     CompileError, DeviceList, ExperimentRequest, ExperimentResult, LabError, LimitsView,
     PuzzleOutcome, PuzzleTask, QueueView, RoofsState, RoofsView, TimingParams, TimingReport,
@@ -304,9 +304,17 @@ impl Lab for EngineLab {
                 let result = runner.execute(&request, &handle).await;
                 drop(place); // the devices are free before the database write
                 let result = result?;
-                store::save_run(&pool, &handle.id, owner.learner(), &request, &result)
-                    .await
-                    .map_err(|e| LabError::failed(format!("saving run {}", handle.id), e))?;
+                let title = app::experiments::describe::request_title(&request);
+                store::save_run(
+                    &pool,
+                    &handle.id,
+                    owner.learner(),
+                    &request,
+                    &title,
+                    &result,
+                )
+                .await
+                .map_err(|e| LabError::failed(format!("saving run {}", handle.id), e))?;
                 Ok(result)
             }
             .await;

@@ -190,7 +190,7 @@ pub async fn measure_throughput(
 pub async fn throughput_of_run(run_id: String) -> Result<Option<Throughput>, LabError> {
     use lab_types::{DeviceKind, ExperimentResult};
     let pool = crate::state::pool().map_err(|e| refuse(e.into()))?;
-    let saved = crate::experiments::store::load_run(&pool, &run_id)
+    let saved = lab_storage::runs::load_run(&pool, &run_id)
         .await
         .map_err(|e| refuse(LabError::failed(format!("loading run {run_id}"), e)))?;
     let Some(saved) = saved else {

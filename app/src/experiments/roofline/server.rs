@@ -101,7 +101,7 @@ pub async fn own_points() -> Result<Vec<RoofPoint>, LabError> {
     let Some(learner) = learner else {
         return Ok(Vec::new());
     };
-    let results = crate::experiments::store::learner_results(&pool, learner, OWN_RESULTS)
+    let results = lab_storage::runs::learner_results(&pool, learner, OWN_RESULTS)
         .await
         .map_err(|e| refuse(LabError::failed("loading results", e)))?;
     Ok(results

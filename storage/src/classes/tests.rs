@@ -3,7 +3,7 @@
 use sqlx::SqlitePool;
 
 use super::*;
-use crate::quiz::db::{insert_attempt, NewAttempt};
+use crate::attempts::{insert_attempt, NewAttempt};
 use crate::test_db::{new_learner as learner, test_pool};
 
 async fn answer(

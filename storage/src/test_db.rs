@@ -2,8 +2,8 @@
 
 use sqlx::SqlitePool;
 
-use crate::learner::{create_learner, LearnerToken};
-use crate::pool_shape::PoolShape;
+use crate::learners::{create_learner, LearnerToken};
+use crate::pool::PoolShape;
 
 /// A pool shaped like the server's (`PoolShape`), on a fresh file.
 pub async fn test_pool() -> (SqlitePool, tempfile::TempDir) {
@@ -14,7 +14,7 @@ pub async fn test_pool() -> (SqlitePool, tempfile::TempDir) {
         .connect_with(shape.connect_options(&dir.path().join("test.db")))
         .await
         .unwrap();
-    sqlx::migrate!("../migrations").run(&pool).await.unwrap();
+    crate::pool::migrate(&pool).await.unwrap();
     (pool, dir)
 }
 

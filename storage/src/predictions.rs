@@ -3,7 +3,7 @@
 
 use sqlx::SqlitePool;
 
-use super::types::{Guess, Measured, PredictedDemo, PredictionStats};
+use lab_types::prediction::{Guess, Measured, PredictedDemo, PredictionStats};
 
 /// The newest predictions kept per learner; older ones are deleted on insert.
 pub const KEPT_PER_LEARNER: i64 = 200;

@@ -7,7 +7,7 @@
 
 use sqlx::SqlitePool;
 
-use crate::classes::codes::{self, RandomError};
+use crate::codes::{self, RandomError};
 use crate::secret::ServerSecret;
 
 /// What the database stores of a transfer code.
@@ -195,7 +195,7 @@ mod tests {
 
     #[tokio::test]
     async fn devices_per_learner_are_bounded() {
-        use crate::learner::{add_device, MAX_DEVICES};
+        use crate::learners::{add_device, MAX_DEVICES};
         let (pool, _dir) = test_pool().await;
         let a = learner(&pool).await;
         for i in 0..(MAX_DEVICES + 5) {

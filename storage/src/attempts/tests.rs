@@ -1,7 +1,7 @@
 //! The attempt queries against a real SQLite file with the real migrations.
 
 use super::*;
-use crate::learner::{create_learner, find_learner, LearnerToken};
+use crate::learners::{create_learner, find_learner, LearnerToken};
 use crate::test_db::{new_learner, test_pool};
 
 fn attempt<'a>(learner_id: i64, question_id: &'a str, correct: bool) -> NewAttempt<'a> {

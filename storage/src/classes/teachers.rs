@@ -18,10 +18,10 @@
 
 use sqlx::{FromRow, SqlitePool};
 
-use super::codes;
-use super::db::ClassError;
-use super::types::TaughtClass;
+use super::ClassError;
+use crate::codes;
 use crate::secret::ServerSecret;
+use lab_types::TaughtClass;
 
 /// What the HMAC of a sealed teacher link is for (see `ServerSecret::tag`).
 const DOMAIN: &str = "class-teacher-link";
@@ -143,7 +143,7 @@ pub async fn taught_classes(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::classes::db::{create_class, delete_class, join};
+    use crate::classes::{create_class, delete_class, join};
     use crate::test_db::{new_learner, test_pool};
 
     fn key(byte: u8) -> ServerSecret {

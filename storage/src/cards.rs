@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::{FromRow, SqliteConnection, SqlitePool};
 
-use super::schedule::{self, Schedule};
+use schedule::Schedule;
+
+pub mod schedule;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReviewStoreError {

@@ -64,7 +64,7 @@ pub async fn prune_inactive(pool: &SqlitePool, days: u32, batch: u32) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::classes::db::{create_class, join};
+    use crate::classes::{create_class, join};
     use crate::test_db::{new_learner, test_pool};
 
     async fn age(pool: &SqlitePool, class_id: i64, days: u32) {

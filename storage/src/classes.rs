@@ -3,7 +3,10 @@
 
 use sqlx::{FromRow, SqlitePool};
 
-use super::codes::{self, RandomError};
+use crate::codes::{self, RandomError};
+
+pub mod expiry;
+pub mod teachers;
 
 /// Longest class name, in characters.
 pub const MAX_NAME_CHARS: usize = 80;

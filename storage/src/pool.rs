@@ -1,6 +1,7 @@
-//! How every SQLite pool of the app is opened: the server's and the unit
-//! tests' (so a test sees the same journal mode, foreign keys and busy wait
-//! as production, and a lock the server would wait for does not fail a test).
+//! How every SQLite pool is opened: the server's and the unit tests' (so a
+//! test sees the same journal mode, foreign keys and busy wait as production,
+//! and a lock the server would wait for does not fail a test), and the
+//! migrations every pool gets.
 
 use std::path::Path;
 use std::time::Duration;
@@ -43,4 +44,9 @@ impl PoolShape {
             .max_connections(self.max_connections.max(1))
             .acquire_timeout(self.busy_timeout.max(Duration::from_secs(1)))
     }
+}
+
+/// Applies `migrations/` (compiled into the binary) to the database.
+pub async fn migrate(pool: &sqlx::SqlitePool) -> Result<(), sqlx::migrate::MigrateError> {
+    sqlx::migrate!("../migrations").run(pool).await
 }

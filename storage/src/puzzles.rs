@@ -3,7 +3,7 @@
 use lab_types::PuzzleOutcome;
 use sqlx::SqlitePool;
 
-use super::types::LeaderRow;
+use lab_types::LeaderRow;
 
 /// Submissions kept per learner and puzzle (the newest); older ones are deleted.
 pub const KEPT_PER_PUZZLE: i64 = 20;

@@ -37,13 +37,11 @@ pub async fn save_run(
     id: &str,
     learner_id: Option<i64>,
     request: &ExperimentRequest,
+    title: &str,
     result: &ExperimentResult,
 ) -> Result<(), StoreError> {
     // The parameters live once, inside the result; the title is a short line.
-    let title: String = super::describe::request_title(request)
-        .chars()
-        .take(MAX_TITLE_CHARS)
-        .collect();
+    let title: String = title.chars().take(MAX_TITLE_CHARS).collect();
     sqlx::query(
         "INSERT INTO runs (id, learner_id, kind, title, adapter, result) VALUES (?, ?, ?, ?, ?, ?)",
     )

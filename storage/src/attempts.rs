@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{FromRow, SqliteExecutor, SqlitePool};
 
-use crate::cards::db::{reschedule, ReviewStoreError};
+use crate::cards::{reschedule, ReviewStoreError};
 
 /// An answer about to be stored; the database decides `first_try`.
 #[derive(Debug, Clone)]

@@ -1,0 +1,22 @@
+//! Inference Lab's storage: every SQL statement the pages run, the rows they
+//! read and write, and the secrets that key what is stored hashed.
+//!
+//! The pages (`app`) call these functions from their server functions; the
+//! server opens the pool ([`pool`]) and applies `migrations/`. Nothing here
+//! knows about HTTP, leptos or the GPU, so anything that needs the database
+//! (the command line, a lab worker) links this crate alone.
+
+pub mod attempts;
+pub mod cards;
+pub mod classes;
+pub mod codes;
+pub mod learners;
+pub mod pool;
+pub mod predictions;
+pub mod puzzles;
+pub mod runs;
+pub mod secret;
+pub mod transfer;
+
+#[cfg(test)]
+mod test_db;
