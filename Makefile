@@ -13,6 +13,9 @@ CARGO_LEPTOS_VERSION := 0.3.10
 # Must equal the `wasm-bindgen = "=…"` pin in Cargo.toml.
 WASM_BINDGEN_VERSION := 0.2.130
 DEBIAN_PACKAGES := chromium chromium-driver mesa-vulkan-drivers libvulkan1
+# Only `make test` needs PostgreSQL (the storage tests run on both engines); it
+# starts a throwaway cluster of its own and never touches a system one.
+TEST_PACKAGES := postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 export PATH := $(HOME)/.cargo/bin:$(PATH)
@@ -27,7 +30,7 @@ SITE_RELEASE := target/site-release
 OUTPUT_NAME := inference-lab
 HYDRATE := -p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate
 
-.PHONY: run test dev setup system-packages rust-tools node-tools build site site-release server server-release fmt lint lint-guard bench bench-pages clean
+.PHONY: run test dev setup system-packages test-packages rust-tools node-tools build site site-release server server-release fmt lint lint-guard bench bench-pages clean
 
 # One line per long step, with the time it takes on a cold 2-core machine, so a
 # first run shows where it is (cargo lists each crate as it compiles).
@@ -81,11 +84,13 @@ run: setup site-release server-release
 TEST_TIMEOUT := timeout -k 30 3600
 test: export RUSTC_WORKSPACE_WRAPPER := clippy-driver
 test: export CLIPPY_ARGS := -D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__
-test: setup fmt lint-guard site
+test: setup test-packages fmt lint-guard site
 	@$(call step,building the server and the tests (about 12 min cold))
 	$(TEST_TIMEOUT) cargo test --workspace --all-targets --no-run
-	@$(call step,running the tests (about 5 min))
-	$(TEST_TIMEOUT) cargo test --workspace --no-fail-fast
+	@$(call step,running the tests (about 5 min) with a throwaway PostgreSQL)
+	@dir=$$(mktemp -d /tmp/lab-pg.XXXXXX) && trap 'tests/pg/cluster.sh stop "$$dir"; rm -rf "$$dir"' EXIT \
+	  && url=$$(tests/pg/cluster.sh start "$$dir") \
+	  && LAB_TEST_POSTGRES="$$url" $(TEST_TIMEOUT) cargo test --workspace --no-fail-fast
 	@$(call step,all tests passed)
 
 # The one-build lint above rests on clippy-driver reading CLIPPY_ARGS with its
@@ -179,13 +184,24 @@ setup: system-packages rust-tools node-tools
 # Chromium + its driver for the browser tests; Mesa's lavapipe so wgpu has a
 # (software) Vulkan adapter on machines without a GPU.
 system-packages:
-	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+	@$(call apt_install,$(DEBIAN_PACKAGES))
+
+# Installs the Debian packages $(1) that are not installed yet.
+define apt_install
+missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
+endef
+
+# PostgreSQL for the tests (see TEST_PACKAGES). Debian's package may start a
+# system cluster where systemd runs; the tests use only their own, in /tmp,
+# on a Unix socket (tests/pg/cluster.sh).
+test-packages:
+	@$(call apt_install,$(TEST_PACKAGES))
 
 # axe-core for the accessibility check in the browser tests (pinned in
 # tests/node/package-lock.json), installed next to the tests, not globally.

@@ -36,9 +36,9 @@ pub use server::*;
 mod server {
     use axum::http::header::{COOKIE, SET_COOKIE};
     use axum::http::{HeaderMap, HeaderValue};
+    use lab_storage::db::Db;
     use lab_storage::learners::{add_device, create_learner, find_learner, replace_token};
     use leptos::prelude::*;
-    use sqlx::SqlitePool;
 
     pub use lab_storage::learners::LearnerToken;
 
@@ -125,7 +125,7 @@ mod server {
     /// The learner whose token is in these headers; `None` for no, malformed or
     /// unknown tokens. Usable from plain axum handlers.
     pub async fn learner_from_headers(
-        pool: &SqlitePool,
+        pool: &Db,
         headers: &HeaderMap,
         secure: bool,
     ) -> Result<Option<i64>, LearnerError> {
@@ -142,7 +142,7 @@ mod server {
     }
 
     /// The learner of the current request (server functions and page rendering), if any.
-    pub async fn current_learner(pool: &SqlitePool) -> Result<Option<i64>, LearnerError> {
+    pub async fn current_learner(pool: &Db) -> Result<Option<i64>, LearnerError> {
         learner_from_headers(pool, &request_headers().await?, secure_cookies()).await
     }
 
@@ -154,7 +154,7 @@ mod server {
     /// (see `ClientRates::new_learners`): past it the answer is
     /// [`LearnerError::TooFast`] and nothing is written, so a client that
     /// drops its cookie on every request cannot mint learners without end.
-    pub async fn current_or_new_learner(pool: &SqlitePool) -> Result<i64, LearnerError> {
+    pub async fn current_or_new_learner(pool: &Db) -> Result<i64, LearnerError> {
         if let Some(id) = current_learner(pool).await? {
             return Ok(id);
         }
@@ -175,7 +175,7 @@ mod server {
 
     /// Whether the current request could create a learner now, taking nothing:
     /// for work that runs before its result is stored for a new learner.
-    pub async fn may_create_learner(pool: &SqlitePool) -> Result<(), LearnerError> {
+    pub async fn may_create_learner(pool: &Db) -> Result<(), LearnerError> {
         if current_learner(pool).await?.is_some() {
             return Ok(());
         }
@@ -191,7 +191,7 @@ mod server {
 
     /// Gives learner `id` a new token (its old one stops working) and hands it
     /// to the browser: a reset makes a leaked old cookie worthless.
-    pub async fn rotate_token(pool: &SqlitePool, id: i64) -> Result<(), LearnerError> {
+    pub async fn rotate_token(pool: &Db, id: i64) -> Result<(), LearnerError> {
         let response =
             use_context::<leptos_axum::ResponseOptions>().ok_or(LearnerError::NoRequest)?;
         let token = LearnerToken::generate()?;
@@ -203,7 +203,7 @@ mod server {
 
     /// Makes this browser act as learner `id` (a redeemed transfer code): a new
     /// token of its own, so the learner's other browsers keep working.
-    pub async fn continue_as(pool: &SqlitePool, id: i64) -> Result<(), LearnerError> {
+    pub async fn continue_as(pool: &Db, id: i64) -> Result<(), LearnerError> {
         let response =
             use_context::<leptos_axum::ResponseOptions>().ok_or(LearnerError::NoRequest)?;
         let token = LearnerToken::generate()?;

@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
+use lab_storage::db::Db;
 use lab_types::LabError;
 use leptos::prelude::*;
-use sqlx::SqlitePool;
 
 use crate::content::Content;
 use crate::lab::Lab;
@@ -12,7 +12,7 @@ use crate::lab::Lab;
 /// Shared state, provided to every request by the server binary.
 #[derive(Clone)]
 pub struct ServerState {
-    pub pool: SqlitePool,
+    pub pool: Db,
     pub content: Arc<Content>,
     /// The experiments engine behind its trait (implemented by the server).
     pub lab: Arc<dyn Lab>,
@@ -55,7 +55,7 @@ pub fn content() -> Result<Arc<Content>, MissingState> {
     Ok(server_state()?.content)
 }
 
-pub fn pool() -> Result<SqlitePool, MissingState> {
+pub fn pool() -> Result<Db, MissingState> {
     Ok(server_state()?.pool)
 }
 

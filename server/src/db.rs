@@ -35,11 +35,3 @@ pub(crate) async fn connect_shaped(
     migrate(&pool).await?;
     Ok(pool)
 }
-
-/// `true` when the database answers a trivial query.
-pub(crate) async fn is_healthy(pool: &SqlitePool) -> bool {
-    sqlx::query_scalar::<_, i64>("SELECT 1")
-        .fetch_one(pool)
-        .await
-        .is_ok()
-}

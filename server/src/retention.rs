@@ -95,7 +95,9 @@ pub(crate) async fn prune(pool: &SqlitePool, r: Retention) -> Result<Pruned, sql
     )
     .await?;
     let batch = u32::try_from(r.batch).unwrap_or(u32::MAX);
-    let classes = lab_storage::classes::expiry::prune_inactive(pool, r.class_days, batch).await?;
+    let classes =
+        lab_storage::classes::expiry::prune_inactive(&pool.clone().into(), r.class_days, batch)
+            .await?;
     Ok(Pruned {
         runs,
         learners,
@@ -202,11 +204,12 @@ mod tests {
         .execute(&pool)
         .await
         .unwrap();
-        let class = lab_storage::classes::create_class(&pool, "Period 3")
+        let db = lab_storage::db::Db::from(pool.clone());
+        let class = lab_storage::classes::create_class(&db, "Period 3")
             .await
             .unwrap();
         let key = lab_storage::secret::ServerSecret::from_bytes([3; 32]);
-        lab_storage::classes::teachers::remember(&pool, &key, class.id, 1, &class.teacher_secret)
+        lab_storage::classes::teachers::remember(&db, &key, class.id, 1, &class.teacher_secret)
             .await
             .unwrap();
         let r = Retention {
@@ -220,11 +223,11 @@ mod tests {
             1,
             "only the idle learner"
         );
-        let listed = lab_storage::classes::teachers::taught_classes(&pool, &key, 1)
+        let listed = lab_storage::classes::teachers::taught_classes(&db, &key, 1)
             .await
             .unwrap();
         assert_eq!(listed.len(), 1, "the teacher still finds the class");
-        lab_storage::classes::delete_class(&pool, class.id)
+        lab_storage::classes::delete_class(&db, class.id)
             .await
             .unwrap();
         assert_eq!(

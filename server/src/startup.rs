@@ -66,7 +66,7 @@ impl Application {
                     deadline: settings.lab.kernel_deadline_s.map(|s| secs(s.max(1))),
                 },
             },
-            pool.clone(),
+            pool.clone().into(),
         );
         // The lab forms' defaults, sized to the adapter runs go to (enumerating
         // the adapters now, which the first run would do anyway).
@@ -89,7 +89,7 @@ impl Application {
         let clock = app::clock::Clock::default();
         let server = ServerState {
             clock: clock.clone(),
-            pool,
+            pool: pool.clone().into(),
             content: Arc::new(content),
             lab: lab.clone(),
             secure_cookies: settings.edge.https,

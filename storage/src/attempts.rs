@@ -2,7 +2,9 @@
 //! `migrations/`, and the tests below run these against a real database file.
 
 use chrono::{DateTime, Utc};
-use sqlx::{FromRow, SqliteExecutor, SqlitePool};
+use sqlx::FromRow;
+
+use crate::db::{on_db, on_tx, Db, Tx};
 
 use crate::cards::{reschedule, ReviewStoreError};
 
@@ -19,27 +21,39 @@ pub struct NewAttempt<'a> {
     pub variant: Option<u32>,
 }
 
-/// Stores an attempt and returns whether it was the learner's first on this
-/// question. One statement, so two answers racing each other cannot both count
-/// as the first.
-pub async fn insert_attempt<'e>(
-    conn: impl SqliteExecutor<'e>,
-    attempt: &NewAttempt<'_>,
-) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar::<_, bool>(
-        "INSERT INTO attempts (learner_id, lesson_slug, question_id, answer, correct, variant, first_try)
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6,
-                NOT EXISTS (SELECT 1 FROM attempts WHERE learner_id = ?1 AND question_id = ?3)
-         RETURNING first_try",
-    )
-    .bind(attempt.learner_id)
-    .bind(attempt.lesson_slug)
-    .bind(attempt.question_id)
-    .bind(attempt.answer_json)
-    .bind(attempt.correct)
-    .bind(attempt.variant)
-    .fetch_one(conn)
-    .await
+/// Stores an attempt alone (no review card: see [`store_answer`]) and returns
+/// whether it was the learner's first on this question.
+pub async fn insert_attempt(db: &Db, attempt: &NewAttempt<'_>) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    let first_try = insert_attempt_in(&mut tx, attempt).await?;
+    tx.commit().await?;
+    Ok(first_try)
+}
+
+/// Stores an attempt inside the caller's transaction and returns whether it
+/// was the learner's first on this question. One statement, so two answers
+/// racing each other cannot both count as the first: on SQLite the write
+/// transaction excludes other writers; on PostgreSQL the learner's row is
+/// locked first, so the second answer's `NOT EXISTS` sees the first one.
+async fn insert_attempt_in(tx: &mut Tx, attempt: &NewAttempt<'_>) -> Result<bool, sqlx::Error> {
+    let lock = format!("SELECT id FROM learners WHERE id = $1{}", tx.for_update());
+    on_tx!(tx, conn => {
+        sqlx::query(&lock).bind(attempt.learner_id).execute(&mut *conn).await?;
+        sqlx::query_scalar::<_, bool>(
+            "INSERT INTO attempts (learner_id, lesson_slug, question_id, answer, correct, variant, first_try)
+             SELECT $1, $2, $3, $4, $5, $6,
+                    NOT EXISTS (SELECT 1 FROM attempts WHERE learner_id = $1 AND question_id = $3)
+             RETURNING first_try",
+        )
+        .bind(attempt.learner_id)
+        .bind(attempt.lesson_slug)
+        .bind(attempt.question_id)
+        .bind(attempt.answer_json)
+        .bind(attempt.correct)
+        .bind(attempt.variant.map(i64::from))
+        .fetch_one(conn)
+        .await
+    })
 }
 
 /// Why an answer was not stored (nothing of it was: see `store_answer`).
@@ -55,16 +69,12 @@ pub enum AnswerStoreError {
 /// transaction, so a failure leaves neither (an attempt without its card
 /// would never come back for review). Returns whether it was the first try.
 pub async fn store_answer(
-    pool: &SqlitePool,
+    db: &Db,
     attempt: &NewAttempt<'_>,
     now: DateTime<Utc>,
 ) -> Result<bool, AnswerStoreError> {
-    // IMMEDIATE: the write lock from the start (see `cards::db::record_answer`).
-    let mut tx = pool
-        .begin_with("BEGIN IMMEDIATE")
-        .await
-        .map_err(AnswerStoreError::Attempt)?;
-    let first_try = insert_attempt(&mut *tx, attempt)
+    let mut tx = db.begin_write().await.map_err(AnswerStoreError::Attempt)?;
+    let first_try = insert_attempt_in(&mut tx, attempt)
         .await
         .map_err(AnswerStoreError::Attempt)?;
     reschedule(
@@ -94,22 +104,24 @@ pub struct QuestionRecord {
 
 /// One row per question the learner has answered, with their latest answer.
 pub async fn question_records(
-    pool: &SqlitePool,
+    db: &Db,
     learner_id: i64,
 ) -> Result<Vec<QuestionRecord>, sqlx::Error> {
-    sqlx::query_as::<_, QuestionRecord>(
-        "SELECT s.question_id, s.attempts, s.first_try_correct,
-                a.correct AS latest_correct, a.answer AS latest_answer, a.first_try AS latest_first_try,
-                a.variant AS latest_variant
-         FROM (SELECT question_id, COUNT(*) AS attempts,
-                      MAX(first_try AND correct) AS first_try_correct, MAX(id) AS latest_id
-               FROM attempts WHERE learner_id = ? GROUP BY question_id) s
-         JOIN attempts a ON a.id = s.latest_id
-         ORDER BY s.latest_id",
-    )
-    .bind(learner_id)
-    .fetch_all(pool)
-    .await
+    on_db!(db, pool => {
+        sqlx::query_as::<_, QuestionRecord>(
+            "SELECT s.question_id, s.attempts, s.first_try_correct,
+                    a.correct AS latest_correct, a.answer AS latest_answer, a.first_try AS latest_first_try,
+                    a.variant AS latest_variant
+             FROM (SELECT question_id, COUNT(*) AS attempts,
+                          MAX(CASE WHEN first_try AND correct THEN 1 ELSE 0 END) = 1 AS first_try_correct, MAX(id) AS latest_id
+                   FROM attempts WHERE learner_id = $1 GROUP BY question_id) s
+             JOIN attempts a ON a.id = s.latest_id
+             ORDER BY s.latest_id",
+        )
+        .bind(learner_id)
+        .fetch_all(pool)
+        .await
+    })
 }
 
 /// Every stored attempt, oldest first, for the progress download.
@@ -126,34 +138,38 @@ pub struct AttemptRow {
 /// The learner's latest `limit` attempts, oldest first, and how many older
 /// ones were left out (the export is bounded, whatever the history).
 pub async fn latest_attempts(
-    pool: &SqlitePool,
+    db: &Db,
     learner_id: i64,
     limit: i64,
 ) -> Result<(Vec<AttemptRow>, i64), sqlx::Error> {
-    let mut rows = sqlx::query_as::<_, AttemptRow>(
-        "SELECT lesson_slug, question_id, answer, correct, first_try, created_at
-         FROM attempts WHERE learner_id = ? ORDER BY id DESC LIMIT ?",
-    )
-    .bind(learner_id)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
-    rows.reverse();
-    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attempts WHERE learner_id = ?")
+    on_db!(db, pool => {
+        let mut rows = sqlx::query_as::<_, AttemptRow>(
+            "SELECT lesson_slug, question_id, answer, correct, first_try, created_at
+             FROM attempts WHERE learner_id = $1 ORDER BY id DESC LIMIT $2",
+        )
         .bind(learner_id)
-        .fetch_one(pool)
+        .bind(limit)
+        .fetch_all(pool)
         .await?;
-    let left_out = (total - rows.len() as i64).max(0);
-    Ok((rows, left_out))
+        rows.reverse();
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attempts WHERE learner_id = $1")
+            .bind(learner_id)
+            .fetch_one(pool)
+            .await?;
+        let left_out = (total - rows.len() as i64).max(0);
+        Ok((rows, left_out))
+    })
 }
 
 /// Deletes the learner's attempts; returns how many there were.
-pub async fn delete_attempts(pool: &SqlitePool, learner_id: i64) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query("DELETE FROM attempts WHERE learner_id = ?")
-        .bind(learner_id)
-        .execute(pool)
-        .await?
-        .rows_affected())
+pub async fn delete_attempts(db: &Db, learner_id: i64) -> Result<u64, sqlx::Error> {
+    on_db!(db, pool => {
+        Ok(sqlx::query("DELETE FROM attempts WHERE learner_id = $1")
+            .bind(learner_id)
+            .execute(pool)
+            .await?
+            .rows_affected())
+    })
 }
 
 #[cfg(test)]

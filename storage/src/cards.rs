@@ -3,8 +3,11 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, SecondsFormat, Utc};
-use sqlx::{FromRow, SqliteConnection, SqlitePool};
+use chrono::{DateTime, Utc};
+use sqlx::FromRow;
+
+pub use crate::db::stored_time;
+use crate::db::{on_db, on_tx, Db, Tx};
 
 use schedule::Schedule;
 
@@ -18,11 +21,6 @@ pub enum ReviewStoreError {
     Card(#[from] serde_json::Error),
     #[error("a stored review card has an unknown rating {0}")]
     Rating(i64),
-}
-
-/// The stored form of times: RFC 3339 UTC with milliseconds, which sorts as text.
-pub fn stored_time(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 #[derive(FromRow)]
@@ -51,37 +49,40 @@ impl CardRow {
 
 /// Reschedules the question after an answer, in one transaction.
 pub async fn record_answer(
-    pool: &SqlitePool,
+    db: &Db,
     learner_id: i64,
     question_id: &str,
     correct: bool,
     now: DateTime<Utc>,
 ) -> Result<(), ReviewStoreError> {
-    // IMMEDIATE: the write lock from the start, so a concurrent writer makes this
-    // wait (busy timeout); a deferred read that turns into a write fails instead.
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = db.begin_write().await?;
     reschedule(&mut tx, learner_id, question_id, correct, now).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Reschedules the question after an answer inside the caller's transaction
-/// (the answer and its card are stored together, or neither is).
+/// (the answer and its card are stored together, or neither is). The card is
+/// read for update, so two answers racing apply one after the other.
 pub async fn reschedule(
-    conn: &mut SqliteConnection,
+    tx: &mut Tx,
     learner_id: i64,
     question_id: &str,
     correct: bool,
     now: DateTime<Utc>,
 ) -> Result<(), ReviewStoreError> {
-    let previous = sqlx::query_as::<_, CardRow>(
+    let read = format!(
         "SELECT card, session_base, session_rating, reviews_passed
-         FROM review_cards WHERE learner_id = ? AND question_id = ?",
-    )
-    .bind(learner_id)
-    .bind(question_id)
-    .fetch_optional(&mut *conn)
-    .await?
+         FROM review_cards WHERE learner_id = $1 AND question_id = $2{}",
+        tx.for_update()
+    );
+    let previous = on_tx!(tx, conn => {
+        sqlx::query_as::<_, CardRow>(&read)
+            .bind(learner_id)
+            .bind(question_id)
+            .fetch_optional(conn)
+            .await
+    })?
     .map(CardRow::into_schedule)
     .transpose()?;
     let Some(next) = schedule::after_answer(previous.as_ref(), correct, now) else {
@@ -92,23 +93,27 @@ pub async fn reschedule(
         .as_ref()
         .map(serde_json::to_string)
         .transpose()?;
-    sqlx::query(
-        "INSERT INTO review_cards
-             (learner_id, question_id, due, card, session_base, session_rating, reviews_passed)
-         VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (learner_id, question_id) DO UPDATE SET
-             due = excluded.due, card = excluded.card, session_base = excluded.session_base,
-             session_rating = excluded.session_rating, reviews_passed = excluded.reviews_passed",
-    )
-    .bind(learner_id)
-    .bind(question_id)
-    .bind(stored_time(next.card.due))
-    .bind(serde_json::to_string(&next.card)?)
-    .bind(base)
-    .bind(schedule::rating_number(next.rating))
-    .bind(i64::from(next.reviews_passed))
-    .execute(&mut *conn)
-    .await?;
+    let card = serde_json::to_string(&next.card)?;
+    on_tx!(tx, conn => {
+        sqlx::query(
+            "INSERT INTO review_cards
+                 (learner_id, question_id, due, card, session_base, session_rating, reviews_passed)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (learner_id, question_id) DO UPDATE SET
+                 due = excluded.due, card = excluded.card, session_base = excluded.session_base,
+                 session_rating = excluded.session_rating, reviews_passed = excluded.reviews_passed",
+        )
+        .bind(learner_id)
+        .bind(question_id)
+        .bind(stored_time(next.card.due))
+        .bind(&card)
+        .bind(&base)
+        .bind(schedule::rating_number(next.rating))
+        .bind(i64::from(next.reviews_passed))
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
     Ok(())
 }
 
@@ -122,14 +127,16 @@ pub struct CardSummary {
 
 /// Every card of the learner, soonest due first (one per answered question, so
 /// bounded by the content).
-pub async fn cards(pool: &SqlitePool, learner_id: i64) -> Result<Vec<CardSummary>, sqlx::Error> {
-    sqlx::query_as::<_, CardSummary>(
-        "SELECT question_id, due, reviews_passed FROM review_cards
-         WHERE learner_id = ? ORDER BY due, question_id",
-    )
-    .bind(learner_id)
-    .fetch_all(pool)
-    .await
+pub async fn cards(db: &Db, learner_id: i64) -> Result<Vec<CardSummary>, sqlx::Error> {
+    on_db!(db, pool => {
+        sqlx::query_as::<_, CardSummary>(
+            "SELECT question_id, due, reviews_passed FROM review_cards
+             WHERE learner_id = $1 ORDER BY due, question_id",
+        )
+        .bind(learner_id)
+        .fetch_all(pool)
+        .await
+    })
 }
 
 /// The learner's cards split at `now`: the due ones (soonest first) and the
@@ -162,12 +169,14 @@ pub fn standing(cards: &[CardSummary], now: DateTime<Utc>) -> Standing {
 }
 
 /// Deletes the learner's cards (with their answers, on reset).
-pub async fn delete_cards(pool: &SqlitePool, learner_id: i64) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query("DELETE FROM review_cards WHERE learner_id = ?")
-        .bind(learner_id)
-        .execute(pool)
-        .await?
-        .rows_affected())
+pub async fn delete_cards(db: &Db, learner_id: i64) -> Result<u64, sqlx::Error> {
+    on_db!(db, pool => {
+        Ok(sqlx::query("DELETE FROM review_cards WHERE learner_id = $1")
+            .bind(learner_id)
+            .execute(pool)
+            .await?
+            .rows_affected())
+    })
 }
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
 //! Classes and memberships in SQLite (server only). Runtime-checked queries:
 //! the schema lives in `migrations/`, the tests below run against a real file.
 
-use sqlx::{FromRow, SqlitePool};
+use sqlx::FromRow;
+
+use crate::db::{now_text, on_db, on_tx, Db, Tx};
 
 use crate::codes::{self, RandomError};
 
@@ -62,9 +64,6 @@ pub struct ClassRef {
 
 const CLASS_COLUMNS: &str = "id, name, join_code, locked";
 
-/// The SQL time of now, as the schema writes it.
-const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
-
 /// A class as one learner sees it: its name and their own display name only.
 #[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct Membership {
@@ -74,67 +73,71 @@ pub struct Membership {
 }
 
 /// Creates a class; `name` is already checked (see `validate::class_name`).
-pub async fn create_class(pool: &SqlitePool, name: &str) -> Result<NewClass, ClassError> {
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM classes")
-        .fetch_one(pool)
-        .await?;
-    if count >= MAX_CLASSES {
-        return Err(ClassError::TooManyClasses);
-    }
-    let teacher_secret = codes::new_teacher_secret()?;
-    for _ in 0..CODE_TRIES {
-        let join_code = codes::new_code()?;
-        let inserted = sqlx::query_scalar::<_, i64>(
-            "INSERT INTO classes (name, join_code, teacher_hash, last_active_at) \
-             VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) RETURNING id",
-        )
-        .bind(name)
-        .bind(&join_code)
-        .bind(codes::hash(&teacher_secret))
-        .fetch_one(pool)
-        .await;
-        match inserted {
-            Ok(id) => {
-                return Ok(NewClass {
-                    id,
-                    join_code,
-                    teacher_secret,
-                })
-            }
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => continue,
-            Err(e) => return Err(e.into()),
+pub async fn create_class(db: &Db, name: &str) -> Result<NewClass, ClassError> {
+    on_db!(db, pool => {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM classes")
+            .fetch_one(pool)
+            .await?;
+        if count >= MAX_CLASSES {
+            return Err(ClassError::TooManyClasses);
         }
-    }
-    Err(ClassError::NoFreeCode)
+        let teacher_secret = codes::new_teacher_secret()?;
+        for _ in 0..CODE_TRIES {
+            let join_code = codes::new_code()?;
+            let inserted = sqlx::query_scalar::<_, i64>(
+                "INSERT INTO classes (name, join_code, teacher_hash, last_active_at) \
+                 VALUES ($1, $2, $3, $4) RETURNING id",
+            )
+            .bind(name)
+            .bind(&join_code)
+            .bind(codes::hash(&teacher_secret))
+            .bind(now_text())
+            .fetch_one(pool)
+            .await;
+            match inserted {
+                Ok(id) => {
+                    return Ok(NewClass {
+                        id,
+                        join_code,
+                        teacher_secret,
+                    })
+                }
+                Err(sqlx::Error::Database(e)) if e.is_unique_violation() => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ClassError::NoFreeCode)
+    })
 }
 
 /// The class with this join code (already normalised, see `codes::normalise_code`).
-pub async fn class_by_join_code(
-    pool: &SqlitePool,
-    code: &str,
-) -> Result<Option<ClassRef>, ClassError> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {CLASS_COLUMNS} FROM classes WHERE join_code = ?"
-    ))
-    .bind(code)
-    .fetch_optional(pool)
-    .await?)
+pub async fn class_by_join_code(db: &Db, code: &str) -> Result<Option<ClassRef>, ClassError> {
+    on_db!(db, pool => {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {CLASS_COLUMNS} FROM classes WHERE join_code = $1"
+        ))
+        .bind(code)
+        .fetch_optional(pool)
+        .await?)
+    })
 }
 
 /// The class whose teacher link carries `secret`; `None` for anything else.
 pub async fn class_by_teacher_secret(
-    pool: &SqlitePool,
+    db: &Db,
     secret: &str,
 ) -> Result<Option<ClassRef>, ClassError> {
-    if !codes::is_teacher_secret(secret) {
-        return Ok(None);
-    }
-    Ok(sqlx::query_as(&format!(
-        "SELECT {CLASS_COLUMNS} FROM classes WHERE teacher_hash = ?"
-    ))
-    .bind(codes::hash(secret))
-    .fetch_optional(pool)
-    .await?)
+    on_db!(db, pool => {
+        if !codes::is_teacher_secret(secret) {
+            return Ok(None);
+        }
+        Ok(sqlx::query_as(&format!(
+            "SELECT {CLASS_COLUMNS} FROM classes WHERE teacher_hash = $1"
+        ))
+        .bind(codes::hash(secret))
+        .fetch_optional(pool)
+        .await?)
+    })
 }
 
 /// Adds the learner to the class under `display_name` (already checked), or
@@ -144,38 +147,52 @@ pub async fn class_by_teacher_secret(
 /// (and no renames). One write transaction: two joins racing can neither
 /// overfill the class nor take the same name.
 pub async fn join(
-    pool: &SqlitePool,
+    db: &Db,
     class_id: i64,
     learner_id: i64,
     display_name: &str,
 ) -> Result<String, ClassError> {
-    // IMMEDIATE: the write lock from the start, so a concurrent writer makes this
-    // wait (busy timeout); a deferred read that turns into a write fails instead.
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let locked: Option<bool> = sqlx::query_scalar("SELECT locked FROM classes WHERE id = ?")
-        .bind(class_id)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let mut tx = db.begin_write().await?;
+    // The class row stays locked until the commit (on PostgreSQL; SQLite's
+    // write transaction already excludes every other writer), so two joins
+    // racing are counted one after the other.
+    let sql = format!(
+        "SELECT locked FROM classes WHERE id = $1{}",
+        db.for_update()
+    );
+    let locked: Option<bool> = on_tx!(&mut tx, conn => {
+        sqlx::query_scalar(&sql).bind(class_id).fetch_optional(conn).await
+    })?;
+    // And the learner's row (always after the class's: one order, no
+    // deadlock), so that joins to different classes count the learner's
+    // memberships one after the other too.
+    let sql = format!("SELECT id FROM learners WHERE id = $1{}", db.for_update());
+    on_tx!(&mut tx, conn => {
+        sqlx::query(&sql).bind(learner_id).execute(conn).await.map(|_| ())
+    })?;
     match locked {
         None => return Err(ClassError::NoClass),
         Some(true) => return Err(ClassError::Locked),
         Some(false) => {}
     }
-    let theirs: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM class_members WHERE learner_id = ? AND class_id != ?",
-    )
-    .bind(learner_id)
-    .bind(class_id)
-    .fetch_one(&mut *tx)
-    .await?;
+    let theirs: i64 = on_tx!(&mut tx, conn => {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM class_members WHERE learner_id = $1 AND class_id != $2",
+        )
+        .bind(learner_id)
+        .bind(class_id)
+        .fetch_one(conn)
+        .await
+    })?;
     if theirs >= MAX_CLASSES_PER_LEARNER {
         return Err(ClassError::TooManyMemberships);
     }
-    let members: Vec<(i64, String)> =
-        sqlx::query_as("SELECT learner_id, display_name FROM class_members WHERE class_id = ?")
+    let members: Vec<(i64, String)> = on_tx!(&mut tx, conn => {
+        sqlx::query_as("SELECT learner_id, display_name FROM class_members WHERE class_id = $1")
             .bind(class_id)
-            .fetch_all(&mut *tx)
-            .await?;
+            .fetch_all(conn)
+            .await
+    })?;
     let is_member = members.iter().any(|(l, _)| *l == learner_id);
     if !is_member && members.len() as i64 >= MAX_MEMBERS {
         return Err(ClassError::ClassFull);
@@ -186,15 +203,18 @@ pub async fn join(
         .map(|(_, n)| n.as_str())
         .collect();
     let name = free_name(display_name, &taken).ok_or(ClassError::NameTaken)?;
-    sqlx::query(
-        "INSERT INTO class_members (class_id, learner_id, display_name) VALUES (?1, ?2, ?3)
-         ON CONFLICT (class_id, learner_id) DO UPDATE SET display_name = excluded.display_name",
-    )
-    .bind(class_id)
-    .bind(learner_id)
-    .bind(&name)
-    .execute(&mut *tx)
-    .await?;
+    on_tx!(&mut tx, conn => {
+        sqlx::query(
+            "INSERT INTO class_members (class_id, learner_id, display_name) VALUES ($1, $2, $3)
+             ON CONFLICT (class_id, learner_id) DO UPDATE SET display_name = excluded.display_name",
+        )
+        .bind(class_id)
+        .bind(learner_id)
+        .bind(&name)
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
     touch(&mut tx, class_id).await?;
     tx.commit().await?;
     Ok(name)
@@ -218,24 +238,40 @@ pub fn free_name(wanted: &str, taken: &[&str]) -> Option<String> {
 
 /// Marks the class as in use now (creation, joins, leaves, the teacher's
 /// changes): classes idle for the retention period are deleted.
-async fn touch(tx: &mut sqlx::SqliteConnection, class_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(&format!(
-        "UPDATE classes SET last_active_at = {NOW} WHERE id = ?"
-    ))
-    .bind(class_id)
-    .execute(tx)
-    .await?;
+async fn touch(tx: &mut Tx, class_id: i64) -> Result<(), sqlx::Error> {
+    on_tx!(tx, conn => {
+        sqlx::query("UPDATE classes SET last_active_at = $1 WHERE id = $2")
+            .bind(now_text())
+            .bind(class_id)
+            .execute(conn)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
     Ok(())
 }
 
+/// Whether class `class_id` exists.
+pub async fn exists(db: &Db, class_id: i64) -> Result<bool, sqlx::Error> {
+    on_db!(db, pool => {
+        sqlx::query_scalar::<_, i64>("SELECT id FROM classes WHERE id = $1")
+            .bind(class_id)
+            .fetch_optional(pool)
+            .await
+            .map(|id| id.is_some())
+    })
+}
+
 /// Locks (joins refused) or unlocks the class.
-pub async fn set_locked(pool: &SqlitePool, class_id: i64, locked: bool) -> Result<(), ClassError> {
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    sqlx::query("UPDATE classes SET locked = ? WHERE id = ?")
-        .bind(locked)
-        .bind(class_id)
-        .execute(&mut *tx)
-        .await?;
+pub async fn set_locked(db: &Db, class_id: i64, locked: bool) -> Result<(), ClassError> {
+    let mut tx = db.begin_write().await?;
+    on_tx!(&mut tx, conn => {
+        sqlx::query("UPDATE classes SET locked = $1 WHERE id = $2")
+            .bind(locked)
+            .bind(class_id)
+            .execute(conn)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
     touch(&mut tx, class_id).await?;
     tx.commit().await?;
     Ok(())
@@ -243,49 +279,46 @@ pub async fn set_locked(pool: &SqlitePool, class_id: i64, locked: bool) -> Resul
 
 /// Takes the member called `display_name` out of the class (the teacher's
 /// action); `false` when no member has that name. Their progress stays theirs.
-pub async fn remove_member(
-    pool: &SqlitePool,
-    class_id: i64,
-    display_name: &str,
-) -> Result<bool, ClassError> {
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let removed = sqlx::query("DELETE FROM class_members WHERE class_id = ? AND display_name = ?")
-        .bind(class_id)
-        .bind(display_name)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-        > 0;
+pub async fn remove_member(db: &Db, class_id: i64, display_name: &str) -> Result<bool, ClassError> {
+    let mut tx = db.begin_write().await?;
+    let removed = on_tx!(&mut tx, conn => {
+        sqlx::query("DELETE FROM class_members WHERE class_id = $1 AND display_name = $2")
+            .bind(class_id)
+            .bind(display_name)
+            .execute(conn)
+            .await
+            .map(|r| r.rows_affected())
+    })? > 0;
     touch(&mut tx, class_id).await?;
     tx.commit().await?;
     Ok(removed)
 }
 
 /// The classes this learner is in, oldest membership first.
-pub async fn memberships(
-    pool: &SqlitePool,
-    learner_id: i64,
-) -> Result<Vec<Membership>, ClassError> {
-    Ok(sqlx::query_as(
-        "SELECT c.id AS class_id, c.name AS class_name, m.display_name
-         FROM class_members m JOIN classes c ON c.id = m.class_id
-         WHERE m.learner_id = ? ORDER BY m.joined_at, c.id",
-    )
-    .bind(learner_id)
-    .fetch_all(pool)
-    .await?)
+pub async fn memberships(db: &Db, learner_id: i64) -> Result<Vec<Membership>, ClassError> {
+    on_db!(db, pool => {
+        Ok(sqlx::query_as(
+            "SELECT c.id AS class_id, c.name AS class_name, m.display_name
+             FROM class_members m JOIN classes c ON c.id = m.class_id
+             WHERE m.learner_id = $1 ORDER BY m.joined_at, c.id",
+        )
+        .bind(learner_id)
+        .fetch_all(pool)
+        .await?)
+    })
 }
 
 /// Takes the learner out of the class; `false` when they were not in it.
-pub async fn leave(pool: &SqlitePool, class_id: i64, learner_id: i64) -> Result<bool, ClassError> {
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let left = sqlx::query("DELETE FROM class_members WHERE class_id = ? AND learner_id = ?")
-        .bind(class_id)
-        .bind(learner_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-        > 0;
+pub async fn leave(db: &Db, class_id: i64, learner_id: i64) -> Result<bool, ClassError> {
+    let mut tx = db.begin_write().await?;
+    let left = on_tx!(&mut tx, conn => {
+        sqlx::query("DELETE FROM class_members WHERE class_id = $1 AND learner_id = $2")
+            .bind(class_id)
+            .bind(learner_id)
+            .execute(conn)
+            .await
+            .map(|r| r.rows_affected())
+    })? > 0;
     if left {
         touch(&mut tx, class_id).await?;
     }
@@ -295,19 +328,22 @@ pub async fn leave(pool: &SqlitePool, class_id: i64, learner_id: i64) -> Result<
 
 /// Deletes the class and its memberships, nothing else: answers and runs stay
 /// with their learners. Returns how many memberships went.
-pub async fn delete_class(pool: &SqlitePool, class_id: i64) -> Result<u64, ClassError> {
-    // IMMEDIATE: the write lock from the start, so a concurrent writer makes this
-    // wait (busy timeout); a deferred read that turns into a write fails instead.
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let members = sqlx::query("DELETE FROM class_members WHERE class_id = ?")
-        .bind(class_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    sqlx::query("DELETE FROM classes WHERE id = ?")
-        .bind(class_id)
-        .execute(&mut *tx)
-        .await?;
+pub async fn delete_class(db: &Db, class_id: i64) -> Result<u64, ClassError> {
+    let mut tx = db.begin_write().await?;
+    let members = on_tx!(&mut tx, conn => {
+        sqlx::query("DELETE FROM class_members WHERE class_id = $1")
+            .bind(class_id)
+            .execute(conn)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    on_tx!(&mut tx, conn => {
+        sqlx::query("DELETE FROM classes WHERE id = $1")
+            .bind(class_id)
+            .execute(conn)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
     tx.commit().await?;
     Ok(members)
 }
@@ -319,14 +355,16 @@ pub struct Member {
     pub display_name: String,
 }
 
-pub async fn members(pool: &SqlitePool, class_id: i64) -> Result<Vec<Member>, ClassError> {
-    Ok(sqlx::query_as(
-        "SELECT learner_id, display_name FROM class_members WHERE class_id = ?
-         ORDER BY display_name COLLATE NOCASE, learner_id",
-    )
-    .bind(class_id)
-    .fetch_all(pool)
-    .await?)
+pub async fn members(db: &Db, class_id: i64) -> Result<Vec<Member>, ClassError> {
+    on_db!(db, pool => {
+        Ok(sqlx::query_as(
+            "SELECT learner_id, display_name FROM class_members WHERE class_id = $1
+             ORDER BY display_name COLLATE NOCASE, learner_id",
+        )
+        .bind(class_id)
+        .fetch_all(pool)
+        .await?)
+    })
 }
 
 /// One member's record on one question.
@@ -346,36 +384,36 @@ pub struct MemberQuestion {
 
 /// Every (member, question) pair the class has answered: at most members ×
 /// questions rows, however many attempts lie behind them.
-pub async fn member_questions(
-    pool: &SqlitePool,
-    class_id: i64,
-) -> Result<Vec<MemberQuestion>, ClassError> {
-    Ok(sqlx::query_as(
-        "WITH mine AS (
-             SELECT a.* FROM attempts a
-             JOIN class_members m ON m.learner_id = a.learner_id AND m.class_id = ?1
-         ),
-         firsts AS (
-             SELECT learner_id, question_id,
-                    MIN(CASE WHEN correct = 1 THEN id END) AS first_correct,
-                    MAX(id) AS latest_id
-             FROM mine GROUP BY learner_id, question_id
-         )
-         SELECT a.learner_id, MAX(a.lesson_slug) AS lesson_slug, a.question_id,
-                COUNT(*) AS attempts,
-                MAX(a.first_try AND a.correct) AS first_try_correct,
-                CASE WHEN f.first_correct IS NULL THEN NULL
-                     ELSE SUM(a.id <= f.first_correct) END AS attempts_to_correct,
-                (SELECT correct FROM attempts WHERE id = f.latest_id) AS latest_correct,
-                COALESCE((SELECT reviews_passed FROM review_cards rc
-                          WHERE rc.learner_id = a.learner_id AND rc.question_id = a.question_id), 0)
-                    AS reviews_passed
-         FROM mine a JOIN firsts f ON f.learner_id = a.learner_id AND f.question_id = a.question_id
-         GROUP BY a.learner_id, a.question_id",
-    )
-    .bind(class_id)
-    .fetch_all(pool)
-    .await?)
+pub async fn member_questions(db: &Db, class_id: i64) -> Result<Vec<MemberQuestion>, ClassError> {
+    on_db!(db, pool => {
+        Ok(sqlx::query_as(
+            "WITH mine AS (
+                 SELECT a.* FROM attempts a
+                 JOIN class_members m ON m.learner_id = a.learner_id AND m.class_id = $1
+             ),
+             firsts AS (
+                 SELECT learner_id, question_id,
+                        MIN(CASE WHEN correct THEN id END) AS first_correct,
+                        MAX(id) AS latest_id
+                 FROM mine GROUP BY learner_id, question_id
+             )
+             SELECT a.learner_id, MAX(a.lesson_slug) AS lesson_slug, a.question_id,
+                    COUNT(*) AS attempts,
+                    MAX(CASE WHEN a.first_try AND a.correct THEN 1 ELSE 0 END) = 1
+                        AS first_try_correct,
+                    CASE WHEN f.first_correct IS NULL THEN NULL
+                         ELSE SUM(CASE WHEN a.id <= f.first_correct THEN 1 ELSE 0 END) END AS attempts_to_correct,
+                    (SELECT correct FROM attempts WHERE id = f.latest_id) AS latest_correct,
+                    COALESCE((SELECT reviews_passed FROM review_cards rc
+                              WHERE rc.learner_id = a.learner_id AND rc.question_id = a.question_id), 0)
+                        AS reviews_passed
+             FROM mine a JOIN firsts f ON f.learner_id = a.learner_id AND f.question_id = a.question_id
+             GROUP BY a.learner_id, a.question_id, f.first_correct, f.latest_id",
+        )
+        .bind(class_id)
+        .fetch_all(pool)
+        .await?)
+    })
 }
 
 /// How often each member gave each wrong answer (answer JSON) per question.
@@ -393,20 +431,19 @@ pub struct WrongAnswer {
 /// given first (200 members × a few dozen questions fit many times over).
 const MAX_WRONG_ANSWERS: i64 = 20_000;
 
-pub async fn wrong_answers(
-    pool: &SqlitePool,
-    class_id: i64,
-) -> Result<Vec<WrongAnswer>, ClassError> {
-    Ok(sqlx::query_as(
-        "SELECT a.learner_id, a.question_id, a.answer, a.variant, COUNT(*) AS times
-         FROM attempts a JOIN class_members m ON m.learner_id = a.learner_id AND m.class_id = ?
-         WHERE a.correct = 0
-         GROUP BY a.learner_id, a.question_id, a.answer, a.variant ORDER BY times DESC LIMIT ?",
-    )
-    .bind(class_id)
-    .bind(MAX_WRONG_ANSWERS)
-    .fetch_all(pool)
-    .await?)
+pub async fn wrong_answers(db: &Db, class_id: i64) -> Result<Vec<WrongAnswer>, ClassError> {
+    on_db!(db, pool => {
+        Ok(sqlx::query_as(
+            "SELECT a.learner_id, a.question_id, a.answer, a.variant, COUNT(*) AS times
+             FROM attempts a JOIN class_members m ON m.learner_id = a.learner_id AND m.class_id = $1
+             WHERE NOT a.correct
+             GROUP BY a.learner_id, a.question_id, a.answer, a.variant ORDER BY times DESC LIMIT $2",
+        )
+        .bind(class_id)
+        .bind(MAX_WRONG_ANSWERS)
+        .fetch_all(pool)
+        .await?)
+    })
 }
 
 /// One attempt of a member, for the long-format CSV.
@@ -428,53 +465,49 @@ pub struct MemberAttempt {
 pub const MAX_CSV_ATTEMPTS: i64 = 200_000;
 
 /// Every attempt of the class's members, by member, question and attempt.
-pub async fn member_attempts(
-    pool: &SqlitePool,
-    class_id: i64,
-) -> Result<Vec<MemberAttempt>, ClassError> {
-    Ok(sqlx::query_as(
-        "SELECT m.display_name, a.lesson_slug, a.question_id, a.correct, a.answer, a.created_at,
-                ROW_NUMBER() OVER (PARTITION BY a.learner_id, a.question_id ORDER BY a.id) AS attempt
-         FROM attempts a JOIN class_members m ON m.learner_id = a.learner_id AND m.class_id = ?
-         ORDER BY m.display_name COLLATE NOCASE, a.learner_id, a.question_id, a.id
-         LIMIT ?",
-    )
-    .bind(class_id)
-    .bind(MAX_CSV_ATTEMPTS)
-    .fetch_all(pool)
-    .await?)
+pub async fn member_attempts(db: &Db, class_id: i64) -> Result<Vec<MemberAttempt>, ClassError> {
+    on_db!(db, pool => {
+        Ok(sqlx::query_as(
+            "SELECT m.display_name, a.lesson_slug, a.question_id, a.correct, a.answer, a.created_at,
+                    ROW_NUMBER() OVER (PARTITION BY a.learner_id, a.question_id ORDER BY a.id) AS attempt
+             FROM attempts a JOIN class_members m ON m.learner_id = a.learner_id AND m.class_id = $1
+             ORDER BY lower(m.display_name), a.learner_id, a.question_id, a.id
+             LIMIT $2",
+        )
+        .bind(class_id)
+        .bind(MAX_CSV_ATTEMPTS)
+        .fetch_all(pool)
+        .await?)
+    })
 }
 
 /// Counts one run of a lesson demo by this learner.
-pub async fn record_demo_run(
-    pool: &SqlitePool,
-    learner_id: i64,
-    demo: &str,
-) -> Result<(), ClassError> {
-    sqlx::query(
-        "INSERT INTO demo_runs (learner_id, demo) VALUES (?, ?)
-         ON CONFLICT (learner_id, demo) DO UPDATE SET runs = runs + 1",
-    )
-    .bind(learner_id)
-    .bind(demo)
-    .execute(pool)
-    .await?;
-    Ok(())
+pub async fn record_demo_run(db: &Db, learner_id: i64, demo: &str) -> Result<(), ClassError> {
+    on_db!(db, pool => {
+        sqlx::query(
+            "INSERT INTO demo_runs (learner_id, demo) VALUES ($1, $2)
+             ON CONFLICT (learner_id, demo) DO UPDATE SET runs = demo_runs.runs + 1",
+        )
+        .bind(learner_id)
+        .bind(demo)
+        .execute(pool)
+        .await?;
+        Ok(())
+    })
 }
 
 /// How many members of the class ran each demo.
-pub async fn demo_runners(
-    pool: &SqlitePool,
-    class_id: i64,
-) -> Result<Vec<(String, i64)>, ClassError> {
-    Ok(sqlx::query_as(
-        "SELECT d.demo, COUNT(*) FROM demo_runs d
-         JOIN class_members m ON m.learner_id = d.learner_id AND m.class_id = ?
-         GROUP BY d.demo",
-    )
-    .bind(class_id)
-    .fetch_all(pool)
-    .await?)
+pub async fn demo_runners(db: &Db, class_id: i64) -> Result<Vec<(String, i64)>, ClassError> {
+    on_db!(db, pool => {
+        Ok(sqlx::query_as(
+            "SELECT d.demo, COUNT(*) FROM demo_runs d
+             JOIN class_members m ON m.learner_id = d.learner_id AND m.class_id = $1
+             GROUP BY d.demo",
+        )
+        .bind(class_id)
+        .fetch_all(pool)
+        .await?)
+    })
 }
 
 #[cfg(test)]

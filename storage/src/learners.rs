@@ -2,8 +2,8 @@
 //! which only the SHA-256 is stored, so a leaked database does not let anyone
 //! act as a learner. (The cookie that carries the token is the app's.)
 
+use crate::db::{on_db, on_tx, Db};
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
 
 use crate::secret::RandomError;
 
@@ -55,64 +55,74 @@ impl LearnerToken {
 
 /// The learner this token belongs to: its first browser's, or one it moved
 /// to with a transfer code.
-pub async fn find_learner(
-    pool: &SqlitePool,
-    token: &LearnerToken,
-) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar::<_, i64>(
-        "SELECT id FROM learners WHERE token_hash = ?1
-         UNION ALL SELECT learner_id FROM learner_devices WHERE token_hash = ?1
-         LIMIT 1",
-    )
-    .bind(token.hash())
-    .fetch_optional(pool)
-    .await
+pub async fn find_learner(db: &Db, token: &LearnerToken) -> Result<Option<i64>, sqlx::Error> {
+    on_db!(db, pool => {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT id FROM learners WHERE token_hash = $1
+             UNION ALL SELECT learner_id FROM learner_devices WHERE token_hash = $1
+             LIMIT 1",
+        )
+        .bind(token.hash())
+        .fetch_optional(pool)
+        .await
+    })
 }
 
-pub async fn create_learner(pool: &SqlitePool, token: &LearnerToken) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar::<_, i64>("INSERT INTO learners (token_hash) VALUES (?) RETURNING id")
-        .bind(token.hash())
-        .fetch_one(pool)
-        .await
+pub async fn create_learner(db: &Db, token: &LearnerToken) -> Result<i64, sqlx::Error> {
+    on_db!(db, pool => {
+        sqlx::query_scalar::<_, i64>("INSERT INTO learners (token_hash) VALUES ($1) RETURNING id")
+            .bind(token.hash())
+            .fetch_one(pool)
+            .await
+    })
 }
 
 /// Gives learner `id` the new `token`: its old one and every browser it moved
 /// to stop working (a reset makes a leaked old cookie worthless).
-pub async fn replace_token(
-    pool: &SqlitePool,
-    id: i64,
-    token: &LearnerToken,
-) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    sqlx::query("UPDATE learners SET token_hash = ? WHERE id = ?")
-        .bind(token.hash())
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("DELETE FROM learner_devices WHERE learner_id = ?")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+pub async fn replace_token(db: &Db, id: i64, token: &LearnerToken) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    on_tx!(&mut tx, conn => {
+        sqlx::query("UPDATE learners SET token_hash = $1 WHERE id = $2")
+            .bind(token.hash())
+            .bind(id)
+            .execute(conn)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    on_tx!(&mut tx, conn => {
+        sqlx::query("DELETE FROM learner_devices WHERE learner_id = $1")
+            .bind(id)
+            .execute(conn)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
     tx.commit().await
 }
 
 /// Lets one more browser token (its hash) act as this learner, keeping the
 /// newest [`MAX_DEVICES`].
-pub async fn add_device(pool: &SqlitePool, id: i64, token_hash: &[u8]) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO learner_devices (token_hash, learner_id) VALUES (?, ?)")
-        .bind(token_hash)
+pub async fn add_device(db: &Db, id: i64, token_hash: &[u8]) -> Result<(), sqlx::Error> {
+    on_db!(db, pool => {
+        sqlx::query("INSERT INTO learner_devices (token_hash, learner_id) VALUES ($1, $2)")
+            .bind(token_hash)
+            .bind(id)
+            .execute(pool)
+            .await?;
+        // The new device stays; of the others, the newest (by time, then an
+        // arbitrary but fixed order within a millisecond) fill the rest.
+        sqlx::query(
+            "DELETE FROM learner_devices WHERE learner_id = $1 AND token_hash <> $2
+             AND token_hash NOT IN
+             (SELECT token_hash FROM learner_devices WHERE learner_id = $1 AND token_hash <> $2
+              ORDER BY created_at DESC, token_hash DESC LIMIT $3)",
+        )
         .bind(id)
+        .bind(token_hash)
+        .bind(MAX_DEVICES - 1)
         .execute(pool)
         .await?;
-    sqlx::query(
-        "DELETE FROM learner_devices WHERE learner_id = ?1 AND rowid NOT IN
-         (SELECT rowid FROM learner_devices WHERE learner_id = ?1 ORDER BY rowid DESC LIMIT ?2)",
-    )
-    .bind(id)
-    .bind(MAX_DEVICES)
-    .execute(pool)
-    .await?;
-    Ok(())
+        Ok(())
+    })
 }
 
 #[cfg(test)]
@@ -148,17 +158,19 @@ mod tests {
 
     #[tokio::test]
     async fn a_replaced_token_no_longer_finds_the_learner() {
-        let (pool, _dir) = crate::test_db::test_pool().await;
-        let old = LearnerToken::generate().unwrap();
-        let id = create_learner(&pool, &old).await.unwrap();
-        let moved = LearnerToken::generate().unwrap();
-        add_device(&pool, id, &moved.hash()).await.unwrap();
-        assert_eq!(find_learner(&pool, &moved).await.unwrap(), Some(id));
+        crate::test_db::each_backend(|pool| async move {
+            let old = LearnerToken::generate().unwrap();
+            let id = create_learner(&pool, &old).await.unwrap();
+            let moved = LearnerToken::generate().unwrap();
+            add_device(&pool, id, &moved.hash()).await.unwrap();
+            assert_eq!(find_learner(&pool, &moved).await.unwrap(), Some(id));
 
-        let new = LearnerToken::generate().unwrap();
-        replace_token(&pool, id, &new).await.unwrap();
-        assert_eq!(find_learner(&pool, &new).await.unwrap(), Some(id));
-        assert_eq!(find_learner(&pool, &old).await.unwrap(), None);
-        assert_eq!(find_learner(&pool, &moved).await.unwrap(), None);
+            let new = LearnerToken::generate().unwrap();
+            replace_token(&pool, id, &new).await.unwrap();
+            assert_eq!(find_learner(&pool, &new).await.unwrap(), Some(id));
+            assert_eq!(find_learner(&pool, &old).await.unwrap(), None);
+            assert_eq!(find_learner(&pool, &moved).await.unwrap(), None);
+        })
+        .await;
     }
 }

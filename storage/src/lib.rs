@@ -10,6 +10,7 @@ pub mod attempts;
 pub mod cards;
 pub mod classes;
 pub mod codes;
+pub mod db;
 pub mod learners;
 pub mod pool;
 pub mod predictions;
@@ -18,5 +19,9 @@ pub mod runs;
 pub mod secret;
 pub mod transfer;
 
+#[cfg(test)]
+mod races;
+#[cfg(test)]
+mod schema_parity;
 #[cfg(test)]
 mod test_db;

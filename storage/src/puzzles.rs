@@ -1,7 +1,7 @@
 //! Puzzle submissions, leaderboards and display names in SQLite.
 
+use crate::db::{now_text, on_db, on_tx, Db};
 use lab_types::PuzzleOutcome;
-use sqlx::SqlitePool;
 
 use lab_types::LeaderRow;
 
@@ -27,7 +27,7 @@ fn verdict(o: &PuzzleOutcome) -> &'static str {
 /// Stores a submission, trims the learner's older ones for the puzzle, and
 /// keeps a correct kernel's time when it beats their best on that adapter.
 pub async fn save(
-    pool: &SqlitePool,
+    db: &Db,
     learner_id: i64,
     puzzle_id: &str,
     source: &str,
@@ -36,61 +36,72 @@ pub async fn save(
     let stored = bounded(outcome);
     let outcome: &PuzzleOutcome = &stored;
     let json = serde_json::to_string(outcome).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    // IMMEDIATE: the write lock from the start, so a concurrent writer makes this
-    // wait (busy timeout); a deferred read that turns into a write fails instead.
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    sqlx::query(
-        "INSERT INTO puzzle_submissions (learner_id, puzzle_id, source, verdict, outcome) \
-         VALUES (?, ?, ?, ?, ?)",
-    )
-    .bind(learner_id)
-    .bind(puzzle_id)
-    .bind(source)
-    .bind(verdict(outcome))
-    .bind(&json)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(
-        "DELETE FROM puzzle_submissions WHERE learner_id = ?1 AND puzzle_id = ?2 AND id NOT IN \
-         (SELECT id FROM puzzle_submissions WHERE learner_id = ?1 AND puzzle_id = ?2 \
-          ORDER BY id DESC LIMIT ?3)",
-    )
-    .bind(learner_id)
-    .bind(puzzle_id)
-    .bind(KEPT_PER_PUZZLE)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(
-        "DELETE FROM puzzle_submissions WHERE learner_id = ?1 AND puzzle_id = ?2 \
-         AND verdict = 'compile_error' AND id NOT IN \
-         (SELECT id FROM puzzle_submissions WHERE learner_id = ?1 AND puzzle_id = ?2 \
-          AND verdict = 'compile_error' ORDER BY id DESC LIMIT ?3)",
-    )
-    .bind(learner_id)
-    .bind(puzzle_id)
-    .bind(KEPT_COMPILE_ERRORS)
-    .execute(&mut *tx)
-    .await?;
+    let mut tx = db.begin_write().await?;
+    on_tx!(&mut tx, conn => {
+        sqlx::query(
+            "INSERT INTO puzzle_submissions (learner_id, puzzle_id, source, verdict, outcome) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(learner_id)
+        .bind(puzzle_id)
+        .bind(source)
+        .bind(verdict(outcome))
+        .bind(&json)
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    on_tx!(&mut tx, conn => {
+        sqlx::query(
+            "DELETE FROM puzzle_submissions WHERE learner_id = $1 AND puzzle_id = $2 AND id NOT IN \
+             (SELECT id FROM puzzle_submissions WHERE learner_id = $1 AND puzzle_id = $2 \
+              ORDER BY id DESC LIMIT $3)",
+        )
+        .bind(learner_id)
+        .bind(puzzle_id)
+        .bind(KEPT_PER_PUZZLE)
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    on_tx!(&mut tx, conn => {
+        sqlx::query(
+            "DELETE FROM puzzle_submissions WHERE learner_id = $1 AND puzzle_id = $2 \
+             AND verdict = 'compile_error' AND id NOT IN \
+             (SELECT id FROM puzzle_submissions WHERE learner_id = $1 AND puzzle_id = $2 \
+              AND verdict = 'compile_error' ORDER BY id DESC LIMIT $3)",
+        )
+        .bind(learner_id)
+        .bind(puzzle_id)
+        .bind(KEPT_COMPILE_ERRORS)
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
     if let PuzzleOutcome::Correct {
         adapter, timing, ..
     } = outcome
     {
-        sqlx::query(
-            "INSERT INTO puzzle_bests (learner_id, puzzle_id, adapter, median_ms, rate, unit) \
-             VALUES (?, ?, ?, ?, ?, ?) \
-             ON CONFLICT (learner_id, puzzle_id, adapter) DO UPDATE SET \
-               median_ms = excluded.median_ms, rate = excluded.rate, unit = excluded.unit, \
-               created_at = excluded.created_at \
-             WHERE excluded.median_ms < puzzle_bests.median_ms",
-        )
-        .bind(learner_id)
-        .bind(puzzle_id)
-        .bind(adapter)
-        .bind(timing.summary.median_ms)
-        .bind(timing.rate)
-        .bind(timing.unit.label())
-        .execute(&mut *tx)
-        .await?;
+        on_tx!(&mut tx, conn => {
+            sqlx::query(
+                "INSERT INTO puzzle_bests (learner_id, puzzle_id, adapter, median_ms, rate, unit, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                 ON CONFLICT (learner_id, puzzle_id, adapter) DO UPDATE SET \
+                   median_ms = excluded.median_ms, rate = excluded.rate, unit = excluded.unit, \
+                   created_at = excluded.created_at \
+                 WHERE excluded.median_ms < puzzle_bests.median_ms",
+            )
+            .bind(learner_id)
+            .bind(puzzle_id)
+            .bind(adapter)
+            .bind(timing.summary.median_ms)
+            .bind(timing.rate)
+            .bind(timing.unit.label())
+            .bind(now_text())
+            .execute(conn)
+            .await
+            .map(|r| r.rows_affected())
+        })?;
     }
     tx.commit().await
 }
@@ -114,90 +125,98 @@ fn bounded(outcome: &PuzzleOutcome) -> std::borrow::Cow<'_, PuzzleOutcome> {
 
 /// The learner's latest submission to a puzzle: its source and outcome.
 pub async fn latest(
-    pool: &SqlitePool,
+    db: &Db,
     learner_id: i64,
     puzzle_id: &str,
 ) -> Result<Option<(String, PuzzleOutcome)>, sqlx::Error> {
-    let row: Option<(String, String)> = sqlx::query_as(
-        "SELECT source, outcome FROM puzzle_submissions WHERE learner_id = ? AND puzzle_id = ? \
-         ORDER BY id DESC LIMIT 1",
-    )
-    .bind(learner_id)
-    .bind(puzzle_id)
-    .fetch_optional(pool)
-    .await?;
-    Ok(row.and_then(|(source, json)| {
-        // A row from an older version that no longer parses is just not shown.
-        serde_json::from_str(&json).ok().map(|o| (source, o))
-    }))
+    on_db!(db, pool => {
+        let row: Option<(String, String)> = sqlx::query_as(
+            "SELECT source, outcome FROM puzzle_submissions WHERE learner_id = $1 AND puzzle_id = $2 \
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(learner_id)
+        .bind(puzzle_id)
+        .fetch_optional(pool)
+        .await?;
+        Ok(row.and_then(|(source, json)| {
+            // A row from an older version that no longer parses is just not shown.
+            serde_json::from_str(&json).ok().map(|o| (source, o))
+        }))
+    })
 }
 
 /// The puzzles this learner solved (on any adapter).
-pub async fn solved(pool: &SqlitePool, learner_id: i64) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT DISTINCT puzzle_id FROM puzzle_bests WHERE learner_id = ?")
-        .bind(learner_id)
-        .fetch_all(pool)
-        .await
+pub async fn solved(db: &Db, learner_id: i64) -> Result<Vec<String>, sqlx::Error> {
+    on_db!(db, pool => {
+        sqlx::query_scalar("SELECT DISTINCT puzzle_id FROM puzzle_bests WHERE learner_id = $1")
+            .bind(learner_id)
+            .fetch_all(pool)
+            .await
+    })
 }
 
 /// The fastest learners on a puzzle, per adapter (fastest first).
 pub async fn leaderboard(
-    pool: &SqlitePool,
+    db: &Db,
     puzzle_id: &str,
     you: Option<i64>,
 ) -> Result<Vec<LeaderRow>, sqlx::Error> {
-    let rows: Vec<(i64, Option<String>, String, f64, f64, String)> = sqlx::query_as(
-        "SELECT b.learner_id, l.display_name, b.adapter, b.median_ms, b.rate, b.unit \
-         FROM puzzle_bests b JOIN learners l ON l.id = b.learner_id \
-         WHERE b.puzzle_id = ? ORDER BY b.adapter, b.median_ms LIMIT ?",
-    )
-    .bind(puzzle_id)
-    .bind(BOARD_ROWS)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(learner, name, adapter, median_ms, rate, unit)| LeaderRow {
-                name,
-                you: Some(learner) == you,
-                adapter,
-                median_ms,
-                rate,
-                unit,
-            },
+    on_db!(db, pool => {
+        let rows: Vec<(i64, Option<String>, String, f64, f64, String)> = sqlx::query_as(
+            "SELECT b.learner_id, l.display_name, b.adapter, b.median_ms, b.rate, b.unit \
+             FROM puzzle_bests b JOIN learners l ON l.id = b.learner_id \
+             WHERE b.puzzle_id = $1 ORDER BY b.adapter, b.median_ms LIMIT $2",
         )
-        .collect())
+        .bind(puzzle_id)
+        .bind(BOARD_ROWS)
+        .fetch_all(pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(learner, name, adapter, median_ms, rate, unit)| LeaderRow {
+                    name,
+                    you: Some(learner) == you,
+                    adapter,
+                    median_ms,
+                    rate,
+                    unit,
+                },
+            )
+            .collect())
+    })
 }
 
-pub async fn display_name(
-    pool: &SqlitePool,
-    learner_id: i64,
-) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT display_name FROM learners WHERE id = ?")
-        .bind(learner_id)
-        .fetch_optional(pool)
-        .await
-        .map(Option::flatten)
+pub async fn display_name(db: &Db, learner_id: i64) -> Result<Option<String>, sqlx::Error> {
+    on_db!(db, pool => {
+        sqlx::query_scalar("SELECT display_name FROM learners WHERE id = $1")
+            .bind(learner_id)
+            .fetch_optional(pool)
+            .await
+            .map(Option::flatten)
+    })
 }
 
 pub async fn set_display_name(
-    pool: &SqlitePool,
+    db: &Db,
     learner_id: i64,
     name: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE learners SET display_name = ? WHERE id = ?")
-        .bind(name)
-        .bind(learner_id)
-        .execute(pool)
-        .await
-        .map(|_| ())
+    on_db!(db, pool => {
+        sqlx::query("UPDATE learners SET display_name = $1 WHERE id = $2")
+            .bind(name)
+            .bind(learner_id)
+            .execute(pool)
+            .await
+            .map(|_| ())
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_db::{new_learner, test_pool};
+    use crate::db::on_db;
+    use crate::test_db::{each_backend, new_learner};
     use lab_types::CompileError;
 
     fn compile_error(message: String) -> PuzzleOutcome {
@@ -210,35 +229,37 @@ mod tests {
 
     #[tokio::test]
     async fn kernels_that_did_not_compile_are_cut_and_only_the_newest_kept() {
-        let (pool, _dir) = test_pool().await;
-        let learner = new_learner(&pool).await;
-        let huge = "é".repeat(20_000);
-        for i in 0..10 {
-            save(
-                &pool,
-                learner,
-                "map",
-                &format!("// {i}"),
-                &compile_error(huge.clone()),
+        each_backend(|pool| async move {
+            let learner = new_learner(&pool).await;
+            let huge = "é".repeat(20_000);
+            for i in 0..10 {
+                save(
+                    &pool,
+                    learner,
+                    "map",
+                    &format!("// {i}"),
+                    &compile_error(huge.clone()),
+                )
+                .await
+                .unwrap();
+            }
+            let rows: Vec<(String, i64)> = on_db!(&pool, p => sqlx::query_as(
+                "SELECT source, CAST(octet_length(outcome) AS BIGINT) FROM puzzle_submissions ORDER BY id",
             )
-            .await
+            .fetch_all(p)
+            .await)
             .unwrap();
-        }
-        let rows: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT source, length(CAST(outcome AS BLOB)) FROM puzzle_submissions ORDER BY id",
-        )
-        .fetch_all(&pool)
-        .await
-        .unwrap();
-        assert_eq!(rows.len() as i64, KEPT_COMPILE_ERRORS);
-        assert_eq!(rows.last().unwrap().0, "// 9", "the newest stays");
-        for (_, bytes) in &rows {
-            assert!(*bytes < MAX_ERROR_BYTES as i64 + 200, "{bytes}");
-        }
-        let (_, shown) = latest(&pool, learner, "map").await.unwrap().unwrap();
-        let PuzzleOutcome::CompileError(e) = shown else {
-            panic!("{shown:?}")
-        };
-        assert!(e.message.len() <= MAX_ERROR_BYTES && e.message.ends_with('…'));
+            assert_eq!(rows.len() as i64, KEPT_COMPILE_ERRORS);
+            assert_eq!(rows.last().unwrap().0, "// 9", "the newest stays");
+            for (_, bytes) in &rows {
+                assert!(*bytes < MAX_ERROR_BYTES as i64 + 200, "{bytes}");
+            }
+            let (_, shown) = latest(&pool, learner, "map").await.unwrap().unwrap();
+            let PuzzleOutcome::CompileError(e) = shown else {
+                panic!("{shown:?}")
+            };
+            assert!(e.message.len() <= MAX_ERROR_BYTES && e.message.ends_with('…'));
+        })
+        .await;
     }
 }

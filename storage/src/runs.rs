@@ -1,7 +1,7 @@
 //! The `runs` table (server only): saving an experiment, loading it by id, a
 //! learner's history.
 
-use sqlx::SqlitePool;
+use crate::db::{on_db, Db};
 
 use lab_types::{ExperimentRequest, ExperimentResult, RunSummary, SavedRun};
 
@@ -33,148 +33,171 @@ pub fn is_run_id(id: &str) -> bool {
 }
 
 pub async fn save_run(
-    pool: &SqlitePool,
+    db: &Db,
     id: &str,
     learner_id: Option<i64>,
     request: &ExperimentRequest,
     title: &str,
     result: &ExperimentResult,
 ) -> Result<(), StoreError> {
-    // The parameters live once, inside the result; the title is a short line.
-    let title: String = title.chars().take(MAX_TITLE_CHARS).collect();
-    sqlx::query(
-        "INSERT INTO runs (id, learner_id, kind, title, adapter, result) VALUES (?, ?, ?, ?, ?, ?)",
-    )
-    .bind(id)
-    .bind(learner_id)
-    .bind(request.kind_name())
-    .bind(title)
-    .bind(result.adapter())
-    .bind(serde_json::to_string(result)?)
-    .execute(pool)
-    .await?;
-    Ok(())
+    on_db!(db, pool => {
+        // The parameters live once, inside the result; the title is a short line.
+        let title: String = title.chars().take(MAX_TITLE_CHARS).collect();
+        sqlx::query(
+            "INSERT INTO runs (id, learner_id, kind, title, adapter, result) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(learner_id)
+        .bind(request.kind_name())
+        .bind(title)
+        .bind(result.adapter())
+        .bind(serde_json::to_string(result)?)
+        .execute(pool)
+        .await?;
+        Ok(())
+    })
 }
 
-pub async fn load_run(pool: &SqlitePool, id: &str) -> Result<Option<SavedRun>, StoreError> {
-    if !is_run_id(id) {
-        return Ok(None);
-    }
-    let row: Option<(String, String, String, String, String)> =
-        sqlx::query_as("SELECT id, kind, adapter, created_at, result FROM runs WHERE id = ?")
-            .bind(id)
-            .fetch_optional(pool)
-            .await?;
-    let Some((id, kind, adapter, created_at, result)) = row else {
-        return Ok(None);
-    };
-    Ok(Some(SavedRun {
-        id,
-        kind,
-        adapter,
-        created_at,
-        result: serde_json::from_str(&result)?,
-    }))
+pub async fn load_run(db: &Db, id: &str) -> Result<Option<SavedRun>, StoreError> {
+    on_db!(db, pool => {
+        if !is_run_id(id) {
+            return Ok(None);
+        }
+        let row: Option<(String, String, String, String, String)> =
+            sqlx::query_as("SELECT id, kind, adapter, created_at, result FROM runs WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?;
+        let Some((id, kind, adapter, created_at, result)) = row else {
+            return Ok(None);
+        };
+        Ok(Some(SavedRun {
+            id,
+            kind,
+            adapter,
+            created_at,
+            result: serde_json::from_str(&result)?,
+        }))
+    })
 }
 
 /// A learner's latest runs, newest first.
-pub async fn history(pool: &SqlitePool, learner_id: i64) -> Result<Vec<RunSummary>, StoreError> {
-    let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
-        "SELECT id, kind, adapter, created_at, title FROM runs WHERE learner_id = ? \
-         ORDER BY created_at DESC, rowid DESC LIMIT ?",
-    )
-    .bind(learner_id)
-    .bind(HISTORY_LENGTH)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, kind, adapter, created_at, title)| {
-            let title = if title.is_empty() {
-                kind.clone()
-            } else {
-                title
-            };
-            RunSummary {
-                id,
-                kind,
-                adapter,
-                created_at,
-                title,
-            }
-        })
-        .collect())
+pub async fn history(db: &Db, learner_id: i64) -> Result<Vec<RunSummary>, StoreError> {
+    on_db!(db, pool => {
+        let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
+            "SELECT id, kind, adapter, created_at, title FROM runs WHERE learner_id = $1 \
+             ORDER BY created_at DESC, id DESC LIMIT $2",
+        )
+        .bind(learner_id)
+        .bind(HISTORY_LENGTH)
+        .fetch_all(pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, kind, adapter, created_at, title)| {
+                let title = if title.is_empty() {
+                    kind.clone()
+                } else {
+                    title
+                };
+                RunSummary {
+                    id,
+                    kind,
+                    adapter,
+                    created_at,
+                    title,
+                }
+            })
+            .collect())
+    })
 }
 
 /// The newest `limit` saved results on this server, any learner's (what the
 /// time-left estimate learns this server's speed from), newest first. Rows
 /// that no longer parse are skipped.
-pub async fn recent_results(
-    pool: &SqlitePool,
-    limit: i64,
-) -> Result<Vec<ExperimentResult>, StoreError> {
-    let rows: Vec<(String,)> =
-        sqlx::query_as("SELECT result FROM runs ORDER BY created_at DESC, rowid DESC LIMIT ?")
-            .bind(limit)
-            .fetch_all(pool)
-            .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(json,)| serde_json::from_str(&json).ok())
-        .collect())
+pub async fn recent_results(db: &Db, limit: i64) -> Result<Vec<ExperimentResult>, StoreError> {
+    on_db!(db, pool => {
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT result FROM runs ORDER BY created_at DESC, id DESC LIMIT $1")
+                .bind(limit)
+                .fetch_all(pool)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(json,)| serde_json::from_str(&json).ok())
+            .collect())
+    })
 }
 
 /// A learner's newest `limit` saved results, newest first (what their own
 /// points on the roofline come from). Rows that no longer parse are skipped.
 pub async fn learner_results(
-    pool: &SqlitePool,
+    db: &Db,
     learner_id: i64,
     limit: i64,
 ) -> Result<Vec<ExperimentResult>, StoreError> {
-    let rows: Vec<(String,)> = sqlx::query_as(
-        "SELECT result FROM runs WHERE learner_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?",
-    )
-    .bind(learner_id)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(json,)| serde_json::from_str(&json).ok())
-        .collect())
+    on_db!(db, pool => {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT result FROM runs WHERE learner_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
+        )
+        .bind(learner_id)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(json,)| serde_json::from_str(&json).ok())
+            .collect())
+    })
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::test_db::test_pool;
+    use crate::db::{on_db, Db};
+    use crate::test_db::each_backend;
 
-    async fn insert_kind(pool: &sqlx::SqlitePool, id: &str, kind: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("INSERT INTO runs (id, kind, adapter, result) VALUES (?, ?, 'CPU only', '{}')")
-            .bind(id)
-            .bind(kind)
-            .execute(pool)
-            .await
-            .map(|_| ())
+    async fn insert_kind(pool: &Db, id: &str, kind: &str) -> Result<(), sqlx::Error> {
+        on_db!(pool, p => sqlx::query(
+            "INSERT INTO runs (id, kind, adapter, result) VALUES ($1, $2, 'CPU only', '{}')",
+        )
+        .bind(id)
+        .bind(kind)
+        .execute(p)
+        .await
+        .map(|_| ()))
     }
 
     #[tokio::test]
     async fn a_new_kind_of_run_needs_no_table_rebuild() {
-        let (pool, _dir) = test_pool().await;
-        // A kind no migration lists is stored as it is...
-        insert_kind(&pool, "a", "roofline-sweep").await.unwrap();
-        // ...within a bound on its length.
-        assert!(insert_kind(&pool, "b", "").await.is_err());
-        assert!(insert_kind(&pool, "c", &"k".repeat(33)).await.is_err());
-        let indexes: Vec<String> = sqlx::query_scalar(
-            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'runs' AND name LIKE 'runs_by_%' ORDER BY name",
-        )
-        .fetch_all(&pool)
-        .await
-        .unwrap();
-        assert_eq!(
-            indexes,
-            ["runs_by_created", "runs_by_learner"],
-            "the rebuild kept the indexes"
-        );
+        each_backend(|pool| async move {
+            // A kind no migration lists is stored as it is...
+            insert_kind(&pool, "a", "roofline-sweep").await.unwrap();
+            // ...within a bound on its length.
+            assert!(insert_kind(&pool, "b", "").await.is_err());
+            assert!(insert_kind(&pool, "c", &"k".repeat(33)).await.is_err());
+            let indexes: Vec<String> = match &pool {
+                Db::Sqlite(p) => sqlx::query_scalar(
+                    "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'runs' \
+                     AND name LIKE 'runs_by_%' ORDER BY name",
+                )
+                .fetch_all(p)
+                .await,
+                Db::Postgres(p) => {
+                    sqlx::query_scalar(
+                        "SELECT indexname::text FROM pg_indexes WHERE tablename = 'runs' \
+                     AND indexname LIKE 'runs_by_%' ORDER BY indexname",
+                    )
+                    .fetch_all(p)
+                    .await
+                }
+            }
+            .unwrap();
+            assert_eq!(
+                indexes,
+                ["runs_by_created", "runs_by_learner"],
+                "the rebuild kept the indexes"
+            );
+        })
+        .await;
     }
 }

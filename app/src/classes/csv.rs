@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::SqlitePool;
+use lab_storage::db::Db;
 
 use super::types::{Dashboard, MistakeKind, Table};
 use crate::content::Content;
@@ -13,7 +13,7 @@ use lab_storage::classes::{self as db, ClassError, ClassRef, MemberAttempt};
 
 /// One of the class's CSV files, read from the database now.
 pub async fn file(
-    pool: &SqlitePool,
+    pool: &Db,
     content: &Content,
     class: &ClassRef,
     table: Table,

@@ -23,7 +23,7 @@ pub use teach_page::TeachPage;
 /// Counts a demo run for the class dashboard; a failure is logged, never shown
 /// (the demo itself worked).
 #[cfg(feature = "ssr")]
-pub async fn record_demo(pool: &sqlx::SqlitePool, learner: Option<i64>, demo: &str) {
+pub async fn record_demo(pool: &lab_storage::db::Db, learner: Option<i64>, demo: &str) {
     if let Some(id) = learner {
         if let Err(e) = lab_storage::classes::record_demo_run(pool, id, demo).await {
             tracing::warn!(error = %e, demo, "counting a demo run failed");

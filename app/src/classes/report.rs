@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use sqlx::SqlitePool;
+use lab_storage::db::Db;
 
 use super::types::{
     CommonMistake, Dashboard, DemoRow, ItemRow, LearnerAnswer, LearnerRow, LessonCell, LessonHead,
@@ -21,7 +21,7 @@ use lab_storage::classes::{self as db, ClassError, ClassRef, MemberQuestion, Wro
 const PROMPT_CHARS: usize = 140;
 
 pub async fn dashboard(
-    pool: &SqlitePool,
+    pool: &Db,
     content: &Content,
     class: &ClassRef,
 ) -> Result<Dashboard, ClassError> {

@@ -88,7 +88,7 @@ fn too_many_predictions(retry_after_s: u64) -> LabError {
 /// the run is not saved).
 #[cfg(feature = "ssr")]
 pub async fn score_pending(
-    pool: &sqlx::SqlitePool,
+    pool: &lab_storage::db::Db,
     learner: i64,
     run_id: &str,
 ) -> Result<Option<i64>, LabError> {

@@ -5,8 +5,8 @@
 
 use std::collections::HashMap;
 
+use lab_storage::db::Db;
 use serde::Serialize;
-use sqlx::SqlitePool;
 
 use super::types::{LessonProgress, ProgressView, Tally};
 use crate::content::Content;
@@ -14,7 +14,7 @@ use lab_storage::attempts::{self as db, QuestionRecord};
 
 /// The progress page's data; an unknown learner (`None`) has answered nothing.
 pub async fn progress(
-    pool: &SqlitePool,
+    pool: &Db,
     content: &Content,
     learner: Option<i64>,
 ) -> Result<ProgressView, sqlx::Error> {
@@ -103,7 +103,7 @@ pub struct ExportedAttempt {
 }
 
 pub async fn export(
-    pool: &SqlitePool,
+    pool: &Db,
     content: &Content,
     learner: Option<i64>,
 ) -> Result<ProgressExport, sqlx::Error> {

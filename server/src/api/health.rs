@@ -15,7 +15,7 @@ pub(crate) struct Health {
 
 /// `GET /healthz`: 200 when the database answers, 503 when it does not.
 pub(crate) async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
-    let db_ok = crate::db::is_healthy(&state.server.pool).await;
+    let db_ok = state.server.pool.is_healthy().await;
     let status = if db_ok {
         StatusCode::OK
     } else {

@@ -52,7 +52,9 @@ pub async fn run(settings: &Settings, args: &ClassesArgs) -> Result<String, Clas
     if !settings.database.exists() {
         return Err(ClassesError::NoDatabase(settings.database.clone()));
     }
-    let pool = crate::db::connect_shaped(&settings.database, settings.pool.shape()).await?;
+    let pool = lab_storage::db::Db::from(
+        crate::db::connect_shaped(&settings.database, settings.pool.shape()).await?,
+    );
     match args.action {
         ClassesAction::List => {
             let classes = lab_storage::classes::expiry::list(&pool).await?;
@@ -87,11 +89,7 @@ pub async fn run(settings: &Settings, args: &ClassesArgs) -> Result<String, Clas
             ))
         }
         ClassesAction::Delete { id } => {
-            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM classes WHERE id = ?")
-                .bind(id)
-                .fetch_optional(&pool)
-                .await?;
-            if exists.is_none() {
+            if !lab_storage::classes::exists(&pool, id).await? {
                 return Err(ClassesError::NoClass(id));
             }
             let members = lab_storage::classes::delete_class(&pool, id).await?;

@@ -27,7 +27,6 @@ use lab_types::{
     CompileError, DeviceList, ExperimentRequest, ExperimentResult, LabError, LimitsView,
     PuzzleOutcome, PuzzleTask, QueueView, RoofsState, RoofsView, TimingParams, TimingReport,
 };
-use sqlx::SqlitePool;
 use tokio::sync::watch;
 
 use jobs::{JobHandle, JobRegistry};
@@ -70,7 +69,7 @@ pub(crate) struct EngineLab {
     roofs: RoofsProgress,
     /// The sandbox processes of the kernel playground (none when it is off).
     kernels: Option<Kernels>,
-    pool: SqlitePool,
+    pool: lab_storage::db::Db,
     config: LabConfig,
     stopping: watch::Sender<bool>,
 }
@@ -79,7 +78,7 @@ pub(crate) struct EngineLab {
 const INTEREST_CHECK: Duration = Duration::from_millis(250);
 
 impl EngineLab {
-    pub(crate) fn new(config: LabConfig, pool: SqlitePool) -> Arc<Self> {
+    pub(crate) fn new(config: LabConfig, pool: lab_storage::db::Db) -> Arc<Self> {
         let engine = Arc::new(Engine::new(EngineConfig {
             visible_devices: config.visible_devices.clone(),
             gpu_wait_limit: config.gpu_wait_limit,

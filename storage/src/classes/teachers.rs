@@ -16,7 +16,9 @@
 //! thing `classes` stores of it), so a row sealed under another server
 //! secret, or tampered with, is dropped rather than shown.
 
-use sqlx::{FromRow, SqlitePool};
+use sqlx::FromRow;
+
+use crate::db::{on_db, Db};
 
 use super::ClassError;
 use crate::codes;
@@ -64,34 +66,36 @@ pub fn open(
 /// Keeps the class in the list of the learner who created it, and drops the
 /// learner's oldest beyond [`MAX_LISTED`] (the bound on this table).
 pub async fn remember(
-    pool: &SqlitePool,
+    db: &Db,
     key: &ServerSecret,
     class_id: i64,
     learner_id: i64,
     teacher_secret: &str,
 ) -> Result<(), ClassError> {
-    let (nonce, sealed) = seal(key, teacher_secret)?;
-    sqlx::query(
-        "INSERT INTO class_teachers (class_id, learner_id, nonce, sealed_secret) VALUES (?, ?, ?, ?)
-         ON CONFLICT (class_id, learner_id) DO UPDATE
-         SET nonce = excluded.nonce, sealed_secret = excluded.sealed_secret",
-    )
-    .bind(class_id)
-    .bind(learner_id)
-    .bind(nonce)
-    .bind(sealed)
-    .execute(pool)
-    .await?;
-    sqlx::query(
-        "DELETE FROM class_teachers WHERE learner_id = ?1 AND rowid NOT IN (
-             SELECT rowid FROM class_teachers WHERE learner_id = ?1
-             ORDER BY created_at DESC, class_id DESC LIMIT ?2)",
-    )
-    .bind(learner_id)
-    .bind(MAX_LISTED)
-    .execute(pool)
-    .await?;
-    Ok(())
+    on_db!(db, pool => {
+        let (nonce, sealed) = seal(key, teacher_secret)?;
+        sqlx::query(
+            "INSERT INTO class_teachers (class_id, learner_id, nonce, sealed_secret) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (class_id, learner_id) DO UPDATE
+             SET nonce = excluded.nonce, sealed_secret = excluded.sealed_secret",
+        )
+        .bind(class_id)
+        .bind(learner_id)
+        .bind(nonce)
+        .bind(sealed)
+        .execute(pool)
+        .await?;
+        sqlx::query(
+            "DELETE FROM class_teachers WHERE learner_id = $1 AND class_id NOT IN (
+                 SELECT class_id FROM class_teachers WHERE learner_id = $1
+                 ORDER BY created_at DESC, class_id DESC LIMIT $2)",
+        )
+        .bind(learner_id)
+        .bind(MAX_LISTED)
+        .execute(pool)
+        .await?;
+        Ok(())
+    })
 }
 
 #[derive(Debug, FromRow)]
@@ -109,42 +113,45 @@ struct Row {
 /// The classes this learner created and that still exist, the newest first,
 /// each with its dashboard's path. Rows that do not open are left out.
 pub async fn taught_classes(
-    pool: &SqlitePool,
+    db: &Db,
     key: &ServerSecret,
     learner_id: i64,
 ) -> Result<Vec<TaughtClass>, ClassError> {
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT c.name AS class_name, c.join_code, c.locked, c.created_at, c.teacher_hash,
-                t.nonce, t.sealed_secret,
-                (SELECT COUNT(*) FROM class_members m WHERE m.class_id = c.id) AS members
-         FROM class_teachers t JOIN classes c ON c.id = t.class_id
-         WHERE t.learner_id = ? ORDER BY t.created_at DESC, c.id DESC LIMIT ?",
-    )
-    .bind(learner_id)
-    .bind(MAX_LISTED)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|r| {
-            let secret = open(key, &r.nonce, &r.sealed_secret, &r.teacher_hash)?;
-            Some(TaughtClass {
-                class_name: r.class_name,
-                join_code: codes::display_code(&r.join_code),
-                locked: r.locked,
-                members: usize::try_from(r.members).unwrap_or(0),
-                created_on: r.created_at.get(..10).unwrap_or_default().to_string(),
-                dashboard_path: format!("/teach/{secret}"),
+    on_db!(db, pool => {
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT c.name AS class_name, c.join_code, c.locked, c.created_at, c.teacher_hash,
+                    t.nonce, t.sealed_secret,
+                    (SELECT COUNT(*) FROM class_members m WHERE m.class_id = c.id) AS members
+             FROM class_teachers t JOIN classes c ON c.id = t.class_id
+             WHERE t.learner_id = $1 ORDER BY t.created_at DESC, c.id DESC LIMIT $2",
+        )
+        .bind(learner_id)
+        .bind(MAX_LISTED)
+        .fetch_all(pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| {
+                let secret = open(key, &r.nonce, &r.sealed_secret, &r.teacher_hash)?;
+                Some(TaughtClass {
+                    class_name: r.class_name,
+                    join_code: codes::display_code(&r.join_code),
+                    locked: r.locked,
+                    members: usize::try_from(r.members).unwrap_or(0),
+                    created_on: r.created_at.get(..10).unwrap_or_default().to_string(),
+                    dashboard_path: format!("/teach/{secret}"),
+                })
             })
-        })
-        .collect())
+            .collect())
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::classes::{create_class, delete_class, join};
-    use crate::test_db::{new_learner, test_pool};
+    use crate::db::on_db;
+    use crate::test_db::{each_backend, new_learner};
 
     fn key(byte: u8) -> ServerSecret {
         ServerSecret::from_bytes([byte; 32])
@@ -181,68 +188,73 @@ mod tests {
 
     #[tokio::test]
     async fn a_teacher_lists_their_own_classes_while_they_exist() {
-        let (pool, _dir) = test_pool().await;
-        let (teacher, other) = (new_learner(&pool).await, new_learner(&pool).await);
-        let first = create_class(&pool, "Period 3").await.unwrap();
-        let second = create_class(&pool, "Period 4").await.unwrap();
-        remember(&pool, &key(1), first.id, teacher, &first.teacher_secret)
-            .await
-            .unwrap();
-        remember(&pool, &key(1), second.id, teacher, &second.teacher_secret)
-            .await
-            .unwrap();
-        join(&pool, first.id, other, "Ada").await.unwrap();
+        each_backend(|pool| async move {
+            let (teacher, other) = (new_learner(&pool).await, new_learner(&pool).await);
+            let first = create_class(&pool, "Period 3").await.unwrap();
+            let second = create_class(&pool, "Period 4").await.unwrap();
+            remember(&pool, &key(1), first.id, teacher, &first.teacher_secret)
+                .await
+                .unwrap();
+            remember(&pool, &key(1), second.id, teacher, &second.teacher_secret)
+                .await
+                .unwrap();
+            join(&pool, first.id, other, "Ada").await.unwrap();
 
-        let listed = taught_classes(&pool, &key(1), teacher).await.unwrap();
-        let names: Vec<&str> = listed.iter().map(|c| c.class_name.as_str()).collect();
-        assert_eq!(names, ["Period 4", "Period 3"], "the newest first");
-        assert_eq!(
-            listed[1].dashboard_path,
-            format!("/teach/{}", first.teacher_secret)
-        );
-        assert_eq!(listed[1].members, 1);
-        assert_eq!(listed[1].join_code, codes::display_code(&first.join_code));
-        let stored: Vec<Vec<u8>> = sqlx::query_scalar("SELECT sealed_secret FROM class_teachers")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
-        for s in stored {
-            assert!(!crate::secret::to_hex(&s).contains(&first.teacher_secret[..16]));
-        }
+            let listed = taught_classes(&pool, &key(1), teacher).await.unwrap();
+            let names: Vec<&str> = listed.iter().map(|c| c.class_name.as_str()).collect();
+            assert_eq!(names, ["Period 4", "Period 3"], "the newest first");
+            assert_eq!(
+                listed[1].dashboard_path,
+                format!("/teach/{}", first.teacher_secret)
+            );
+            assert_eq!(listed[1].members, 1);
+            assert_eq!(listed[1].join_code, codes::display_code(&first.join_code));
+            let stored: Vec<Vec<u8>> =
+                on_db!(&pool, p => sqlx::query_scalar("SELECT sealed_secret FROM class_teachers")
+                .fetch_all(p)
+                .await)
+                .unwrap();
+            for s in stored {
+                assert!(!crate::secret::to_hex(&s).contains(&first.teacher_secret[..16]));
+            }
 
-        assert!(taught_classes(&pool, &key(1), other)
-            .await
-            .unwrap()
-            .is_empty());
-        assert!(
-            taught_classes(&pool, &key(2), teacher)
+            assert!(taught_classes(&pool, &key(1), other)
                 .await
                 .unwrap()
-                .is_empty(),
-            "another server secret opens nothing"
-        );
-        delete_class(&pool, second.id).await.unwrap();
-        let listed = taught_classes(&pool, &key(1), teacher).await.unwrap();
-        assert_eq!(listed.len(), 1, "a deleted class leaves the list");
+                .is_empty());
+            assert!(
+                taught_classes(&pool, &key(2), teacher)
+                    .await
+                    .unwrap()
+                    .is_empty(),
+                "another server secret opens nothing"
+            );
+            delete_class(&pool, second.id).await.unwrap();
+            let listed = taught_classes(&pool, &key(1), teacher).await.unwrap();
+            assert_eq!(listed.len(), 1, "a deleted class leaves the list");
+        })
+        .await;
     }
 
     #[tokio::test]
     async fn a_learner_keeps_at_most_the_newest_classes() {
-        let (pool, _dir) = test_pool().await;
-        let teacher = new_learner(&pool).await;
-        let mut ids = Vec::new();
-        for n in 0..=MAX_LISTED {
-            let class = create_class(&pool, &format!("Class {n}")).await.unwrap();
-            remember(&pool, &key(1), class.id, teacher, &class.teacher_secret)
-                .await
-                .unwrap();
-            ids.push(class.id);
-        }
-        let kept: Vec<i64> =
-            sqlx::query_scalar("SELECT class_id FROM class_teachers ORDER BY class_id")
-                .fetch_all(&pool)
-                .await
-                .unwrap();
-        assert_eq!(kept, ids[1..], "the oldest is forgotten");
+        each_backend(|pool| async move {
+            let teacher = new_learner(&pool).await;
+            let mut ids = Vec::new();
+            for n in 0..=MAX_LISTED {
+                let class = create_class(&pool, &format!("Class {n}")).await.unwrap();
+                remember(&pool, &key(1), class.id, teacher, &class.teacher_secret)
+                    .await
+                    .unwrap();
+                ids.push(class.id);
+            }
+            let kept: Vec<i64> =
+                on_db!(&pool, p => sqlx::query_scalar("SELECT class_id FROM class_teachers ORDER BY class_id")
+                    .fetch_all(p)
+                    .await)
+                    .unwrap();
+            assert_eq!(kept, ids[1..], "the oldest is forgotten");
+        })
+        .await;
     }
 }
