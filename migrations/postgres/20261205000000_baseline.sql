@@ -22,6 +22,11 @@
 --   column hold NULL (runs.id, transfer_codes.code_hash, learner_devices.token_hash);
 --   here a primary key is NOT NULL, which the app never relied on.
 -- * transfer_codes.expires_at stays Unix seconds (BIGINT).
+-- * No rowid: the row quotas cut each table at its newest rows by insertion order,
+--   which SQLite's rowid gives. The tables without an integer key (runs,
+--   class_members, transfer_codes, learner_devices, demo_runs) get `seq`, an
+--   identity column with its index, as that order here. The schema-parity test
+--   knows these columns and indexes as PostgreSQL's stand-in for the rowid.
 
 -- Learners are anonymous: a random token lives in their cookie, only its SHA-256 here.
 CREATE TABLE learners (
@@ -93,8 +98,10 @@ CREATE TABLE class_members (
     joined_at     TEXT    NOT NULL
                   DEFAULT to_char(statement_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
     PRIMARY KEY (class_id, learner_id),
-    UNIQUE (class_id, display_name)
+    UNIQUE (class_id, display_name),
+    seq           BIGINT  GENERATED ALWAYS AS IDENTITY
 );
+CREATE INDEX class_members_by_seq ON class_members (seq);
 CREATE INDEX class_members_by_learner ON class_members (learner_id);
 
 -- One-time codes that move a learner to another browser: hashed, short-lived
@@ -102,8 +109,10 @@ CREATE INDEX class_members_by_learner ON class_members (learner_id);
 CREATE TABLE transfer_codes (
     code_hash   BYTEA   PRIMARY KEY,
     learner_id  BIGINT  NOT NULL REFERENCES learners(id) ON DELETE CASCADE,
-    expires_at  BIGINT  NOT NULL
+    expires_at  BIGINT  NOT NULL,
+    seq           BIGINT  GENERATED ALWAYS AS IDENTITY
 );
+CREATE INDEX transfer_codes_by_seq ON transfer_codes (seq);
 CREATE INDEX transfer_codes_by_learner ON transfer_codes (learner_id);
 
 -- More browsers of the same learner, each with its own (hashed) cookie token.
@@ -111,8 +120,10 @@ CREATE TABLE learner_devices (
     token_hash  BYTEA   PRIMARY KEY,
     learner_id  BIGINT  NOT NULL REFERENCES learners(id) ON DELETE CASCADE,
     created_at  TEXT    NOT NULL
-                DEFAULT to_char(statement_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+                DEFAULT to_char(statement_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    seq           BIGINT  GENERATED ALWAYS AS IDENTITY
 );
+CREATE INDEX learner_devices_by_seq ON learner_devices (seq);
 CREATE INDEX learner_devices_by_learner ON learner_devices (learner_id);
 
 -- How often each learner ran each lesson demo (one row per learner and demo).
@@ -120,8 +131,10 @@ CREATE TABLE demo_runs (
     learner_id  BIGINT  NOT NULL REFERENCES learners(id) ON DELETE CASCADE,
     demo        TEXT    NOT NULL CHECK (char_length(demo) <= 40),
     runs        BIGINT  NOT NULL DEFAULT 1,
-    PRIMARY KEY (learner_id, demo)
+    PRIMARY KEY (learner_id, demo),
+    seq           BIGINT  GENERATED ALWAYS AS IDENTITY
 );
+CREATE INDEX demo_runs_by_seq ON demo_runs (seq);
 
 -- Kernel playground: a learner's latest kernels per puzzle. `puzzle_id` is not a
 -- foreign key: puzzles live in content/.
@@ -191,7 +204,9 @@ CREATE TABLE runs (
     result      TEXT    NOT NULL,   -- JSON: the ExperimentResult
     created_at  TEXT    NOT NULL
                 DEFAULT to_char(statement_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-    title       TEXT    NOT NULL DEFAULT ''
+    title       TEXT    NOT NULL DEFAULT '',
+    seq           BIGINT  GENERATED ALWAYS AS IDENTITY
 );
+CREATE INDEX runs_by_seq ON runs (seq);
 CREATE INDEX runs_by_learner ON runs (learner_id, created_at);
 CREATE INDEX runs_by_created ON runs (created_at);

@@ -7,12 +7,6 @@ use sqlx::SqlitePool;
 
 use crate::error::StartupError;
 
-/// The server's pool with the default shape (tests of this crate).
-#[cfg(test)]
-pub(crate) async fn connect(path: &Path) -> Result<SqlitePool, StartupError> {
-    connect_shaped(path, PoolShape::default()).await
-}
-
 /// Opens (creating) the database at `path` with `shape` and applies the migrations.
 pub(crate) async fn connect_shaped(
     path: &Path,

@@ -3,7 +3,6 @@
 
 mod api;
 mod assets;
-mod batch;
 pub mod cli;
 mod db;
 /// Public for `tests/access_log.rs`, which needs a process of its own.

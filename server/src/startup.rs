@@ -82,10 +82,10 @@ impl Application {
             &settings.database,
         ))?;
         crate::retention::spawn(
-            pool.clone(),
-            crate::retention::Retention::new(&settings.lab, &settings.bounds),
+            pool.clone().into(),
+            crate::retention::retention(&settings.lab, &settings.bounds),
         );
-        crate::quota::spawn(pool.clone(), settings.bounds.quotas.clone());
+        crate::quota::spawn(pool.clone().into(), settings.bounds.quotas.clone());
         let clock = app::clock::Clock::default();
         let server = ServerState {
             clock: clock.clone(),

@@ -88,7 +88,7 @@ impl WriteBounds {
 }
 
 /// The most rows each table anonymous requests can grow keeps: past it the
-/// oldest go first (by rowid, which SQLite hands out in increasing order).
+/// oldest go first (by insertion order: `lab_storage::quota`).
 /// With the widest rows the app writes, the defaults bound these tables to
 /// about 1.2 GB together (see `README.md`).
 #[derive(Debug, Clone, PartialEq)]
@@ -102,10 +102,10 @@ pub struct Quotas {
     pub learner_devices: i64,
     pub transfer_codes: i64,
     pub class_members: i64,
-    /// `review_cards` has no rowid: it is counted, every `COUNT_EVERY`-th
+    /// `review_cards` has no insertion order: it is counted, every `COUNT_EVERY`-th
     /// check, and past its quota the oldest learners' cards go.
     pub review_cards: i64,
-    /// How often the quotas are checked (each check is a `max(rowid)` per table).
+    /// How often the quotas are checked (each check is one `max` of an indexed key per table).
     pub every: Duration,
 }
 

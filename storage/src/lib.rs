@@ -7,6 +7,7 @@
 //! (the command line, a lab worker) links this crate alone.
 
 pub mod attempts;
+pub mod batch;
 pub mod cards;
 pub mod classes;
 pub mod codes;
@@ -15,6 +16,8 @@ pub mod learners;
 pub mod pool;
 pub mod predictions;
 pub mod puzzles;
+pub mod quota;
+pub mod retention;
 pub mod runs;
 pub mod secret;
 pub mod transfer;

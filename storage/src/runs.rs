@@ -185,7 +185,7 @@ mod tests {
                 Db::Postgres(p) => {
                     sqlx::query_scalar(
                         "SELECT indexname::text FROM pg_indexes WHERE tablename = 'runs' \
-                     AND indexname LIKE 'runs_by_%' ORDER BY indexname",
+                     AND indexname LIKE 'runs_by_%' AND indexname <> 'runs_by_seq' ORDER BY indexname",
                     )
                     .fetch_all(p)
                     .await

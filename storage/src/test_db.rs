@@ -116,3 +116,12 @@ pub async fn new_learner(db: &Db) -> i64 {
         .await
         .unwrap()
 }
+
+/// The type a test's SQL casts to for bytes: the engines name it differently
+/// (and SQLite reads `BYTEA` as a number).
+pub fn bytes_type(db: &Db) -> &'static str {
+    match db {
+        Db::Sqlite(_) => "BLOB",
+        Db::Postgres(_) => "BYTEA",
+    }
+}

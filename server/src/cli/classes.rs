@@ -81,7 +81,7 @@ pub async fn run(settings: &Settings, args: &ClassesArgs) -> Result<String, Clas
             let pruned = lab_storage::classes::expiry::prune_inactive(
                 &pool,
                 days,
-                u32::try_from(crate::batch::BATCH).unwrap_or(1_000),
+                u32::try_from(lab_storage::batch::BATCH).unwrap_or(1_000),
             )
             .await?;
             Ok(format!(

@@ -3,14 +3,14 @@
 //! class's own writes get the write lock in between and a large backlog
 //! (after a flood, after a long downtime) is worked off, not abandoned.
 
-use sqlx::SqlitePool;
+use crate::db::{on_db, Db};
 
 /// Rows one statement deletes at most.
-pub(crate) const BATCH: i64 = 1_000;
+pub const BATCH: i64 = 1_000;
 
 /// A value bound to a statement.
 #[derive(Debug, Clone)]
-pub(crate) enum Arg {
+pub enum Arg {
     Int(i64),
     Text(String),
 }
@@ -18,8 +18,8 @@ pub(crate) enum Arg {
 /// Runs `sql`, a `DELETE` whose last parameter is the batch size (its
 /// `LIMIT`), until a statement deletes fewer rows than that. Answers how
 /// many rows went in all.
-pub(crate) async fn delete_until_done(
-    pool: &SqlitePool,
+pub async fn delete_until_done(
+    db: &Db,
     sql: &str,
     args: &[Arg],
     batch: i64,
@@ -27,14 +27,16 @@ pub(crate) async fn delete_until_done(
     let batch = batch.max(1);
     let mut total = 0;
     loop {
-        let mut query = sqlx::query(sql);
-        for arg in args {
-            query = match arg {
-                Arg::Int(i) => query.bind(*i),
-                Arg::Text(t) => query.bind(t.as_str()),
-            };
-        }
-        let deleted = query.bind(batch).execute(pool).await?.rows_affected();
+        let deleted = on_db!(db, pool => {
+            let mut query = sqlx::query(sql);
+            for arg in args {
+                query = match arg {
+                    Arg::Int(i) => query.bind(*i),
+                    Arg::Text(t) => query.bind(t.as_str()),
+                };
+            }
+            query.bind(batch).execute(pool).await?.rows_affected()
+        });
         total += deleted;
         if deleted < batch as u64 {
             return Ok(total);
@@ -47,8 +49,8 @@ pub(crate) async fn delete_until_done(
 /// restrict it to keys in `(lo, hi]`, over every window of `batch` keys of
 /// `key` in `table` (for deletes whose condition an index cannot find: each
 /// statement looks at one window of the primary key only).
-pub(crate) async fn delete_by_windows(
-    pool: &SqlitePool,
+pub async fn delete_by_windows(
+    db: &Db,
     table: &str,
     key: &str,
     sql: &str,
@@ -56,10 +58,9 @@ pub(crate) async fn delete_by_windows(
     batch: i64,
 ) -> Result<u64, sqlx::Error> {
     let batch = batch.max(1);
+    let bounds = format!("SELECT min({key}), max({key}) FROM {table}");
     let (min, max): (Option<i64>, Option<i64>) =
-        sqlx::query_as(&format!("SELECT min({key}), max({key}) FROM {table}"))
-            .fetch_one(pool)
-            .await?;
+        on_db!(db, pool => sqlx::query_as(&bounds).fetch_one(pool).await?);
     let (Some(min), Some(max)) = (min, max) else {
         return Ok(0);
     };
@@ -67,14 +68,16 @@ pub(crate) async fn delete_by_windows(
     let mut lo = min - 1;
     while lo < max {
         let hi = lo.saturating_add(batch);
-        let mut query = sqlx::query(sql).bind(lo).bind(hi);
-        for arg in args {
-            query = match arg {
-                Arg::Int(i) => query.bind(*i),
-                Arg::Text(t) => query.bind(t.as_str()),
-            };
-        }
-        total += query.execute(pool).await?.rows_affected();
+        total += on_db!(db, pool => {
+            let mut query = sqlx::query(sql).bind(lo).bind(hi);
+            for arg in args {
+                query = match arg {
+                    Arg::Int(i) => query.bind(*i),
+                    Arg::Text(t) => query.bind(t.as_str()),
+                };
+            }
+            query.execute(pool).await?.rows_affected()
+        });
         lo = hi;
         tokio::task::yield_now().await;
     }
