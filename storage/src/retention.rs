@@ -127,7 +127,7 @@ mod tests {
                 "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5010)
                  INSERT INTO learners (token_hash, created_at)
                  SELECT CAST('t' || i AS BLOB), $1 FROM n",
-                &[year_ago.clone()],
+                std::slice::from_ref(&year_ago),
             )
             .await;
             run(
