@@ -1,31 +1,12 @@
-//! The SQLite pool: one file, WAL journal, migrations applied at start-up.
+//! The database: a SQLite file (created with its folder on first start) or a
+//! PostgreSQL URL, opened with the settings' pool shape, migrations applied.
 
-use std::path::Path;
-
-use lab_storage::pool::{migrate, PoolShape};
-use sqlx::SqlitePool;
+use lab_storage::db::Db;
 
 use crate::error::StartupError;
+use crate::settings::Settings;
 
-/// Opens (creating) the database at `path` with `shape` and applies the migrations.
-pub(crate) async fn connect_shaped(
-    path: &Path,
-    shape: PoolShape,
-) -> Result<SqlitePool, StartupError> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| StartupError::DatabaseDir {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-    }
-    let pool = shape
-        .pool_options()
-        .connect_with(shape.connect_options(path))
-        .await
-        .map_err(|source| StartupError::Database {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    migrate(&pool).await?;
-    Ok(pool)
+/// Opens the database the settings name and applies its engine's migrations.
+pub(crate) async fn open(settings: &Settings) -> Result<Db, StartupError> {
+    Ok(lab_storage::pool::open(&settings.database, settings.pool.shape()).await?)
 }

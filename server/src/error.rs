@@ -12,20 +12,8 @@ use serde_json::json;
 pub enum StartupError {
     #[error("content: {0}")]
     Content(#[from] app::content::ContentError),
-    #[error("cannot create the database folder {path}: {source}")]
-    DatabaseDir {
-        path: std::path::PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("cannot open the database {path}: {source}")]
-    Database {
-        path: std::path::PathBuf,
-        #[source]
-        source: sqlx::Error,
-    },
-    #[error("database migrations failed: {0}")]
-    Migrations(#[from] sqlx::migrate::MigrateError),
+    #[error(transparent)]
+    Database(#[from] lab_storage::pool::OpenError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: std::net::SocketAddr,

@@ -6,6 +6,9 @@ use lab_storage::quota::{enforce, enforce_cards};
 
 use crate::write_bounds::Quotas;
 
+/// The advisory lock key of the quota passes.
+const QUOTA_LOCK: i64 = 0x1ab_0002;
+
 /// Checks of the keyed quotas per count of the review cards (a scan).
 const COUNT_EVERY: u64 = 60;
 
@@ -17,17 +20,22 @@ pub(crate) fn spawn(db: Db, quotas: Quotas) {
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         for pass in 0u64.. {
             every.tick().await;
-            let mut result = enforce(&db, &quotas.tables()).await;
-            if pass % COUNT_EVERY == 0 {
-                result = match (result, enforce_cards(&db, quotas.review_cards).await) {
-                    (Ok(mut evicted), Ok(n)) if n > 0 => {
+            let one_pass = async {
+                let mut evicted = enforce(&db, &quotas.tables()).await?;
+                if pass % COUNT_EVERY == 0 {
+                    let n = enforce_cards(&db, quotas.review_cards).await?;
+                    if n > 0 {
                         evicted.push(("review_cards", n));
-                        Ok(evicted)
                     }
-                    (r, Ok(_)) => r,
-                    (_, Err(e)) => Err(e),
-                };
-            }
+                }
+                Ok::<_, sqlx::Error>(evicted)
+            };
+            // One instance at a time when several share a PostgreSQL database.
+            let result = match db.exclusive(QUOTA_LOCK, one_pass).await {
+                Ok(Some(result)) => result,
+                Ok(None) => Ok(Vec::new()),
+                Err(e) => Err(e),
+            };
             match result {
                 Ok(evicted) if !evicted.is_empty() => {
                     tracing::warn!(?evicted, "row quotas: the oldest rows were deleted")

@@ -11,6 +11,10 @@ use lab_storage::retention::{prune, Pruned, Retention};
 use crate::settings::LabSettings;
 use crate::write_bounds::WriteBounds;
 
+/// The advisory lock key of the retention passes (any number the app uses
+/// for nothing else).
+const UPKEEP_LOCK: i64 = 0x1ab_0001;
+
 /// How often the pruning runs after start-up.
 const EVERY: Duration = Duration::from_secs(60 * 60);
 
@@ -30,8 +34,11 @@ pub(crate) fn spawn(db: Db, retention: Retention) {
     tokio::spawn(async move {
         loop {
             let started = std::time::Instant::now();
-            match prune(&db, retention).await {
-                Ok(p) if p != Pruned::default() => {
+            // One instance at a time when several share a PostgreSQL database.
+            match db.exclusive(UPKEEP_LOCK, prune(&db, retention)).await {
+                Ok(None) => {}
+                Ok(Some(Err(e))) | Err(e) => tracing::warn!(error = %e, "retention pass failed"),
+                Ok(Some(Ok(p))) if p != Pruned::default() => {
                     tracing::info!(
                         runs = p.runs,
                         learners = p.learners,
@@ -41,8 +48,7 @@ pub(crate) fn spawn(db: Db, retention: Retention) {
                         "retention: deleted"
                     )
                 }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "retention pass failed"),
+                Ok(Some(Ok(_))) => {}
             }
             tokio::time::sleep(EVERY).await;
         }

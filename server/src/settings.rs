@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Args;
-use lab_storage::pool::PoolShape;
+use lab_storage::pool::{PoolShape, Target};
 
 use crate::edge::public_origin::PublicOrigin;
 use crate::edge::trusted_proxies::TrustedProxies;
@@ -20,9 +20,18 @@ pub struct Settings {
     #[arg(long, env = "LAB_ADDR", default_value = "127.0.0.1:3000")]
     pub addr: SocketAddr,
 
-    /// SQLite database file; created, with its folder, on first start.
+    /// SQLite database file, created with its folder on first start; or a
+    /// PostgreSQL URL (`postgres://user:password@host/db`), which several
+    /// instances can share.
     #[arg(long, env = "LAB_DATABASE", default_value = "data/inference-lab.db")]
-    pub database: PathBuf,
+    pub database: Target,
+
+    /// The server secret (32 random bytes, created on first start). Default:
+    /// beside a SQLite file (`data/inference-lab.secret`); with PostgreSQL,
+    /// `data/inference-lab.secret`, and every instance sharing the database
+    /// needs the same file.
+    #[arg(long, env = "LAB_SECRET_FILE")]
+    pub secret_file: Option<PathBuf>,
 
     /// Folder with `lessons/` and `questions/`.
     #[arg(long, env = "LAB_CONTENT_DIR", default_value = "content")]
@@ -314,6 +323,16 @@ impl Settings {
         self.content_dir = from_ancestors_if_missing(self.content_dir, cwd.as_deref());
         self.site_root = from_ancestors_if_missing(self.site_root, cwd.as_deref());
         self
+    }
+
+    /// Where the server secret lives: `--secret-file`, else beside the SQLite
+    /// file, else (PostgreSQL) `data/inference-lab.secret`.
+    pub fn secret_path(&self) -> PathBuf {
+        match (&self.secret_file, &self.database) {
+            (Some(path), _) => path.clone(),
+            (None, Target::File(db)) => crate::secret_file::path_beside(db),
+            (None, Target::Postgres(_)) => PathBuf::from("data/inference-lab.secret"),
+        }
     }
 }
 

@@ -33,8 +33,8 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let content = Content::load(&settings.content_dir)?;
         tracing::info!(lessons = content.lessons().len(), dir = %settings.content_dir.display(), "content loaded");
-        let pool = crate::db::connect_shaped(&settings.database, settings.pool.shape()).await?;
-        tracing::info!(database = %settings.database.display(), "database ready");
+        let pool = crate::db::open(&settings).await?;
+        tracing::info!(database = %settings.database, engine = pool.engine(), "database ready");
 
         // Content-hashed file names when `make site` wrote them (assets.rs).
         let assets = crate::assets::SiteAssets::read(&settings.site_root);
@@ -78,18 +78,16 @@ impl Application {
             }
         };
         tracing::info!(?sizing, "lab form defaults");
-        let secret = crate::secret_file::load_or_create(&crate::secret_file::path_beside(
-            &settings.database,
-        ))?;
+        let secret = crate::secret_file::load_or_create(&settings.secret_path())?;
         crate::retention::spawn(
-            pool.clone().into(),
+            pool.clone(),
             crate::retention::retention(&settings.lab, &settings.bounds),
         );
-        crate::quota::spawn(pool.clone().into(), settings.bounds.quotas.clone());
+        crate::quota::spawn(pool.clone(), settings.bounds.quotas.clone());
         let clock = app::clock::Clock::default();
         let server = ServerState {
             clock: clock.clone(),
-            pool: pool.clone().into(),
+            pool: pool.clone(),
             content: Arc::new(content),
             lab: lab.clone(),
             secure_cookies: settings.edge.https,

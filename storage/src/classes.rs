@@ -359,7 +359,7 @@ pub async fn members(db: &Db, class_id: i64) -> Result<Vec<Member>, ClassError> 
     on_db!(db, pool => {
         Ok(sqlx::query_as(
             "SELECT learner_id, display_name FROM class_members WHERE class_id = $1
-             ORDER BY display_name COLLATE NOCASE, learner_id",
+             ORDER BY lower(display_name), learner_id",
         )
         .bind(class_id)
         .fetch_all(pool)

@@ -91,6 +91,30 @@ impl Db {
         }
     }
 
+    /// Runs `work` unless another process sharing this database is running
+    /// work under the same `key` (PostgreSQL's session advisory lock; several
+    /// web instances then prune and evict once, not each). `None` when it was
+    /// skipped. On SQLite, one file has one server: it always runs.
+    pub async fn exclusive<T>(
+        &self,
+        key: i64,
+        work: impl std::future::Future<Output = T>,
+    ) -> Result<Option<T>, sqlx::Error> {
+        let Db::Postgres(pool) = self else {
+            return Ok(Some(work.await));
+        };
+        // A connection of its own, out of the pool: closing it ends the lock
+        // whatever happens to `work`, and it never goes back still holding it.
+        let mut conn = pool.acquire().await?.detach();
+        let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(key)
+            .fetch_one(&mut conn)
+            .await?;
+        let out = if locked { Some(work.await) } else { None };
+        sqlx::Connection::close(conn).await?;
+        Ok(out)
+    }
+
     /// `true` when the database answers a trivial query.
     pub async fn is_healthy(&self) -> bool {
         on_db!(self, pool => sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(pool).await.is_ok())

@@ -26,5 +26,5 @@ pub mod transfer;
 mod races;
 #[cfg(test)]
 mod schema_parity;
-#[cfg(test)]
-mod test_db;
+#[cfg(any(test, feature = "testing"))]
+pub mod test_db;

@@ -82,20 +82,56 @@ async fn template() -> &'static str {
         .await
 }
 
-/// A fresh PostgreSQL database with the migrations applied.
-pub async fn test_postgres() -> Db {
+/// A fresh database, copied from the migrated template; answers its name.
+async fn fresh_database() -> String {
     let template = template().await;
     let name = unique("lab_test");
     sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
         .execute(&mut admin().await)
         .await
         .unwrap();
+    name
+}
+
+/// A fresh PostgreSQL database with the migrations applied.
+pub async fn test_postgres() -> Db {
+    let name = fresh_database().await;
     let pool = PoolShape::default()
         .postgres_pool_options()
         .connect_with(cluster().database(&name))
         .await
         .unwrap();
     Db::Postgres(pool)
+}
+
+/// The URL of a fresh PostgreSQL database with the migrations applied (for
+/// a whole server: `--database URL`).
+pub async fn fresh_postgres_url() -> String {
+    let name = fresh_database().await;
+    let url = std::env::var(POSTGRES_URL_VAR).unwrap();
+    with_database(&url, &name)
+}
+
+/// `url` naming database `name` instead of its own.
+fn with_database(url: &str, name: &str) -> String {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let path = url[after_scheme..]
+        .find('/')
+        .map_or(url.len(), |i| after_scheme + i);
+    let query = url[path..].find('?').map_or(url.len(), |i| path + i);
+    format!("{}/{name}{}", &url[..path], &url[query..])
+}
+
+#[test]
+fn a_url_names_another_database() {
+    assert_eq!(
+        with_database("postgres://postgres@localhost/postgres?host=/tmp/pg", "t1"),
+        "postgres://postgres@localhost/t1?host=/tmp/pg"
+    );
+    assert_eq!(
+        with_database("postgresql://u:p@db.example:5433", "t2"),
+        "postgresql://u:p@db.example:5433/t2"
+    );
 }
 
 /// Runs `case` on a fresh SQLite database, then on a fresh PostgreSQL one.

@@ -7,6 +7,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
+use lab_storage::pool::Target;
+
 use crate::settings::Settings;
 
 #[derive(Debug, Clone, Args)]
@@ -49,12 +51,12 @@ pub enum ClassesError {
 
 /// Runs the command and answers what to print.
 pub async fn run(settings: &Settings, args: &ClassesArgs) -> Result<String, ClassesError> {
-    if !settings.database.exists() {
-        return Err(ClassesError::NoDatabase(settings.database.clone()));
+    if let Target::File(path) = &settings.database {
+        if !path.exists() {
+            return Err(ClassesError::NoDatabase(path.clone()));
+        }
     }
-    let pool = lab_storage::db::Db::from(
-        crate::db::connect_shaped(&settings.database, settings.pool.shape()).await?,
-    );
+    let pool = crate::db::open(settings).await?;
     match args.action {
         ClassesAction::List => {
             let classes = lab_storage::classes::expiry::list(&pool).await?;

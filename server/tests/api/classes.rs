@@ -19,12 +19,12 @@ const NEW_CODE: &str = "/api/transfer/new";
 const REDEEM: &str = "/api/transfer/redeem";
 
 /// Creates a class; answers its teacher secret and join code.
-async fn create(app: &TestApp, name: &str) -> (String, String) {
+pub(crate) async fn create(app: &TestApp, name: &str) -> (String, String) {
     create_as(app, &new_browser(), name).await
 }
 
 /// Creates a class from this browser (which then lists it on /teach).
-async fn create_as(app: &TestApp, teacher: &Client, name: &str) -> (String, String) {
+pub(crate) async fn create_as(app: &TestApp, teacher: &Client, name: &str) -> (String, String) {
     let resp = post_form(app, teacher, CREATE, &[("name", name)]).await;
     assert_eq!(resp.status(), 200);
     let path: String = resp.json().await.unwrap();
@@ -38,7 +38,7 @@ async fn create_as(app: &TestApp, teacher: &Client, name: &str) -> (String, Stri
 }
 
 /// The dashboard as JSON; `null` (with a 404) when the secret opens no class.
-async fn dashboard(app: &TestApp, secret: &str) -> Value {
+pub(crate) async fn dashboard(app: &TestApp, secret: &str) -> Value {
     let resp = post_form(app, &new_browser(), DASHBOARD, &[("secret", secret)]).await;
     let status = resp.status();
     let body: Value = resp.json().await.unwrap();
@@ -46,7 +46,12 @@ async fn dashboard(app: &TestApp, secret: &str) -> Value {
     body
 }
 
-async fn join(app: &TestApp, browser: &Client, code: &str, name: &str) -> reqwest::Response {
+pub(crate) async fn join(
+    app: &TestApp,
+    browser: &Client,
+    code: &str,
+    name: &str,
+) -> reqwest::Response {
     post_form(
         app,
         browser,

@@ -3,6 +3,7 @@ use std::path::{Path, PathBuf};
 
 use inference_lab::settings::Settings;
 use inference_lab::startup::Application;
+use lab_storage::pool::Target;
 
 /// A running app; the server task and temp folder live as long as this value.
 pub struct TestApp {
@@ -47,7 +48,8 @@ pub fn workspace_path(rel: &str) -> PathBuf {
 pub fn test_settings(db_path: PathBuf) -> Settings {
     Settings {
         addr: "127.0.0.1:0".parse().unwrap(),
-        database: db_path,
+        database: Target::File(db_path),
+        secret_file: None,
         content_dir: workspace_path("content"),
         site_root: workspace_path("target/site"),
         visible_devices: None,
@@ -93,7 +95,11 @@ pub async fn spawn_app() -> TestApp {
 /// Starts the app with the given settings (e.g. to reopen an existing database).
 pub async fn spawn_with(settings: Settings) -> TestApp {
     inference_lab::telemetry::init();
-    let db_path = settings.database.clone();
+    // The file a test may open to read or arrange rows (none for PostgreSQL).
+    let db_path = match &settings.database {
+        Target::File(path) => path.clone(),
+        Target::Postgres(_) => PathBuf::new(),
+    };
     let app = Application::build(settings).await.expect("app builds");
     let addr = app.local_addr();
     let clock = app.clock();

@@ -12,6 +12,7 @@ mod helpers;
 mod hostile;
 mod loop_styles;
 mod pages;
+mod postgres;
 mod prediction_spread;
 mod predictions;
 mod progress;
