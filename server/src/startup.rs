@@ -66,7 +66,7 @@ impl Application {
                     deadline: settings.lab.kernel_deadline_s.map(|s| secs(s.max(1))),
                 },
             },
-            pool.clone().into(),
+            pool.clone(),
         );
         // The lab forms' defaults, sized to the adapter runs go to (enumerating
         // the adapters now, which the first run would do anyway).
