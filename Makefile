@@ -87,10 +87,12 @@ test: export CLIPPY_ARGS := -D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__
 test: setup test-packages fmt lint-guard site
 	@$(call step,building the server and the tests (about 12 min cold))
 	$(TEST_TIMEOUT) cargo test --workspace --all-targets --no-run
-	@$(call step,running the tests (about 5 min) with a throwaway PostgreSQL)
+	@$(call step,running the tests (about 6 min) with a throwaway PostgreSQL)
 	@dir=$$(mktemp -d /tmp/lab-pg.XXXXXX) && trap 'tests/pg/cluster.sh stop "$$dir"; rm -rf "$$dir"' EXIT \
 	  && url=$$(tests/pg/cluster.sh start "$$dir") \
-	  && LAB_TEST_POSTGRES="$$url" $(TEST_TIMEOUT) cargo test --workspace --no-fail-fast
+	  && LAB_TEST_POSTGRES="$$url" $(TEST_TIMEOUT) cargo test --workspace --no-fail-fast \
+	  && $(call step,the HTTP tests again on PostgreSQL (about 1.5 min)) \
+	  && LAB_TEST_POSTGRES="$$url" LAB_TEST_BACKEND=postgres $(TEST_TIMEOUT) cargo test --workspace --test api
 	@$(call step,all tests passed)
 
 # The one-build lint above rests on clippy-driver reading CLIPPY_ARGS with its

@@ -4,7 +4,8 @@
 use chrono::{DateTime, Utc};
 use sqlx::FromRow;
 
-use crate::db::{on_db, on_tx, Db, Tx};
+use crate::db::{on_tx, Db, Tx};
+use crate::on_db;
 
 use crate::cards::{reschedule, ReviewStoreError};
 

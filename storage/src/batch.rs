@@ -3,7 +3,8 @@
 //! class's own writes get the write lock in between and a large backlog
 //! (after a flood, after a long downtime) is worked off, not abandoned.
 
-use crate::db::{on_db, Db};
+use crate::db::Db;
+use crate::on_db;
 
 /// Rows one statement deletes at most.
 pub const BATCH: i64 = 1_000;

@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 use sqlx::FromRow;
 
 pub use crate::db::stored_time;
-use crate::db::{on_db, on_tx, Db, Tx};
+use crate::db::{on_tx, Db, Tx};
+use crate::on_db;
 
 use schedule::Schedule;
 

@@ -3,7 +3,8 @@
 
 use sqlx::FromRow;
 
-use crate::db::{now_text, on_db, on_tx, Db, Tx};
+use crate::db::{now_text, on_tx, Db, Tx};
+use crate::on_db;
 
 use crate::codes::{self, RandomError};
 

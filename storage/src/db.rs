@@ -10,9 +10,10 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
-/// Runs `$body` with `$pool` bound to the engine's own pool (or, for a
-/// [`Tx`], to its connection): the same SQL and binds, compiled once per
-/// driver.
+/// Runs `$body` with `$pool` bound to the engine's own pool: the same SQL
+/// and binds, compiled once per driver. Exported for tests that arrange or
+/// read rows themselves; the app's SQL lives in this crate.
+#[macro_export]
 macro_rules! on_db {
     ($db:expr, $pool:ident => $body:expr) => {
         match $db {
@@ -38,7 +39,7 @@ macro_rules! on_tx {
     };
 }
 
-pub(crate) use {on_db, on_tx};
+pub(crate) use on_tx;
 
 /// A pool of either engine. Cloning it is cheap (a pool is an `Arc`).
 #[derive(Debug, Clone)]

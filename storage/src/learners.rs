@@ -2,7 +2,8 @@
 //! which only the SHA-256 is stored, so a leaked database does not let anyone
 //! act as a learner. (The cookie that carries the token is the app's.)
 
-use crate::db::{on_db, on_tx, Db};
+use crate::db::{on_tx, Db};
+use crate::on_db;
 use sha2::{Digest, Sha256};
 
 use crate::secret::RandomError;

@@ -1,7 +1,8 @@
 //! Predictions in SQLite (server only): one row per prediction, with its run's
 //! reference, the measurement and the score; at most `KEPT_PER_LEARNER` per learner.
 
-use crate::db::{on_db, on_tx, Db};
+use crate::db::{on_tx, Db};
+use crate::on_db;
 
 use lab_types::prediction::{Guess, Measured, PredictedDemo, PredictionStats};
 

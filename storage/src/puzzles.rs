@@ -1,6 +1,7 @@
 //! Puzzle submissions, leaderboards and display names in SQLite.
 
-use crate::db::{now_text, on_db, on_tx, Db};
+use crate::db::{now_text, on_tx, Db};
+use crate::on_db;
 use lab_types::PuzzleOutcome;
 
 use lab_types::LeaderRow;
@@ -215,7 +216,7 @@ pub async fn set_display_name(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::on_db;
+    use crate::on_db;
     use crate::test_db::{each_backend, new_learner};
     use lab_types::CompileError;
 

@@ -8,7 +8,8 @@
 //! disk whatever the rates. (The server runs these passes; see its `quota`.)
 
 use crate::batch::{delete_until_done, Arg, BATCH};
-use crate::db::{on_db, Db};
+use crate::db::Db;
+use crate::on_db;
 
 /// Learners deleted per statement: each takes its rows in other tables along.
 const LEARNER_BATCH: i64 = 250;

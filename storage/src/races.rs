@@ -6,7 +6,8 @@ use tokio::task::JoinSet;
 
 use crate::attempts::{store_answer, NewAttempt};
 use crate::classes::{create_class, join, ClassError, MAX_CLASSES_PER_LEARNER, MAX_MEMBERS};
-use crate::db::{on_db, Db};
+use crate::db::Db;
+use crate::on_db;
 use crate::test_db::{each_backend, new_learner};
 
 /// How many requests race each other.

@@ -88,7 +88,8 @@ pub async fn prune(db: &Db, r: Retention) -> Result<Pruned, sqlx::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::{now_text, on_db};
+    use crate::db::now_text;
+    use crate::on_db;
     use crate::test_db::{bytes_type, each_backend};
 
     async fn count(db: &Db, table: &str) -> i64 {

@@ -1,7 +1,8 @@
 //! The `runs` table (server only): saving an experiment, loading it by id, a
 //! learner's history.
 
-use crate::db::{on_db, Db};
+use crate::db::Db;
+use crate::on_db;
 
 use lab_types::{ExperimentRequest, ExperimentResult, RunSummary, SavedRun};
 
@@ -153,7 +154,8 @@ pub async fn learner_results(
 
 #[cfg(test)]
 mod tests {
-    use crate::db::{on_db, Db};
+    use crate::db::Db;
+    use crate::on_db;
     use crate::test_db::each_backend;
 
     async fn insert_kind(pool: &Db, id: &str, kind: &str) -> Result<(), sqlx::Error> {

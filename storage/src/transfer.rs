@@ -5,7 +5,8 @@
 //! of that space within hours: the database keeps an HMAC under the server
 //! secret instead, useless without the secret file beside the database.
 
-use crate::db::{on_db, Db};
+use crate::db::Db;
+use crate::on_db;
 
 use crate::codes::{self, RandomError};
 use crate::secret::ServerSecret;
@@ -119,7 +120,7 @@ pub fn unix_now() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::on_db;
+    use crate::on_db;
     use crate::test_db::{each_backend, new_learner as learner};
 
     fn secret() -> ServerSecret {

@@ -392,10 +392,11 @@ async fn runs_store_their_parameters_once_and_refuse_long_visibility_strings() {
         .unwrap();
     assert_eq!(resp.status(), 200);
     let pool = app.db().await;
-    let row: String = sqlx::query_scalar("SELECT json_object('r', result, 't', title) FROM runs")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let (result, title): (String, String) = lab_storage::on_db!(&pool, p => {
+        sqlx::query_as("SELECT result, title FROM runs").fetch_one(p).await
+    })
+    .unwrap();
+    let row = format!("{result} {title}");
     assert_eq!(row.matches(marker).count(), 1, "stored once: {row}");
 }
 
@@ -427,18 +428,14 @@ async fn old_runs_and_inactive_learners_are_deleted_at_start_up() {
         200
     );
     let pool = app.db().await;
-    let old = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-400 days')";
-    sqlx::query(&format!("UPDATE runs SET created_at = {old}"))
-        .execute(&pool)
-        .await
-        .unwrap();
-    for table in ["learners", "attempts"] {
-        sqlx::query(&format!(
-            "UPDATE {table} SET created_at = {old} WHERE id = 1"
-        ))
-        .execute(&pool)
-        .await
-        .unwrap();
+    let old = lab_storage::db::days_ago_text(400);
+    for sql in [
+        "UPDATE runs SET created_at = $1",
+        "UPDATE learners SET created_at = $1 WHERE id = 1",
+        "UPDATE attempts SET created_at = $1 WHERE id = 1",
+    ] {
+        lab_storage::on_db!(&pool, p => sqlx::query(sql).bind(&old).execute(p).await.map(|_| ()))
+            .unwrap();
     }
     pool.close().await;
     drop(app);
@@ -492,13 +489,14 @@ async fn the_progress_export_is_bounded() {
         200
     );
     let pool = app.db().await;
-    sqlx::query(
+    lab_storage::on_db!(&pool, p => sqlx::query(
         "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 5005) \
          INSERT INTO attempts (learner_id, lesson_slug, question_id, answer, correct, first_try) \
-         SELECT 1, 'batched-inference-complexity', 'batch-loop-complexity', '[\"a\"]', 0, 0 FROM k",
+         SELECT 1, 'batched-inference-complexity', 'batch-loop-complexity', '[\"a\"]', FALSE, FALSE FROM k",
     )
-    .execute(&pool)
+    .execute(p)
     .await
+    .map(|_| ()))
     .unwrap();
     pool.close().await;
     let export: Value = learner

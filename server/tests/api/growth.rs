@@ -40,23 +40,6 @@ async fn spawn_default() -> TestApp {
     app
 }
 
-async fn used_bytes(app: &TestApp) -> i64 {
-    let pool = app.db().await;
-    let q = |sql: &'static str| {
-        let pool = pool.clone();
-        async move {
-            sqlx::query_scalar::<_, i64>(sql)
-                .fetch_one(&pool)
-                .await
-                .unwrap()
-        }
-    };
-    let used = (q("PRAGMA page_count").await - q("PRAGMA freelist_count").await)
-        * q("PRAGMA page_size").await;
-    pool.close().await;
-    used
-}
-
 fn cookieless() -> Client {
     Client::builder()
         .timeout(Duration::from_secs(120))
@@ -104,11 +87,11 @@ where
     if !wanted(name) {
         return;
     }
-    let before = used_bytes(app).await;
+    let before = app.used_bytes().await;
     let statuses = flood(request).await;
     // One quota pass (every 10 s) after the flood.
     tokio::time::sleep(Duration::from_secs(11)).await;
-    let grown = used_bytes(app).await - before;
+    let grown = app.used_bytes().await - before;
     let per_minute = grown as f64 * 60.0 / seconds() as f64;
     println!(
         "GROWTH {name}: {grown} bytes in {} s ({per_minute:.0} bytes/min); statuses {statuses:?}",

@@ -1,15 +1,22 @@
+use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use inference_lab::settings::Settings;
 use inference_lab::startup::Application;
-use lab_storage::pool::Target;
+use lab_storage::db::Db;
+use lab_storage::pool::{PoolShape, Target};
 
 /// A running app; the server task and temp folder live as long as this value.
 pub struct TestApp {
     pub addr: SocketAddr,
     pub client: reqwest::Client,
+    /// The database file the test named (in a PostgreSQL pass it stands for
+    /// the PostgreSQL database in `database`, and is never created).
     pub db_path: PathBuf,
+    /// The database the app really runs on.
+    pub database: Target,
     /// The app's review clock: `clock.advance(..)` moves the app days ahead.
     pub clock: app::clock::Clock,
     _dir: tempfile::TempDir,
@@ -20,11 +27,43 @@ impl TestApp {
         format!("http://{}{}", self.addr, path)
     }
 
-    /// A pool on the app's database file, to read or arrange rows directly.
-    pub async fn db(&self) -> sqlx::SqlitePool {
-        sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db_path.display()))
+    /// A pool on the app's database, to read or arrange rows directly
+    /// (with `lab_storage::on_db!`, so the same SQL runs on either engine).
+    pub async fn db(&self) -> Db {
+        lab_storage::pool::open(&self.database, PoolShape::default())
             .await
             .expect("open the test database")
+    }
+
+    /// Bytes the database holds: on SQLite its pages in use (the WAL
+    /// included, since the reading connection sees it); on PostgreSQL the
+    /// database's size on disk (deleted rows free their space only at VACUUM).
+    pub async fn used_bytes(&self) -> i64 {
+        let db = self.db().await;
+        let q = |sql: &'static str| {
+            let db = db.clone();
+            async move {
+                lab_storage::on_db!(&db, p => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await)
+                    .unwrap()
+            }
+        };
+        let used = match &db {
+            Db::Sqlite(_) => {
+                (q("PRAGMA page_count").await - q("PRAGMA freelist_count").await)
+                    * q("PRAGMA page_size").await
+            }
+            Db::Postgres(_) => q("SELECT pg_database_size(current_database())").await,
+        };
+        db.close().await;
+        used
+    }
+
+    /// `--database` for the command line, naming the same database.
+    pub fn database_arg(&self) -> String {
+        match &self.database {
+            Target::File(path) => path.display().to_string(),
+            Target::Postgres(url) => url.clone(),
+        }
     }
 
     /// Keeps a temp folder (e.g. holding the database) alive as long as the app.
@@ -92,13 +131,61 @@ pub async fn spawn_app() -> TestApp {
     app
 }
 
-/// Starts the app with the given settings (e.g. to reopen an existing database).
+/// Whether this is the PostgreSQL pass of the HTTP tests (`make test` runs
+/// them once on SQLite files, then with `LAB_TEST_BACKEND=postgres`).
+pub fn on_postgres() -> bool {
+    std::env::var("LAB_TEST_BACKEND").as_deref() == Ok("postgres")
+}
+
+/// In the PostgreSQL pass, each database file a test names stands for a
+/// fresh PostgreSQL database: the same one every time that file is named (a
+/// test that restarts the app on its database gets its rows back), with the
+/// server secret beside the file as on SQLite.
+async fn on_the_backend(mut settings: Settings) -> Settings {
+    static NAMED: Mutex<BTreeMap<PathBuf, String>> = Mutex::new(BTreeMap::new());
+    let Target::File(path) = &settings.database else {
+        return settings;
+    };
+    if !on_postgres() {
+        return settings;
+    }
+    let path = path.clone();
+    let known = NAMED.lock().unwrap().get(&path).cloned();
+    let url = match known {
+        Some(url) => url,
+        None => {
+            let url = lab_storage::test_db::fresh_postgres_url().await;
+            NAMED.lock().unwrap().insert(path.clone(), url.clone());
+            url
+        }
+    };
+    settings
+        .secret_file
+        .get_or_insert_with(|| path.with_extension("secret"));
+    settings.database = Target::Postgres(url);
+    settings
+}
+
+/// Starts the app with the given settings (e.g. to reopen an existing
+/// database), on the engine of this pass (see [`on_the_backend`]).
 pub async fn spawn_with(settings: Settings) -> TestApp {
+    let settings = on_the_backend(settings).await;
+    spawn_exactly(settings).await
+}
+
+/// Starts the app on exactly the database the settings name, whatever the
+/// pass (a test of SQLite files themselves).
+pub async fn spawn_exactly(settings: Settings) -> TestApp {
     inference_lab::telemetry::init();
     // The file a test may open to read or arrange rows (none for PostgreSQL).
+    let database = settings.database.clone();
     let db_path = match &settings.database {
         Target::File(path) => path.clone(),
-        Target::Postgres(_) => PathBuf::new(),
+        Target::Postgres(_) => settings
+            .secret_file
+            .as_ref()
+            .map(|s| s.with_extension("db"))
+            .unwrap_or_default(),
     };
     let app = Application::build(settings).await.expect("app builds");
     let addr = app.local_addr();
@@ -113,6 +200,7 @@ pub async fn spawn_with(settings: Settings) -> TestApp {
             .build()
             .unwrap(),
         db_path,
+        database,
         clock,
         _dir: tempfile::tempdir().unwrap(),
     }

@@ -338,22 +338,26 @@ fn cases() -> Vec<Case> {
 
 /// Every row of every table, as text: any insert, update or delete shows.
 async fn snapshot(app: &TestApp) -> Vec<String> {
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", app.db_path.display()))
-        .await
-        .unwrap();
+    let pool = app.db().await;
+    let hex = match pool {
+        lab_storage::db::Db::Sqlite(_) => "hex(token_hash)",
+        lab_storage::db::Db::Postgres(_) => "encode(token_hash, 'hex')",
+    };
     let mut rows = Vec::new();
     for query in [
-        "SELECT id || ':' || hex(token_hash) || ':' || created_at FROM learners ORDER BY id",
+        "SELECT id || ':' || HEX || ':' || created_at FROM learners ORDER BY id",
         "SELECT id || ':' || learner_id || ':' || question_id || ':' || answer || ':' || correct \
          || ':' || first_try FROM attempts ORDER BY id",
-        "SELECT id || ':' || coalesce(learner_id, '') || ':' || result FROM runs ORDER BY id",
+        "SELECT id || ':' || coalesce(CAST(learner_id AS TEXT), '') || ':' || result FROM runs ORDER BY id",
         "SELECT id || ':' || name || ':' || join_code FROM classes ORDER BY id",
         "SELECT class_id || ':' || learner_id || ':' || display_name FROM class_members",
         "SELECT learner_id || ':' || expires_at FROM transfer_codes",
-        "SELECT learner_id || ':' || hex(token_hash) FROM learner_devices",
+        "SELECT learner_id || ':' || HEX FROM learner_devices",
         "SELECT id || ':' || learner_id || ':' || guess || ':' || measured FROM predictions ORDER BY id",
     ] {
-        let table: Vec<String> = sqlx::query_scalar(query).fetch_all(&pool).await.unwrap();
+        let query = query.replace("HEX", hex);
+        let table: Vec<String> =
+            lab_storage::on_db!(&pool, p => sqlx::query_scalar(&query).fetch_all(p).await).unwrap();
         rows.push(format!("{query}\n{}", table.join("\n")));
     }
     pool.close().await;

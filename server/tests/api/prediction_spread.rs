@@ -105,11 +105,11 @@ async fn a_sweep_prediction_inside_the_runs_spread_is_right_though_outside_25_pe
         "no room between 25 % and the spread: {guess} against {value} ({low} … {high})"
     );
     let pool = app.db().await;
-    sqlx::query("UPDATE predictions SET guess = ? WHERE run_ref = ?")
+    lab_storage::on_db!(&pool, p => sqlx::query("UPDATE predictions SET guess = $1 WHERE run_ref = $2")
         .bind(json!({ "kind": "number", "value": guess }).to_string())
         .bind(&run_id)
-        .execute(&pool)
-        .await
+        .execute(p)
+        .await.map(|_| ()))
         .unwrap();
 
     // Scored when the page asks: right, with the range it was scored against.
@@ -130,10 +130,10 @@ async fn a_sweep_prediction_inside_the_runs_spread_is_right_though_outside_25_pe
         "{o}"
     );
     let (measured, correct): (String, Option<bool>) =
-        sqlx::query_as("SELECT measured, correct FROM predictions WHERE run_ref = ?")
+        lab_storage::on_db!(&pool, p => sqlx::query_as("SELECT measured, correct FROM predictions WHERE run_ref = $1")
             .bind(&run_id)
-            .fetch_one(&pool)
-            .await
+            .fetch_one(p)
+            .await)
             .unwrap();
     pool.close().await;
     assert_eq!(correct, Some(true));
@@ -163,10 +163,10 @@ async fn a_sweep_prediction_inside_the_runs_spread_is_right_though_outside_25_pe
 
 async fn prediction_id(app: &TestApp, run_id: &str) -> i64 {
     let pool = app.db().await;
-    let id = sqlx::query_scalar("SELECT id FROM predictions WHERE run_ref = ?")
+    let id = lab_storage::on_db!(&pool, p => sqlx::query_scalar("SELECT id FROM predictions WHERE run_ref = $1")
         .bind(run_id)
-        .fetch_one(&pool)
-        .await
+        .fetch_one(p)
+        .await)
         .unwrap();
     pool.close().await;
     id

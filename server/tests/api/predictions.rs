@@ -50,11 +50,11 @@ async fn outcome(app: &TestApp, client: &Client, id: &str) -> Value {
 /// `(demo, run_ref, guess, measured, correct)` of every stored prediction.
 async fn rows(app: &TestApp) -> Vec<(String, String, String, String, Option<bool>)> {
     let pool = app.db().await;
-    let rows = sqlx::query_as(
+    let rows = lab_storage::on_db!(&pool, p => sqlx::query_as(
         "SELECT demo, run_ref, guess, measured, correct FROM predictions ORDER BY id",
     )
-    .fetch_all(&pool)
-    .await
+    .fetch_all(p)
+    .await)
     .unwrap();
     pool.close().await;
     rows

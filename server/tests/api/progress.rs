@@ -174,16 +174,14 @@ async fn download_is_a_json_attachment_that_keeps_removed_questions_apart() {
     answer_ok(&app, &app.client, SINGLE, &[("choices[]", "a")]).await;
     answer_ok(&app, &app.client, NUMERIC, &[("value", "16")]).await;
     // An answer to a question that has since been removed from the content.
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", app.db_path.display()))
-        .await
-        .unwrap();
-    sqlx::query(
+    let pool = app.db().await;
+    lab_storage::on_db!(&pool, p => sqlx::query(
         "INSERT INTO attempts (learner_id, lesson_slug, question_id, answer, correct, first_try)
-         VALUES (1, ?, 'retired-question', '{\"choices\":[\"a\"]}', 1, 1)",
+         VALUES (1, $1, 'retired-question', '{\"choices\":[\"a\"]}', TRUE, TRUE)",
     )
     .bind(LESSON_SLUG)
-    .execute(&pool)
-    .await
+    .execute(p)
+    .await.map(|_| ()))
     .unwrap();
     pool.close().await;
 

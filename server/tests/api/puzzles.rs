@@ -32,9 +32,9 @@ async fn submit(app: &TestApp, client: &Client, puzzle: &str, source: &str) -> r
 }
 
 async fn count(app: &TestApp, table: &str) -> i64 {
-    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-        .fetch_one(&app.db().await)
-        .await
+    lab_storage::on_db!(&app.db().await, p => sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+        .fetch_one(p)
+        .await)
         .unwrap()
 }
 

@@ -94,10 +94,10 @@ async fn answered_questions_come_back_when_due_and_a_review_is_recorded() {
     assert!(after.contains("Correct."), "{after}");
     assert!(after.contains("Nothing is due for review now."));
     let passed: i64 =
-        sqlx::query_scalar("SELECT reviews_passed FROM review_cards WHERE question_id = ?")
+        lab_storage::on_db!(&app.db().await, p => sqlx::query_scalar("SELECT reviews_passed FROM review_cards WHERE question_id = $1")
             .bind(NUMERIC)
-            .fetch_one(&app.db().await)
-            .await
+            .fetch_one(p)
+            .await)
             .unwrap();
     assert_eq!(passed, 1);
 

@@ -153,10 +153,10 @@ async fn the_lessons_prediction_is_scored_against_the_roofs() {
     );
     let db = app.db().await;
     let (demo, measured): (String, String) =
-        sqlx::query_as("SELECT demo, measured FROM predictions")
-            .fetch_one(&db)
-            .await
-            .unwrap();
+        lab_storage::on_db!(&db, p => sqlx::query_as("SELECT demo, measured FROM predictions")
+            .fetch_one(p)
+            .await)
+        .unwrap();
     assert_eq!(demo, "roofline");
     assert!(measured.contains("memory"), "{measured}");
 }

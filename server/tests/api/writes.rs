@@ -414,26 +414,6 @@ async fn an_err_link_shows_no_free_text() {
     assert_eq!(app.get(&forged).await.status(), 303);
 }
 
-/// Bytes the database holds (its pages in use; the WAL included, since the
-/// reading connection sees it).
-async fn used_bytes(app: &TestApp) -> i64 {
-    let pool = app.db().await;
-    let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    let free: i64 = sqlx::query_scalar("PRAGMA freelist_count")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    let size: i64 = sqlx::query_scalar("PRAGMA page_size")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
-    (pages - free) * size
-}
-
 #[tokio::test]
 async fn cookieless_kernels_that_do_not_compile_grow_the_database_by_at_most_the_quota() {
     use inference_lab::write_bounds::Quotas;
@@ -452,7 +432,7 @@ async fn cookieless_kernels_that_do_not_compile_grow_the_database_by_at_most_the
         };
     })
     .await;
-    let before = used_bytes(&app).await;
+    let before = app.used_bytes().await;
     // The largest kernel accepted, with an error on its last line.
     let mut source = "// padding padding padding padding padding padding padding\n".repeat(270);
     source.push_str("fn main( {");
@@ -502,7 +482,7 @@ async fn cookieless_kernels_that_do_not_compile_grow_the_database_by_at_most_the
     // A stored row: the kernel and its error cut to 4 KiB; a learner's row.
     let per_row = 16 * 1024 + 4 * 1024 + 512;
     let per_learner = 512;
-    let growth = used_bytes(&app).await - before;
+    let growth = app.used_bytes().await - before;
     println!("growth after the flood: {growth} bytes");
     assert!(
         growth <= ROWS * per_row + LEARNERS * per_learner + 64 * 1024,
@@ -515,7 +495,7 @@ fn classes_cli(app: &TestApp, args: &[&str]) -> (bool, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_inference-lab"))
         .env_remove("LAB_CLASS_RETENTION_DAYS")
         .arg("--database")
-        .arg(&app.db_path)
+        .arg(app.database_arg())
         .arg("classes")
         .args(args)
         .output()
@@ -530,24 +510,22 @@ fn classes_cli(app: &TestApp, args: &[&str]) -> (bool, String) {
 
 async fn age_class(app: &TestApp, name: &str, days: u32) {
     let pool = app.db().await;
-    sqlx::query(
-        "UPDATE classes SET created_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?1),
-                            last_active_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?1)
-         WHERE name = ?2",
+    lab_storage::on_db!(&pool, p => sqlx::query(
+        "UPDATE classes SET created_at = $1, last_active_at = $1 WHERE name = $2",
     )
-    .bind(format!("-{days} days"))
+    .bind(lab_storage::db::days_ago_text(days))
     .bind(name)
-    .execute(&pool)
-    .await
+    .execute(p)
+    .await.map(|_| ()))
     .unwrap();
     pool.close().await;
 }
 
 async fn class_names(app: &TestApp) -> Vec<String> {
     let pool = app.db().await;
-    let names = sqlx::query_scalar("SELECT name FROM classes ORDER BY name")
-        .fetch_all(&pool)
-        .await
+    let names = lab_storage::on_db!(&pool, p => sqlx::query_scalar("SELECT name FROM classes ORDER BY name")
+        .fetch_all(p)
+        .await)
         .unwrap();
     pool.close().await;
     names
@@ -574,9 +552,9 @@ async fn idle_classes_expire_and_the_operator_can_prune_list_and_delete() {
     assert_eq!(class_names(&app).await, ["Spring", "Summer"]);
 
     let pool = app.db().await;
-    let spring: i64 = sqlx::query_scalar("SELECT id FROM classes WHERE name = 'Spring'")
-        .fetch_one(&pool)
-        .await
+    let spring: i64 = lab_storage::on_db!(&pool, p => sqlx::query_scalar("SELECT id FROM classes WHERE name = 'Spring'")
+        .fetch_one(p)
+        .await)
         .unwrap();
     pool.close().await;
     let (ok, out) = classes_cli(&app, &["delete", &spring.to_string()]);

@@ -1,8 +1,8 @@
 //! The attempt queries against a real SQLite file with the real migrations.
 
 use super::*;
-use crate::db::on_db;
 use crate::learners::{create_learner, find_learner, LearnerToken};
+use crate::on_db;
 use crate::test_db::{each_backend, new_learner};
 
 fn attempt<'a>(learner_id: i64, question_id: &'a str, correct: bool) -> NewAttempt<'a> {

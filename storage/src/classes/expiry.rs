@@ -7,7 +7,8 @@
 
 use sqlx::FromRow;
 
-use crate::db::{days_ago_text, on_db, Db};
+use crate::db::{days_ago_text, Db};
+use crate::on_db;
 
 /// A class as the operator's `classes list` shows it.
 #[derive(Debug, Clone, PartialEq, FromRow)]
@@ -71,7 +72,7 @@ pub async fn prune_inactive(db: &Db, days: u32, batch: u32) -> Result<u64, sqlx:
 mod tests {
     use super::*;
     use crate::classes::{create_class, join};
-    use crate::db::on_db;
+    use crate::on_db;
     use crate::test_db::{each_backend, new_learner};
 
     async fn age(pool: &Db, class_id: i64, days: u32) {

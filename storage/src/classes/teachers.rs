@@ -18,7 +18,8 @@
 
 use sqlx::FromRow;
 
-use crate::db::{on_db, Db};
+use crate::db::Db;
+use crate::on_db;
 
 use super::ClassError;
 use crate::codes;
@@ -150,7 +151,7 @@ pub async fn taught_classes(
 mod tests {
     use super::*;
     use crate::classes::{create_class, delete_class, join};
-    use crate::db::on_db;
+    use crate::on_db;
     use crate::test_db::{each_backend, new_learner};
 
     fn key(byte: u8) -> ServerSecret {

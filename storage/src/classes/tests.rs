@@ -1,6 +1,7 @@
 //! The class queries against a real SQLite file with the real migrations.
 
-use crate::db::{on_db, Db};
+use crate::db::Db;
+use crate::on_db;
 
 use super::*;
 use crate::attempts::{insert_attempt, NewAttempt};
