@@ -9,20 +9,8 @@
 use lab_types::{DeviceList, LabError, RunSummary, SavedRun};
 use leptos::prelude::*;
 
-/// Answers a lab error: logs an internal failure's detail and sets the response
-/// status (a plain form post keeps its redirect instead).
 #[cfg(feature = "ssr")]
-pub(crate) fn refuse(e: LabError) -> LabError {
-    match e.log_detail() {
-        Some(detail) => tracing::error!(%detail, "lab request failed"),
-        None => tracing::debug!(error = %e, "lab request refused"),
-    }
-    crate::request::set_status(e.status());
-    if let Some(seconds) = e.retry_after_s() {
-        crate::request::set_retry_after(seconds);
-    }
-    e
-}
+use crate::request::refuse;
 
 /// Takes a token from the client's budget of saved runs and sweeps (see
 /// `ClientRates::runs`): a tiny run on the CPU takes microseconds, so

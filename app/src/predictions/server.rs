@@ -10,7 +10,7 @@ use lab_types::LabError;
 #[cfg(feature = "ssr")]
 use super::types::{Guess, Measured};
 #[cfg(feature = "ssr")]
-use crate::experiments::server::refuse;
+use crate::request::refuse;
 
 /// The guess in a demo's form fields, or a refusal naming the `prediction` field.
 #[cfg(feature = "ssr")]

@@ -28,7 +28,7 @@ fn internal(context: &str, e: impl std::error::Error + Send + Sync + 'static) ->
 #[server(prefix = "/api", endpoint = "puzzles/index")]
 pub async fn get_puzzle_index() -> Result<PuzzleIndex, LabError> {
     use super::types::PuzzleSummary;
-    use crate::experiments::server::refuse;
+    use crate::request::refuse;
     use lab_storage::puzzles as db;
 
     let result = async {
@@ -72,7 +72,7 @@ pub async fn get_puzzle_index() -> Result<PuzzleIndex, LabError> {
 pub async fn get_puzzle(id: String) -> Result<PuzzleView, LabError> {
     use super::types::Submission;
     use crate::content::render_inline_html;
-    use crate::experiments::server::refuse;
+    use crate::request::refuse;
     use lab_storage::puzzles as db;
 
     let result = async {
@@ -129,8 +129,8 @@ pub async fn submit_kernel(
     source: Option<String>,
 ) -> Result<Submission, LabError> {
     use super::notice;
-    use crate::experiments::server::refuse;
     use crate::request::redirect;
+    use crate::request::refuse;
     use lab_storage::puzzles as db;
     use lab_types::PuzzleTask;
 
@@ -225,8 +225,8 @@ fn stopped(e: &LabError) -> bool {
 /// Sets (or, when empty, clears) the name shown on leaderboards.
 #[server(prefix = "/api", endpoint = "puzzles/name")]
 pub async fn set_display_name(name: Option<String>) -> Result<Option<String>, LabError> {
-    use crate::experiments::server::refuse;
     use crate::request::redirect;
+    use crate::request::refuse;
 
     let result = async {
         let state = state_if_on()?;

@@ -9,6 +9,8 @@ mod form_error;
 #[cfg(feature = "ssr")]
 mod plain_form;
 #[cfg(feature = "ssr")]
+mod refuse;
+#[cfg(feature = "ssr")]
 pub mod signed_error;
 
 pub use form_error::{FormError, Pace};
@@ -17,3 +19,5 @@ pub use plain_form::{
     is_plain_form_post, redirect, redirect_back, redirect_back_to, redirect_to_page,
     set_retry_after, set_status,
 };
+#[cfg(feature = "ssr")]
+pub use refuse::refuse;

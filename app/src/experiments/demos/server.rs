@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use lab_types::{LabError, Preset, TimingReport};
 
 #[cfg(feature = "ssr")]
-use crate::experiments::server::refuse;
+use crate::request::refuse;
 
 /// Items per second measured on this server, per device.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -9,7 +9,7 @@ use super::points::{model_intensity, result_points, Source};
 use lab_types::{LabError, Preset, RoofsView};
 
 #[cfg(feature = "ssr")]
-use crate::experiments::server::refuse;
+use crate::request::refuse;
 
 /// How many of a learner's newest saved results become their points.
 #[cfg(feature = "ssr")]
