@@ -30,7 +30,7 @@ SITE_RELEASE := target/site-release
 OUTPUT_NAME := inference-lab
 HYDRATE := -p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate
 
-.PHONY: run test dev setup system-packages test-packages rust-tools node-tools build site site-release server server-release fmt lint lint-guard bench bench-pages clean
+.PHONY: run test dev setup system-packages test-packages rust-tools node-tools build site site-release server server-release fmt lint lint-guard bench bench-pages bench-school clean
 
 # One line per long step, with the time it takes on a cold 2-core machine, so a
 # first run shows where it is (cargo lists each crate as it compiles).
@@ -227,6 +227,13 @@ bench: setup build
 bench-pages: setup site-release server-release
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; }
 	LEPTOS_SITE_ROOT=$(SITE_RELEASE) INFERENCE_LAB_BIN=target/release/inference-lab tests/bench/pages.sh
+
+# Three instances on one throwaway PostgreSQL, 1,000 learners answering for a
+# minute while one instance is killed -9 (server/benches/school_load.rs).
+bench-school: setup test-packages
+	@dir=$$(mktemp -d /tmp/lab-pg.XXXXXX) && trap 'tests/pg/cluster.sh stop "$$dir"; rm -rf "$$dir"' EXIT \
+	  && url=$$(tests/pg/cluster.sh start "$$dir") \
+	  && LAB_TEST_POSTGRES="$$url" cargo bench --workspace --bench school_load
 
 clean:
 	cargo clean
