@@ -216,6 +216,8 @@ rust-tools:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
 	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+	@# No --locked: wasm-bindgen-cli 0.2.130's published lockfile pins webpki-roots 1.0.11,
+	@# which the crates.io index these machines reach does not offer (checked 2026-12-05).
 	@cargo install --list | grep -qx "wasm-bindgen-cli v$(WASM_BINDGEN_VERSION):" \
 	  || { $(call step,installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (about 3 min)); \
 	       env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); }
