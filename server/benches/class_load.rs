@@ -11,15 +11,16 @@
 //! 2. 200 learners answer questions concurrently while the server is killed
 //!    with SIGKILL and restarted: acknowledged answers vs rows stored.
 
+mod common;
+
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::{free_port, hex_bytes, ms, percentile, start_serving};
 use reqwest::Client;
 use sha2::{Digest, Sha256};
 
@@ -28,33 +29,17 @@ const LEARNERS_ANSWERING: usize = 200;
 const ANSWERS_EACH: usize = 20;
 
 fn start_server(db: &Path, port: u16) -> Child {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_inference-lab"))
-        .env("LAB_ADDR", format!("127.0.0.1:{port}"))
-        .env("LAB_DATABASE", db)
-        // A class behind one address: the limiters are not what is measured here.
-        .env("LAB_ANSWERS_PER_MINUTE", "1000")
-        .env("LAB_NEW_LEARNER_BURST", "1000")
-        // 200 learners' connections from one address: nor is the per-client cap.
-        .env("LAB_MAX_CONNECTIONS_PER_CLIENT", "1000")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the server");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert!(line.contains("serving on"), "{line}");
-    child
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    start_serving(
+        Command::new(env!("CARGO_BIN_EXE_inference-lab"))
+            .env("LAB_ADDR", format!("127.0.0.1:{port}"))
+            .env("LAB_DATABASE", db)
+            // A class behind one address: the limiters are not what is measured here.
+            .env("LAB_ANSWERS_PER_MINUTE", "1000")
+            .env("LAB_NEW_LEARNER_BURST", "1000")
+            // 200 learners' connections from one address: nor is the per-client cap.
+            .env("LAB_MAX_CONNECTIONS_PER_CLIENT", "1000")
+            .env("RUST_LOG", "warn"),
+    )
 }
 
 fn client() -> Client {
@@ -63,17 +48,6 @@ fn client() -> Client {
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap()
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1e3)
 }
 
 async fn everyone_presses_run(base: &str) {
@@ -304,12 +278,6 @@ async fn answers_survive_kill_9(db: &Path, port: u16, server: &mut Child) {
          committed just before the kill is never acknowledged); learners missing an \
          acknowledged answer: {short}"
     );
-}
-
-fn hex_bytes(hex: &str) -> Vec<u8> {
-    (0..hex.len() / 2)
-        .filter_map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok())
-        .collect()
 }
 
 #[tokio::main]

@@ -16,13 +16,14 @@
 //! `SCHOOL_LEARNERS` (default 1000) and `SCHOOL_SECONDS` (default 60) size it;
 //! `LAB_TEST_POSTGRES` names the cluster (a database is made for the run).
 
-use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
+mod common;
+
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::{free_port, hex_bytes, ms, percentile, start_serving};
 use reqwest::Client;
 use sha2::{Digest, Sha256};
 
@@ -42,47 +43,20 @@ fn env_or(name: &str, default: usize) -> usize {
 }
 
 fn start_server(database: &str, secret: &Path, port: u16) -> Child {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_inference-lab"))
-        .env("LAB_ADDR", format!("127.0.0.1:{port}"))
-        .env("LAB_DATABASE", database)
-        .env("LAB_SECRET_FILE", secret)
-        // A school behind one address: the per-client limits are not what is
-        // measured here (and are not yet shared between instances).
-        .env("LAB_ANSWERS_PER_MINUTE", "100000")
-        .env("LAB_NEW_LEARNER_BURST", "100000")
-        .env("LAB_MAX_CONNECTIONS", "4096")
-        .env("LAB_MAX_CONNECTIONS_PER_CLIENT", "4096")
-        .env("LAB_DB_MAX_CONNECTIONS", "16")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the server");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert!(line.contains("serving on"), "{line}");
-    child
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1e3)
+    start_serving(
+        Command::new(env!("CARGO_BIN_EXE_inference-lab"))
+            .env("LAB_ADDR", format!("127.0.0.1:{port}"))
+            .env("LAB_DATABASE", database)
+            .env("LAB_SECRET_FILE", secret)
+            // A school behind one address: the per-client limits are not what is
+            // measured here (and are not yet shared between instances).
+            .env("LAB_ANSWERS_PER_MINUTE", "100000")
+            .env("LAB_NEW_LEARNER_BURST", "100000")
+            .env("LAB_MAX_CONNECTIONS", "4096")
+            .env("LAB_MAX_CONNECTIONS_PER_CLIENT", "4096")
+            .env("LAB_DB_MAX_CONNECTIONS", "16")
+            .env("RUST_LOG", "warn"),
+    )
 }
 
 /// What one learner saw.
@@ -145,12 +119,6 @@ async fn learner(
         }
     }
     seen
-}
-
-fn hex_bytes(hex: &str) -> Vec<u8> {
-    (0..hex.len() / 2)
-        .filter_map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok())
-        .collect()
 }
 
 #[tokio::main]
