@@ -132,16 +132,13 @@ pub trait Lab: Send + Sync + 'static {
     fn queue(&self) -> QueueView;
 
     /// The timing lesson's measurement (queued on the GPU like any run, and
-    /// counted in the owner's share). The report is kept for a while, not
-    /// saved: `(its id, the report)`.
+    /// counted in the owner's share): `(a fresh id, the report)`. The caller
+    /// keeps the report for a while (`lab_storage::timing_reports`).
     fn timing_demo(
         &self,
         params: TimingParams,
         owner: Owner,
     ) -> LabFuture<'_, Result<(String, TimingReport), LabError>>;
-
-    /// A timing report kept from `timing_demo`, by id.
-    fn timing_result(&self, id: &str) -> Option<TimingReport>;
 
     /// Whether the kernel playground is on (a setting turns it off).
     fn playground_enabled(&self) -> bool;

@@ -165,6 +165,7 @@ mod server {
                 .limits
                 .new_learners
                 .take(crate::request::client::client_key())
+                .await
                 .map_err(|retry_after_s| LearnerError::TooFast { retry_after_s })?;
         }
         let token = LearnerToken::generate()?;
@@ -184,6 +185,7 @@ mod server {
                 .limits
                 .new_learners
                 .check(crate::request::client::client_key())
+                .await
                 .map_err(|retry_after_s| LearnerError::TooFast { retry_after_s }),
             Err(_) => Ok(()),
         }

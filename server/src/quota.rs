@@ -3,6 +3,7 @@
 
 use lab_storage::db::Db;
 use lab_storage::quota::{enforce, enforce_cards};
+use lab_storage::rate_buckets;
 
 use crate::write_bounds::Quotas;
 
@@ -11,6 +12,12 @@ const QUOTA_LOCK: i64 = 0x1ab_0002;
 
 /// Checks of the keyed quotas per count of the review cards (a scan).
 const COUNT_EVERY: u64 = 60;
+
+/// Rate-limit buckets kept at most in the database (instances sharing a
+/// PostgreSQL database): as many as the ten in-memory limiters hold, about
+/// 100 bytes each. Buckets that have refilled go first, then the least
+/// recently touched, as in memory.
+const RATE_BUCKETS_MAX: i64 = 10 * app::limits::rate_limit::DEFAULT_MAX_KEYS as i64;
 
 /// Enforces the quotas every `quotas.every`, for as long as the server runs.
 pub(crate) fn spawn(db: Db, quotas: Quotas) {
@@ -22,6 +29,9 @@ pub(crate) fn spawn(db: Db, quotas: Quotas) {
             every.tick().await;
             let one_pass = async {
                 let mut evicted = enforce(&db, &quotas.tables()).await?;
+                let now_ms = lab_storage::db::now_ms();
+                // Full buckets are routine, so they are not reported.
+                rate_buckets::prune(&db, now_ms, RATE_BUCKETS_MAX).await?;
                 if pass % COUNT_EVERY == 0 {
                     let n = enforce_cards(&db, quotas.review_cards).await?;
                     if n > 0 {

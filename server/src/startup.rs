@@ -85,6 +85,8 @@ impl Application {
         );
         crate::quota::spawn(pool.clone(), settings.bounds.quotas.clone());
         let clock = app::clock::Clock::default();
+        // Instances sharing a PostgreSQL database share their rate limits too.
+        let store = app::limits::rate_limit::LimitStore::for_database(&pool);
         let server = ServerState {
             clock: clock.clone(),
             pool: pool.clone(),
@@ -92,15 +94,18 @@ impl Application {
             lab: lab.clone(),
             secure_cookies: settings.edge.https,
             public_origin: settings.edge.public_origin.as_ref().map(|o| o.to_string()),
-            answer_limit: Arc::new(app::limits::AnswerLimit::per_minute(
+            answer_limit: Arc::new(app::limits::AnswerLimit::in_store(
                 settings.lab.answers_per_minute,
+                &store,
             )),
-            guess_limit: Arc::new(app::limits::GuessLimit::new(
+            guess_limit: Arc::new(app::limits::GuessLimit::in_store(
                 app::limits::guess::GUESSES_PER_WINDOW,
+                &store,
             )),
-            kernel_rate: Arc::default(),
-            limits: Arc::new(app::limits::client::ClientLimits::new(
+            kernel_rate: Arc::new(app::limits::KernelRate::in_store(&store)),
+            limits: Arc::new(app::limits::client::ClientLimits::in_store(
                 settings.bounds.client_rates(),
+                &store,
             )),
             secret: secret.clone(),
         };

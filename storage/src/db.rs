@@ -159,6 +159,11 @@ pub fn stored_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// This machine's clock in Unix milliseconds (rate buckets, kept reports).
+pub fn now_ms() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
 /// [`stored_time`] of now.
 pub fn now_text() -> String {
     stored_time(Utc::now())

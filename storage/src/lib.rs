@@ -17,9 +17,11 @@ pub mod pool;
 pub mod predictions;
 pub mod puzzles;
 pub mod quota;
+pub mod rate_buckets;
 pub mod retention;
 pub mod runs;
 pub mod secret;
+pub mod timing_reports;
 pub mod transfer;
 
 #[cfg(test)]

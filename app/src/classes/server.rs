@@ -49,17 +49,19 @@ mod checks {
     }
 
     /// Refuses with 429 when this client has sent too many wrong codes.
-    pub fn not_guessing(state: &ServerState) -> Result<(), FormError> {
+    pub async fn not_guessing(state: &ServerState) -> Result<(), FormError> {
         state
             .guess_limit
             .check(crate::request::client::client_key())
+            .await
             .map_err(|s| FormError::too_fast(Pace::WrongCodes, s))
     }
 
-    pub fn wrong_guess(state: &ServerState) {
+    pub async fn wrong_guess(state: &ServerState) {
         state
             .guess_limit
-            .record(crate::request::client::client_key());
+            .record(crate::request::client::client_key())
+            .await;
     }
 
     /// The class this teacher link opens. The link is looked up first, so a
@@ -74,8 +76,8 @@ mod checks {
             .await
             .map_err(internal)?;
         if class.is_none() {
-            not_guessing(state)?;
-            wrong_guess(state);
+            not_guessing(state).await?;
+            wrong_guess(state).await;
         }
         Ok(class)
     }
@@ -139,6 +141,7 @@ pub async fn create_class(name: Option<String>) -> Result<String, FormError> {
             .limits
             .new_classes
             .take(crate::request::client::client_key())
+            .await
             .map_err(|s| FormError::too_fast(crate::request::Pace::NewClasses, s))?;
         let class = db::create_class(&state.pool, &name).await.map_err(|e| match e {
             db::ClassError::TooManyClasses => FormError::reject(
@@ -275,17 +278,18 @@ pub async fn join_class(
         let client = crate::request::client::client_key();
         // Wrong codes are checked before the lookup: a join code has only
         // about 2^40 values.
-        checks::not_guessing(&state)?;
+        checks::not_guessing(&state).await?;
         state
             .limits
             .joins
             .check(client)
+            .await
             .map_err(|s| FormError::too_fast(Pace::Joins, s))?;
         let Some(class) = db::class_by_join_code(&state.pool, &code)
             .await
             .map_err(checks::internal)?
         else {
-            checks::wrong_guess(&state);
+            checks::wrong_guess(&state).await;
             return Err(FormError::reject(
                 None,
                 "No class has this join code. Check it with your teacher.",
@@ -298,6 +302,7 @@ pub async fn join_class(
             .limits
             .joins
             .take(client)
+            .await
             .map_err(|s| FormError::too_fast(Pace::Joins, s))?;
         // Only now, with a valid request, may a learner be created.
         let learner = crate::learner::current_or_new_learner(&state.pool)

@@ -16,13 +16,14 @@ use crate::request::refuse;
 /// `ClientRates::runs`): a tiny run on the CPU takes microseconds, so
 /// without it one client could save thousands of rows a minute.
 #[cfg(feature = "ssr")]
-pub fn take_run(
+pub async fn take_run(
     limits: &crate::limits::client::ClientLimits,
     client: crate::lab::ClientKey,
 ) -> Result<(), LabError> {
     limits
         .runs
         .take(client)
+        .await
         .map_err(|retry_after_s| LabError::TooFast {
             what: "runs".into(),
             retry_after_s,

@@ -69,7 +69,9 @@ pub async fn start(
         .lab
         .validate(&request, owner(known))
         .map_err(StartFailed::Refused)?;
-    super::server::take_run(&state.limits, client_key()).map_err(StartFailed::Refused)?;
+    super::server::take_run(&state.limits, client_key())
+        .await
+        .map_err(StartFailed::Refused)?;
     let learner = crate::learner::current_or_new_learner(&state.pool)
         .await
         .map_err(|e| StartFailed::Refused(e.into_lab_error("learner for a lab run")))?;

@@ -8,7 +8,7 @@
 //! class arriving, the rate what keeps coming afterwards. The limiters evict
 //! (see [`RateLimit`]): a full one never refuses a newcomer.
 
-use super::rate_limit::{Rate, RateLimit};
+use super::rate_limit::{LimitStore, Rate, RateLimit};
 use crate::lab::ClientKey;
 
 /// How fast each budget is spent and refilled.
@@ -59,13 +59,19 @@ pub struct ClientLimits {
 }
 
 impl ClientLimits {
+    /// The limiters in memory.
     pub fn new(rates: ClientRates) -> Self {
+        Self::in_store(rates, &LimitStore::Memory)
+    }
+
+    /// The limiters, kept in `store`.
+    pub fn in_store(rates: ClientRates, store: &LimitStore) -> Self {
         ClientLimits {
-            new_learners: RateLimit::new(rates.new_learners),
-            joins: RateLimit::new(rates.joins),
-            new_classes: RateLimit::new(rates.new_classes),
-            predictions: RateLimit::new(rates.predictions),
-            runs: RateLimit::new(rates.runs),
+            new_learners: RateLimit::in_store(rates.new_learners, store, "client.new_learners"),
+            joins: RateLimit::in_store(rates.joins, store, "client.joins"),
+            new_classes: RateLimit::in_store(rates.new_classes, store, "client.new_classes"),
+            predictions: RateLimit::in_store(rates.predictions, store, "client.predictions"),
+            runs: RateLimit::in_store(rates.runs, store, "client.runs"),
         }
     }
 }

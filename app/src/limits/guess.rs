@@ -8,7 +8,7 @@
 //! (see [`RateLimit`]): a flood of addresses never locks newcomers out.
 
 use crate::lab::ClientKey;
-use crate::limits::rate_limit::{Rate, RateLimit};
+use crate::limits::rate_limit::{LimitStore, Rate, RateLimit};
 
 /// Wrong codes per client (address, IPv6 /64) at once, refilled over ten
 /// minutes: a class mistyping its code stays far below, a guesser gets
@@ -21,9 +21,16 @@ pub struct GuessLimit {
 }
 
 impl GuessLimit {
-    /// `per_window` wrong codes at once, refilled over ten minutes.
+    /// `per_window` wrong codes at once, refilled over ten minutes, in memory.
     pub fn new(per_window: u32) -> Self {
-        Self::with_rate(rate(per_window))
+        Self::in_store(per_window, &LimitStore::Memory)
+    }
+
+    /// The same limit, kept in `store`.
+    pub fn in_store(per_window: u32, store: &LimitStore) -> Self {
+        GuessLimit {
+            wrong: RateLimit::in_store(rate(per_window), store, "guesses.client"),
+        }
     }
 
     pub fn with_rate(rate: Rate) -> Self {
@@ -40,13 +47,13 @@ impl GuessLimit {
     }
 
     /// `Err(seconds to wait)` when the client has used up its wrong codes.
-    pub fn check(&self, client: ClientKey) -> Result<(), u64> {
-        self.wrong.check(client)
+    pub async fn check(&self, client: ClientKey) -> Result<(), u64> {
+        self.wrong.check(client).await
     }
 
     /// Counts one wrong code for the client.
-    pub fn record(&self, client: ClientKey) {
-        self.wrong.charge(client)
+    pub async fn record(&self, client: ClientKey) {
+        self.wrong.charge(client).await
     }
 
     /// Clients tracked now (bounded).
@@ -69,32 +76,38 @@ mod tests {
         ClientKey::of(s.parse().unwrap())
     }
 
-    #[test]
-    fn refuses_a_client_after_its_failures_and_not_another() {
+    #[tokio::test]
+    async fn refuses_a_client_after_its_failures_and_not_another() {
         let limit = GuessLimit::new(2);
         let (a, b) = (key("10.0.0.1"), key("10.0.0.2"));
-        assert!(limit.check(a).is_ok());
-        limit.record(a);
-        assert!(limit.check(a).is_ok(), "one failure is allowed");
-        limit.record(a);
-        let wait = limit.check(a).expect_err("two failures used up");
+        assert!(limit.check(a).await.is_ok());
+        limit.record(a).await;
+        assert!(limit.check(a).await.is_ok(), "one failure is allowed");
+        limit.record(a).await;
+        let wait = limit.check(a).await.expect_err("two failures used up");
         assert!((1..=600).contains(&wait), "{wait}");
-        assert!(limit.check(b).is_ok(), "another address is not affected");
+        assert!(
+            limit.check(b).await.is_ok(),
+            "another address is not affected"
+        );
     }
 
-    #[test]
-    fn a_full_map_still_admits_a_new_address() {
+    #[tokio::test]
+    async fn a_full_map_still_admits_a_new_address() {
         let limit = GuessLimit::with_max_keys(1, 100);
         for i in 0..1_000u32 {
             let guesser = ClientKey::of(std::net::IpAddr::from(i.to_be_bytes()));
-            limit.record(guesser);
+            limit.record(guesser).await;
             assert!(limit.tracked() <= 100, "bounded");
         }
         assert!(
-            limit.check(key("192.0.2.1")).is_ok(),
+            limit.check(key("192.0.2.1")).await.is_ok(),
             "a newcomer is never refused because the map is full"
         );
-        limit.record(key("192.0.2.1"));
-        assert!(limit.check(key("192.0.2.1")).is_err(), "and still counted");
+        limit.record(key("192.0.2.1")).await;
+        assert!(
+            limit.check(key("192.0.2.1")).await.is_err(),
+            "and still counted"
+        );
     }
 }

@@ -8,7 +8,7 @@
 //! [`STOPPED_COST`] tokens more, so a flood of bombs runs dry fast.
 
 use crate::lab::{ClientKey, Owner};
-use crate::limits::rate_limit::{Rate, RateLimit};
+use crate::limits::rate_limit::{LimitStore, Rate, RateLimit};
 
 /// One learner: a burst of 10, then one every 10 s (editing and resubmitting
 /// takes longer than that).
@@ -25,27 +25,32 @@ pub struct KernelRate {
 
 impl Default for KernelRate {
     fn default() -> Self {
-        KernelRate {
-            learners: RateLimit::new(PER_LEARNER),
-            clients: RateLimit::new(PER_CLIENT),
-        }
+        Self::in_store(&LimitStore::Memory)
     }
 }
 
 impl KernelRate {
+    /// The limits, kept in `store`.
+    pub fn in_store(store: &LimitStore) -> Self {
+        KernelRate {
+            learners: RateLimit::in_store(PER_LEARNER, store, "kernels.learner"),
+            clients: RateLimit::in_store(PER_CLIENT, store, "kernels.client"),
+        }
+    }
+
     /// Takes a token from both buckets; `Err(seconds)` when either is empty
     /// (and then neither is charged).
-    pub fn take(&self, owner: Owner) -> Result<(), u64> {
-        self.clients.check(owner.client())?;
+    pub async fn take(&self, owner: Owner) -> Result<(), u64> {
+        self.clients.check(owner.client()).await?;
         if let Some(learner) = owner.learner() {
-            self.learners.take(learner)?;
+            self.learners.take(learner).await?;
         }
-        self.clients.take(owner.client())
+        self.clients.take(owner.client()).await
     }
 
     /// A kernel this client sent had to be stopped.
-    pub fn stopped(&self, owner: Owner) {
-        self.clients.charge_n(owner.client(), STOPPED_COST);
+    pub async fn stopped(&self, owner: Owner) {
+        self.clients.charge_n(owner.client(), STOPPED_COST).await;
     }
 }
 
@@ -53,34 +58,34 @@ impl KernelRate {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_client_without_cookies_runs_dry_and_a_stopped_kernel_costs_more() {
+    #[tokio::test]
+    async fn a_client_without_cookies_runs_dry_and_a_stopped_kernel_costs_more() {
         let rate = KernelRate::default();
         let client = ClientKey::of("10.1.1.1".parse().unwrap());
         let anonymous = Owner::new(None, client);
         for _ in 0..PER_CLIENT.burst {
-            assert!(rate.take(anonymous).is_ok());
+            assert!(rate.take(anonymous).await.is_ok());
         }
         assert!(
-            rate.take(anonymous).is_err(),
+            rate.take(anonymous).await.is_err(),
             "a cookie-less client has a bound"
         );
         assert!(
-            rate.take(Owner::new(Some(1), client)).is_err(),
+            rate.take(Owner::new(Some(1), client)).await.is_err(),
             "so has a fresh learner on the same network"
         );
         let other = Owner::new(Some(2), ClientKey::of("10.1.1.2".parse().unwrap()));
         for _ in 0..PER_LEARNER.burst {
-            assert!(rate.take(other).is_ok());
+            assert!(rate.take(other).await.is_ok());
         }
-        assert!(rate.take(other).is_err(), "one learner's bucket");
+        assert!(rate.take(other).await.is_err(), "one learner's bucket");
 
         let third = Owner::new(None, ClientKey::of("10.1.1.3".parse().unwrap()));
         for _ in 0..PER_CLIENT.burst / STOPPED_COST {
-            rate.stopped(third);
+            rate.stopped(third).await;
         }
         assert!(
-            rate.take(third).is_err(),
+            rate.take(third).await.is_err(),
             "stopped kernels drained the bucket"
         );
     }

@@ -2,16 +2,26 @@
 //!
 //! Each key has a token bucket: `burst` tokens at most, refilled at `per_minute`
 //! tokens a minute; an action takes a token and is refused (with the seconds
-//! until the next token) when none is left. The map is bounded: when it holds
-//! `max_keys` keys, buckets that have refilled completely are dropped first
-//! (a full bucket is the same as no bucket, so that loses nothing), then the
-//! least recently used. A full limiter therefore evicts: it never refuses a
-//! newcomer because of who else is tracked.
+//! until the next token) when none is left.
+//!
+//! Where the buckets live is the [`LimitStore`]'s choice. In memory (one
+//! server, the SQLite default) the map is bounded: when it holds `max_keys`
+//! keys, buckets that have refilled completely are dropped first (a full
+//! bucket is the same as no bucket, so that loses nothing), then the least
+//! recently used. In the database (several web instances on one PostgreSQL),
+//! every instance draws on the same buckets, so a limit is one limit in total
+//! (`lab_storage::rate_buckets`, pruned the same way by the quota pass). Either
+//! way a full limiter evicts: it never refuses a newcomer because of who else
+//! is tracked.
 
 use std::collections::HashMap;
+use std::fmt::Display;
 use std::hash::Hash;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+use lab_storage::db::{now_ms, Db};
+use lab_storage::rate_buckets::{self, Bucket as StoredBucket, BucketRate};
 
 /// How many tokens a key may spend at once, and how fast they come back.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -35,16 +45,57 @@ struct Bucket {
     updated: Instant,
 }
 
+/// Where a server's limiters keep their buckets.
+#[derive(Debug, Clone, Default)]
+pub enum LimitStore {
+    /// In this process: one server holds every request, so nothing else needs them.
+    #[default]
+    Memory,
+    /// In the database every web instance shares (`rate_buckets`).
+    Database(Db),
+}
+
+impl LimitStore {
+    /// The store a server on `db` needs: the database when other instances
+    /// may share it (PostgreSQL), memory for the embedded SQLite file.
+    pub fn for_database(db: &Db) -> Self {
+        match db {
+            Db::Sqlite(_) => LimitStore::Memory,
+            Db::Postgres(_) => LimitStore::Database(db.clone()),
+        }
+    }
+}
+
+/// A limiter's buckets in the database: its name there, and the database.
+struct Shared {
+    db: Db,
+    limiter: &'static str,
+}
+
 pub struct RateLimit<K> {
     burst: f64,
     per_second: f64,
     max_keys: usize,
     buckets: Mutex<HashMap<K, Bucket>>,
+    shared: Option<Shared>,
 }
 
-impl<K: Hash + Eq + Copy> RateLimit<K> {
+impl<K: Hash + Eq + Copy + Display> RateLimit<K> {
+    /// A limiter in memory.
     pub fn new(rate: Rate) -> Self {
         Self::with_max_keys(rate, DEFAULT_MAX_KEYS)
+    }
+
+    /// A limiter in `store`, named `limiter` there (each limiter its own name).
+    pub fn in_store(rate: Rate, store: &LimitStore, limiter: &'static str) -> Self {
+        let mut limit = Self::new(rate);
+        if let LimitStore::Database(db) = store {
+            limit.shared = Some(Shared {
+                db: db.clone(),
+                limiter,
+            });
+        }
+        limit
     }
 
     pub fn with_max_keys(rate: Rate, max_keys: usize) -> Self {
@@ -53,34 +104,80 @@ impl<K: Hash + Eq + Copy> RateLimit<K> {
             per_second: f64::from(rate.per_minute.max(1)) / 60.0,
             max_keys: max_keys.max(1),
             buckets: Mutex::new(HashMap::new()),
+            shared: None,
         }
     }
 
     /// Takes one token for `key`; `Err(seconds until one is back)` when none is left.
-    pub fn take(&self, key: K) -> Result<(), u64> {
-        self.take_n_at(key, 1.0, Instant::now())
+    pub async fn take(&self, key: K) -> Result<(), u64> {
+        self.take_n(key, 1).await
     }
 
     /// Takes `n` tokens (an expensive action costs more); refused, taking
     /// nothing, when fewer are left.
-    pub fn take_n(&self, key: K, n: u32) -> Result<(), u64> {
-        self.take_n_at(key, f64::from(n), Instant::now())
+    pub async fn take_n(&self, key: K, n: u32) -> Result<(), u64> {
+        let n = f64::from(n);
+        let Some(shared) = &self.shared else {
+            return self.take_n_at(key, n, Instant::now());
+        };
+        let key = key.to_string();
+        match rate_buckets::take(&shared.db, self.stored(shared, &key), n, now_ms()).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(tokens)) => Err(self.wait_for(tokens, n)),
+            Err(e) => self.unavailable(shared, e),
+        }
     }
 
     /// Whether `key` has a token left, taking none (check first, charge later).
-    pub fn check(&self, key: K) -> Result<(), u64> {
-        self.check_at(key, Instant::now())
+    pub async fn check(&self, key: K) -> Result<(), u64> {
+        let Some(shared) = &self.shared else {
+            return self.check_at(key, Instant::now());
+        };
+        let key = key.to_string();
+        match rate_buckets::tokens(&shared.db, self.stored(shared, &key), now_ms()).await {
+            Ok(tokens) if tokens >= 1.0 => Ok(()),
+            Ok(tokens) => Err(self.wait_for(tokens, 1.0)),
+            Err(e) => self.unavailable(shared, e),
+        }
     }
 
     /// Charges one token whatever is left (a failure counted after the fact);
     /// the bucket never goes below empty.
-    pub fn charge(&self, key: K) {
-        self.charge_at(key, 1.0, Instant::now())
+    pub async fn charge(&self, key: K) {
+        self.charge_n(key, 1).await
     }
 
     /// Charges `n` tokens whatever is left (e.g. a kernel that had to be killed).
-    pub fn charge_n(&self, key: K, n: u32) {
-        self.charge_at(key, f64::from(n), Instant::now())
+    pub async fn charge_n(&self, key: K, n: u32) {
+        let n = f64::from(n);
+        let Some(shared) = &self.shared else {
+            return self.charge_at(key, n, Instant::now());
+        };
+        let key = key.to_string();
+        if let Err(e) =
+            rate_buckets::charge(&shared.db, self.stored(shared, &key), n, now_ms()).await
+        {
+            let _ = self.unavailable(shared, e);
+        }
+    }
+
+    fn stored<'a>(&self, shared: &'a Shared, key: &'a str) -> StoredBucket<'a> {
+        StoredBucket {
+            limiter: shared.limiter,
+            key,
+            rate: BucketRate {
+                burst: self.burst,
+                per_minute: self.per_second * 60.0,
+            },
+        }
+    }
+
+    /// A database that cannot count lets the action through: whatever it was
+    /// going to write needs the same database, and refusing every learner
+    /// for an outage would be a limit on everyone.
+    fn unavailable(&self, shared: &Shared, e: sqlx::Error) -> Result<(), u64> {
+        tracing::warn!(limiter = shared.limiter, error = %e, "rate limit not counted");
+        Ok(())
     }
 
     /// Keys tracked now (for tests and the bound).

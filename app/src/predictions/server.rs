@@ -45,7 +45,7 @@ pub async fn record(
 ) -> Result<Recorded, LabError> {
     let state = crate::state::server_state()?;
     let pool = state.pool;
-    take_prediction(&state.limits)?;
+    take_prediction(&state.limits).await?;
     let learner = crate::learner::current_or_new_learner(&pool)
         .await
         .map_err(|e| e.into_lab_error("learner for a prediction"))?;
@@ -60,18 +60,20 @@ pub async fn record(
 /// Whether this client may store a prediction now, taking nothing (before a
 /// demo runs).
 #[cfg(feature = "ssr")]
-pub fn may_predict(limits: &crate::limits::client::ClientLimits) -> Result<(), LabError> {
+pub async fn may_predict(limits: &crate::limits::client::ClientLimits) -> Result<(), LabError> {
     limits
         .predictions
         .check(crate::request::client::client_key())
+        .await
         .map_err(too_many_predictions)
 }
 
 #[cfg(feature = "ssr")]
-fn take_prediction(limits: &crate::limits::client::ClientLimits) -> Result<(), LabError> {
+async fn take_prediction(limits: &crate::limits::client::ClientLimits) -> Result<(), LabError> {
     limits
         .predictions
         .take(crate::request::client::client_key())
+        .await
         .map_err(too_many_predictions)
 }
 

@@ -162,6 +162,7 @@ pub async fn submit_kernel(
         state
             .kernel_rate
             .take(owner)
+            .await
             .map_err(|retry_after_s| LabError::TooFast {
                 what: "kernels".into(),
                 retry_after_s,
@@ -176,14 +177,18 @@ pub async fn submit_kernel(
         // Bounds and compile errors before anything is queued or written.
         let outcome = match state.lab.check_puzzle(task.clone()).await {
             Ok(Some(error)) => lab_types::PuzzleOutcome::CompileError(error),
-            Ok(None) => state.lab.run_puzzle(task, owner).await.inspect_err(|e| {
-                if stopped(e) {
-                    state.kernel_rate.stopped(owner);
+            Ok(None) => match state.lab.run_puzzle(task, owner).await {
+                Ok(outcome) => outcome,
+                Err(e) => {
+                    if stopped(&e) {
+                        state.kernel_rate.stopped(owner).await;
+                    }
+                    return Err(e);
                 }
-            })?,
+            },
             Err(e) => {
                 if stopped(&e) {
-                    state.kernel_rate.stopped(owner);
+                    state.kernel_rate.stopped(owner).await;
                 }
                 return Err(e);
             }

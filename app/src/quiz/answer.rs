@@ -57,6 +57,7 @@ pub async fn answer(state: &ServerState, form: AnswerForm) -> Result<Feedback, F
     state
         .answer_limit
         .check(crate::request::client::owner(known))
+        .await
         .map_err(|s| FormError::too_fast(crate::request::Pace::Answers, s))?;
     // Only now, with a valid answer, may a learner be created (as fast
     // as the client may create learners).
@@ -65,7 +66,7 @@ pub async fn answer(state: &ServerState, form: AnswerForm) -> Result<Feedback, F
         .map_err(crate::learner::LearnerError::into_form_error)?;
     if known.is_none() {
         // A new learner's first answer counts toward their own allowance too.
-        state.answer_limit.charge_learner(learner_id);
+        state.answer_limit.charge_learner(learner_id).await;
     }
     let attempt = db::NewAttempt {
         learner_id,

@@ -107,12 +107,13 @@ pub async fn redeem_transfer_code(code: Option<String>) -> Result<(), FormError>
         state
             .guess_limit
             .check(client)
+            .await
             .map_err(|s| FormError::too_fast(crate::request::Pace::WrongCodes, s))?;
         let learner = lab_storage::transfer::redeem(&state.pool, &state.secret, &code, lab_storage::transfer::unix_now())
             .await
             .map_err(|e| FormError::internal("redeeming a transfer code failed", e))?;
         let Some(learner) = learner else {
-            state.guess_limit.record(client);
+            state.guess_limit.record(client).await;
             return Err(FormError::reject(
                 None,
                 "This code is unknown, already used or older than 10 minutes. Show a new one on your other device.",

@@ -34,8 +34,9 @@ pub(crate) async fn download(
         server
             .guess_limit
             .check(client)
+            .await
             .map_err(ApiError::TooFast)?;
-        server.guess_limit.record(client);
+        server.guess_limit.record(client).await;
         return Err(ApiError::NotFound(
             "this teacher link opens no class".into(),
         ));

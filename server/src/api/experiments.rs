@@ -46,7 +46,7 @@ async fn submit_and_wait(
     let owner = Owner::new(None, client);
     // Refusals first, so that only a run that will be saved spends a token.
     state.server.lab.validate(&request, owner)?;
-    app::experiments::server::take_run(&state.server.limits, client)?;
+    app::experiments::server::take_run(&state.server.limits, client).await?;
     let job = state.server.lab.submit(request, owner)?;
     let id = job.id.clone();
     let result = job.outcome().await?;

@@ -15,7 +15,6 @@ mod occupancy;
 mod queue;
 mod roofs;
 mod runner;
-mod timing_results;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -36,7 +35,6 @@ use occupancy::{Occupancy, Occupied};
 use queue::{FairQueue, Needs, Place, Refused, WaitEnded};
 use roofs::RoofsProgress;
 use runner::Runner;
-use timing_results::TimingResults;
 
 #[derive(Debug, Clone)]
 pub(crate) struct LabConfig {
@@ -65,7 +63,6 @@ pub(crate) struct EngineLab {
     queue: Arc<FairQueue>,
     occupancy: Arc<Occupancy>,
     jobs: Arc<JobRegistry>,
-    timing: TimingResults,
     roofs: RoofsProgress,
     /// The sandbox processes of the kernel playground (none when it is off).
     kernels: Option<Kernels>,
@@ -94,7 +91,6 @@ impl EngineLab {
             queue: FairQueue::new(config.queue_capacity, config.client_share),
             occupancy: Arc::new(Occupancy::default()),
             jobs: Arc::new(JobRegistry::default()),
-            timing: TimingResults::default(),
             roofs: RoofsProgress::default(),
             kernels: config.playground.then(|| Kernels::new(&config.kernels)),
             pool,
@@ -370,7 +366,6 @@ impl Lab for EngineLab {
             })
             .await
             .map_err(|e| LabError::failed("timing demo thread", e))??;
-            self.timing.keep(id.clone(), report.clone());
             Ok((id, report))
         })
     }
@@ -409,10 +404,6 @@ impl Lab for EngineLab {
             // has answered or its process is gone, even if the client left.
             kernels.run(task, deadline, (place, occupied)).await
         })
-    }
-
-    fn timing_result(&self, id: &str) -> Option<TimingReport> {
-        self.timing.get(id)
     }
 
     fn roofs(&self) -> RoofsView {

@@ -54,7 +54,7 @@ async fn owner(state: &crate::state::ServerState) -> Result<crate::lab::Owner, L
 /// learner now.
 #[cfg(feature = "ssr")]
 async fn may_store(state: &crate::state::ServerState) -> Result<(), LabError> {
-    crate::predictions::server::may_predict(&state.limits)?;
+    crate::predictions::server::may_predict(&state.limits).await?;
     crate::learner::may_create_learner(&state.pool)
         .await
         .map_err(|e| e.into_lab_error("learner for a demo"))
@@ -106,6 +106,11 @@ pub async fn timing_demo(
     // learners is refused before the GPU does any work.
     may_store(&state).await.map_err(fail)?;
     let (id, report) = state.lab.timing_demo(params, owner).await.map_err(fail)?;
+    // Kept in the database, so the page the form post lands on can show it
+    // whichever web instance serves that page.
+    lab_storage::timing_reports::keep(&state.pool, &id, &report, now_ms())
+        .await
+        .map_err(|e| fail(LabError::failed("keeping the timing report", e)))?;
     // How many times the real time exceeds the time without waiting, with
     // the range the calls' spread allows.
     let measured = crate::predictions::ratio::ratio(&report.submit_and_wait, &report.submit_only)
@@ -122,8 +127,15 @@ pub async fn timing_demo(
 /// A timing report kept from an earlier `timing_demo` (reads only).
 #[server(prefix = "/api", endpoint = "demos/timing/result")]
 pub async fn timing_result(id: String) -> Result<Option<TimingReport>, LabError> {
-    let lab = crate::state::lab().map_err(|e| refuse(e.into()))?;
-    Ok(lab.timing_result(&id))
+    let state = crate::state::server_state().map_err(|e| refuse(e.into()))?;
+    lab_storage::timing_reports::get(&state.pool, &id, now_ms())
+        .await
+        .map_err(|e| refuse(LabError::failed("reading a timing report", e)))
+}
+
+#[cfg(feature = "ssr")]
+fn now_ms() -> i64 {
+    lab_storage::db::now_ms()
 }
 
 /// Measures items/s on both devices for the cost calculator (a normal, saved
@@ -157,7 +169,9 @@ pub async fn measure_throughput(
     let state = crate::state::server_state().map_err(|e| refuse(e.into()))?;
     let owner = owner(&state).await?;
     may_store(&state).await.map_err(fail)?;
-    crate::experiments::server::take_run(&state.limits, owner.client()).map_err(fail)?;
+    crate::experiments::server::take_run(&state.limits, owner.client())
+        .await
+        .map_err(fail)?;
     let (run_id, report) = state.lab.run(params, owner).await.map_err(fail)?;
     // Prices go back as numbers only (they were typed by the learner).
     let price = |v: &Option<String>| {

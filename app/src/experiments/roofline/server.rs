@@ -63,7 +63,9 @@ pub async fn measure_roofs(
     let owner = crate::request::client::owner(learner);
     if predicting {
         // A client out of new learners is refused before any measuring.
-        crate::predictions::server::may_predict(&state.limits).map_err(fail)?;
+        crate::predictions::server::may_predict(&state.limits)
+            .await
+            .map_err(fail)?;
         crate::learner::may_create_learner(&state.pool)
             .await
             .map_err(|e| fail(e.into_lab_error("learner for a prediction")))?;
