@@ -12,6 +12,7 @@ pub mod cards;
 pub mod classes;
 pub mod codes;
 pub mod db;
+pub mod jobs;
 pub mod learners;
 pub mod pool;
 pub mod predictions;
@@ -23,6 +24,7 @@ pub mod runs;
 pub mod secret;
 pub mod timing_reports;
 pub mod transfer;
+pub mod workers;
 
 #[cfg(test)]
 mod races;

@@ -55,6 +55,12 @@ fn at_least_zero(x: &str) -> String {
     format!("(CASE WHEN {x} > 0.0 THEN {x} ELSE 0.0 END)")
 }
 
+/// `x` held between empty and `burst`.
+fn clamped(x: &str, burst: &str) -> String {
+    let x = at_least_zero(x);
+    format!("(CASE WHEN {x} > {burst} THEN {burst} ELSE {x} END)")
+}
+
 /// When a bucket left with `tokens` at `now` is full again (for [`prune`]).
 fn full_at(burst: &str, per_ms: &str, now: &str, tokens: &str) -> String {
     format!("({now} + CAST(({burst} - {tokens}) / {per_ms} AS BIGINT))")
@@ -100,12 +106,13 @@ pub async fn take(
     }
 }
 
-/// Charges `n` tokens whatever is left (a failure counted after the fact); the
-/// bucket never goes below empty.
+/// Charges `n` tokens whatever is left (a failure counted after the fact), or
+/// gives `-n` back (a token taken for an action that was then refused); the
+/// bucket stays between empty and full.
 pub async fn charge(db: &Db, bucket: Bucket<'_>, n: f64, now_ms: i64) -> Result<(), sqlx::Error> {
     // $1 limiter, $2 key, $3 burst, $4 per ms, $5 n, $6 now.
-    let left = at_least_zero(&format!("{} - $5", refilled("$3", "$4", "$6")));
-    let new_left = at_least_zero("$3 - $5");
+    let left = clamped(&format!("{} - $5", refilled("$3", "$4", "$6")), "$3");
+    let new_left = clamped("$3 - $5", "$3");
     let sql = format!(
         "INSERT INTO rate_buckets (limiter, bucket_key, tokens, updated_ms, full_at_ms) \
          VALUES ($1, $2, {new_left}, $6, {new_full}) \
@@ -248,6 +255,11 @@ mod tests {
             charge(&db, bucket("c"), 10.0, t0).await.unwrap();
             assert_eq!(tokens(&db, bucket("c"), t0).await.unwrap(), 0.0);
             assert_eq!(tokens(&db, bucket("c"), t0 + 2_000).await.unwrap(), 2.0);
+            // A refund gives a token back, never beyond the burst.
+            charge(&db, bucket("c"), -1.0, t0 + 2_000).await.unwrap();
+            assert_eq!(tokens(&db, bucket("c"), t0 + 2_000).await.unwrap(), 3.0);
+            charge(&db, bucket("c"), -1.0, t0 + 2_000).await.unwrap();
+            assert_eq!(tokens(&db, bucket("c"), t0 + 2_000).await.unwrap(), 3.0);
             // An action dearer than the burst needs a full bucket and empties it.
             assert!(take(&db, bucket("d"), 5.0, t0).await.unwrap().is_ok());
             assert!(take(&db, bucket("d"), 5.0, t0 + 2_000)

@@ -48,11 +48,15 @@ impl AnswerLimit {
     /// Counts one answer; `Err(seconds to wait)` when the learner or the
     /// client is over its limit (then nothing is counted).
     pub async fn check(&self, owner: Owner) -> Result<(), u64> {
-        self.clients.check(owner.client()).await?;
+        self.clients.take(owner.client()).await?;
         if let Some(learner) = owner.learner() {
-            self.learners.take(learner).await?;
+            if let Err(wait) = self.learners.take(learner).await {
+                // The learner was over, not the network: its token goes back.
+                self.clients.refund(owner.client()).await;
+                return Err(wait);
+            }
         }
-        self.clients.take(owner.client()).await
+        Ok(())
     }
 
     /// Counts an answer already accepted against a learner created for it.

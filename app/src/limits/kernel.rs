@@ -41,11 +41,15 @@ impl KernelRate {
     /// Takes a token from both buckets; `Err(seconds)` when either is empty
     /// (and then neither is charged).
     pub async fn take(&self, owner: Owner) -> Result<(), u64> {
-        self.clients.check(owner.client()).await?;
+        self.clients.take(owner.client()).await?;
         if let Some(learner) = owner.learner() {
-            self.learners.take(learner).await?;
+            if let Err(wait) = self.learners.take(learner).await {
+                // The learner was over, not the network: its token goes back.
+                self.clients.refund(owner.client()).await;
+                return Err(wait);
+            }
         }
-        self.clients.take(owner.client()).await
+        Ok(())
     }
 
     /// A kernel this client sent had to be stopped.

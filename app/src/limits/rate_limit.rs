@@ -149,7 +149,16 @@ impl<K: Hash + Eq + Copy + Display> RateLimit<K> {
 
     /// Charges `n` tokens whatever is left (e.g. a kernel that had to be killed).
     pub async fn charge_n(&self, key: K, n: u32) {
-        let n = f64::from(n);
+        self.charge_tokens(key, f64::from(n)).await
+    }
+
+    /// Gives back a token taken for an action that another limit then
+    /// refused (one statement where a check and a take would be two).
+    pub async fn refund(&self, key: K) {
+        self.charge_tokens(key, -1.0).await
+    }
+
+    async fn charge_tokens(&self, key: K, n: f64) {
         let Some(shared) = &self.shared else {
             return self.charge_at(key, n, Instant::now());
         };
@@ -236,7 +245,7 @@ impl<K: Hash + Eq + Copy + Display> RateLimit<K> {
     fn charge_at(&self, key: K, n: f64, now: Instant) {
         let mut map = self.lock();
         let mut b = self.current(&map, key, now);
-        b.tokens = (b.tokens - n).max(0.0);
+        b.tokens = (b.tokens - n).clamp(0.0, self.burst);
         self.store(&mut map, key, b, now);
     }
 
@@ -314,6 +323,23 @@ mod tests {
         assert!((59..=60).contains(&wait), "{wait}");
         limit.charge_at(7, 5.0, t0); // never below empty
         assert!(limit.check_at(7, t0 + 60 * S).is_ok());
+    }
+
+    #[test]
+    fn a_refund_gives_a_token_back_but_never_beyond_the_burst() {
+        let limit = RateLimit::new(Rate::new(2, 1));
+        let t0 = Instant::now();
+        assert!(limit.take_n_at(3, 2.0, t0).is_ok());
+        assert!(limit.check_at(3, t0).is_err());
+        limit.charge_at(3, -1.0, t0);
+        assert!(limit.take_n_at(3, 1.0, t0).is_ok(), "the refunded token");
+        limit.charge_at(3, -5.0, t0);
+        assert_eq!(
+            limit.take_n_at(3, 3.0, t0),
+            Ok(()),
+            "a full bucket: the burst"
+        );
+        assert!(limit.check_at(3, t0).is_err(), "and no more than the burst");
     }
 
     #[test]
