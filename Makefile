@@ -85,7 +85,7 @@ TEST_TIMEOUT := timeout -k 30 3600
 test: export RUSTC_WORKSPACE_WRAPPER := clippy-driver
 test: export CLIPPY_ARGS := -D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__
 test: setup test-packages fmt lint-guard site
-	@$(call step,building the server and the tests (about 12 min cold))
+	@$(call step,building the server and the tests (about 10 min cold))
 	$(TEST_TIMEOUT) cargo test --workspace --all-targets --no-run
 	@$(call step,running the tests (about 6 min) with a throwaway PostgreSQL)
 	@dir=$$(mktemp -d /tmp/lab-pg.XXXXXX) && trap 'tests/pg/cluster.sh stop "$$dir"; rm -rf "$$dir"' EXIT \
