@@ -41,6 +41,13 @@ pub struct Needs {
     pub cpu: bool,
 }
 
+impl Needs {
+    /// Whether two jobs need a device in common (so one waits for the other).
+    pub fn overlaps(self, other: Needs) -> bool {
+        (self.gpu && other.gpu) || (self.cpu && other.cpu)
+    }
+}
+
 /// Whose job it is: a learner (when the request had one) behind a client (an
 /// address or IPv6 /64, as text).
 #[derive(Debug, Clone, Copy)]

@@ -201,6 +201,11 @@ mod tests {
         }
     }
 
+    /// Whether a take of `n` tokens at `t` went through.
+    async fn took(db: &Db, b: Bucket<'_>, n: f64, t: i64) -> bool {
+        take(db, b, n, t).await.unwrap().is_ok()
+    }
+
     #[tokio::test]
     async fn a_burst_then_the_refill_rate() {
         each_backend(|db| async move {
@@ -210,31 +215,16 @@ mod tests {
             }
             let left = take(&db, bucket("a"), 1.0, t0).await.unwrap();
             assert!(matches!(left, Err(t) if t < 1.0), "{left:?}");
-            assert!(
-                take(&db, bucket("b"), 1.0, t0).await.unwrap().is_ok(),
-                "another key"
-            );
+            assert!(took(&db, bucket("b"), 1.0, t0).await, "another key");
             let other = Bucket {
                 limiter: "other",
                 ..bucket("a")
             };
-            assert!(
-                take(&db, other, 1.0, t0).await.unwrap().is_ok(),
-                "another limiter"
-            );
-            assert!(
-                take(&db, bucket("a"), 1.0, t0 + 1_000)
-                    .await
-                    .unwrap()
-                    .is_ok(),
-                "one back"
-            );
-            assert!(take(&db, bucket("a"), 1.0, t0 + 1_000)
-                .await
-                .unwrap()
-                .is_err());
+            assert!(took(&db, other, 1.0, t0).await, "another limiter");
+            assert!(took(&db, bucket("a"), 1.0, t0 + 1_000).await, "one back");
+            assert!(!took(&db, bucket("a"), 1.0, t0 + 1_000).await);
             // A clock behind the last touch gains nothing (and loses nothing).
-            assert!(take(&db, bucket("a"), 1.0, t0).await.unwrap().is_err());
+            assert!(!took(&db, bucket("a"), 1.0, t0).await);
             let later = tokens(&db, bucket("a"), t0 + 60_000).await.unwrap();
             assert_eq!(later, 3.0, "never more than the burst");
         })
@@ -261,15 +251,9 @@ mod tests {
             charge(&db, bucket("c"), -1.0, t0 + 2_000).await.unwrap();
             assert_eq!(tokens(&db, bucket("c"), t0 + 2_000).await.unwrap(), 3.0);
             // An action dearer than the burst needs a full bucket and empties it.
-            assert!(take(&db, bucket("d"), 5.0, t0).await.unwrap().is_ok());
-            assert!(take(&db, bucket("d"), 5.0, t0 + 2_000)
-                .await
-                .unwrap()
-                .is_err());
-            assert!(take(&db, bucket("d"), 5.0, t0 + 3_000)
-                .await
-                .unwrap()
-                .is_ok());
+            assert!(took(&db, bucket("d"), 5.0, t0).await);
+            assert!(!took(&db, bucket("d"), 5.0, t0 + 2_000).await);
+            assert!(took(&db, bucket("d"), 5.0, t0 + 3_000).await);
         })
         .await;
     }
@@ -280,7 +264,7 @@ mod tests {
             let t0 = 9_000_000;
             let tries = (0..12).map(|_| {
                 let db = db.clone();
-                async move { take(&db, bucket("race"), 1.0, t0).await.unwrap().is_ok() }
+                async move { took(&db, bucket("race"), 1.0, t0).await }
             });
             let taken = futures_taken(tries).await;
             assert_eq!(taken, 3, "exactly the burst, however the takes interleave");
@@ -320,20 +304,8 @@ mod tests {
                 2,
                 "the two oldest"
             );
-            assert!(
-                take(&db, bucket("p4"), 1.0, t0 + 1_000)
-                    .await
-                    .unwrap()
-                    .is_err(),
-                "kept"
-            );
-            assert!(
-                take(&db, bucket("p1"), 3.0, t0 + 1_000)
-                    .await
-                    .unwrap()
-                    .is_ok(),
-                "evicted"
-            );
+            assert!(!took(&db, bucket("p4"), 1.0, t0 + 1_000).await, "kept");
+            assert!(took(&db, bucket("p1"), 3.0, t0 + 1_000).await, "evicted");
         })
         .await;
     }

@@ -20,18 +20,9 @@ const CANCEL_POLL: Duration = Duration::from_millis(200);
 /// A rough guess of one experiment's duration, for `Retry-After`.
 const TYPICAL_JOB_S: u64 = 10;
 
-/// The devices a job occupies while it runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Needs {
-    pub gpu: bool,
-    pub cpu: bool,
-}
-
-impl Needs {
-    fn overlaps(self, other: Needs) -> bool {
-        (self.gpu && other.gpu) || (self.cpu && other.cpu)
-    }
-}
+/// The devices a job occupies while it runs: the same type the durable
+/// queue stores (`lab_storage::jobs`).
+pub(crate) use lab_storage::jobs::Needs;
 
 /// Jobs one learner may have in the queue: one running and one waiting.
 const PER_LEARNER: usize = 2;
