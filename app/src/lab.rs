@@ -112,7 +112,11 @@ pub trait Lab: Send + Sync + 'static {
     /// Checks a request as `submit` would (parameters, limits, visible devices,
     /// the owner's share, room in the queue) without queuing it, so that
     /// callers can refuse before writing anything (e.g. creating a learner).
-    fn validate(&self, request: &ExperimentRequest, owner: Owner) -> Result<(), LabError>;
+    fn validate<'a>(
+        &'a self,
+        request: &'a ExperimentRequest,
+        owner: Owner,
+    ) -> LabFuture<'a, Result<(), LabError>>;
 
     /// Queues an experiment for `owner` and returns at once; refuses with
     /// `TooManyJobs` when the owner's learner already has one running and one
@@ -120,16 +124,20 @@ pub trait Lab: Send + Sync + 'static {
     /// `QueueFull` when too many are waiting, or with a parameter error. The
     /// result is saved as run `job.id` (for the owner's learner, if any)
     /// before the job reports `Finished`.
-    fn submit(&self, request: ExperimentRequest, owner: Owner) -> Result<Job, LabError>;
+    fn submit(
+        &self,
+        request: ExperimentRequest,
+        owner: Owner,
+    ) -> LabFuture<'_, Result<Job, LabError>>;
 
     /// A job submitted earlier (for progress streams), while the lab keeps it.
-    fn job(&self, id: &str) -> Option<Job>;
+    fn job<'a>(&'a self, id: &'a str) -> LabFuture<'a, Option<Job>>;
 
     /// Asks `owner`'s job to stop: a queued job leaves the queue; a sweep stops
     /// between points. `false` when there is no such unfinished job of theirs.
-    fn cancel(&self, id: &str, owner: Owner) -> bool;
+    fn cancel<'a>(&'a self, id: &'a str, owner: Owner) -> LabFuture<'a, bool>;
 
-    fn queue(&self) -> QueueView;
+    fn queue(&self) -> LabFuture<'_, QueueView>;
 
     /// The timing lesson's measurement (queued on the GPU like any run, and
     /// counted in the owner's share): `(a fresh id, the report)`. The caller
@@ -178,9 +186,8 @@ pub trait Lab: Send + Sync + 'static {
         params: RunParams,
         owner: Owner,
     ) -> LabFuture<'_, Result<(String, RunReport), LabError>> {
-        let job = self.submit(ExperimentRequest::Run(params), owner);
         Box::pin(async move {
-            let job = job?;
+            let job = self.submit(ExperimentRequest::Run(params), owner).await?;
             let id = job.id.clone();
             match job.outcome().await? {
                 ExperimentResult::Run(view) => Ok((id, view)),

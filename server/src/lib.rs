@@ -5,6 +5,7 @@ mod api;
 mod assets;
 pub mod cli;
 mod db;
+mod durable;
 /// Public for `tests/access_log.rs`, which needs a process of its own.
 pub mod edge;
 pub mod error;
@@ -18,4 +19,5 @@ pub mod settings;
 pub mod startup;
 mod state;
 pub mod telemetry;
+pub mod worker;
 pub mod write_bounds;

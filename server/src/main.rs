@@ -31,6 +31,7 @@ fn main() -> std::process::ExitCode {
         telemetry::init();
         match command.unwrap_or(Command::Serve) {
             Command::Serve => serve(cli.settings.resolved()).await,
+            Command::Worker => inference_lab::worker::main(cli.settings.resolved()).await,
             Command::Bench(args) => bench(args).await,
             Command::Classes(args) => classes(cli.settings, args).await,
             Command::KernelSandbox(_) => std::process::ExitCode::FAILURE,

@@ -162,6 +162,40 @@ pub struct LabSettings {
     /// `off` (or `0`) never (the shape rule picks).
     #[arg(long, env = "LAB_AUTOTUNE", value_enum, default_value_t = Autotune::Auto)]
     pub autotune: Autotune,
+
+    /// Where this web instance's experiments run: `queue` puts them in the
+    /// database's `lab_jobs` for lab workers (`inference-lab worker`, or
+    /// `--with-worker`) to run, so several instances share one queue;
+    /// `embedded` runs them in this process (one instance). `auto`: queue
+    /// with PostgreSQL, embedded with SQLite.
+    #[arg(long, env = "LAB_MODE", value_enum, default_value_t = LabMode::Auto)]
+    pub lab_mode: LabMode,
+
+    /// In queue mode, also run a lab worker in this process: one host that
+    /// serves pages and measures.
+    #[arg(long, env = "LAB_WITH_WORKER", default_value_t = false)]
+    pub with_worker: bool,
+
+    /// A lab worker's name in `lab_workers` (default: the host name and
+    /// process id).
+    #[arg(long, env = "LAB_WORKER_ID")]
+    pub worker_id: Option<String>,
+
+    /// Seconds a lab worker's claim on a job lasts without a heartbeat (it
+    /// beats five times per lease): how long a job of a worker that died
+    /// waits before the reaper puts it back in line.
+    #[arg(long, env = "LAB_JOB_LEASE_S", default_value_t = DEFAULT_JOB_LEASE_S)]
+    pub job_lease_s: u64,
+}
+
+pub const DEFAULT_JOB_LEASE_S: u64 = 15;
+
+/// The `--lab-mode` setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LabMode {
+    Auto,
+    Embedded,
+    Queue,
 }
 
 pub const DEFAULT_QUEUE_WAIT_S: u64 = 300;
@@ -189,6 +223,10 @@ impl Default for LabSettings {
             kernel_memory_mib: DEFAULT_KERNEL_MEMORY_MIB,
             no_playground: false,
             autotune: Autotune::Auto,
+            lab_mode: LabMode::Auto,
+            with_worker: false,
+            worker_id: None,
+            job_lease_s: DEFAULT_JOB_LEASE_S,
         }
     }
 }

@@ -23,7 +23,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     edge: EdgeSettings,
-    lab: Arc<crate::lab::EngineLab>,
+    lab: LabRunner,
     clock: app::clock::Clock,
 }
 
@@ -44,33 +44,10 @@ impl Application {
             .site_pkg_dir("pkg")
             .site_addr(settings.addr)
             .build();
-        let secs = std::time::Duration::from_secs;
-        let lab = crate::lab::EngineLab::new(
-            crate::lab::LabConfig {
-                visible_devices: settings.visible_devices.clone(),
-                queue_capacity: settings.queue_capacity,
-                client_share: settings.lab.client_share,
-                queue_wait_limit: secs(settings.lab.queue_wait_s),
-                abandon_grace: secs(settings.lab.abandoned_job_grace_s),
-                gpu_wait_limit: secs(settings.lab.gpu_wait_s.max(1)),
-                playground: !settings.lab.no_playground,
-                autotune: settings.lab.autotune.choice(),
-                kernels: crate::lab::KernelSettings {
-                    program: match &settings.lab.kernel_sandbox {
-                        Some(p) => p.clone(),
-                        None => std::env::current_exe().map_err(StartupError::OwnBinary)?,
-                    },
-                    visible_devices: settings.visible_devices.clone(),
-                    gpu_wait_s: settings.lab.gpu_wait_s.max(1),
-                    memory_mib: settings.lab.kernel_memory_mib.max(64),
-                    deadline: settings.lab.kernel_deadline_s.map(|s| secs(s.max(1))),
-                },
-            },
-            pool.clone(),
-        );
+        let lab = LabRunner::start(&settings, &pool)?;
         // The lab forms' defaults, sized to the adapter runs go to (enumerating
         // the adapters now, which the first run would do anyway).
-        let sizing = match app::lab::Lab::devices(lab.as_ref(), None).await {
+        let sizing = match lab.lab().devices(None).await {
             Ok(devices) => lab_types::Sizing::of(&devices),
             Err(e) => {
                 tracing::warn!(error = %e, "no adapter list: the lab forms get the small sizes");
@@ -91,7 +68,7 @@ impl Application {
             clock: clock.clone(),
             pool: pool.clone(),
             content: Arc::new(content),
-            lab: lab.clone(),
+            lab: lab.lab(),
             secure_cookies: settings.edge.https,
             public_origin: settings.edge.public_origin.as_ref().map(|o| o.to_string()),
             answer_limit: Arc::new(app::limits::AnswerLimit::in_store(
@@ -250,7 +227,7 @@ pub fn route_list_generations() -> usize {
     ROUTE_LIST_GENERATIONS.load(Ordering::SeqCst)
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -264,4 +241,109 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let terminate = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+}
+
+/// The lab this instance serves: its own engine (embedded), or the shared
+/// queue in the database (queue mode), with a lab worker of its own when
+/// `--with-worker` says so.
+enum LabRunner {
+    Embedded(Arc<crate::lab::EngineLab>),
+    Queue {
+        lab: Arc<crate::durable::DurableLab>,
+        /// Turns true at shutdown: the in-process worker stops claiming.
+        worker_stop: Option<tokio::sync::watch::Sender<bool>>,
+    },
+}
+
+impl LabRunner {
+    fn start(settings: &Settings, pool: &lab_storage::db::Db) -> Result<Self, StartupError> {
+        use crate::settings::LabMode;
+        let secs = std::time::Duration::from_secs;
+        let kernels = kernel_settings(settings)?;
+        let queue = match settings.lab.lab_mode {
+            LabMode::Embedded => false,
+            LabMode::Queue => true,
+            LabMode::Auto => pool.engine() == "postgres",
+        };
+        if !queue {
+            if settings.lab.with_worker {
+                tracing::warn!("--with-worker is for queue mode: this lab runs its jobs itself");
+            }
+            return Ok(LabRunner::Embedded(crate::lab::EngineLab::new(
+                crate::lab::LabConfig {
+                    visible_devices: settings.visible_devices.clone(),
+                    queue_capacity: settings.queue_capacity,
+                    client_share: settings.lab.client_share,
+                    queue_wait_limit: secs(settings.lab.queue_wait_s),
+                    abandon_grace: secs(settings.lab.abandoned_job_grace_s),
+                    gpu_wait_limit: secs(settings.lab.gpu_wait_s.max(1)),
+                    playground: !settings.lab.no_playground,
+                    autotune: settings.lab.autotune.choice(),
+                    kernels,
+                },
+                pool.clone(),
+            )));
+        }
+        let lab = crate::durable::DurableLab::new(
+            crate::durable::DurableConfig {
+                queue_capacity: settings.queue_capacity,
+                client_share: settings.lab.client_share,
+                abandon_grace: secs(settings.lab.abandoned_job_grace_s.max(1)),
+                queue_wait: secs(settings.lab.queue_wait_s.max(1)),
+                answer_wait: secs(settings.lab.queue_wait_s + 120),
+                playground: !settings.lab.no_playground,
+                kernels: kernels.clone(),
+            },
+            pool.clone(),
+        );
+        tracing::info!(
+            with_worker = settings.lab.with_worker,
+            "queue mode: jobs go to lab_jobs"
+        );
+        let worker_stop = settings.lab.with_worker.then(|| {
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            let (db, config) = (pool.clone(), crate::worker::config(settings, Some(kernels)));
+            tokio::spawn(async move {
+                if let Err(e) = crate::worker::run(db, config, stopped).await {
+                    tracing::error!(error = %e, "the lab worker of this instance stopped");
+                }
+            });
+            stop
+        });
+        Ok(LabRunner::Queue { lab, worker_stop })
+    }
+
+    fn lab(&self) -> Arc<dyn app::lab::Lab> {
+        match self {
+            LabRunner::Embedded(lab) => lab.clone(),
+            LabRunner::Queue { lab, .. } => lab.clone(),
+        }
+    }
+
+    fn shut_down(&self) {
+        match self {
+            LabRunner::Embedded(lab) => lab.shut_down(),
+            LabRunner::Queue { lab, worker_stop } => {
+                lab.shut_down();
+                if let Some(stop) = worker_stop {
+                    stop.send_replace(true);
+                }
+            }
+        }
+    }
+}
+
+/// How learners' kernels are checked and run (sandbox processes).
+fn kernel_settings(settings: &Settings) -> Result<crate::lab::KernelSettings, StartupError> {
+    let secs = std::time::Duration::from_secs;
+    Ok(crate::lab::KernelSettings {
+        program: match &settings.lab.kernel_sandbox {
+            Some(p) => p.clone(),
+            None => std::env::current_exe().map_err(StartupError::OwnBinary)?,
+        },
+        visible_devices: settings.visible_devices.clone(),
+        gpu_wait_s: settings.lab.gpu_wait_s.max(1),
+        memory_mib: settings.lab.kernel_memory_mib.max(64),
+        deadline: settings.lab.kernel_deadline_s.map(|s| secs(s.max(1))),
+    })
 }

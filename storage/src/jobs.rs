@@ -118,6 +118,8 @@ pub struct Claimed {
 /// What a follower sees of a job.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct JobView {
+    pub id: String,
+    pub kind: String,
     pub state: String,
     pub attempt: i64,
     /// Jobs waiting before it (0 when it is not waiting).
@@ -125,6 +127,8 @@ pub struct JobView {
     pub progress: Option<String>,
     pub error: Option<String>,
     pub cancel_requested: bool,
+    /// A finished job's answer, when it is not a saved run.
+    pub result: Option<String>,
 }
 
 /// What one pass of [`reap`] did.
@@ -338,18 +342,43 @@ pub async fn fail(
     fenced(n, attempt)
 }
 
-/// Marks a running job done, fenced, and answers the transaction to save its
-/// result in: nothing is done until [`Tx::commit`], so a job is done exactly
-/// when its result is saved.
-pub async fn begin_finish(db: &Db, id: &str, attempt: i64, now_ms: i64) -> Result<Tx, JobError> {
-    let mut tx = db.begin_write().await?;
-    let n = on_tx!(&mut tx, conn => sqlx::query(
-        "UPDATE lab_jobs SET state = 'done', progress = NULL, finished_ms = $3
+/// Ends a running job that stopped because a cancel was asked, fenced.
+pub async fn stopped(db: &Db, id: &str, attempt: i64, now_ms: i64) -> Result<(), JobError> {
+    let n = on_db!(db, pool => sqlx::query(
+        "UPDATE lab_jobs SET state = 'cancelled', progress = NULL, finished_ms = $3
          WHERE id = $1 AND attempt = $2 AND state = 'running'",
     )
     .bind(id)
     .bind(attempt)
     .bind(now_ms)
+    .execute(pool)
+    .await?
+    .rows_affected());
+    fenced(n, attempt)
+}
+
+/// Marks a running job done, fenced, and answers the transaction to save its
+/// result in: nothing is done until [`Tx::commit`], so a job is done exactly
+/// when its result is saved.
+///
+/// `result` is the job's answer as JSON when it is not a saved run (the
+/// timing demo's report, a kernel's outcome): kept on the job's row.
+pub async fn begin_finish(
+    db: &Db,
+    id: &str,
+    attempt: i64,
+    now_ms: i64,
+    result: Option<&str>,
+) -> Result<Tx, JobError> {
+    let mut tx = db.begin_write().await?;
+    let n = on_tx!(&mut tx, conn => sqlx::query(
+        "UPDATE lab_jobs SET state = 'done', progress = NULL, finished_ms = $3, result = $4
+         WHERE id = $1 AND attempt = $2 AND state = 'running'",
+    )
+    .bind(id)
+    .bind(attempt)
+    .bind(now_ms)
+    .bind(result)
     .execute(&mut *conn)
     .await?
     .rows_affected());
@@ -428,15 +457,102 @@ pub async fn follow(db: &Db, id: &str, until_ms: i64) -> Result<(), sqlx::Error>
 /// A job as its followers see it; `None` for an unknown id.
 pub async fn view(db: &Db, id: &str) -> Result<Option<JobView>, sqlx::Error> {
     on_db!(db, pool => sqlx::query_as::<_, JobView>(
-        "SELECT state, attempt,
-                CASE WHEN state = 'queued' THEN (SELECT count(*) FROM lab_jobs w
-                     WHERE w.state = 'queued' AND w.seq < j.seq) ELSE 0 END AS ahead,
-                progress, error, cancel_requested
-         FROM lab_jobs j WHERE id = $1",
+        &format!("{VIEW} WHERE id = $1"),
     )
     .bind(id)
     .fetch_optional(pool)
     .await)
+}
+
+/// What a follower reads of a job (`ahead` counts the jobs waiting before it
+/// that need one of its devices: first come, first served per device).
+const VIEW: &str = "SELECT id, kind, state, attempt,
+        CASE WHEN state = 'queued' THEN (SELECT count(*) FROM lab_jobs w
+             WHERE w.state IN ('queued', 'running') AND w.seq < j.seq
+               AND ((w.needs_gpu AND j.needs_gpu) OR (w.needs_cpu AND j.needs_cpu)))
+             ELSE 0 END AS ahead,
+        progress, error, cancel_requested, result
+    FROM lab_jobs j";
+
+/// The most ids one [`views`] or [`follow_many`] statement names.
+pub const BATCH: usize = 500;
+
+fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Many jobs at once (a web instance's followers, polled in one statement);
+/// unknown ids are left out. At most [`BATCH`] ids are read.
+pub async fn views(db: &Db, ids: &[String]) -> Result<Vec<JobView>, sqlx::Error> {
+    let ids = &ids[..ids.len().min(BATCH)];
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!("{VIEW} WHERE id IN ({})", placeholders(1, ids.len()));
+    on_db!(db, pool => {
+        let mut q = sqlx::query_as::<_, JobView>(&sql);
+        for id in ids {
+            q = q.bind(id);
+        }
+        q.fetch_all(pool).await
+    })
+}
+
+/// Someone still follows these jobs: until `until_ms` (at most [`BATCH`]).
+pub async fn follow_many(db: &Db, ids: &[String], until_ms: i64) -> Result<(), sqlx::Error> {
+    let ids = &ids[..ids.len().min(BATCH)];
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "UPDATE lab_jobs SET followed_until_ms = $1
+         WHERE id IN ({}) AND state IN ('queued', 'running') AND followed_until_ms < $1",
+        placeholders(2, ids.len())
+    );
+    on_db!(db, pool => {
+        let mut q = sqlx::query(&sql).bind(until_ms);
+        for id in ids {
+            q = q.bind(id);
+        }
+        q.execute(pool).await?;
+    });
+    Ok(())
+}
+
+/// Jobs running and waiting now.
+pub async fn counts(db: &Db) -> Result<(i64, i64), sqlx::Error> {
+    on_db!(db, pool => sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE state = 'running'), count(*) FILTER (WHERE state = 'queued')
+         FROM lab_jobs WHERE state IN ('queued', 'running')",
+    )
+    .fetch_one(pool)
+    .await)
+}
+
+/// The channel a job's changes are announced on (payload: its id): web
+/// instances' followers wake at once instead of at their next poll.
+pub const CHANGED: &str = "lab_job_changed";
+/// The channel new jobs are announced on: idle workers wake at once.
+pub const QUEUED: &str = "lab_job_queued";
+/// The channel cancels of running jobs are announced on (payload: the id):
+/// the worker running it stops within one batch, not at its next heartbeat.
+pub const CANCEL: &str = "lab_job_cancel";
+
+/// Announces `payload` on `channel` (PostgreSQL's NOTIFY; nothing on SQLite,
+/// where one process is both the web instance and the worker). Only a wake-up:
+/// the row is the truth, and every listener also polls.
+pub async fn notify(db: &Db, channel: &str, payload: &str) -> Result<(), sqlx::Error> {
+    if let Db::Postgres(pool) = db {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(channel)
+            .bind(payload)
+            .execute(pool)
+            .await?;
+    }
+    Ok(())
 }
 
 /// One pass of the reaper at `now_ms`: running jobs whose lease expired go
@@ -481,6 +597,26 @@ pub async fn reap(db: &Db, now_ms: i64) -> Result<Reaped, sqlx::Error> {
         .rows_affected();
         Ok(Reaped { requeued, failed, abandoned: dequeued + asked })
     })
+}
+
+/// Fails the jobs that waited in line longer than `max_wait_ms` (from their
+/// admission) with `error`: every wait has an end, even one a learner follows.
+pub async fn expire_waiting(
+    db: &Db,
+    now_ms: i64,
+    max_wait_ms: i64,
+    error: &str,
+) -> Result<u64, sqlx::Error> {
+    on_db!(db, pool => Ok(sqlx::query(
+        "UPDATE lab_jobs SET state = 'failed', error = $3, finished_ms = $1
+         WHERE state = 'queued' AND created_ms < $1 - $2",
+    )
+    .bind(now_ms)
+    .bind(max_wait_ms)
+    .bind(error)
+    .execute(pool)
+    .await?
+    .rows_affected()))
 }
 
 /// Deletes finished jobs older than `keep_ms` (their runs are saved apart).

@@ -1,7 +1,7 @@
 //! The `runs` table (server only): saving an experiment, loading it by id, a
 //! learner's history.
 
-use crate::db::Db;
+use crate::db::{on_tx, Db, Tx};
 use crate::on_db;
 
 use lab_types::{ExperimentRequest, ExperimentResult, RunSummary, SavedRun};
@@ -41,22 +41,39 @@ pub async fn save_run(
     title: &str,
     result: &ExperimentResult,
 ) -> Result<(), StoreError> {
-    on_db!(db, pool => {
-        // The parameters live once, inside the result; the title is a short line.
-        let title: String = title.chars().take(MAX_TITLE_CHARS).collect();
+    let mut tx = db.begin_write().await?;
+    save_run_in(&mut tx, id, learner_id, request, title, result).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// [`save_run`] inside `tx`: a lab worker saves the run in the transaction
+/// that marks its job done (`jobs::begin_finish`), so both commit or neither.
+pub async fn save_run_in(
+    tx: &mut Tx,
+    id: &str,
+    learner_id: Option<i64>,
+    request: &ExperimentRequest,
+    title: &str,
+    result: &ExperimentResult,
+) -> Result<(), StoreError> {
+    // The parameters live once, inside the result; the title is a short line.
+    let title: String = title.chars().take(MAX_TITLE_CHARS).collect();
+    let json = serde_json::to_string(result)?;
+    on_tx!(tx, conn => {
         sqlx::query(
             "INSERT INTO runs (id, learner_id, kind, title, adapter, result) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(id)
         .bind(learner_id)
         .bind(request.kind_name())
-        .bind(title)
+        .bind(&title)
         .bind(result.adapter())
-        .bind(serde_json::to_string(result)?)
-        .execute(pool)
+        .bind(&json)
+        .execute(&mut *conn)
         .await?;
-        Ok(())
-    })
+    });
+    Ok(())
 }
 
 pub async fn load_run(db: &Db, id: &str) -> Result<Option<SavedRun>, StoreError> {

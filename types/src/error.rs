@@ -47,6 +47,10 @@ pub enum LabError {
     /// The GPU stopped answering (503); it is reset for the next experiment.
     #[error("the GPU did not answer within {limit_s} s, so this experiment was stopped; the device is reset and the next experiment opens it afresh")]
     DeviceTimeout { limit_s: u64 },
+    /// No lab worker can run it: none is live, or the one running it
+    /// stopped answering twice (503).
+    #[error("{0}")]
+    WorkerUnavailable(String),
     /// The server is shutting down (503).
     #[error("the server is shutting down; try again in a minute")]
     ShuttingDown,
@@ -165,6 +169,7 @@ impl LabError {
             | LabError::TooFast { .. } => StatusCode::TOO_MANY_REQUESTS,
             LabError::QueueTimeout { .. }
             | LabError::DeviceTimeout { .. }
+            | LabError::WorkerUnavailable(_)
             | LabError::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
             LabError::NotFound | LabError::TurnedOff(_) => StatusCode::NOT_FOUND,
             LabError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,

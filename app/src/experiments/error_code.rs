@@ -25,6 +25,7 @@ pub fn code(e: &LabError) -> &'static str {
         LabError::TooFast { .. } => "too-fast",
         LabError::Cancelled => "cancelled",
         LabError::DeviceTimeout { .. } => "device-timeout",
+        LabError::WorkerUnavailable(_) => "no-worker",
         LabError::NotFound | LabError::TurnedOff(_) | LabError::Internal { .. } => "failed",
     }
 }
@@ -83,6 +84,7 @@ pub fn message(code: &str, field: Option<&str>) -> Option<String> {
         "yours-busy" => "You already have an experiment running and one waiting: let one finish first.".into(),
         "network-busy" => "Your network already has its share of experiments running or waiting: let one finish first.".into(),
         "too-fast" => "Too many requests from your network in a short time: wait a minute, then try again.".into(),
+        "no-worker" => "No lab worker could run this: none is running, or the one running it stopped answering twice. Try again in a minute, or ask your teacher to check the lab workers.".into(),
         "device-timeout" => {
             "The GPU stopped answering, so the experiment was stopped; the next one opens the device afresh.".into()
         }

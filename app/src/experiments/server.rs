@@ -124,9 +124,12 @@ pub async fn cancel_experiment(job_id: String) -> Result<bool, LabError> {
         .await
         .map_err(|e| refuse(LabError::failed("learner for a cancel", e)))?;
     Ok(match learner {
-        Some(id) => state
-            .lab
-            .cancel(&job_id, crate::request::client::owner(Some(id))),
+        Some(id) => {
+            state
+                .lab
+                .cancel(&job_id, crate::request::client::owner(Some(id)))
+                .await
+        }
         None => false,
     })
 }

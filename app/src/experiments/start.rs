@@ -68,6 +68,7 @@ pub async fn start(
     state
         .lab
         .validate(&request, owner(known))
+        .await
         .map_err(StartFailed::Refused)?;
     super::server::take_run(&state.limits, client_key())
         .await
@@ -78,6 +79,7 @@ pub async fn start(
     let job = state
         .lab
         .submit(request, owner(Some(learner)))
+        .await
         .map_err(StartFailed::Refused)?;
     crate::classes::record_demo(&state.pool, Some(learner), demo_name(action)).await;
     if let Some((demo, guess)) = &predicted {

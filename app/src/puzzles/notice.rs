@@ -50,6 +50,7 @@ pub fn to_query(e: &LabError) -> String {
         LabError::TooFast { what, .. } if what == crate::learner::NEW_LEARNERS => "new-learners",
         LabError::TooFast { .. } => "too-fast",
         LabError::DeviceTimeout { .. } => "device-timeout",
+        LabError::WorkerUnavailable(_) => "no-worker",
         LabError::TurnedOff(_) => "off",
         LabError::Cancelled | LabError::Internal { .. } => "failed",
     };
@@ -81,6 +82,7 @@ pub fn message(code: &str) -> Option<&'static str> {
         "network-busy" => "Your network already has its share of jobs running or waiting: let one finish first.",
         "too-fast" => "Too many kernels from your network in a short time: wait a minute, then try again.",
         "new-learners" => "Too many new browsers came from your network in a short time: wait a minute, then try again.",
+        "no-worker" => "No lab worker could run this: none is running, or the one running it stopped answering twice. Try again in a minute, or ask your teacher to check the lab workers.",
         "device-timeout" => "The GPU did not finish within the time limit, so the kernel was stopped; the device is opened afresh for the next one.",
         "off" => "The kernel playground is turned off on this server.",
         "failed" => "The kernel could not be run because of a failure on the server; the details are in the server log.",

@@ -13,6 +13,7 @@ use lab_types::{
     ModelInfo, Preset, RunParams, RunReport, Summary, VisibilitySource, SOFTWARE_LABEL,
 };
 
+use crate::catalog::Catalog;
 use crate::cpu::CpuRunner;
 use crate::devices;
 use crate::error::EngineError;
@@ -85,6 +86,7 @@ pub struct Engine {
     config: EngineConfig,
     instance: OnceLock<wgpu::Instance>,
     adapters: OnceLock<Vec<wgpu::Adapter>>,
+    catalog: OnceLock<Catalog>,
     /// Keyed by physical adapter index. Held for a whole GPU run: runs on a
     /// device are serialised anyway.
     gpus: Mutex<HashMap<usize, GpuSlot>>,
@@ -108,6 +110,7 @@ impl Engine {
         Engine {
             instance: OnceLock::new(),
             adapters: OnceLock::new(),
+            catalog: OnceLock::new(),
             gpus: Mutex::new(HashMap::new()),
             models: Mutex::new(HashMap::new()),
             gpu_wait_limit_us: AtomicU64::new(config.gpu_wait_limit.as_micros() as u64),
@@ -146,28 +149,22 @@ impl Engine {
             .get_or_init(|| devices::enumerate(self.instance.get_or_init(devices::new_instance)))
     }
 
-    fn visibility_spec<'a>(
-        &'a self,
-        request: Option<&'a str>,
-    ) -> (Option<&'a str>, VisibilitySource) {
-        match (request, self.config.visible_devices.as_deref()) {
-            (Some(r), _) => (Some(r), VisibilitySource::RequestOverride),
-            (None, Some(s)) => (Some(s), VisibilitySource::ServerSetting),
-            (None, None) => (None, VisibilitySource::Unset),
-        }
+    /// What this engine offers, as data (its adapters, limits and visibility
+    /// setting): built once, from the adapters enumerated on first use.
+    pub fn catalog(&self) -> &Catalog {
+        self.catalog.get_or_init(|| Catalog {
+            adapters: devices::build_list(self.adapters(), None, VisibilitySource::Unset, 0)
+                .adapters,
+            visible_devices: self.config.visible_devices.clone(),
+            limits: self.config.limits.clone(),
+            cpu_threads: available_threads(),
+        })
     }
 
     /// Every adapter with its physical and visible index, under the request's
     /// visibility override or else the server setting.
     pub fn devices(&self, visibility_override: Option<&str>) -> DeviceList {
-        let (spec, source) = self.visibility_spec(visibility_override);
-        // An over-long string hides every GPU (requests carrying one are
-        // refused by `check` before they get here; this keeps the bound).
-        let spec = match spec {
-            Some(s) if s.chars().count() > crate::limits::MAX_VISIBILITY_LEN => Some(""),
-            other => other,
-        };
-        devices::build_list(self.adapters(), spec, source, available_threads())
+        self.catalog().devices(visibility_override)
     }
 
     /// The GPU a run uses: visible index 0 (like `cuda:0`).
@@ -175,10 +172,7 @@ impl Engine {
         &self,
         visibility_override: Option<&str>,
     ) -> Result<VisibleGpu<'_>, EngineError> {
-        let list = self.devices(visibility_override);
-        let entry = list.first_visible().cloned().ok_or_else(|| {
-            EngineError::NoGpuVisible(list.no_gpu_message.clone().unwrap_or_default())
-        })?;
+        let entry = self.catalog().visible_gpu(visibility_override)?;
         let adapter = self
             .adapters()
             .get(entry.physical_index)
@@ -208,47 +202,37 @@ impl Engine {
     /// The limits for requests under `visibility`: sized to the GPU they would
     /// run on (a hardware GPU gets larger GPU budgets than a software one).
     pub fn limits_for(&self, visibility: Option<&str>) -> Limits {
-        match self.visible_gpu(visibility) {
-            Ok(gpu) => self
-                .config
-                .limits
-                .for_adapter(&gpu.entry.device_type, gpu.entry.software),
-            Err(_) => self.config.limits.clone(),
-        }
+        self.catalog().limits_for(visibility)
     }
 
     /// Whether a GPU request under `visibility` would run on a software adapter,
     /// i.e. on the same CPU cores a CPU run uses.
     pub fn gpu_is_software(&self, visibility: Option<&str>) -> bool {
-        self.visible_gpu(visibility)
-            .map(|g| g.entry.software)
-            .unwrap_or(false)
+        self.catalog().gpu_is_software(visibility)
     }
 
     /// Validates one run against the limits of the device it would run on
     /// (a CPU-only run never looks at the adapters).
     pub fn check(&self, p: &RunParams) -> Result<Plan, EngineError> {
-        crate::limits::check_visibility(p.visible_devices.as_deref())?;
-        let limits = if p.device.uses_gpu() {
-            self.limits_for(p.visible_devices.as_deref())
-        } else {
-            self.config.limits.clone()
-        };
-        limits.check(p, available_threads())
+        if !p.device.uses_gpu() {
+            // A CPU-only run never enumerates the adapters.
+            crate::limits::check_visibility(p.visible_devices.as_deref())?;
+            return self.config.limits.check(p, available_threads());
+        }
+        self.catalog().check(p)
     }
 
     /// Validates every run of a request, then their total (a sweep is one
     /// request: its points share one budget).
     pub fn check_all(&self, runs: &[RunParams]) -> Result<(), EngineError> {
-        let mut plans = Vec::with_capacity(runs.len());
-        for p in runs {
-            plans.push((p.clone(), self.check(p)?));
+        if runs.iter().all(|p| !p.device.uses_gpu()) {
+            let mut plans = Vec::with_capacity(runs.len());
+            for p in runs {
+                plans.push((p.clone(), self.check(p)?));
+            }
+            return self.config.limits.check_total(&plans);
         }
-        let limits = match runs.first() {
-            Some(p) if p.device.uses_gpu() => self.limits_for(p.visible_devices.as_deref()),
-            _ => self.config.limits.clone(),
-        };
-        limits.check_total(&plans)
+        self.catalog().check_all(runs)
     }
 
     /// Runs one measured comparison. Validates everything before allocating.

@@ -13,6 +13,7 @@
 //! # Ok::<(), lab_engine::EngineError>(())
 //! ```
 
+pub mod catalog;
 pub mod cpu;
 pub mod devices;
 mod engine;
@@ -29,6 +30,7 @@ pub mod testing;
 mod timing_demo;
 pub mod visibility;
 
+pub use catalog::Catalog;
 pub use engine::{Engine, EngineConfig};
 pub use error::EngineError;
 pub use lab_types::{

@@ -5,7 +5,7 @@
 //! "GPU" the lab runs on. Refusals name the field, the limit and by how much
 //! it is exceeded.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::EngineError;
 use crate::model::ModelSpec;
@@ -33,7 +33,7 @@ fn gpu_budget_scale(device_type: &str, software: bool) -> f64 {
 }
 
 /// Per-request limits. `Limits::default()` is what the server uses.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Limits {
     pub max_n: usize,
     pub max_batch: usize,

@@ -24,11 +24,7 @@ impl Engine {
     /// Checks the demo's parameters, the visible GPU and its budget without
     /// running anything (so a refused demo never takes a place in the queue).
     pub fn check_timing_demo(&self, p: &TimingParams) -> Result<(), EngineError> {
-        crate::limits::check_visibility(p.visible_devices.as_deref())?;
-        let entry = self.visible_gpu(p.visible_devices.as_deref())?.entry;
-        self.limits()
-            .for_adapter(&entry.device_type, entry.software)
-            .check_demo(p)
+        self.catalog().check_timing_demo(p)
     }
 }
 

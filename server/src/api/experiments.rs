@@ -45,9 +45,9 @@ async fn submit_and_wait(
     let client = ClientKey::of(app::request::client::address_of(extensions));
     let owner = Owner::new(None, client);
     // Refusals first, so that only a run that will be saved spends a token.
-    state.server.lab.validate(&request, owner)?;
+    state.server.lab.validate(&request, owner).await?;
     app::experiments::server::take_run(&state.server.limits, client).await?;
-    let job = state.server.lab.submit(request, owner)?;
+    let job = state.server.lab.submit(request, owner).await?;
     let id = job.id.clone();
     let result = job.outcome().await?;
     Ok(Json(Created {
@@ -85,7 +85,7 @@ pub(crate) async fn saved(
 }
 
 pub(crate) async fn queue(State(state): State<AppState>) -> Json<QueueView> {
-    Json(state.server.lab.queue())
+    Json(state.server.lab.queue().await)
 }
 
 /// The job's status now, then at every change, ending after the final one.
@@ -93,7 +93,7 @@ pub(crate) async fn events(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let job = state.server.lab.job(&id).ok_or_else(|| {
+    let job = state.server.lab.job(&id).await.ok_or_else(|| {
         ApiError::NotFound(
             "no such experiment in progress (finished ones are kept 15 minutes)".into(),
         )

@@ -24,6 +24,9 @@ pub struct Cli {
 pub enum Command {
     /// Serve the web app (the default).
     Serve,
+    /// Run a lab worker: claim jobs from the shared PostgreSQL queue and
+    /// run them on this host's GPU and CPU, until SIGTERM.
+    Worker,
     /// Measure the inference engine from the command line, e.g.
     /// `inference-lab bench --device both --model medium --n 4096 --batch 64`.
     Bench(BenchArgs),

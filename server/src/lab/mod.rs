@@ -10,11 +10,11 @@
 //! - on shutdown queued jobs are cancelled and progress streams end.
 
 mod jobs;
-mod kernels;
-mod occupancy;
+pub(crate) mod kernels;
+pub(crate) mod occupancy;
 mod queue;
-mod roofs;
-mod runner;
+pub(crate) mod roofs;
+pub(crate) mod runner;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -221,39 +221,9 @@ impl EngineLab {
             }
         });
     }
-}
 
-impl Lab for EngineLab {
-    fn devices(&self, visibility: Option<String>) -> LabFuture<'_, Result<DeviceList, LabError>> {
-        let engine = self.engine.clone();
-        Box::pin(async move {
-            // The first call enumerates adapters (driver start-up): off the async workers.
-            tokio::task::spawn_blocking(move || engine.devices(visibility.as_deref()))
-                .await
-                .map_err(|e| LabError::failed("device enumeration thread", e))
-        })
-    }
-
-    fn limits(&self) -> LimitsView {
-        let l = self.engine.limits();
-        LimitsView {
-            max_n: l.max_n,
-            max_batch: l.max_batch,
-            max_repeats: l.max_repeats,
-            max_warmup: l.max_warmup,
-            cpu_threads: lab_engine::limits::available_threads(),
-        }
-    }
-
-    fn validate(&self, request: &ExperimentRequest, owner: Owner) -> Result<(), LabError> {
-        self.refuse_when_stopping()?;
-        runner::validate(&self.engine, request)?;
-        self.queue
-            .has_room(self.request_needs(request), Some(owner))
-            .map_err(Self::refused)
-    }
-
-    fn submit(&self, request: ExperimentRequest, owner: Owner) -> Result<Job, LabError> {
+    /// Admits and starts an experiment (see `Lab::submit`).
+    fn submit_now(&self, request: ExperimentRequest, owner: Owner) -> Result<Job, LabError> {
         self.refuse_when_stopping()?;
         runner::validate(&self.engine, &request)?;
         let needs = self.request_needs(&request);
@@ -318,15 +288,7 @@ impl Lab for EngineLab {
         Ok(job)
     }
 
-    fn job(&self, id: &str) -> Option<Job> {
-        self.jobs.get(id)
-    }
-
-    fn cancel(&self, id: &str, owner: Owner) -> bool {
-        self.jobs.cancel(id, owner)
-    }
-
-    fn queue(&self) -> QueueView {
+    fn queue_view(&self) -> QueueView {
         let (running, waiting, capacity) = self.queue.counts();
         let (started, peak_on_gpu, peak_on_cpu) = self.occupancy.counts();
         let starts = self.sandbox_starts().unwrap_or_default();
@@ -340,6 +302,65 @@ impl Lab for EngineLab {
             sandbox_starts: starts.map(|(n, _)| n),
             sandbox_start_ms: starts.map(|(_, took)| took.as_secs_f64() * 1e3),
         }
+    }
+}
+
+impl Lab for EngineLab {
+    fn devices(&self, visibility: Option<String>) -> LabFuture<'_, Result<DeviceList, LabError>> {
+        let engine = self.engine.clone();
+        Box::pin(async move {
+            // The first call enumerates adapters (driver start-up): off the async workers.
+            tokio::task::spawn_blocking(move || engine.devices(visibility.as_deref()))
+                .await
+                .map_err(|e| LabError::failed("device enumeration thread", e))
+        })
+    }
+
+    fn limits(&self) -> LimitsView {
+        let l = self.engine.limits();
+        LimitsView {
+            max_n: l.max_n,
+            max_batch: l.max_batch,
+            max_repeats: l.max_repeats,
+            max_warmup: l.max_warmup,
+            cpu_threads: lab_engine::limits::available_threads(),
+        }
+    }
+
+    fn validate<'a>(
+        &'a self,
+        request: &'a ExperimentRequest,
+        owner: Owner,
+    ) -> LabFuture<'a, Result<(), LabError>> {
+        let checked = self
+            .refuse_when_stopping()
+            .and_then(|_| runner::validate(&self.engine, request))
+            .and_then(|_| {
+                self.queue
+                    .has_room(self.request_needs(request), Some(owner))
+                    .map_err(Self::refused)
+            });
+        Box::pin(std::future::ready(checked))
+    }
+
+    fn submit(
+        &self,
+        request: ExperimentRequest,
+        owner: Owner,
+    ) -> LabFuture<'_, Result<Job, LabError>> {
+        Box::pin(std::future::ready(self.submit_now(request, owner)))
+    }
+
+    fn job<'a>(&'a self, id: &'a str) -> LabFuture<'a, Option<Job>> {
+        Box::pin(std::future::ready(self.jobs.get(id)))
+    }
+
+    fn cancel<'a>(&'a self, id: &'a str, owner: Owner) -> LabFuture<'a, bool> {
+        Box::pin(std::future::ready(self.jobs.cancel(id, owner)))
+    }
+
+    fn queue(&self) -> LabFuture<'_, QueueView> {
+        Box::pin(std::future::ready(self.queue_view()))
     }
 
     fn timing_demo(

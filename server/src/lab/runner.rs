@@ -29,6 +29,24 @@ pub(crate) fn validate(engine: &Engine, request: &ExperimentRequest) -> Result<(
     Ok(engine.check_all(&request.runs())?)
 }
 
+/// Where a running job reports its progress and reads whether to stop: the
+/// in-memory job of one server (`JobHandle`), or a lab worker's claimed job
+/// (written to its row in `lab_jobs`).
+pub(crate) trait Progress: Sync {
+    fn report(&self, state: JobState);
+    fn is_cancelled(&self) -> bool;
+}
+
+impl Progress for JobHandle {
+    fn report(&self, state: JobState) {
+        JobHandle::report(self, state)
+    }
+
+    fn is_cancelled(&self) -> bool {
+        JobHandle::is_cancelled(self)
+    }
+}
+
 /// What a job needs to run: the engine, where to count it, which devices,
 /// and its cancel flag (checked by the engine between batches).
 pub(crate) struct Runner {
@@ -42,7 +60,7 @@ impl Runner {
     pub(crate) async fn execute(
         &self,
         request: &ExperimentRequest,
-        job: &JobHandle,
+        job: &dyn Progress,
     ) -> Result<ExperimentResult, LabError> {
         match request {
             ExperimentRequest::Run(p) => {
@@ -69,7 +87,7 @@ impl Runner {
         Ok(report)
     }
 
-    async fn sweep(&self, s: &SweepParams, job: &JobHandle) -> Result<SweepReport, LabError> {
+    async fn sweep(&self, s: &SweepParams, job: &dyn Progress) -> Result<SweepReport, LabError> {
         let started = Instant::now();
         let xs = s.kind.points();
         let mut points = Vec::with_capacity(xs.len());

@@ -97,6 +97,9 @@ pub fn test_settings(db_path: PathBuf) -> Settings {
         lab: inference_lab::settings::LabSettings {
             // The sandbox processes run the real binary, not this test binary.
             kernel_sandbox: Some(PathBuf::from(env!("CARGO_BIN_EXE_inference-lab"))),
+            // The lab in this process, on either database: the tests of the
+            // shared queue and its workers choose `Queue` (workers.rs).
+            lab_mode: inference_lab::settings::LabMode::Embedded,
             ..Default::default()
         },
         bounds: unlimited_writes(),

@@ -22,4 +22,5 @@ mod review;
 mod roofline;
 mod route_list;
 mod variants;
+mod workers;
 mod writes;

@@ -18,7 +18,7 @@ async fn instances(n: usize) -> Vec<TestApp> {
     instances_with(n, |_| {}).await
 }
 
-async fn instances_with(n: usize, change: impl Fn(&mut Settings)) -> Vec<TestApp> {
+pub(crate) async fn instances_with(n: usize, change: impl Fn(&mut Settings)) -> Vec<TestApp> {
     let url = lab_storage::test_db::fresh_postgres_url().await;
     let dir = tempfile::tempdir().unwrap();
     let settings = || {

@@ -43,7 +43,7 @@ async fn state(db: &Db, id: &str) -> String {
 
 /// Saves a run row inside the finish transaction, as the worker will.
 async fn finish_with_run(db: &Db, id: &str, attempt: i64) -> Result<(), JobError> {
-    let mut tx = begin_finish(db, id, attempt, T0).await?;
+    let mut tx = begin_finish(db, id, attempt, T0, None).await?;
     on_tx!(&mut tx, conn => {
         sqlx::query(
             "INSERT INTO runs (id, learner_id, kind, title, adapter, result) VALUES ($1, NULL, 'experiment', 't', 'a', '{}')",
@@ -111,7 +111,8 @@ async fn a_learner_waits_once_a_client_has_its_share_and_the_queue_a_capacity() 
             view(&db, "late").await.unwrap().is_none(),
             "nothing written"
         );
-        assert_eq!(view(&db, "other0").await.unwrap().unwrap().ahead, 3);
+        // Ahead of a CPU job: the two earlier CPU jobs, not the GPU ones.
+        assert_eq!(view(&db, "other0").await.unwrap().unwrap().ahead, 2);
     })
     .await;
 }
@@ -266,7 +267,7 @@ async fn a_finish_saves_its_run_once_in_the_same_transaction() {
         let c = claim(&db, "w", CPU, T0, LEASE).await.unwrap().unwrap();
         // A finish whose transaction is dropped (the worker died saving)
         // leaves the job running and no run.
-        drop(begin_finish(&db, "run", c.attempt, T0).await.unwrap());
+        drop(begin_finish(&db, "run", c.attempt, T0, None).await.unwrap());
         assert_eq!(state(&db, "run").await, "running");
         assert_eq!(runs_saved(&db, "run").await, 0);
         finish_with_run(&db, "run", c.attempt).await.unwrap();
@@ -388,4 +389,63 @@ async fn jobs_nobody_follows_are_cancelled_and_finished_ones_pruned() {
         assert!(view(&db, "left").await.unwrap().is_none());
     })
     .await;
+}
+
+#[tokio::test]
+async fn followers_read_many_jobs_at_once_and_a_finish_keeps_its_answer() {
+    each_backend(|db| async move {
+        for (id, client) in [("t1", "10.0.0.1"), ("t2", "10.0.0.2")] {
+            admit(&db, job(id, GPU, None, client)).await.unwrap();
+        }
+        let ids: Vec<String> = ["t1", "t2", "unknown"].map(String::from).into();
+        let mut seen = views(&db, &ids).await.unwrap();
+        seen.sort_by(|a, b| a.id.cmp(&b.id));
+        assert_eq!(
+            seen.iter()
+                .map(|v| (v.id.as_str(), v.ahead))
+                .collect::<Vec<_>>(),
+            [("t1", 0), ("t2", 1)]
+        );
+        // Followed far ahead: the reaper leaves both alone.
+        follow_many(&db, &ids, T0 + 3_600_000).await.unwrap();
+        assert_eq!(reap(&db, T0 + 60_000).await.unwrap(), Reaped::default());
+        let c = claim(&db, "w", GPU, T0, LEASE).await.unwrap().unwrap();
+        begin_finish(&db, &c.id, c.attempt, T0, Some(r#"{"ms":1}"#))
+            .await
+            .unwrap()
+            .commit()
+            .await
+            .unwrap();
+        let done = view(&db, "t1").await.unwrap().unwrap();
+        assert_eq!(
+            (done.state.as_str(), done.result.as_deref()),
+            ("done", Some(r#"{"ms":1}"#))
+        );
+        // A stopped job is cancelled; its zombie cannot stop it twice.
+        let c = claim(&db, "w", GPU, T0, LEASE).await.unwrap().unwrap();
+        stopped(&db, &c.id, c.attempt, T0).await.unwrap();
+        assert_eq!(view(&db, "t2").await.unwrap().unwrap().state, "cancelled");
+        assert!(stopped(&db, &c.id, c.attempt, T0).await.is_err());
+        assert_eq!(counts(&db).await.unwrap(), (0, 0));
+        // A job waiting past the deadline fails; a newer one keeps waiting.
+        admit(&db, job("old", GPU, None, "10.0.0.3")).await.unwrap();
+        jobs_admit_at(&db, job("new", GPU, None, "10.0.0.4"), T0 + 60_000).await;
+        assert_eq!(
+            expire_waiting(&db, T0 + 61_000, 30_000, "late")
+                .await
+                .unwrap(),
+            1
+        );
+        let old = view(&db, "old").await.unwrap().unwrap();
+        assert_eq!(
+            (old.state.as_str(), old.error.as_deref()),
+            ("failed", Some("late"))
+        );
+        assert_eq!(view(&db, "new").await.unwrap().unwrap().state, "queued");
+    })
+    .await;
+}
+
+async fn jobs_admit_at(db: &Db, job: NewJob<'_>, now: i64) {
+    enqueue(db, job, SHARE, now).await.unwrap().unwrap();
 }
