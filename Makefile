@@ -30,7 +30,7 @@ SITE_RELEASE := target/site-release
 OUTPUT_NAME := inference-lab
 HYDRATE := -p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate
 
-.PHONY: run test dev setup system-packages test-packages rust-tools node-tools build site site-release server server-release fmt lint lint-guard bench bench-pages bench-school clean
+.PHONY: run test dev setup system-packages test-packages rust-tools node-tools build site site-release server server-release fmt lint lint-guard bench bench-pages bench-school bench-queue clean
 
 # One line per long step, with the time it takes on a cold 2-core machine, so a
 # first run shows where it is (cargo lists each crate as it compiles).
@@ -236,6 +236,13 @@ bench-school: setup test-packages
 	@dir=$$(mktemp -d /tmp/lab-pg.XXXXXX) && trap 'tests/pg/cluster.sh stop "$$dir"; rm -rf "$$dir"' EXIT \
 	  && url=$$(tests/pg/cluster.sh start "$$dir") \
 	  && LAB_TEST_POSTGRES="$$url" cargo bench --workspace --bench school_load
+
+# The shared lab queue under load: three web instances, two lab workers killed
+# and restarted, 200 learners pressing Run for five minutes (lab_queue.rs).
+bench-queue: setup test-packages
+	@dir=$$(mktemp -d /tmp/lab-pg.XXXXXX) && trap 'tests/pg/cluster.sh stop "$$dir"; rm -rf "$$dir"' EXIT \
+	  && url=$$(tests/pg/cluster.sh start "$$dir") \
+	  && LAB_TEST_POSTGRES="$$url" cargo bench --workspace --bench lab_queue
 
 clean:
 	cargo clean

@@ -186,10 +186,11 @@ async fn learner(ports: Arc<Vec<u16>>, me: usize, until: Instant, seen: Arc<Mute
         let told = asked.elapsed();
         let status = response.status().as_u16();
         if status != 200 {
-            let mut s = seen.lock().unwrap();
-            s.told.push(told);
-            *s.refused.entry(status).or_default() += 1;
-            drop(s);
+            {
+                let mut s = seen.lock().unwrap();
+                s.told.push(told);
+                *s.refused.entry(status).or_default() += 1;
+            }
             tokio::time::sleep(THINK).await;
             continue;
         }
@@ -201,12 +202,13 @@ async fn learner(ports: Arc<Vec<u16>>, me: usize, until: Instant, seen: Arc<Mute
             s.accepted.push(id.clone());
         }
         let (ended, running) = follow(&client, &ports, me + press + 1, &id, &seen).await;
-        let mut s = seen.lock().unwrap();
-        if let Some(running) = running {
-            s.waited.push(running.duration_since(accepted));
+        {
+            let mut s = seen.lock().unwrap();
+            if let Some(running) = running {
+                s.waited.push(running.duration_since(accepted));
+            }
+            *s.ended.entry(ended).or_default() += 1;
         }
-        *s.ended.entry(ended).or_default() += 1;
-        drop(s);
         tokio::time::sleep(THINK).await;
     }
 }

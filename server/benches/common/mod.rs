@@ -43,6 +43,7 @@ pub fn ms(d: Duration) -> String {
 }
 
 /// The bytes of a hex cookie token.
+#[allow(dead_code)] // each bench compiles this module; not all read cookies
 pub fn hex_bytes(hex: &str) -> Vec<u8> {
     (0..hex.len() / 2)
         .filter_map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok())

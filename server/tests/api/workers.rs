@@ -368,3 +368,43 @@ async fn one_host_serves_and_measures_with_its_own_worker() {
     .await;
     assert_eq!(runs_saved(&db, &id).await, 1);
 }
+
+#[tokio::test]
+async fn a_worker_told_to_stop_finishes_its_job_and_exits() {
+    once!();
+    let mut web = web_instances(1, |_| {}).await;
+    let a = web.pop().unwrap();
+    let mut workers = [worker(&a, "t1").await];
+    let learner = new_browser();
+    let id = start(&a, &learner, SWEEP).await;
+    let db = a.db().await;
+    running_on(&db, &id, &workers).await;
+    workers[0].signal("-TERM");
+    // It claims nothing more: a job started now waits for another worker.
+    let next = start(&a, &new_browser(), TINY_RUN).await;
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = workers[0].child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the worker did not exit:\n{}",
+            workers[0].log()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(status.success(), "{status}:\n{}", workers[0].log());
+    let (state, ..) = job_row(&db, &id).await.unwrap();
+    assert_eq!(state, "done", "finished within its deadline");
+    assert_eq!(runs_saved(&db, &id).await, 1);
+    assert_eq!(job_row(&db, &next).await.unwrap().0, "queued");
+    let Db::Postgres(pool) = &db else {
+        unreachable!()
+    };
+    let stopping: bool = sqlx::query_scalar("SELECT stopping FROM lab_workers WHERE id = 't1'")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert!(stopping, "no request is promised to it any more");
+}
