@@ -116,6 +116,21 @@ impl Db {
         Ok(out)
     }
 
+    /// The database's clock in Unix milliseconds: the one clock every host
+    /// sharing it agrees on, so that a lease written by a worker on one host
+    /// and read by the reaper on another are compared without clock skew.
+    /// (SQLite: this process's clock; its file has one host.)
+    pub async fn clock_ms(&self) -> Result<i64, sqlx::Error> {
+        match self {
+            Db::Sqlite(_) => Ok(now_ms()),
+            Db::Postgres(pool) => {
+                sqlx::query_scalar("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint")
+                    .fetch_one(pool)
+                    .await
+            }
+        }
+    }
+
     /// `true` when the database answers a trivial query.
     pub async fn is_healthy(&self) -> bool {
         on_db!(self, pool => sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(pool).await.is_ok())

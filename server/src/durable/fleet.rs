@@ -76,7 +76,8 @@ impl Fleet {
     }
 
     async fn refresh(&self) {
-        let live = match workers::live(&self.db, now_ms(), LIVE_WITHIN.as_millis() as i64).await {
+        let now = self.db.clock_ms().await.unwrap_or_else(|_| now_ms());
+        let live = match workers::live(&self.db, now, LIVE_WITHIN.as_millis() as i64).await {
             Ok(live) => live,
             Err(e) => {
                 tracing::warn!(error = %e, "reading the lab workers failed");

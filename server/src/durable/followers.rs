@@ -239,7 +239,8 @@ impl Followers {
                 }
                 if followed_at.elapsed() >= FOLLOW_EVERY && !ids.is_empty() {
                     followed_at = Instant::now();
-                    let until = now_ms() + grace.as_millis() as i64;
+                    let now = db.clock_ms().await.unwrap_or_else(|_| now_ms());
+                    let until = now + grace.as_millis() as i64;
                     for chunk in ids.chunks(BATCH) {
                         if let Err(e) = jobs::follow_many(&db, chunk, until).await {
                             tracing::warn!(error = %e, "marking jobs followed failed");

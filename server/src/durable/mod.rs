@@ -160,7 +160,11 @@ impl DurableLab {
             .to_columns()
             .map_err(|e| LabError::failed("a job's parameters", e))?;
         let client = owner.client().to_string();
-        let now = now_ms();
+        let now = self
+            .db
+            .clock_ms()
+            .await
+            .map_err(|e| LabError::failed("the database's clock", e))?;
         let admitted = jobs::enqueue(
             &self.db,
             NewJob {

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use lab_storage::db::{now_ms, Db};
+use lab_storage::db::Db;
 use lab_storage::{jobs, workers};
 use lab_types::LabError;
 use tokio::sync::watch;
@@ -41,7 +41,7 @@ pub(crate) fn spawn(db: Db, queue_wait: Duration, mut stopping: watch::Receiver<
 }
 
 async fn pass(db: &Db, queue_wait: Duration) -> Result<(), sqlx::Error> {
-    let now = now_ms();
+    let now = db.clock_ms().await?;
     let reaped = jobs::reap(db, now).await?;
     let late = LabError::QueueTimeout {
         waited_s: queue_wait.as_secs(),

@@ -11,7 +11,7 @@ use lab_storage::db::{now_ms, Db};
 use lab_storage::jobs::{self, Claimed, JobError};
 use lab_types::{ExperimentRequest, ExperimentResult, JobStatus, LabError};
 use serde::Serialize;
-use tokio::sync::watch;
+use tokio::sync::{watch, Notify};
 
 use super::{lease, Current};
 use crate::durable::task::{error_text, LabTask};
@@ -95,14 +95,18 @@ impl Executor {
                 stop.store(true, Ordering::Relaxed);
             })
         };
-        let (status, writer) = self.progress_writer(&job);
+        let ended = Arc::new(Notify::new());
+        let (status, writer) = self.progress_writer(&job, ended.clone());
         let progress = DbProgress {
             status,
             stop: stop.clone(),
         };
         let outcome = self.perform(&job, &progress, stop).await;
+        // The end supersedes any progress not yet written: the writer stops
+        // at once (a write under way completes first).
+        ended.notify_one();
         drop(progress);
-        let _ = writer.await; // the last progress is written before the end
+        let _ = writer.await;
         lease.abort();
         deadline.abort();
         self.set_current(None);
@@ -127,10 +131,12 @@ impl Executor {
     }
 
     /// A task that writes each new progress to the job's row (fenced) and
-    /// announces it; it ends when the sender is dropped.
+    /// announces it, at most every `PROGRESS_EVERY`; it ends when `ended`
+    /// is notified or the sender dropped.
     fn progress_writer(
         &self,
         job: &Claimed,
+        ended: Arc<Notify>,
     ) -> (
         watch::Sender<Option<JobStatus>>,
         tokio::task::JoinHandle<()>,
@@ -138,7 +144,11 @@ impl Executor {
         let (tx, mut rx) = watch::channel(None::<JobStatus>);
         let (db, id, attempt) = (self.db.clone(), job.id.clone(), job.attempt);
         let writer = tokio::spawn(async move {
-            while rx.changed().await.is_ok() {
+            loop {
+                tokio::select! {
+                    changed = rx.changed() => if changed.is_err() { return },
+                    _ = ended.notified() => return,
+                }
                 let Some(json) = rx
                     .borrow_and_update()
                     .as_ref()
@@ -153,7 +163,10 @@ impl Executor {
                     Err(JobError::Fenced(_)) => return,
                     Err(e) => tracing::warn!(job = %id, error = %e, "writing progress failed"),
                 }
-                tokio::time::sleep(PROGRESS_EVERY).await;
+                tokio::select! {
+                    _ = tokio::time::sleep(PROGRESS_EVERY) => {}
+                    _ = ended.notified() => return,
+                }
             }
         });
         (tx, writer)

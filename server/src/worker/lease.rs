@@ -48,10 +48,11 @@ pub(crate) fn spawn_beats(
                 _ = tokio::time::sleep(every) => {}
                 _ = stop.wait_for(|s| *s) => break,
             }
-            match workers::beat(&db, &me.id, now_ms()).await {
+            let now = db.clock_ms().await.unwrap_or_else(|_| now_ms());
+            match workers::beat(&db, &me.id, now).await {
                 Ok(true) => {}
                 Ok(false) => {
-                    if let Err(e) = workers::register(&db, me.worker(), now_ms()).await {
+                    if let Err(e) = workers::register(&db, me.worker(), now).await {
                         tracing::warn!(error = %e, "registering the worker again failed");
                     }
                 }
@@ -78,7 +79,11 @@ pub(crate) fn hold(
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(every).await;
-            match jobs::heartbeat(&db, &id, attempt, now_ms(), lease.as_millis() as i64).await {
+            let beat = match db.clock_ms().await {
+                Ok(now) => jobs::heartbeat(&db, &id, attempt, now, lease.as_millis() as i64).await,
+                Err(e) => Err(JobError::Database(e)),
+            };
+            match beat {
                 Ok(cancel) => {
                     if cancel {
                         stop.store(true, Ordering::Relaxed);

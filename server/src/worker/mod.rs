@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use lab_engine::{Catalog, Engine, EngineConfig};
-use lab_storage::db::{now_ms, Db};
+use lab_storage::db::Db;
 use lab_storage::jobs::{self, Needs};
 use lab_storage::workers::{self, Worker};
 use tokio::sync::{watch, Notify};
@@ -170,7 +170,7 @@ pub(crate) async fn run(
         software: gpu.as_ref().is_some_and(|g| g.software),
         limits: &limits,
     };
-    workers::register(&db, me, now_ms()).await?;
+    workers::register(&db, me, db.clock_ms().await?).await?;
     tracing::info!(worker = %config.id, adapter = me.adapter, software = me.software, "lab worker registered");
     // Printed (not logged) so scripts and tests can wait for it.
     println!(
@@ -224,11 +224,19 @@ pub(crate) async fn run(
     };
     let mut stop_rx = stop.clone();
     while !*stop.borrow() {
+        let now = match db.clock_ms().await {
+            Ok(now) => now,
+            Err(e) => {
+                tracing::warn!(error = %e, "the database is out of reach");
+                tokio::time::sleep(IDLE_POLL).await;
+                continue;
+            }
+        };
         match jobs::claim(
             &db,
             &config.id,
             offers,
-            now_ms(),
+            now,
             config.lease.as_millis() as i64,
         )
         .await

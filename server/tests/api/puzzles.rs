@@ -10,7 +10,7 @@ use crate::helpers::{spawn_app, spawn_with, test_settings, TestApp};
 use crate::quiz::{new_browser, post_form};
 
 const SUBMIT: &str = "/api/puzzles/submit";
-const MAP_SOLUTION: &str = "struct Params { m: u32, k: u32, n: u32, relu: u32 }
+pub(crate) const MAP_SOLUTION: &str = "struct Params { m: u32, k: u32, n: u32, relu: u32 }
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<uniform> p: Params;
@@ -21,7 +21,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 }
 ";
 
-async fn submit(app: &TestApp, client: &Client, puzzle: &str, source: &str) -> reqwest::Response {
+pub(crate) async fn submit(
+    app: &TestApp,
+    client: &Client,
+    puzzle: &str,
+    source: &str,
+) -> reqwest::Response {
     client
         .post(app.url(SUBMIT))
         .header(ACCEPT, "application/json")

@@ -15,6 +15,7 @@ use reqwest::StatusCode;
 
 use crate::helpers::{on_postgres, TestApp};
 use crate::postgres::instances_with;
+use crate::puzzles::{submit, MAP_SOLUTION};
 use crate::quiz::{new_browser, post_form};
 
 /// A batch sweep of 11 points on the CPU: seconds of work on two cores, so a
@@ -293,6 +294,8 @@ async fn shares_hold_across_instances_and_a_cancel_through_the_other_stops_the_r
     running_on(&db, &id, &workers).await;
     // One running and one waiting per learner, whichever instance admits.
     let waiting = start(&b, &learner, TINY_RUN).await;
+    // Followed, as the page does (a job nobody follows is cancelled).
+    let _waiting_stream = follow(&b, &learner, &waiting);
     let third = post_form(&a, &learner, "/api/lab/start", TINY_RUN).await;
     assert_eq!(third.status(), StatusCode::TOO_MANY_REQUESTS);
     // Cancelled through instance B: the worker stops within one batch.
@@ -367,6 +370,35 @@ async fn one_host_serves_and_measures_with_its_own_worker() {
     })
     .await;
     assert_eq!(runs_saved(&db, &id).await, 1);
+    let devices: lab_types::DeviceList = a.get("/api/devices").await.json().await.unwrap();
+    if !lab_engine::testing::gpu_present_or_skip(devices.adapters.len()) {
+        return;
+    }
+    // The timing demo and a learner's kernel go through the queue too.
+    let timing = post_form(
+        &a,
+        &learner,
+        "/api/demos/timing",
+        &[("model", "tiny"), ("batch", "8"), ("prediction", "10")],
+    )
+    .await;
+    assert_eq!(timing.status(), 200);
+    let query: String = timing.json().await.unwrap();
+    assert!(query.contains("timing_result"), "{query}");
+    let kernel = submit(&a, &learner, "map", MAP_SOLUTION).await;
+    assert_eq!(kernel.status(), 200);
+    let body: serde_json::Value = kernel.json().await.unwrap();
+    assert_eq!(body["outcome"]["verdict"], "correct", "{body}");
+    let Db::Postgres(pool) = &db else {
+        unreachable!()
+    };
+    let kinds: Vec<String> = sqlx::query_scalar(
+        "SELECT kind FROM lab_jobs WHERE state = 'done' AND kind <> 'experiment' ORDER BY kind",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert_eq!(kinds, ["kernel", "timing"]);
 }
 
 #[tokio::test]
@@ -398,7 +430,8 @@ async fn a_worker_told_to_stop_finishes_its_job_and_exits() {
     let (state, ..) = job_row(&db, &id).await.unwrap();
     assert_eq!(state, "done", "finished within its deadline");
     assert_eq!(runs_saved(&db, &id).await, 1);
-    assert_eq!(job_row(&db, &next).await.unwrap().0, "queued");
+    let (_, claimed_by, ..) = job_row(&db, &next).await.unwrap();
+    assert_eq!(claimed_by, None, "a stopping worker claims nothing");
     let Db::Postgres(pool) = &db else {
         unreachable!()
     };
