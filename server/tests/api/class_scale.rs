@@ -22,7 +22,7 @@ const SLOW_CPU_RUN: &[(&str, &str)] = &[
     ("repeats", "1"),
 ];
 
-const TINY_CPU_RUN: &[(&str, &str)] = &[
+pub(crate) const TINY_CPU_RUN: &[(&str, &str)] = &[
     ("action", "cpu"),
     ("model", "tiny"),
     ("n", "64"),
@@ -47,7 +47,7 @@ async fn gpu(app: &TestApp) -> (bool, bool) {
 }
 
 /// Starts a lab job the way the hydrated page does; returns its id.
-async fn start(app: &TestApp, learner: &Client, form: &[(&str, &str)]) -> String {
+pub(crate) async fn start(app: &TestApp, learner: &Client, form: &[(&str, &str)]) -> String {
     let resp = post_form(app, learner, "/api/lab/start", form).await;
     assert_eq!(resp.status(), 200, "start refused: {:?}", resp.text().await);
     resp.json().await.unwrap()

@@ -13,6 +13,7 @@ use lab_storage::db::Db;
 use lab_storage::pool::Target;
 use reqwest::StatusCode;
 
+use crate::class_scale::{start, TINY_CPU_RUN};
 use crate::helpers::{on_postgres, TestApp};
 use crate::postgres::instances_with;
 use crate::puzzles::{submit, MAP_SOLUTION};
@@ -25,15 +26,6 @@ const SWEEP: &[(&str, &str)] = &[
     ("model", "medium"),
     ("n", "4096"),
     ("b", "64"),
-    ("device", "cpu"),
-    ("threads", "0"),
-    ("repeats", "1"),
-];
-const TINY_RUN: &[(&str, &str)] = &[
-    ("action", "cpu"),
-    ("model", "tiny"),
-    ("n", "64"),
-    ("b", "8"),
     ("device", "cpu"),
     ("threads", "0"),
     ("repeats", "1"),
@@ -176,13 +168,6 @@ async fn wait_for_row(
     }
 }
 
-/// Starts a lab job the way the hydrated page does; returns its id.
-async fn start(app: &TestApp, learner: &reqwest::Client, form: &[(&str, &str)]) -> String {
-    let resp = post_form(app, learner, "/api/lab/start", form).await;
-    assert_eq!(resp.status(), 200, "start refused: {:?}", resp.text().await);
-    resp.json().await.unwrap()
-}
-
 /// Follows a job's progress stream to its end.
 fn follow(app: &TestApp, learner: &reqwest::Client, id: &str) -> tokio::task::JoinHandle<String> {
     let request = learner
@@ -293,10 +278,10 @@ async fn shares_hold_across_instances_and_a_cancel_through_the_other_stops_the_r
     let db = a.db().await;
     running_on(&db, &id, &workers).await;
     // One running and one waiting per learner, whichever instance admits.
-    let waiting = start(&b, &learner, TINY_RUN).await;
+    let waiting = start(&b, &learner, TINY_CPU_RUN).await;
     // Followed, as the page does (a job nobody follows is cancelled).
     let _waiting_stream = follow(&b, &learner, &waiting);
-    let third = post_form(&a, &learner, "/api/lab/start", TINY_RUN).await;
+    let third = post_form(&a, &learner, "/api/lab/start", TINY_CPU_RUN).await;
     assert_eq!(third.status(), StatusCode::TOO_MANY_REQUESTS);
     // Cancelled through instance B: the worker stops within one batch.
     let asked = Instant::now();
@@ -331,7 +316,7 @@ async fn without_a_live_worker_the_learner_is_told_at_once() {
     let mut web = web_instances(1, |_| {}).await;
     let a = web.pop().unwrap();
     let asked = Instant::now();
-    let r = post_form(&a, &new_browser(), "/api/lab/start", TINY_RUN).await;
+    let r = post_form(&a, &new_browser(), "/api/lab/start", TINY_CPU_RUN).await;
     assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
     let body = r.text().await.unwrap();
     assert!(
@@ -353,7 +338,7 @@ async fn one_host_serves_and_measures_with_its_own_worker() {
     // The in-process worker registers a moment after the server starts.
     let started = Instant::now();
     let id = loop {
-        let r = post_form(&a, &learner, "/api/lab/start", TINY_RUN).await;
+        let r = post_form(&a, &learner, "/api/lab/start", TINY_CPU_RUN).await;
         if r.status() == 200 {
             break r.json::<String>().await.unwrap();
         }
@@ -413,7 +398,7 @@ async fn a_worker_told_to_stop_finishes_its_job_and_exits() {
     running_on(&db, &id, &workers).await;
     workers[0].signal("-TERM");
     // It claims nothing more: a job started now waits for another worker.
-    let next = start(&a, &new_browser(), TINY_RUN).await;
+    let next = start(&a, &new_browser(), TINY_CPU_RUN).await;
     let started = Instant::now();
     let status = loop {
         if let Some(status) = workers[0].child.try_wait().unwrap() {
