@@ -232,6 +232,39 @@ pub async fn enqueue(
     }
 }
 
+/// Whether [`enqueue`] would admit a job of `owner` now, without writing:
+/// callers refuse before they create anything (a learner, a cookie). The
+/// answer can be stale by the time they enqueue, which counts again under
+/// its lock.
+pub async fn room(
+    db: &Db,
+    owner: JobOwner<'_>,
+    share: Share,
+) -> Result<Result<(), Refused>, sqlx::Error> {
+    on_db!(db, pool => {
+        let (waiting, of_client, of_learner): (i64, i64, i64) = sqlx::query_as(
+            "SELECT count(*) FILTER (WHERE state = 'queued'),
+                    count(*) FILTER (WHERE client_key = $1),
+                    count(*) FILTER (WHERE state = 'queued' AND requeues = 0
+                                       AND learner_id IS NOT NULL AND learner_id = $2)
+             FROM lab_jobs WHERE state IN ('queued', 'running')",
+        )
+        .bind(owner.client)
+        .bind(owner.learner)
+        .fetch_one(pool)
+        .await?;
+        Ok(if waiting >= share.capacity {
+            Err(Refused::Full { waiting, capacity: share.capacity })
+        } else if of_learner > 0 {
+            Err(Refused::OwnerBusy)
+        } else if of_client >= share.per_client {
+            Err(Refused::ClientBusy { jobs: of_client })
+        } else {
+            Ok(())
+        })
+    })
+}
+
 /// Claims the oldest queued job that `offers` can run and whose learner has
 /// no job running, for `lease_ms`: `None` when there is none.
 pub async fn claim(

@@ -147,6 +147,13 @@ impl DurableLab {
         Ok(needs)
     }
 
+    fn share(&self) -> Share {
+        Share {
+            capacity: self.config.queue_capacity as i64,
+            per_client: self.config.client_share.max(1) as i64,
+        }
+    }
+
     /// Admits `task` for `owner` into the shared queue; answers its id.
     async fn enqueue(
         &self,
@@ -178,10 +185,7 @@ impl DurableLab {
                 },
                 followed_until_ms: now + self.config.abandon_grace.as_millis() as i64,
             },
-            Share {
-                capacity: self.config.queue_capacity as i64,
-                per_client: self.config.client_share.max(1) as i64,
-            },
+            self.share(),
             now,
         )
         .await
@@ -288,11 +292,22 @@ impl Lab for DurableLab {
     fn validate<'a>(
         &'a self,
         request: &'a ExperimentRequest,
-        _owner: Owner,
+        owner: Owner,
     ) -> LabFuture<'a, Result<(), LabError>> {
-        // The owner's share is counted when the job is admitted, under the
-        // queue's lock: a second count here could only be stale.
-        Box::pin(async move { self.checked_experiment(request).await.map(|_| ()) })
+        Box::pin(async move {
+            self.checked_experiment(request).await?;
+            // So that a refusal writes nothing (no learner, no cookie);
+            // admission counts again under the queue's lock.
+            let client = owner.client().to_string();
+            let theirs = JobOwner {
+                learner: owner.learner(),
+                client: &client,
+            };
+            jobs::room(&self.db, theirs, self.share())
+                .await
+                .map_err(|e| LabError::failed("counting the queue", e))?
+                .map_err(refused)
+        })
     }
 
     fn submit(

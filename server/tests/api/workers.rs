@@ -269,7 +269,8 @@ async fn a_frozen_worker_that_wakes_after_its_job_ran_again_records_nothing() {
 #[tokio::test]
 async fn shares_hold_across_instances_and_a_cancel_through_the_other_stops_the_run() {
     once!();
-    let mut web = web_instances(2, |_| {}).await;
+    // Two jobs per client (every test client is 127.0.0.1).
+    let mut web = web_instances(2, |s| s.lab.client_share = 2).await;
     let (b, a) = (web.pop().unwrap(), web.pop().unwrap());
     let workers = [worker(&a, "c1").await];
     let learner = new_browser();
@@ -283,6 +284,19 @@ async fn shares_hold_across_instances_and_a_cancel_through_the_other_stops_the_r
     let _waiting_stream = follow(&b, &learner, &waiting);
     let third = post_form(&a, &learner, "/api/lab/start", TINY_CPU_RUN).await;
     assert_eq!(third.status(), StatusCode::TOO_MANY_REQUESTS);
+    // The network's share is full too: a new browser is refused, and the
+    // refusal writes nothing (no learner).
+    let stranger = post_form(&b, &new_browser(), "/api/lab/start", TINY_CPU_RUN).await;
+    assert_eq!(stranger.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(stranger.text().await.unwrap().contains("NetworkBusy"));
+    let Db::Postgres(pool) = &db else {
+        unreachable!()
+    };
+    let learners: i64 = sqlx::query_scalar("SELECT count(*) FROM learners")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(learners, 1, "a refused start creates no learner");
     // Cancelled through instance B: the worker stops within one batch.
     let asked = Instant::now();
     let r = post_form(&b, &learner, "/api/lab/cancel", &[("job_id", &id)]).await;

@@ -77,6 +77,15 @@ async fn a_learner_waits_once_a_client_has_its_share_and_the_queue_a_capacity() 
             Err(Refused::OwnerBusy),
             "one waiting job per learner, from any network"
         );
+        let ada_elsewhere = JobOwner {
+            learner: Some(ada),
+            client: "10.0.0.9",
+        };
+        assert_eq!(
+            room(&db, ada_elsewhere, SHARE).await.unwrap(),
+            Err(Refused::OwnerBusy),
+            "room says what admission would"
+        );
         // Once it runs, the learner may queue the next one.
         let claimed = claim(&db, "w1", BOTH, T0, LEASE).await.unwrap().unwrap();
         assert_eq!(claimed.id, "a1");
