@@ -21,13 +21,12 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{free_port, ms, percentile, start_serving};
+use common::{free_port, ms, percentile, start_saying, start_serving};
 use futures::StreamExt;
 use reqwest::Client;
 
@@ -91,21 +90,19 @@ fn start_server(database: &str, secret: &Path, port: u16) -> Child {
 }
 
 fn start_worker(database: &str, id: &str) -> Child {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_inference-lab"))
-        .arg("worker")
-        .env("LAB_DATABASE", database)
-        .env("LAB_WORKER_ID", id)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the worker");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert!(line.contains("is ready"), "{line}");
-    child
+    start_saying(
+        Command::new(env!("CARGO_BIN_EXE_inference-lab"))
+            .arg("worker")
+            .env("LAB_DATABASE", database)
+            .env("LAB_WORKER_ID", id)
+            .env("RUST_LOG", "warn"),
+        "is ready",
+    )
+}
+
+/// One number the database answers (a count).
+async fn count(pool: &sqlx::PgPool, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
 
 /// What the learners saw, all together.
@@ -336,39 +333,29 @@ async fn main() {
             .fetch_all(pool)
             .await
             .unwrap();
-    let requeued: i64 = sqlx::query_scalar("SELECT count(*) FROM lab_jobs WHERE requeues > 0")
-        .fetch_one(pool)
-        .await
-        .unwrap();
-    let unfinished: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM lab_jobs WHERE state IN ('queued', 'running')")
-            .fetch_one(pool)
-            .await
-            .unwrap();
-    let missing: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM (SELECT id FROM lab_jobs WHERE state = 'done'
-             ORDER BY finished_ms DESC, seq DESC LIMIT $1) j
-           WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = j.id)",
+    let requeued = count(pool, "SELECT count(*) FROM lab_jobs WHERE requeues > 0").await;
+    let unfinished = count(
+        pool,
+        "SELECT count(*) FROM lab_jobs WHERE state IN ('queued', 'running')",
     )
-    .bind(RUNS_KEPT)
-    .fetch_one(pool)
-    .await
-    .unwrap();
-    let orphans: i64 = sqlx::query_scalar(
+    .await;
+    let missing = count(
+        pool,
+        &format!(
+            "SELECT count(*) FROM (SELECT id FROM lab_jobs WHERE state = 'done'
+                 ORDER BY finished_ms DESC, seq DESC LIMIT {RUNS_KEPT}) j
+               WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = j.id)"
+        ),
+    )
+    .await;
+    let orphans = count(
+        pool,
         "SELECT count(*) FROM runs r WHERE NOT EXISTS
            (SELECT 1 FROM lab_jobs j WHERE j.id = r.id AND j.state = 'done')",
     )
-    .fetch_one(pool)
-    .await
-    .unwrap();
-    let twice: i64 = sqlx::query_scalar("SELECT count(*) - count(DISTINCT id) FROM runs")
-        .fetch_one(pool)
-        .await
-        .unwrap();
-    let known: i64 = sqlx::query_scalar("SELECT count(*) FROM lab_jobs")
-        .fetch_one(pool)
-        .await
-        .unwrap();
+    .await;
+    let twice = count(pool, "SELECT count(*) - count(DISTINCT id) FROM runs").await;
+    let known = count(pool, "SELECT count(*) FROM lab_jobs").await;
     println!(
         "database: jobs by state {states:?}; re-queued after a worker died: {requeued}; \
          lost (accepted, not in lab_jobs, or never finished): {}; runs saved twice: {twice}; \

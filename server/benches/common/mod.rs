@@ -9,16 +9,21 @@ use std::time::Duration;
 /// Starts `server` (the binary, its environment set) and returns once it
 /// prints that it is serving.
 pub fn start_serving(server: &mut Command) -> Child {
-    let mut child = server
+    start_saying(server, "serving on")
+}
+
+/// Starts `program` and returns once the first line it prints contains `says`.
+pub fn start_saying(program: &mut Command, says: &str) -> Child {
+    let mut child = program
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .expect("start the server");
+        .expect("start the program");
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    assert!(line.contains("serving on"), "{line}");
+    assert!(line.contains(says), "{line}");
     child
 }
 
