@@ -410,9 +410,11 @@ async fn a_worker_told_to_stop_finishes_its_job_and_exits() {
     let id = start(&a, &learner, SWEEP).await;
     let db = a.db().await;
     running_on(&db, &id, &workers).await;
-    workers[0].signal("-TERM");
-    // It claims nothing more: a job started now waits for another worker.
+    // Queued behind the sweep (a worker runs one job at a time), before the worker is told to
+    // stop: it must never claim this one. (A start after the worker has marked itself stopping
+    // is refused at once, since no live worker is left; racing that mark would make this flaky.)
     let next = start(&a, &new_browser(), TINY_CPU_RUN).await;
+    workers[0].signal("-TERM");
     let started = Instant::now();
     let status = loop {
         if let Some(status) = workers[0].child.try_wait().unwrap() {
