@@ -18,7 +18,7 @@ pub mod split;
 
 use std::sync::Arc;
 
-use gemm::Parallelism;
+use gemm_common::Parallelism;
 
 use crate::error::EngineError;
 use crate::model::{Layer, Mlp};
@@ -200,20 +200,23 @@ unsafe fn product(
     w: *const f32,
     w_rs: usize,
 ) {
-    gemm::gemm(
-        rows,
+    // What `gemm::gemm` does for a row-major destination, without its facade
+    // (which would compile kernels for three more types): gemm's kernel
+    // prefers a column-major destination, so it computes dstᵀ = wᵀ · xᵀ.
+    gemm_f32::gemm::f32::get_gemm_fn()(
         width,
+        rows,
         k,
         dst,
-        1,
         n as isize,
+        1,
         false,
-        x,
-        1,
-        k as isize,
         w,
-        1,
         w_rs as isize,
+        1,
+        x,
+        k as isize,
+        1,
         0.0f32,
         1.0f32,
         false,

@@ -77,7 +77,7 @@ pub fn panels(mlp: &Arc<Mlp>) -> Arc<[PanelLayer]> {
 /// 256 (gemm's maximum) keeps every call of up to 1536 items unpacked.
 pub fn read_panels_in_place() {
     static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| gemm::set_lhs_packing_threshold_single_thread(256));
+    ONCE.call_once(|| gemm_common::gemm::set_lhs_packing_threshold_single_thread(256));
 }
 
 #[cfg(test)]
