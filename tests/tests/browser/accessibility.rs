@@ -6,8 +6,9 @@
 //! `prefers-color-scheme`, which the test sets with Chromium's media emulation
 //! (DevTools `Emulation.setEmulatedMedia`), as a learner's system setting would.
 
-use e2e::fantoccini::Locator;
 use e2e::{Browser, Server};
+
+use crate::steps::{class_dashboard, links};
 
 /// Opens `path`, waits for hydration, and returns axe's findings prefixed with
 /// the page and the theme.
@@ -24,69 +25,6 @@ async fn audit_current(browser: &Browser, what: &str, scheme: &str) -> Vec<Strin
         .into_iter()
         .map(|v| format!("{what} [{scheme}]: {v}"))
         .collect()
-}
-
-async fn lesson_paths(browser: &Browser, server: &Server) -> Vec<String> {
-    browser.goto(&server.url("/")).await;
-    browser.wait_css("a[href^='/lessons/']").await;
-    let mut paths = Vec::new();
-    for link in browser
-        .client
-        .find_all(Locator::Css("a[href^='/lessons/']"))
-        .await
-        .unwrap()
-    {
-        let href = link.attr("href").await.unwrap().unwrap();
-        if !paths.contains(&href) {
-            paths.push(href);
-        }
-    }
-    assert!(paths.len() >= 5, "every lesson is linked: {paths:?}");
-    paths
-}
-
-/// Creates a class, joins it from this browser and answers once; answers the
-/// dashboard's path.
-async fn class_dashboard(browser: &Browser, server: &Server) -> String {
-    browser.goto(&server.url("/teach")).await;
-    browser.wait_hydrated().await;
-    let name = browser.wait_css("#class-name").await;
-    name.send_keys("Axe class").await.unwrap();
-    browser
-        .wait_css("#create-class button[type='submit']")
-        .await
-        .click()
-        .await
-        .unwrap();
-    let code = browser
-        .wait_css(".join-code .code")
-        .await
-        .text()
-        .await
-        .unwrap();
-    let url = browser.client.current_url().await.unwrap();
-    browser.goto(&server.url("/join")).await;
-    browser.wait_hydrated().await;
-    browser
-        .wait_css("#join-code")
-        .await
-        .send_keys(&code)
-        .await
-        .unwrap();
-    browser
-        .wait_css("#display-name")
-        .await
-        .send_keys("Axe")
-        .await
-        .unwrap();
-    browser
-        .wait_css("#join-class button[type='submit']")
-        .await
-        .click()
-        .await
-        .unwrap();
-    browser.wait_css(".my-classes").await;
-    url.path().to_string()
 }
 
 /// A lesson showing a prediction beside its measurement (the visibility demo,
@@ -117,7 +55,8 @@ async fn predicted_visibility(browser: &Browser, server: &Server) -> String {
 async fn every_page_has_no_axe_violations_in_light_and_dark_mode() {
     let server = Server::start();
     let browser = Browser::start().await;
-    let lessons = lesson_paths(&browser, &server).await;
+    let lessons = links(&browser, &server, "/", "/lessons/").await;
+    assert!(lessons.len() >= 5, "every lesson is linked: {lessons:?}");
 
     // A small CPU run, so the lab shows a result and a run page exists.
     browser
@@ -166,7 +105,7 @@ async fn every_page_has_no_axe_violations_in_light_and_dark_mode() {
         .wait_css("#q-batch-throughput-amortised .variant-numbers")
         .await;
     // A class with one member, so the dashboard's tables have rows.
-    let dashboard = class_dashboard(&browser, &server).await;
+    let dashboard = class_dashboard(&browser, &server, "Axe class", "Axe").await;
     // The map puzzle's starter, submitted as it is: its page then shows a verdict.
     browser.goto(&server.url("/puzzles/map")).await;
     browser.wait_hydrated().await;

@@ -16,3 +16,4 @@ mod quiz;
 mod review;
 mod roofline;
 mod security;
+mod steps;

@@ -10,8 +10,9 @@
 //! `PHONE_SHOTS=<dir>` saves a full-page PNG of each page there (for a person
 //! to look at).
 
-use e2e::fantoccini::Locator;
 use e2e::{Browser, Server};
+
+use crate::steps::{class_dashboard, click, links};
 use serde_json::{json, Value};
 
 /// The phone of the walkthrough (390) and the narrowest and widest common
@@ -157,73 +158,6 @@ async fn check_current(browser: &Browser, what: &str, javascript: bool, width: u
         .collect()
 }
 
-/// Clicks from script: before the fix a control could sit off the right edge
-/// of the screen, where a WebDriver click misses, and this test should then
-/// fail on its measurements, not on the way to them.
-async fn click(browser: &Browser, css: &str) {
-    browser.wait_css(css).await;
-    browser
-        .client
-        .execute(
-            "document.querySelector(arguments[0]).click();",
-            vec![Value::String(css.into())],
-        )
-        .await
-        .expect("click");
-}
-
-/// The distinct links under `prefix` on the page at `path`.
-async fn links(browser: &Browser, server: &Server, path: &str, prefix: &str) -> Vec<String> {
-    browser.goto(&server.url(path)).await;
-    let css = format!("a[href^='{prefix}']");
-    browser.wait_css(&css).await;
-    let mut paths = Vec::new();
-    for link in browser.client.find_all(Locator::Css(&css)).await.unwrap() {
-        let href = link.attr("href").await.unwrap().unwrap();
-        if !paths.contains(&href) {
-            paths.push(href);
-        }
-    }
-    paths
-}
-
-/// Creates a class and joins it from this browser; answers the dashboard's path.
-async fn class_dashboard(browser: &Browser, server: &Server) -> String {
-    browser.goto(&server.url("/teach")).await;
-    browser.wait_hydrated().await;
-    browser
-        .wait_css("#class-name")
-        .await
-        .send_keys("Phone class")
-        .await
-        .unwrap();
-    click(browser, "#create-class button[type='submit']").await;
-    let code = browser
-        .wait_css(".join-code .code")
-        .await
-        .text()
-        .await
-        .unwrap();
-    let url = browser.client.current_url().await.unwrap();
-    browser.goto(&server.url("/join")).await;
-    browser.wait_hydrated().await;
-    browser
-        .wait_css("#join-code")
-        .await
-        .send_keys(&code)
-        .await
-        .unwrap();
-    browser
-        .wait_css("#display-name")
-        .await
-        .send_keys("Pat")
-        .await
-        .unwrap();
-    click(browser, "#join-class button[type='submit']").await;
-    browser.wait_css(".my-classes").await;
-    url.path().to_string()
-}
-
 #[tokio::test]
 async fn no_page_is_wider_than_a_phone() {
     let server = Server::start();
@@ -323,7 +257,7 @@ async fn no_page_is_wider_than_a_phone() {
     let url = browser.client.current_url().await.unwrap();
     let prediction_page = format!("{}?{}", url.path(), url.query().unwrap_or_default());
 
-    let dashboard = class_dashboard(&browser, &server).await;
+    let dashboard = class_dashboard(&browser, &server, "Phone class", "Pat").await;
 
     // A kernel with a compile error: the editor marks its line.
     browser.goto(&server.url("/puzzles/map")).await;
