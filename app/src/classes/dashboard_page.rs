@@ -323,6 +323,8 @@ fn ManageClass(
     remove: ServerAction<RemoveMember>,
     lock: ServerAction<LockClass>,
 ) -> impl IntoView {
+    // One memo for the form, not one per read (`pending()` makes a new one each call).
+    let lock_pending = lock.pending();
     let query = use_query_map();
     let notice = move || {
         let q = query.read();
@@ -369,7 +371,7 @@ fn ManageClass(
                 <input type="hidden" name="secret" value=secret.clone()/>
                 <input type="hidden" name="lock" value=next/>
                 <p>{state}</p>
-                <button type="submit" disabled=move || lock.pending().get()>{button}</button>
+                <button type="submit" disabled=move || lock_pending.get()>{button}</button>
             </ActionForm>
             {(!names.is_empty()).then(|| view! {
                 <h3 id="members-heading">"Members"</h3>
@@ -439,6 +441,8 @@ fn Mistake(mistake: CommonMistake) -> impl IntoView {
 #[component]
 fn DeleteClassForm(secret: String) -> impl IntoView {
     let delete = ServerAction::<DeleteClass>::new();
+    // One memo per form, not one per read (`pending()` makes a new one each call).
+    let delete_pending = delete.pending();
     let navigate = leptos_router::hooks::use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(_)) = delete.value().get() {
@@ -462,7 +466,7 @@ fn DeleteClassForm(secret: String) -> impl IntoView {
                     <input type="checkbox" id="confirm-delete" name="confirm" value=CONFIRM_VALUE required=true/>
                     <label for="confirm-delete">"Yes, delete this class"</label>
                 </div>
-                <button type="submit" class="danger" disabled=move || delete.pending().get()>"Delete the class"</button>
+                <button type="submit" class="danger" disabled=move || delete_pending.get()>"Delete the class"</button>
             </fieldset>
         </ActionForm>
         <div aria-live="polite">{error}</div>

@@ -12,6 +12,8 @@ use super::types::MyClass;
 #[component]
 pub fn JoinPage() -> impl IntoView {
     let join = ServerAction::<JoinClass>::new();
+    // One memo per form, not one per read (`pending()` makes a new one each call).
+    let pending = join.pending();
     let leave = ServerAction::<LeaveClass>::new();
     // Refetched after joining or leaving without leaving the page (JavaScript).
     let classes = Resource::new(
@@ -82,7 +84,7 @@ pub fn JoinPage() -> impl IntoView {
                     <label for="display-name">"Your name in the class"</label>
                     <input id="display-name" name="display_name" type="text" maxlength="40" required=true autocomplete="nickname"/>
                 </div>
-                <button type="submit" disabled=move || join.pending().get()>"Join"</button>
+                <button type="submit" disabled=move || pending.get()>"Join"</button>
             </ActionForm>
             <div aria-live="polite">{join_error}</div>
             <section id="my-classes" aria-labelledby="my-classes-heading">

@@ -11,6 +11,8 @@ use super::types::TaughtClass;
 #[component]
 pub fn TeachPage() -> impl IntoView {
     let create = ServerAction::<CreateClass>::new();
+    // One memo per form, not one per read (`pending()` makes a new one each call).
+    let pending = create.pending();
     // With JavaScript the answer is the dashboard's path; without, the server redirects.
     let navigate = use_navigate();
     Effect::new(move |_| {
@@ -58,7 +60,7 @@ pub fn TeachPage() -> impl IntoView {
                     <label for="class-name">"Class name"</label>
                     <input id="class-name" name="name" type="text" maxlength="80" required=true autocomplete="off"/>
                 </div>
-                <button type="submit" disabled=move || create.pending().get()>"Create the class"</button>
+                <button type="submit" disabled=move || pending.get()>"Create the class"</button>
             </ActionForm>
             <div aria-live="polite">{error}</div>
             <h2>"What happens next"</h2>

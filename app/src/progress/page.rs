@@ -152,6 +152,8 @@ fn MasteryRule() -> impl IntoView {
 /// also works without JavaScript.
 #[component]
 fn YourData(reset: ServerAction<ResetProgress>) -> impl IntoView {
+    // One memo for the form, not one per read (`pending()` makes a new one each call).
+    let pending = reset.pending();
     let query = use_query_map();
     let message = move || {
         let deleted = match reset.value().get() {
@@ -185,7 +187,7 @@ fn YourData(reset: ServerAction<ResetProgress>) -> impl IntoView {
                         <input type="checkbox" id="confirm-reset" name="confirm" value=CONFIRM_VALUE required=true/>
                         <label for="confirm-reset">"Yes, delete all my answers"</label>
                     </div>
-                    <button type="submit" class="danger" disabled=move || reset.pending().get()>"Reset my progress"</button>
+                    <button type="submit" class="danger" disabled=move || pending.get()>"Reset my progress"</button>
                 </fieldset>
             </ActionForm>
             <div aria-live="polite">{message} {error}</div>

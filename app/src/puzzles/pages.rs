@@ -151,6 +151,8 @@ fn PuzzleBody(
     notice: Option<&'static str>,
     show_starter: bool,
 ) -> impl IntoView {
+    // One memo for the form, not one per read (`pending()` makes a new one each call).
+    let pending = submit.pending();
     let PuzzleView {
         id,
         title,
@@ -224,8 +226,8 @@ fn PuzzleBody(
             <ActionForm action=submit attr:class="kernel-form">
                 <input type="hidden" name="puzzle_id" value=id.clone()/>
                 <KernelEditor puzzle_id=id.clone() text starter error max_source_bytes>
-                    <button type="submit" disabled=move || submit.pending().get()>
-                        {move || if submit.pending().get() { "Running…" } else { "Run and check" }}
+                    <button type="submit" disabled=move || pending.get()>
+                        {move || if pending.get() { "Running…" } else { "Run and check" }}
                     </button>
                 </KernelEditor>
             </ActionForm>

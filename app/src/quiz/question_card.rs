@@ -29,6 +29,10 @@ pub fn QuestionCard(
         latest,
     } = question;
     let action = ServerAction::<SubmitAnswer>::new();
+    // One memo and one value signal per form, not one per read (`pending()` and
+    // `value()` make a new one on each call).
+    let pending = action.pending();
+    let value = action.value();
     // The latest answer refills the form only if it answered these numbers.
     let previous = latest
         .as_ref()
@@ -36,14 +40,13 @@ pub fn QuestionCard(
         .map(|f| f.answer.clone());
     let shown = RwSignal::new(latest);
     Effect::new(move |_| {
-        if let Some(Ok(feedback)) = action.value().get() {
+        if let Some(Ok(feedback)) = value.get() {
             shown.set(Some(feedback));
         }
     });
     let error_id = id.clone();
     let error = move || {
-        action
-            .value()
+        value
             .get()
             .and_then(Result::err)
             .filter(|e| e.concerns(&error_id))
@@ -75,7 +78,7 @@ pub fn QuestionCard(
                 {variant.map(|v| view! { <input type="hidden" name="variant" value=v.to_string()/> })}
                 {review.then(|| view! { <input type="hidden" name="review" value="yes"/> })}
                 {inputs}
-                <button type="submit" class="check" disabled=move || action.pending().get()>
+                <button type="submit" class="check" disabled=move || pending.get()>
                     "Check answer"
                 </button>
             </ActionForm>

@@ -10,7 +10,11 @@ use super::server::{shown_transfer_code, NewTransferCode, RedeemTransferCode};
 #[component]
 pub fn TransferPage() -> impl IntoView {
     let show = ServerAction::<NewTransferCode>::new();
+    // One memo per form, not one per read (`pending()` makes a new one each call).
+    let show_pending = show.pending();
     let redeem = ServerAction::<RedeemTransferCode>::new();
+    // One memo per form, not one per read (`pending()` makes a new one each call).
+    let redeem_pending = redeem.pending();
     // Without JavaScript the code made by the last post is read back from its cookie.
     let shown = Resource::new(|| (), |_| shown_transfer_code());
     let query = use_query_map();
@@ -48,7 +52,7 @@ pub fn TransferPage() -> impl IntoView {
             <section id="show-code" aria-labelledby="show-code-heading">
                 <h2 id="show-code-heading">"1. On the device you used so far"</h2>
                 <ActionForm action=show>
-                    <button type="submit" disabled=move || show.pending().get()>"Show a transfer code"</button>
+                    <button type="submit" disabled=move || show_pending.get()>"Show a transfer code"</button>
                 </ActionForm>
                 <div aria-live="polite">
                     {show_error}
@@ -75,7 +79,7 @@ pub fn TransferPage() -> impl IntoView {
                         <input id="transfer-code" name="code" type="text" maxlength="32" required=true autocomplete="off"
                             autocapitalize="characters" spellcheck="false"/>
                     </div>
-                    <button type="submit" disabled=move || redeem.pending().get()>"Continue here"</button>
+                    <button type="submit" disabled=move || redeem_pending.get()>"Continue here"</button>
                 </ActionForm>
                 <div aria-live="polite">{redeem_error}</div>
             </section>

@@ -143,6 +143,8 @@ pub fn CostCalculator() -> impl IntoView {
         }
     };
     let measure = ServerAction::<MeasureThroughput>::new();
+    // One memo per form, not one per read (`pending()` makes a new one each call).
+    let pending = measure.pending();
     // With JavaScript, go where a plain form post is redirected: the saved
     // run and the prices the form was sent with.
     let navigate = use_navigate();
@@ -204,7 +206,7 @@ pub fn CostCalculator() -> impl IntoView {
                     </label>
                 </div>
                 <PredictionFields demo=PredictedDemo::CostCalculator/>
-                <button type="submit" disabled=move || measure.pending().get()>"Measure and compare"</button>
+                <button type="submit" disabled=move || pending.get()>"Measure and compare"</button>
             </ActionForm>
             {move || run_id().map(|id| view! {
                 // New prices or rate for the same measurement: a page view, no new run.
@@ -215,7 +217,7 @@ pub fn CostCalculator() -> impl IntoView {
                 </Form>
             })}
             <p class="meta">{EXAMPLE_PRICES_NOTE}</p>
-            {move || measure.pending().get().then(|| view! {
+            {move || pending.get().then(|| view! {
                 <p aria-live="polite">"Measuring throughput on the server…"</p>
             })}
             {move || refused().map(|m| view! { <p class="error" role="alert">{m}</p> })}

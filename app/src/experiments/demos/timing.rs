@@ -17,11 +17,15 @@ use lab_types::{Preset, TimingReport};
 pub fn TimingDemo() -> impl IntoView {
     let query = use_query_map();
     let measure = ServerAction::<TimingDemoAction>::new();
+    // One memo and one value signal per form, not one per read (`pending()` and
+    // `value()` make a new one on each call).
+    let pending = measure.pending();
+    let value = measure.value();
     // With JavaScript, go where a plain form post is redirected: the query
     // that shows the kept report, so a link reproduces it.
     let navigate = use_navigate();
     Effect::new(move |_| {
-        if let Some(Ok(query)) = measure.value().get() {
+        if let Some(Ok(query)) = value.get() {
             navigate(
                 &format!("?{query}#timing-demo-title"),
                 NavigateOptions {
@@ -45,7 +49,7 @@ pub fn TimingDemo() -> impl IntoView {
             .get("timing_error")
             .and_then(|code| crate::experiments::error_code::message(&code, None))
     };
-    let refused = move || match measure.value().get() {
+    let refused = move || match value.get() {
         Some(Err(e)) => Some(e.to_string()),
         _ => error_from_url(),
     };
@@ -74,9 +78,9 @@ pub fn TimingDemo() -> impl IntoView {
                     <input type="number" name="batch" min="1" max="1024" value="256"/>
                 </label>
                 <PredictionFields demo=PredictedDemo::Timing/>
-                <button type="submit" disabled=move || measure.pending().get()>"Time it"</button>
+                <button type="submit" disabled=move || pending.get()>"Time it"</button>
             </ActionForm>
-            {move || measure.pending().get().then(|| view! {
+            {move || pending.get().then(|| view! {
                 <p aria-live="polite">"Measuring on the server…"</p>
             })}
             {move || refused().map(|m| view! { <p class="error" role="alert">{m}</p> })}

@@ -38,6 +38,8 @@ pub fn VisibilityDemo() -> impl IntoView {
     // Predicting stores a row, so the form is a POST; with JavaScript, go
     // where a plain form post is redirected.
     let predict = ServerAction::<PredictDevices>::new();
+    // One memo per form, not one per read (`pending()` makes a new one each call).
+    let pending = predict.pending();
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(query)) = predict.value().get() {
@@ -81,7 +83,7 @@ pub fn VisibilityDemo() -> impl IntoView {
                     </label>
                 </fieldset>
                 <PredictionFields demo=PredictedDemo::Visibility/>
-                <button type="submit" disabled=move || predict.pending().get()>"Predict, then show devices"</button>
+                <button type="submit" disabled=move || pending.get()>"Predict, then show devices"</button>
             </ActionForm>
             {move || refused().map(|m| view! { <p class="error" role="alert">{m}</p> })}
             <p class="presets">

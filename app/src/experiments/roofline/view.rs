@@ -212,16 +212,18 @@ fn MeasureForm(
     action: ServerAction<MeasureRoofs>,
     #[prop(optional)] predict: bool,
 ) -> impl IntoView {
+    // One memo for the form, not one per read (`pending()` makes a new one).
+    let pending = action.pending();
     view! {
         <ActionForm action=action>
             {predict.then(|| view! {
                 <input type="hidden" name="predict" value="yes"/>
                 <PredictionFields demo=PredictedDemo::Roofline/>
             })}
-            <button type="submit" disabled=move || action.pending().get()>"Measure this server's roofs"</button>
+            <button type="submit" disabled=move || pending.get()>"Measure this server's roofs"</button>
             <span class="meta">" (a few seconds; once per server start, then kept)"</span>
         </ActionForm>
-        {move || action.pending().get().then(|| view! {
+        {move || pending.get().then(|| view! {
             <p aria-live="polite">"Measuring the roofs on the server…"</p>
         })}
     }
