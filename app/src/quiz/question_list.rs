@@ -39,10 +39,116 @@ fn PracticeSection(questions: Vec<QuestionView>) -> impl IntoView {
                 {questions
                     .into_iter()
                     .enumerate()
-                    .map(|(i, q)| view! { <QuestionCard question=q number=i + 1/> })
+                    .map(|(i, q)| card(q, i + 1))
                     .collect_view()}
             </ol>
         </section>
     }
     .into_any()
+}
+
+/// One card of the list.
+///
+/// On the server, a card the learner has not answered is the same HTML for
+/// everyone who sees that variant at that number, so it is rendered once per
+/// process and then written as it is (an `InertElement`, leptos' element of
+/// fixed HTML): per request, rendering the cards was a large share of a lesson
+/// page's time. The browser hydrates the real `QuestionCard` over that HTML as
+/// over any other. A card with the learner's answer is rendered each time.
+fn card(question: QuestionView, number: usize) -> AnyView {
+    #[cfg(feature = "ssr")]
+    if question.latest.is_none() {
+        if let Ok(cache) = super::view_cache::shared() {
+            let html = cache.unanswered_card(&question, number, || {
+                view! { <QuestionCard question=question.clone() number/> }.to_html()
+            });
+            return leptos::tachys::html::InertElement::new(html.to_string()).into_any();
+        }
+    }
+    view! { <QuestionCard question=question number/> }.into_any()
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::content::Content;
+    use crate::quiz::types::Answer;
+    use crate::quiz::ViewCache;
+
+    /// The practice list of a lesson of the real content, as a first visit sees it.
+    fn unanswered(content: &Content, slug: &str) -> Vec<QuestionView> {
+        let cache = ViewCache::default();
+        content
+            .questions_for(slug)
+            .iter()
+            .map(|q| {
+                let variant = q.variant_count().map(|_| 0);
+                (*cache.view(q, variant).unwrap()).clone()
+            })
+            .collect()
+    }
+
+    /// The list's HTML, with the process's card cache when `cache` is given
+    /// (as the server provides it) and every card rendered live otherwise.
+    fn render(cache: Option<Arc<ViewCache>>, questions: Vec<QuestionView>) -> String {
+        Owner::new().with(|| {
+            if let Some(cache) = cache {
+                provide_context(cache);
+            }
+            view! { <PracticeSection questions/> }.to_html()
+        })
+    }
+
+    fn content() -> Content {
+        Content::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../content")).unwrap()
+    }
+
+    #[test]
+    fn a_kept_card_is_the_html_the_card_renders() {
+        let content = content();
+        let questions = unanswered(&content, "timing-inference");
+        assert!(questions.len() >= 3, "the lesson has practice questions");
+        let live = render(None, questions.clone());
+        let cache = Arc::new(ViewCache::default());
+        let first = render(Some(cache.clone()), questions.clone());
+        assert_eq!(
+            cache.cards_len(),
+            questions.len(),
+            "every unanswered card is kept"
+        );
+        let kept = render(Some(cache.clone()), questions.clone());
+        assert_eq!(first, live, "the first rendering differs from the live one");
+        assert_eq!(kept, live, "the kept cards differ from the live ones");
+        assert_eq!(cache.cards_len(), questions.len());
+    }
+
+    #[test]
+    fn a_card_with_the_learners_answer_is_rendered_each_time() {
+        let content = content();
+        let slug = "timing-inference";
+        let mut questions = unanswered(&content, slug);
+        let answered = content.questions_for(slug)[0].clone();
+        let shown = answered.instance(questions[0].variant).unwrap();
+        let feedback = crate::quiz::feedback::build(&shown, Answer::Number(0.123_456), false, true);
+        questions[0].latest = Some(feedback);
+        let cache = Arc::new(ViewCache::default());
+        let html = render(Some(cache.clone()), questions.clone());
+        assert_eq!(
+            cache.cards_len(),
+            questions.len() - 1,
+            "the answered card was kept"
+        );
+        assert_eq!(
+            html,
+            render(None, questions),
+            "the answered card differs from a live one"
+        );
+        assert!(
+            html.contains("0.123456"),
+            "the learner's answer is not in the form"
+        );
+    }
 }

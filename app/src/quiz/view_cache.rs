@@ -5,6 +5,12 @@
 //! was about a sixth of a lesson page's CPU time (perf, release build). The
 //! rendered view does not depend on who asks, only which variant they see, and
 //! content never changes while the server runs, so a view is kept once made.
+//!
+//! The same holds one step further for a card nobody has answered yet: its
+//! whole HTML (prompt, inputs, the empty feedback) is the same for every
+//! learner who sees that variant at that place in the list, so it is kept too
+//! ([`ViewCache::unanswered_card`]); a card with the learner's answer in it is
+//! rendered on each request.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -19,9 +25,12 @@ use crate::state::MissingState;
 pub const MAX_CACHED_VIEWS: usize = 4096;
 
 type Key = (String, Option<u32>);
+/// A card's place in the page: the question, its variant and its number in the list.
+type CardKey = (String, Option<u32>, usize);
 
 pub struct ViewCache {
     views: Mutex<HashMap<Key, Arc<QuestionView>>>,
+    cards: Mutex<HashMap<CardKey, Arc<str>>>,
     limit: usize,
 }
 
@@ -42,6 +51,7 @@ impl ViewCache {
     pub fn with_limit(limit: usize) -> Self {
         ViewCache {
             views: Mutex::default(),
+            cards: Mutex::default(),
             limit,
         }
     }
@@ -59,6 +69,37 @@ impl ViewCache {
             views.insert(key, view.clone());
         }
         Ok(view)
+    }
+
+    /// The HTML of `question`'s card as number `number`, made by `render` the
+    /// first time. Only for a card without the learner's answer (`latest` is
+    /// `None`): the caller checks, since only then is the HTML the same for all.
+    pub fn unanswered_card(
+        &self,
+        question: &QuestionView,
+        number: usize,
+        render: impl FnOnce() -> String,
+    ) -> Arc<str> {
+        debug_assert!(
+            question.latest.is_none(),
+            "a card with an answer is personal"
+        );
+        let key = (question.id.clone(), question.variant, number);
+        let cards = || self.cards.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(html) = cards().get(&key) {
+            return html.clone();
+        }
+        let html: Arc<str> = render().into();
+        let mut kept = cards();
+        if kept.len() < self.limit {
+            kept.insert(key, html.clone());
+        }
+        html
+    }
+
+    /// How many cards' HTML is kept.
+    pub fn cards_len(&self) -> usize {
+        self.cards.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 
     /// How many views are kept.
