@@ -7,7 +7,14 @@
 use std::path::{Path, PathBuf};
 
 /// Shared by the features; may import each other.
-const BASE: [&str; 5] = ["state.rs", "limits", "request", "lab.rs", "clock.rs"];
+const BASE: [&str; 6] = [
+    "state.rs",
+    "limits",
+    "request",
+    "lab.rs",
+    "clock.rs",
+    "kept_html",
+];
 
 /// Feature modules (one folder each).
 const FEATURES: [&str; 9] = [

@@ -22,6 +22,8 @@ pub mod clock;
 #[cfg(feature = "ssr")]
 pub mod content;
 #[cfg(feature = "ssr")]
+pub mod kept_html;
+#[cfg(feature = "ssr")]
 pub mod lab;
 #[cfg(all(test, feature = "ssr"))]
 mod layering;

@@ -152,6 +152,14 @@ fn router(
     let highlight_css = Arc::new(app::content::highlight_css());
     // Questions rendered once per variant (content does not change while serving).
     let question_views: Arc<app::quiz::ViewCache> = Arc::default();
+    // Each lesson's fixed HTML, rendered on its first request, and the store
+    // that compresses such HTML once (pages carry marks in its place).
+    let kept_articles: Arc<app::lessons::KeptArticles> = Arc::default();
+    let kept_html = Arc::new(app::kept_html::KeptHtml::new());
+    let expand_kept_html = axum::middleware::from_fn_with_state(
+        kept_html.clone(),
+        crate::edge::kept_html::expand_kept_html,
+    );
     // The WASM, JS and CSS, with the `.gz` copies `make site` writes beside them;
     // hashed names are cached for a year (assets.rs).
     let pkg = std::path::Path::new(leptos_options.site_root.as_ref()).join("pkg");
@@ -177,6 +185,8 @@ fn router(
             move || {
                 provide_context(server.clone());
                 provide_context(question_views.clone());
+                provide_context(kept_articles.clone());
+                provide_context(kept_html.clone());
                 provide_context(stylesheet.clone());
                 provide_context(sizing);
             },
@@ -201,6 +211,7 @@ fn router(
                 header::HeaderValue::from_static(crate::assets::REVALIDATE),
             ),
         )
+        .layer(expand_kept_html)
 }
 
 static ROUTE_LIST: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();

@@ -8,9 +8,9 @@ use super::types::{LessonLink, LessonView};
 use crate::experiments::DemoSlot;
 use crate::hydration::OutlineCodec;
 use crate::layout::NotFound;
-use crate::lesson_body::{Segment, SourceLink};
+use crate::lesson_body::{DemoKind, Segment, SourceLink};
 use crate::quiz::QuestionList;
-use crate::review::MasteryBadge;
+use crate::review::{Mastery, MasteryBadge};
 
 /// `/lessons/:slug`: the lesson text with its live demos, then its practice questions.
 #[component]
@@ -48,31 +48,67 @@ fn LessonContent(slug: String) -> impl IntoView {
     }
 }
 
+/// What a lesson page shows that is not the same for every learner: built on
+/// every request, in this order.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum LivePart {
+    /// The learner's level (from the lesson's data, read per request).
+    Badge,
+    Demo(DemoKind),
+    Questions(String),
+}
+
+fn live(part: LivePart, level: Option<Mastery>) -> AnyView {
+    match part {
+        LivePart::Badge => level
+            .map(|level| view! { <MasteryBadge level/> })
+            .into_any(),
+        LivePart::Demo(kind) => view! { <DemoSlot kind/> }.into_any(),
+        LivePart::Questions(slug) => view! { <QuestionList slug/> }.into_any(),
+    }
+}
+
 #[component]
 fn LessonArticle(lesson: LessonView) -> impl IntoView {
+    let title = format!("{} — Inference Lab", lesson.title);
+    // On the server the fixed parts are written as HTML kept from the first
+    // request (kept_article.rs); the browser always builds the whole article.
+    let level = lesson.level;
+    #[cfg(feature = "ssr")]
+    if let Some(kept) = super::kept_article::spliced(&lesson, |part| live(part, level)) {
+        return view! { <Title text=title/> {kept} }.into_any();
+    }
+    view! { <Title text=title/> {article(lesson, &mut |part| live(part, level))} }.into_any()
+}
+
+/// The lesson's article, its questions and prev/next links, with `part`
+/// making each [`LivePart`] (in document order).
+pub(super) fn article(
+    lesson: LessonView,
+    part: &mut dyn FnMut(LivePart) -> AnyView,
+) -> impl IntoView + use<> {
     let slug = lesson.slug.clone();
     view! {
-        <Title text=format!("{} — Inference Lab", lesson.title)/>
         <article class="lesson">
             <header>
                 <p class="tag">{format!("Lesson {} · {}", lesson.order, lesson.topic)}</p>
                 <h1>{lesson.title}</h1>
                 <p class="lede">{lesson.summary}</p>
-                <MasteryBadge slug=slug.clone()/>
+                {part(LivePart::Badge)}
             </header>
-            {lesson.body.into_iter().map(render_segment).collect_view()}
+            {lesson.body.into_iter().map(|s| render_segment(s, part)).collect_view()}
             <Sources sources=lesson.sources/>
         </article>
-        <QuestionList slug=slug/>
+        {part(LivePart::Questions(slug))}
         <PrevNext prev=lesson.prev next=lesson.next/>
     }
 }
 
-fn render_segment(segment: Segment) -> AnyView {
+fn render_segment(segment: Segment, part: &mut dyn FnMut(LivePart) -> AnyView) -> AnyView {
     match segment {
         Segment::Html(html) => view! { <div class="prose" inner_html=html></div> }.into_any(),
         Segment::Code { lang, html, .. } => view! { <CodeBlock lang html/> }.into_any(),
-        Segment::Demo(kind) => view! { <DemoSlot kind/> }.into_any(),
+        Segment::Demo(kind) => part(LivePart::Demo(kind)),
     }
 }
 

@@ -24,17 +24,27 @@ pub async fn list_lessons() -> Result<Vec<LessonSummary>, ServerFnError> {
 /// `Ok(None)` when no lesson has this slug; the page answers 404.
 #[server]
 pub async fn get_lesson(slug: String) -> Result<Option<LessonView>, ServerFnError> {
-    use super::types::LessonLink;
     let content = crate::state::content()?;
-    let Some(l) = content.lesson(&slug) else {
+    let Some(mut lesson) = lesson_view(&content, &slug) else {
         return Ok(None);
     };
+    // Read with the lesson: one request for the page's data, not two.
+    lesson.level = crate::review::server::learner_level(&slug).await.ok();
+    Ok(Some(lesson))
+}
+
+/// The lesson `slug` as its page shows it, with links to its neighbours (the
+/// learner's level left out).
+#[cfg(feature = "ssr")]
+pub fn lesson_view(content: &crate::content::Content, slug: &str) -> Option<LessonView> {
+    use super::types::LessonLink;
+    let l = content.lesson(slug)?;
     let link = |l: &crate::content::Lesson| LessonLink {
         slug: l.slug.clone(),
         title: l.title.clone(),
     };
-    let (prev, next) = content.neighbours(&slug);
-    Ok(Some(LessonView {
+    let (prev, next) = content.neighbours(slug);
+    Some(LessonView {
         slug: l.slug.clone(),
         title: l.title.clone(),
         order: l.order,
@@ -44,5 +54,6 @@ pub async fn get_lesson(slug: String) -> Result<Option<LessonView>, ServerFnErro
         sources: l.sources.clone(),
         prev: prev.map(link),
         next: next.map(link),
-    }))
+        level: None,
+    })
 }

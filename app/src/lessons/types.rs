@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::hydration::Outline;
 use crate::lesson_body::{Segment, SourceLink};
+use crate::review::Mastery;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LessonLink {
@@ -34,6 +35,9 @@ pub struct LessonView {
     pub sources: Vec<SourceLink>,
     pub prev: Option<LessonLink>,
     pub next: Option<LessonLink>,
+    /// The learner's mastery of this lesson (`None` if it could not be read:
+    /// the page then shows no level).
+    pub level: Option<Mastery>,
 }
 
 impl Outline for LessonView {
@@ -63,6 +67,7 @@ impl Outline for LessonView {
             sources: self.sources.clone(),
             prev: self.prev.clone(),
             next: self.next.clone(),
+            level: self.level,
         }
     }
 }

@@ -60,7 +60,8 @@ fn card(question: QuestionView, number: usize) -> AnyView {
     if question.latest.is_none() {
         if let Ok(cache) = super::view_cache::shared() {
             let html = cache.unanswered_card(&question, number, || {
-                view! { <QuestionCard question=question.clone() number/> }.to_html()
+                let card = view! { <QuestionCard question=question.clone() number/> };
+                crate::kept_html::kept(card.to_html())
             });
             return leptos::tachys::html::InertElement::new(html.to_string()).into_any();
         }
@@ -123,6 +124,23 @@ mod tests {
         assert_eq!(first, live, "the first rendering differs from the live one");
         assert_eq!(kept, live, "the kept cards differ from the live ones");
         assert_eq!(cache.cards_len(), questions.len());
+    }
+
+    #[test]
+    fn with_the_servers_store_a_kept_card_is_a_mark_that_expands_to_the_card() {
+        let content = content();
+        let questions = unanswered(&content, "timing-inference");
+        let live = render(None, questions.clone());
+        let cache = Arc::new(ViewCache::default());
+        let store = Arc::new(crate::kept_html::KeptHtml::new());
+        let marked = Owner::new().with(|| {
+            provide_context(cache.clone());
+            provide_context(store.clone());
+            view! { <PracticeSection questions=questions.clone()/> }.to_html()
+        });
+        assert_eq!(store.len(), questions.len(), "one fragment per card");
+        assert!(marked.len() * 2 < live.len(), "the cards are marks");
+        assert_eq!(store.expand(marked.as_bytes()), live.as_bytes());
     }
 
     #[test]

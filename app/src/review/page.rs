@@ -4,8 +4,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::server::{get_review, get_study_status};
+use super::server::get_review;
 use super::types::{ReviewItem, ReviewView};
+use super::Mastery;
 use crate::quiz::QuestionCard;
 
 /// `/review`: the questions FSRS says are due, one at a time, with the same
@@ -111,22 +112,11 @@ fn readable_time(rfc3339: &str) -> String {
 
 /// The learner's mastery level of one lesson, linking to how it is computed.
 #[component]
-pub fn MasteryBadge(slug: String) -> impl IntoView {
-    let status = Resource::new(|| (), |_| get_study_status());
+pub fn MasteryBadge(level: Mastery) -> impl IntoView {
     view! {
-        <Suspense fallback=|| ()>
-            // A `Suspend`, not a closure: built once per request (see the lesson page).
-            {Suspend::new(async move {
-                status.await.ok().map(|s| {
-                    let level = s.level_of(&slug);
-                    view! {
-                        <p class="mastery-line">
-                            "Your level: "
-                            <a class=level.class() href="/progress#mastery" title=level.rule()>{level.label()}</a>
-                        </p>
-                    }
-                })
-            })}
-        </Suspense>
+        <p class="mastery-line">
+            "Your level: "
+            <a class=level.class() href="/progress#mastery" title=level.rule()>{level.label()}</a>
+        </p>
     }
 }

@@ -18,6 +18,22 @@ pub async fn get_study_status() -> Result<StudyStatus, FormError> {
     ))
 }
 
+/// The learner's mastery of lesson `slug`, for the badge under its title
+/// (sent with the lesson, see `get_lesson`).
+#[cfg(feature = "ssr")]
+pub async fn learner_level(slug: &str) -> Result<super::Mastery, FormError> {
+    use super::standing::{by_question, lesson_mastery};
+
+    let state = crate::state::server_state()?;
+    let (_, records, cards) = load(&state).await?;
+    Ok(lesson_mastery(
+        &state.content,
+        slug,
+        &by_question(&records),
+        &cards.reviews_passed,
+    ))
+}
+
 /// `/review`: the first due question, or (`answered`, after a plain form post)
 /// the question just answered with its feedback.
 #[server(prefix = "/api", endpoint = "review/next")]

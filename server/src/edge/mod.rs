@@ -11,6 +11,8 @@
 //! ([`body`], 413 / 408), and (on everything but progress streams) the
 //! request timeout. The connection caps, the header-read timeout and the
 //! answer past the cap live in [`serve`], where connections are accepted.
+//! Closest to the pages, inside all of these, [`kept_html`] puts the HTML that
+//! pages keep once per process back into them (and gzips those pages itself).
 
 mod admission;
 mod body;
@@ -22,6 +24,7 @@ mod error_body;
 mod fd_limit;
 mod headers;
 mod host;
+pub mod kept_html;
 mod log_span;
 mod overflow;
 mod panic;

@@ -33,6 +33,69 @@ async fn lesson_page_renders_table_code_and_navigation() {
     assert!(html.contains("O(n)"));
 }
 
+/// A lesson page keeps its fixed HTML once per process and carries marks in
+/// its place that the server expands (app `kept_html`): gzipped or not, twice
+/// or once, a client gets the whole page and no mark.
+#[tokio::test]
+async fn lesson_pages_are_whole_gzipped_or_not_and_on_every_request() {
+    use std::io::Read;
+
+    let app = spawn_app().await;
+    for slug in [
+        "batched-inference-complexity",
+        "cuda-visible-devices",
+        "timing-inference",
+        "choosing-batch-size",
+        "cost-based-selection",
+    ] {
+        let path = format!("/lessons/{slug}");
+        let plain = app.get(&path).await;
+        assert_eq!(plain.status(), 200, "{slug}");
+        assert!(plain.headers().get("content-encoding").is_none(), "{slug}");
+        let plain = without_nonce(&plain.text().await.unwrap());
+        assert!(
+            !plain.contains('\u{2}'),
+            "{slug}: a mark was left in the page"
+        );
+        assert!(plain.contains("class=\"copy\""), "{slug}: code blocks");
+        assert!(
+            plain.contains("<ol class=\"questions\">"),
+            "{slug}: practice"
+        );
+        assert!(plain.contains("</html>"), "{slug}: the whole page");
+        for _ in 0..2 {
+            let res = app
+                .client
+                .get(app.url(&path))
+                .header("accept-encoding", "gzip")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.headers()["content-encoding"], "gzip", "{slug}");
+            assert!(res.headers()["vary"]
+                .to_str()
+                .unwrap()
+                .contains("accept-encoding"));
+            let gz = res.bytes().await.unwrap();
+            let mut html = String::new();
+            flate2::read::GzDecoder::new(&gz[..])
+                .read_to_string(&mut html)
+                .expect("a valid gzip member");
+            assert_eq!(without_nonce(&html), plain, "{slug}");
+        }
+    }
+}
+
+/// `html` with its CSP nonce (one per response) replaced by `N`.
+fn without_nonce(html: &str) -> String {
+    let nonce = html
+        .split("nonce=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the page has a nonce");
+    html.replace(nonce, "N")
+}
+
 #[tokio::test]
 async fn unknown_lesson_is_404() {
     let app = spawn_app().await;
