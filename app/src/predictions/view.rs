@@ -17,7 +17,10 @@ pub fn PredictionFields(demo: PredictedDemo) -> impl IntoView {
         <fieldset class="prediction">
             <legend>"Your prediction, before it runs"</legend>
             <Suspense fallback=|| view! { <p>"Loading the question…"</p> }>
-                {move || Suspend::new(async move {
+                // A `Suspend`, not a closure: the prompt never changes, and a
+                // closure is called on each of Suspense's walks on the server
+                // (see the lesson page).
+                {Suspend::new(async move {
                     match prompt.await {
                         Ok(p) => view! { <PromptInputs prompt=p/> }.into_any(),
                         Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
