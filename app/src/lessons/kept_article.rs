@@ -56,8 +56,11 @@ impl KeptArticles {
     }
 
     fn get_or_keep(&self, lesson: &LessonView) -> Option<Arc<Kept>> {
-        if let Some(kept) = self.lock().get(&lesson.slug) {
-            return Some(kept.clone());
+        match self.lock() {
+            all if all.contains_key(&lesson.slug) => return all.get(&lesson.slug).cloned(),
+            // Full: rendered whole, so no fragment is kept per request.
+            all if all.len() >= MAX_KEPT_ARTICLES => return None,
+            _ => {}
         }
         let kept = Arc::new(keep(lesson)?);
         let mut all = self.lock();

@@ -60,8 +60,7 @@ fn card(question: QuestionView, number: usize) -> AnyView {
     if question.latest.is_none() {
         if let Ok(cache) = super::view_cache::shared() {
             let html = cache.unanswered_card(&question, number, || {
-                let card = view! { <QuestionCard question=question.clone() number/> };
-                crate::kept_html::kept(card.to_html())
+                view! { <QuestionCard question=question.clone() number/> }.to_html()
             });
             return leptos::tachys::html::InertElement::new(html.to_string()).into_any();
         }
@@ -141,6 +140,24 @@ mod tests {
         assert_eq!(store.len(), questions.len(), "one fragment per card");
         assert!(marked.len() * 2 < live.len(), "the cards are marks");
         assert_eq!(store.expand(marked.as_bytes()), live.as_bytes());
+    }
+
+    #[test]
+    fn a_card_past_the_caches_limit_is_written_as_html_and_keeps_no_fragment() {
+        let content = content();
+        let questions = unanswered(&content, "timing-inference");
+        let live = render(None, questions.clone());
+        let cache = Arc::new(ViewCache::with_limit(0));
+        let store = Arc::new(crate::kept_html::KeptHtml::new());
+        for _ in 0..2 {
+            let html = Owner::new().with(|| {
+                provide_context(cache.clone());
+                provide_context(store.clone());
+                view! { <PracticeSection questions=questions.clone()/> }.to_html()
+            });
+            assert_eq!(html, live);
+        }
+        assert_eq!(store.len(), 0, "nothing compressed for cards not kept");
     }
 
     #[test]

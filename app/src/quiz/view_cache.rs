@@ -72,8 +72,9 @@ impl ViewCache {
     }
 
     /// The HTML of `question`'s card as number `number`, made by `render` the
-    /// first time. Only for a card without the learner's answer (`latest` is
-    /// `None`): the caller checks, since only then is the HTML the same for all.
+    /// first time (or its mark, see `kept_html`, where the server keeps HTML).
+    /// Only for a card without the learner's answer (`latest` is `None`): the
+    /// caller checks, since only then is the HTML the same for all.
     pub fn unanswered_card(
         &self,
         question: &QuestionView,
@@ -89,7 +90,13 @@ impl ViewCache {
         if let Some(html) = cards().get(&key) {
             return html.clone();
         }
-        let html: Arc<str> = render().into();
+        let html = render();
+        if cards().len() >= self.limit {
+            return html.into();
+        }
+        // Kept: as a mark of the server's kept HTML where there is one (then
+        // it is compressed once, and only for a card that is kept).
+        let html: Arc<str> = crate::kept_html::kept(html).into();
         let mut kept = cards();
         if kept.len() < self.limit {
             kept.insert(key, html.clone());
