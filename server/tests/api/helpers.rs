@@ -58,6 +58,21 @@ impl TestApp {
         used
     }
 
+    /// Gives deleted rows' space back, as SQLite's free pages are already
+    /// left out of [`Self::used_bytes`]: on PostgreSQL a `VACUUM FULL` (deleted
+    /// and updated rows keep their space until vacuum, and autovacuum runs when
+    /// it likes); nothing on SQLite.
+    pub async fn reclaim_deleted_rows(&self) {
+        let db = self.db().await;
+        if let Db::Postgres(pool) = &db {
+            sqlx::raw_sql("VACUUM FULL")
+                .execute(pool)
+                .await
+                .expect("VACUUM FULL");
+        }
+        db.close().await;
+    }
+
     /// `--database` for the command line, naming the same database.
     pub fn database_arg(&self) -> String {
         match &self.database {
