@@ -31,7 +31,8 @@ pub(super) struct Fragment {
 /// The server's kept fragments; provided as a context to the pages and given
 /// to the response layer that expands marks.
 pub struct KeptHtml {
-    token: [u8; TOKEN_LEN],
+    /// `TOKEN_LEN` hex digits.
+    token: String,
     fragments: RwLock<Vec<Arc<Fragment>>>,
     limit: usize,
 }
@@ -59,11 +60,8 @@ impl KeptHtml {
         // process: enough for a token that only has to be unguessable.
         let mut h = std::collections::hash_map::RandomState::new().build_hasher();
         h.write_u64(0x6b65_7074);
-        let token = format!("{:016x}", h.finish());
-        let mut bytes = [0; TOKEN_LEN];
-        bytes.copy_from_slice(token.as_bytes());
         KeptHtml {
-            token: bytes,
+            token: format!("{:016x}", h.finish()),
             fragments: RwLock::default(),
             limit,
         }
@@ -83,12 +81,7 @@ impl KeptHtml {
         }
         let id = all.len();
         all.push(fragment);
-        let mut mark = String::with_capacity(TOKEN_LEN + MAX_DIGITS + 2);
-        mark.push(START as char);
-        mark.push_str(std::str::from_utf8(&self.token).unwrap_or_default());
-        mark.push_str(&id.to_string());
-        mark.push(END as char);
-        mark
+        format!("{}{}{id}{}", START as char, self.token, END as char)
     }
 
     /// How many fragments are kept.
@@ -153,7 +146,7 @@ impl KeptHtml {
 
     /// The fragment number of the mark `bytes` starts with, and the mark's length.
     fn read_mark(&self, bytes: &[u8]) -> Option<(usize, usize)> {
-        let rest = bytes.get(1..)?.strip_prefix(&self.token[..])?;
+        let rest = bytes.get(1..)?.strip_prefix(self.token.as_bytes())?;
         let digits = rest.iter().take(MAX_DIGITS + 1).position(|&b| b == END)?;
         let number = &rest[..digits];
         if number.is_empty() || !number.iter().all(u8::is_ascii_digit) {
