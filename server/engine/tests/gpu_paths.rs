@@ -259,14 +259,26 @@ fn the_test_shapes_reach_every_configuration() {
     assert_eq!(tiled.for_layer(3, 37, 129).0, Config::GEMV);
     assert_eq!(tiled.for_layer(1000, 37, 129).0, Config::TILED64);
     let big = tiled.for_layer(1000, 12, 2052).0;
+    // The subgroup tile compiles exactly where subgroups are the 8 threads
+    // of its workgroup (lavapipe's 8 SIMD lanes).
+    let eights = ctx.device.features().contains(wgpu::Features::SUBGROUP)
+        && ctx.limits.min_subgroup_size == 8
+        && ctx.limits.max_subgroup_size == 8;
+    assert_eq!(tiled.configs().contains(&Config::SUBGROUP_64X64), eights);
+    assert_eq!(tiled.configs().contains(&Config::SUBGROUP_8X256), eights);
     if tiled.software {
-        // A software adapter (lavapipe): the register tile wherever K and N
+        // A software adapter (lavapipe): a register tile wherever K and N
         // are multiples of 4, the 64×64 tiles elsewhere.
-        assert_eq!(tiled.for_layer(65, 12, 2052).0, Config::RegisterTile);
-        assert_eq!(tiled.for_layer(3, 12, 260).0, Config::RegisterTile);
+        let (register, small) = if eights {
+            (Config::SUBGROUP_64X64, Config::SUBGROUP_8X256)
+        } else {
+            (Config::REGISTER_32X256, Config::REGISTER_32X256)
+        };
+        assert_eq!(tiled.for_layer(65, 12, 2052).0, register);
+        assert_eq!(tiled.for_layer(3, 12, 260).0, small);
         assert_eq!(tiled.for_layer(64, 37, 129).0, Config::TILED64);
         assert_eq!(tiled.for_layer(1000, 65, 3).0, Config::TILED_32X16);
-        assert_eq!(big, Config::RegisterTile);
+        assert_eq!(big, register);
     } else {
         // 9 ≤ b ≤ 256: the small-batch path's narrower tiles.
         assert_eq!(tiled.for_layer(65, 12, 2052).0, Config::TILED_16X64);

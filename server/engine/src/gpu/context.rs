@@ -30,17 +30,24 @@ pub struct GpuContext {
 impl GpuContext {
     /// Opens a device on `adapter`, asking for the adapter's own limits (the
     /// defaults are too small for `large` at batch 1024 on some adapters)
-    /// and for timestamp queries when the adapter has them.
+    /// and for timestamp queries and subgroup operations when the adapter has
+    /// them (the register tile for software adapters shares x by subgroup
+    /// broadcast).
     pub fn new(adapter: &wgpu::Adapter, wait_limit: Duration) -> Result<GpuContext, EngineError> {
         let start = Instant::now();
         let info = adapter.get_info();
         let available = adapter.features();
         let timestamps = available.contains(wgpu::Features::TIMESTAMP_QUERY);
-        let required_features = if timestamps {
+        let mut required_features = if timestamps {
             wgpu::Features::TIMESTAMP_QUERY
         } else {
             wgpu::Features::empty()
         };
+        if available.contains(wgpu::Features::SUBGROUP) {
+            // Nothing else changes with it on: kernels that use subgroups
+            // are compiled only where they are.
+            required_features |= wgpu::Features::SUBGROUP;
+        }
         let limits = adapter.limits();
         let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
             label: Some("lab-engine"),

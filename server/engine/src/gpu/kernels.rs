@@ -6,9 +6,13 @@
 //! measured on this adapter ([`crate::gpu::autotune`]). One WGSL source serves several configurations:
 //! their shape constants are WGSL `override`s set when the pipeline is made.
 
+use std::borrow::Cow;
+
 use bytemuck::{Pod, Zeroable};
 
 use lab_types::Kernel;
+
+use super::regtile::{self, RegTile};
 
 /// Uniform block shared by every kernel (must match `struct Params` in WGSL).
 #[repr(C)]
@@ -53,14 +57,16 @@ pub enum Config {
     Tiled128,
     /// Split-K matrix-vector kernel for batches of at most 8 rows.
     Gemv(GemvShape),
-    /// `regtile.rs`: 32 × 256 outputs per 8-thread workgroup, a 32×32
-    /// block per thread in registers, vec4 loads straight from global
-    /// memory, no shared memory, no barriers: K and N multiples of 4. What
-    /// the shape rule runs on software adapters, where shared memory buys
-    /// nothing and every per-invocation load is a loop over SIMD lanes.
-    /// Runs without runtime checks, like `Tiled128` (its shader says why
-    /// that is safe); not overridable.
-    RegisterTile,
+    /// `regtile.rs`: 8-thread workgroups, each thread a block of rows ×
+    /// column quads in registers, vec4 loads straight from global memory, no
+    /// shared memory, no barriers: K and N multiples of 4. What the shape
+    /// rule runs on software adapters, where shared memory buys nothing and
+    /// every per-invocation load is a loop over SIMD lanes. With `shared_x`
+    /// the 8 threads split the loads of x and pass rows round by subgroup
+    /// broadcast: only where a subgroup is exactly the 8 threads. Runs
+    /// without runtime checks, like `Tiled128` (its module says why that is
+    /// safe); its shapes are the constants below.
+    RegisterTile(RegTile),
 }
 
 /// Rows up to which the tiled kernel uses a GEMV configuration.
@@ -77,6 +83,16 @@ pub const TILED_MAX_ROWS: u32 = 8;
 const TILED_TK: u32 = 16;
 /// Rows `gemv.wgsl` keeps sums for (its `MAX_ROWS`).
 const GEMV_ROWS: u32 = 8;
+/// The most vec4 accumulators a register tile may keep per thread: its
+/// source grows with them (512 is 2 × the largest measured, 64 × 8).
+const REGTILE_MAX_ACCUMULATORS: u32 = 512;
+
+/// Whether every subgroup on this adapter is exactly one register-tile
+/// workgroup: then `subgroupBroadcast` from invocations 0–7 reaches all of
+/// it and nothing else (lavapipe's subgroups are its 8 SIMD lanes).
+fn subgroups_of_wg(limits: &wgpu::Limits) -> bool {
+    limits.min_subgroup_size == regtile::WG && limits.max_subgroup_size == regtile::WG
+}
 
 impl Config {
     pub const TILED64: Config = Config::Tiled(Tile {
@@ -119,8 +135,30 @@ impl Config {
         cols: 64,
         slices: 4,
     });
+    /// 32 rows × 8 column quads per thread (32 × 256 per workgroup), every
+    /// thread loading its own x: for software adapters without subgroups.
+    pub const REGISTER_32X256: Config = Config::RegisterTile(RegTile {
+        rows: 32,
+        quads: 8,
+        shared_x: false,
+    });
+    /// 64 rows × 2 column quads per thread (64 × 64 per workgroup), x loaded
+    /// once per subgroup: half the loads per FMA of `REGISTER_32X256` and half
+    /// its accumulators (BENCHMARKS.md).
+    pub const SUBGROUP_64X64: Config = Config::RegisterTile(RegTile {
+        rows: 64,
+        quads: 2,
+        shared_x: true,
+    });
+    /// Batches of up to 8 rows: 8 rows × 8 column quads per thread, x loaded
+    /// once per subgroup (64 rows would compute 8 times the outputs needed).
+    pub const SUBGROUP_8X256: Config = Config::RegisterTile(RegTile {
+        rows: 8,
+        quads: 8,
+        shared_x: true,
+    });
 
-    pub const ALL: [Config; 10] = [
+    pub const ALL: [Config; 12] = [
         Config::Naive,
         Config::TILED64,
         Config::TILED_32X64,
@@ -130,7 +168,9 @@ impl Config {
         Config::Tiled128,
         Config::GEMV,
         Config::GEMV_64X4,
-        Config::RegisterTile,
+        Config::REGISTER_32X256,
+        Config::SUBGROUP_64X64,
+        Config::SUBGROUP_8X256,
     ];
 
     pub fn name(self) -> String {
@@ -142,11 +182,14 @@ impl Config {
             }
             Config::Tiled128 => "tiled 128×128 vec4".into(),
             Config::Gemv(g) => format!("gemv {} cols, split-K {}", g.cols, g.slices),
-            Config::RegisterTile => format!(
-                "register tile {}×{} (no shared memory)",
-                super::regtile::ROWS,
-                4 * super::regtile::QUADS * super::regtile::WG
+            Config::RegisterTile(t) if t.shared_x => format!(
+                "register tile {}×{} (x by subgroup broadcast)",
+                t.rows,
+                t.cols()
             ),
+            Config::RegisterTile(t) => {
+                format!("register tile {}×{} (no shared memory)", t.rows, t.cols())
+            }
         }
     }
 
@@ -158,7 +201,7 @@ impl Config {
         }
     }
 
-    const ALL_TILED: [Config; 9] = [
+    const ALL_TILED: [Config; 11] = [
         Config::TILED64,
         Config::TILED_32X64,
         Config::TILED_16X64,
@@ -167,17 +210,25 @@ impl Config {
         Config::Tiled128,
         Config::GEMV,
         Config::GEMV_64X4,
-        Config::RegisterTile,
+        Config::REGISTER_32X256,
+        Config::SUBGROUP_64X64,
+        Config::SUBGROUP_8X256,
     ];
 
-    pub(crate) fn wgsl(self) -> &'static str {
+    pub(crate) fn wgsl(self) -> Cow<'static, str> {
         match self {
-            Config::Naive => include_str!("shaders/naive.wgsl"),
-            Config::Tiled(_) => include_str!("shaders/tiled.wgsl"),
-            Config::Tiled128 => include_str!("shaders/tiled128.wgsl"),
-            Config::Gemv(_) => include_str!("shaders/gemv.wgsl"),
-            Config::RegisterTile => super::regtile::wgsl(),
+            Config::Naive => include_str!("shaders/naive.wgsl").into(),
+            Config::Tiled(_) => include_str!("shaders/tiled.wgsl").into(),
+            Config::Tiled128 => include_str!("shaders/tiled128.wgsl").into(),
+            Config::Gemv(_) => include_str!("shaders/gemv.wgsl").into(),
+            Config::RegisterTile(t) => t.wgsl().into(),
         }
+    }
+
+    /// Whether the source needs subgroups of exactly [`regtile::WG`]
+    /// invocations, which `validate` checks the adapter has.
+    pub fn needs_subgroups(self) -> bool {
+        matches!(self, Config::RegisterTile(t) if t.shared_x)
     }
 
     /// The WGSL `override` values this configuration sets at pipeline creation.
@@ -189,7 +240,7 @@ impl Config {
                 ("ROWS", t.rows as f64),
             ],
             Config::Gemv(g) => vec![("COLS", g.cols as f64), ("SLICES", g.slices as f64)],
-            Config::Naive | Config::Tiled128 | Config::RegisterTile => Vec::new(),
+            Config::Naive | Config::Tiled128 | Config::RegisterTile(_) => Vec::new(),
         }
     }
 
@@ -200,10 +251,7 @@ impl Config {
             Config::Tiled(t) => (t.wg_y * t.rows, t.wg_x * 4),
             Config::Tiled128 => (128, 128),
             Config::Gemv(g) => (GEMV_ROWS, g.cols),
-            Config::RegisterTile => (
-                super::regtile::ROWS,
-                4 * super::regtile::QUADS * super::regtile::WG,
-            ),
+            Config::RegisterTile(t) => (t.rows, t.cols()),
         }
     }
 
@@ -213,14 +261,14 @@ impl Config {
             Config::Naive | Config::Tiled128 => (16, 16),
             Config::Tiled(t) => (t.wg_x, t.wg_y),
             Config::Gemv(g) => (g.cols, g.slices),
-            Config::RegisterTile => (super::regtile::WG, 1),
+            Config::RegisterTile(_) => (regtile::WG, 1),
         }
     }
 
     /// Bytes of workgroup (shared) memory the kernel declares.
     pub fn workgroup_storage_bytes(self) -> u32 {
         match self {
-            Config::Naive | Config::RegisterTile => 0,
+            Config::Naive | Config::RegisterTile(_) => 0,
             Config::Tiled(t) => TILED_TK * (t.wg_y * t.rows + 4 * t.wg_x) * 4,
             Config::Tiled128 => (528 + 512) * 16,
             Config::Gemv(g) => g.slices * GEMV_ROWS * g.cols * 4,
@@ -231,7 +279,9 @@ impl Config {
     pub fn handles(self, m: u32, k: u32, n: u32) -> bool {
         match self {
             Config::Gemv(_) => m <= GEMV_MAX_ROWS,
-            Config::Tiled128 | Config::RegisterTile => k.is_multiple_of(4) && n.is_multiple_of(4),
+            Config::Tiled128 | Config::RegisterTile(_) => {
+                k.is_multiple_of(4) && n.is_multiple_of(4)
+            }
             Config::Naive | Config::Tiled(_) => true,
         }
     }
@@ -256,6 +306,24 @@ impl Config {
             }
             Config::Gemv(g) if g.cols == 0 || g.slices == 0 => {
                 return Err(format!("{name}: columns and slices must be at least 1"))
+            }
+            Config::RegisterTile(t) if t.rows == 0 || t.quads == 0 => {
+                return Err(format!("{name}: rows and column quads must be at least 1"))
+            }
+            Config::RegisterTile(t) if t.accumulators() > REGTILE_MAX_ACCUMULATORS => {
+                return Err(format!(
+                    "{name}: {} accumulators per thread, at most {REGTILE_MAX_ACCUMULATORS} \
+                     (each is a line of the generated source)",
+                    t.accumulators()
+                ))
+            }
+            Config::RegisterTile(_) if self.needs_subgroups() && !subgroups_of_wg(limits) => {
+                return Err(format!(
+                    "{name}: needs subgroups of exactly {} invocations; this adapter's are {}–{}",
+                    regtile::WG,
+                    limits.min_subgroup_size,
+                    limits.max_subgroup_size
+                ))
             }
             _ => {}
         }
@@ -300,10 +368,12 @@ const SMALL_BATCH_LADDER: [Config; 3] = [Config::TILED64, Config::TILED_32X64, C
 /// The configuration `kernel` runs an `m × k → n` layer with by the shape
 /// rule, given which configurations this adapter could compile and whether
 /// it is a software adapter (lavapipe: the CPU running the shader 8 lanes at
-/// a time). There the register tile runs every layer it can (first measured
+/// a time). There a register tile runs every layer it can (first measured
 /// at 2.5–4× the 64×64 tiles at medium b = 64, 8× the GEMV at b = 1; its
 /// 32 × 32 block per invocation 3.4× the first 8 × 8 on an AVX2-only CPU;
-/// BENCHMARKS.md); the
+/// BENCHMARKS.md): where subgroups are the 8 lanes, the one that shares x
+/// by broadcast (64 rows, or 8 for b ≤ 8: 1.46× and 2.3× the 32-row tile at
+/// b = 64 and 8), else the 32-row one. The
 /// rest get the GEMV (b ≤ 8), 32×16 tiles when N ≤ 16, else 64×64 tiles: a
 /// 2-core "GPU" needs no more workgroups than cores, and a bigger tile loads
 /// less per FMA.
@@ -319,9 +389,26 @@ pub fn choose(
     match kernel {
         Kernel::Naive => Config::Naive,
         Kernel::Tiled
-            if software && Config::RegisterTile.handles(m, k, n) && has(&Config::RegisterTile) =>
+            if software
+                && m <= GEMV_MAX_ROWS
+                && Config::SUBGROUP_8X256.handles(m, k, n)
+                && has(&Config::SUBGROUP_8X256) =>
         {
-            Config::RegisterTile
+            Config::SUBGROUP_8X256
+        }
+        Kernel::Tiled
+            if software
+                && Config::SUBGROUP_64X64.handles(m, k, n)
+                && has(&Config::SUBGROUP_64X64) =>
+        {
+            Config::SUBGROUP_64X64
+        }
+        Kernel::Tiled
+            if software
+                && Config::REGISTER_32X256.handles(m, k, n)
+                && has(&Config::REGISTER_32X256) =>
+        {
+            Config::REGISTER_32X256
         }
         Kernel::Tiled if m <= GEMV_MAX_ROWS && has(&Config::GEMV) => Config::GEMV,
         Kernel::Tiled if software && n <= 16 && has(&Config::TILED_32X16) => Config::TILED_32X16,
@@ -403,22 +490,37 @@ mod tests {
             choose(Kernel::Naive, 1, 4096, 4096, all, false),
             Config::Naive
         );
-        // A hardware adapter never gets the register tile from the rule.
+        // A hardware adapter never gets a register tile from the rule.
         for m in [1, 9, 64, 256, 1024] {
-            assert_ne!(
+            assert!(!matches!(
                 choose(Kernel::Tiled, m, 1024, 1024, all, false),
-                Config::RegisterTile
-            );
+                Config::RegisterTile(_)
+            ));
         }
     }
 
     #[test]
     fn software_adapters_get_the_register_tile_where_it_runs() {
         let all = &Config::ALL;
+        let without_subgroups: Vec<Config> = all
+            .iter()
+            .copied()
+            .filter(|c| !c.needs_subgroups())
+            .collect();
         for m in [1, 8, 9, 64, 256, 1024] {
+            let subgroup = if m <= 8 {
+                Config::SUBGROUP_8X256
+            } else {
+                Config::SUBGROUP_64X64
+            };
             assert_eq!(
                 choose(Kernel::Tiled, m, 784, 1024, all, true),
-                Config::RegisterTile,
+                subgroup,
+                "m = {m}"
+            );
+            assert_eq!(
+                choose(Kernel::Tiled, m, 784, 1024, &without_subgroups, true),
+                Config::REGISTER_32X256,
                 "m = {m}"
             );
         }
@@ -450,6 +552,8 @@ mod tests {
         let limits = wgpu::Limits::default();
         let roomy = wgpu::Limits {
             max_compute_workgroup_storage_size: 32 << 10,
+            min_subgroup_size: 8,
+            max_subgroup_size: 8,
             ..wgpu::Limits::default()
         };
         let tile = |wg_x, wg_y, rows| Config::Tiled(Tile { wg_x, wg_y, rows });
@@ -477,5 +581,24 @@ mod tests {
             .contains("shared memory"));
         let gemv = Config::Gemv(GemvShape { cols: 0, slices: 8 });
         assert!(gemv.validate(&limits).is_err());
+        // Shared x needs subgroups of exactly 8: not 4–8, not 32.
+        for (min, max) in [(0, 0), (4, 8), (8, 16), (32, 32)] {
+            let sizes = wgpu::Limits {
+                min_subgroup_size: min,
+                max_subgroup_size: max,
+                ..roomy.clone()
+            };
+            assert!(Config::SUBGROUP_64X64
+                .validate(&sizes)
+                .unwrap_err()
+                .contains("subgroups of exactly 8"));
+            assert_eq!(Config::REGISTER_32X256.validate(&sizes), Ok(()));
+        }
+        let huge = Config::RegisterTile(RegTile {
+            rows: 64,
+            quads: 9,
+            shared_x: false,
+        });
+        assert!(huge.validate(&roomy).unwrap_err().contains("at most 512"));
     }
 }

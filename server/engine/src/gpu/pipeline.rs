@@ -205,12 +205,18 @@ impl Pipelines {
             .validate(limits)
             .map_err(|message| EngineError::invalid("kernel configuration", message))?;
         let name = config.name();
+        if config.needs_subgroups() && !device.features().contains(wgpu::Features::SUBGROUP) {
+            return Err(EngineError::invalid(
+                "kernel configuration",
+                format!("{name}: needs subgroup operations, which this device lacks"),
+            ));
+        }
         device.push_error_scope(wgpu::ErrorFilter::Validation);
         // Shader translation (WGSL → SPIR-V) and the driver's compile (LLVM
         // on lavapipe) both happen here: this is the "cold start" cost.
         let desc = wgpu::ShaderModuleDescriptor {
             label: Some(&name),
-            source: wgpu::ShaderSource::Wgsl(config.wgsl().into()),
+            source: wgpu::ShaderSource::Wgsl(config.wgsl()),
         };
         let module = match config {
             // SAFETY: tiled128.wgsl guards every global index with explicit
@@ -224,15 +230,18 @@ impl Pipelines {
             Config::Tiled128 => unsafe {
                 device.create_shader_module_trusted(desc, wgpu::ShaderRuntimeChecks::unchecked())
             },
-            // SAFETY: the register tile's WGSL (regtile.rs) clamps every
+            // SAFETY: a register tile's WGSL (regtile.rs) clamps every
             // global read to the last row of x (m ≥ 1) and the last column
             // quad of W (n/4 ≥ 1; it returns early otherwise), reads bias at a
             // clamped quad, stores only rows < m and quads < n/4, walks K in
             // k/4 steps and has no arrays; `handles` (checked before any layer
             // runs it) guarantees K, N ≡ 0 mod 4, and the bindings hold m×k,
             // k×n, n and m×n floats as for tiled128. No override constants.
+            // Its subgroup broadcasts (shared x) name invocations 0–7 by
+            // constants, and `validate` above admits them only where every
+            // subgroup is exactly the 8-invocation workgroup.
             // The checks cost it 10 % on lavapipe, the adapter it exists for.
-            Config::RegisterTile => unsafe {
+            Config::RegisterTile(_) => unsafe {
                 device.create_shader_module_trusted(desc, wgpu::ShaderRuntimeChecks::unchecked())
             },
             _ => device.create_shader_module(desc),

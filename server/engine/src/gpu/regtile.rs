@@ -1,5 +1,5 @@
 //! The register-tiled dense layer for software adapters, y = act(x · W + b)
-//! with K and N multiples of 4: its WGSL, written out by [`wgsl`].
+//! with K and N multiples of 4: its WGSL, written out by [`RegTile::wgsl`].
 //!
 //! Why a kernel without shared memory: on a software adapter (lavapipe) the
 //! "GPU" is the CPU running 8 invocations per SIMD instruction. Shared memory
@@ -10,58 +10,98 @@
 //! into eight branches and scalar loads, so a load costs tens of FMAs. What
 //! pays is many FMAs per load.
 //!
-//! So each invocation keeps a [`ROWS`] × [`QUADS`] block of vec4 outputs in
-//! registers (32 rows × 8 column quads, the quads [`WG`] quads apart so that
-//! neighbouring invocations read neighbouring W on a real GPU) and reads x
-//! and W straight from global memory: per 4 k, 32 vec4s of x and 32 of W feed
-//! 4,096 FMAs, 16 per component loaded (the first version, 8 rows × 2 quads,
-//! did 4, and the 64×64 shared-memory tiles fewer). A workgroup of [`WG`]
-//! invocations covers 32 rows × 256 columns. On the 2-core AMD VM this ran
-//! medium at b = 64 3.2× faster than 8 × 2 (BENCHMARKS.md).
+//! So each invocation keeps a block of rows × column quads of vec4 outputs
+//! in registers (the quads [`WG`] quads apart, so that neighbouring
+//! invocations read neighbouring W on a real GPU) and reads W straight from
+//! global memory. The rows of x come one of two ways:
 //!
-//! Why the source is written by a function: the 256 accumulators must be
-//! named values. As `array<vec4<f32>, 256>` lavapipe kept them in memory and
-//! a medium pass ran past 60 s; at 8 × 2 an array was unrolled into registers,
-//! at this size it is not.
+//! - **Every invocation loads every row** (`shared_x: false`; 32 rows × 8
+//!   quads, 32 × 256 outputs per workgroup): per 4 k, 32 vec4s of x and 32
+//!   of W feed 4,096 FMAs, 16 per component loaded (the first version,
+//!   8 rows × 2 quads, did 4). All 8 invocations load the same x.
+//! - **Each row is loaded once per workgroup** (`shared_x: true`): the 8
+//!   invocations are one subgroup, invocation s loads rows s, s + 8, … and
+//!   `subgroupBroadcast` with a constant lane hands each row to all eight.
+//!   On lavapipe that is a shuffle between SIMD lanes in registers, not a
+//!   memory access. At 64 rows × 2 quads (64 × 64 per workgroup) per 4 k,
+//!   8 vec4s of x and 8 of W feed 2,048 FMAs: 32 per component loaded, with
+//!   half the accumulators; batches of up to 8 rows get 8 rows × 8 quads.
+//!   Only where a subgroup is exactly the 8-invocation workgroup
+//!   (`Config::validate`); medium b = 64 on lavapipe ran 1.46× faster than
+//!   the 32 × 8 tile (BENCHMARKS.md).
+//!
+//! Why the source is written by a function: the accumulators must be named
+//! values. As `array<vec4<f32>, 256>` lavapipe kept them in memory and a
+//! medium pass ran past 60 s; at 8 × 2 an array was unrolled into registers,
+//! at 32 × 8 it is not.
 //!
 //! On a real GPU the 64×64 and 128×128 tiles, which share loads between
-//! threads, are the better choice; the shape rule picks this kernel only on
-//! software adapters (autotune may time it anywhere).
+//! threads, are the better choice; the shape rule picks these kernels only on
+//! software adapters (autotune may time them anywhere they compile).
 //!
-//! Safety of running it without wgpu's runtime checks (`pipeline.rs`; they
+//! Safety of running them without wgpu's runtime checks (`pipeline.rs`; they
 //! cost 10 % on lavapipe): rows past m and quads past n/4 are clamped to the
 //! last one when read, so every load is in bounds without a branch, and never
-//! stored; K is walked in k/4 steps; the host runs it only where K and N are
-//! multiples of 4 (`Config::handles`) and the bindings hold m × k (x), k × n
-//! (W), n (bias) and m × n (y) floats; m = 0 or n < 4 returns at once (no
-//! `m - 1` or `n/4 - 1` underflow). No arrays, no `override` constants.
+//! stored; K is walked in k/4 steps; the host runs them only where K and N
+//! are multiples of 4 (`Config::handles`) and the bindings hold m × k (x),
+//! k × n (W), n (bias) and m × n (y) floats; m = 0 or n < 4 returns at once
+//! (no `m - 1` or `n/4 - 1` underflow); broadcasts name lanes 0–7 by
+//! constants. No arrays, no `override` constants.
 
 use std::fmt::Write;
-use std::sync::OnceLock;
 
-/// Output rows per invocation (and per workgroup).
-pub const ROWS: u32 = 32;
-/// Column quads (4 columns each) per invocation.
-pub const QUADS: u32 = 8;
 /// Invocations per workgroup: one SIMD row of lavapipe's 8 lanes.
 pub const WG: u32 = 8;
 
-/// The kernel's WGSL, written once per process.
-pub fn wgsl() -> &'static str {
-    static SOURCE: OnceLock<String> = OnceLock::new();
-    SOURCE.get_or_init(|| write_wgsl(ROWS, QUADS, WG))
+/// A register tile's shape, and how its invocations get the rows of x.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RegTile {
+    /// Output rows per workgroup (every invocation has all of them).
+    pub rows: u32,
+    /// Column quads (4 columns each) per invocation.
+    pub quads: u32,
+    /// The workgroup is one subgroup of exactly [`WG`] invocations; each
+    /// loads an eighth of the rows' x and `subgroupBroadcast` hands them
+    /// round, instead of every invocation loading every row.
+    pub shared_x: bool,
 }
 
-/// The source for `rows` × `quads` vec4 outputs per invocation and `wg`
-/// invocations per workgroup.
-fn write_wgsl(rows: u32, quads: u32, wg: u32) -> String {
+impl RegTile {
+    /// Output columns one workgroup covers.
+    pub fn cols(self) -> u32 {
+        4 * self.quads * WG
+    }
+
+    /// vec4 accumulators per invocation (each a named value in the source).
+    pub fn accumulators(self) -> u32 {
+        self.rows * self.quads
+    }
+
+    /// The kernel's WGSL (a few hundred lines per shape; written when the
+    /// pipeline is compiled, once per device).
+    pub fn wgsl(self) -> String {
+        write_wgsl(self)
+    }
+}
+
+fn write_wgsl(t: RegTile) -> String {
+    let RegTile {
+        rows,
+        quads,
+        shared_x,
+    } = t;
     let mut s = String::with_capacity(64 * 1024);
     // `write!` to a String cannot fail.
     let mut w = |line: String| {
         let _ = writeln!(s, "{line}");
     };
+    let x_source = if shared_x {
+        ", x shared by subgroup broadcast"
+    } else {
+        ""
+    };
     w(format!(
-        "// Generated by lab-engine's gpu/regtile.rs ({rows} rows × {quads} column quads per invocation); see there."
+        "// Generated by lab-engine's gpu/regtile.rs ({rows} rows × {quads} column quads per invocation{x_source}); see there."
     ));
     w("struct Params { m: u32, k: u32, n: u32, relu: u32, }".into());
     w("@group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;".into());
@@ -69,19 +109,32 @@ fn write_wgsl(rows: u32, quads: u32, wg: u32) -> String {
     w("@group(0) @binding(2) var<storage, read> bias: array<f32>;".into());
     w("@group(0) @binding(3) var<storage, read_write> y: array<vec4<f32>>;".into());
     w("@group(0) @binding(4) var<uniform> p: Params;".into());
-    w(format!("@compute @workgroup_size({wg}, 1, 1)"));
-    w("fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {".into());
+    w(format!("@compute @workgroup_size({WG}, 1, 1)"));
+    let sid = if shared_x {
+        ", @builtin(subgroup_invocation_id) sid: u32"
+    } else {
+        ""
+    };
+    w(format!("fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>{sid}) {{"));
     w("    let k4 = p.k / 4u;".into());
     w("    let n4 = p.n / 4u;".into());
     w("    if (p.m == 0u || n4 == 0u) { return; }".into());
     w(format!("    let row0 = wid.y * {rows}u;"));
-    w(format!("    let q0 = wid.x * {}u + lid.x;", wg * quads));
-    // Where each row of x starts, and each column quad of W (clamped).
-    for i in 0..rows {
-        w(format!("    let xr{i} = min(row0 + {i}u, p.m - 1u) * k4;"));
+    w(format!("    let q0 = wid.x * {}u + lid.x;", WG * quads));
+    // Where each row of x that this invocation loads starts (clamped): all
+    // of them, or with shared x rows sid, sid + 8, … of the tile.
+    let loads = if shared_x { rows.div_ceil(WG) } else { rows };
+    for j in 0..loads {
+        let row = if shared_x {
+            format!("row0 + sid + {}u", j * WG)
+        } else {
+            format!("row0 + {j}u")
+        };
+        w(format!("    let xr{j} = min({row}, p.m - 1u) * k4;"));
     }
+    // Each column quad of W (clamped).
     for h in 0..quads {
-        w(format!("    let c{h} = min(q0 + {}u, n4 - 1u);", h * wg));
+        w(format!("    let c{h} = min(q0 + {}u, n4 - 1u);", h * WG));
     }
     for i in 0..rows {
         for h in 0..quads {
@@ -97,8 +150,22 @@ fn write_wgsl(rows: u32, quads: u32, wg: u32) -> String {
             "        let w{h} = mat4x4<f32>(w[kb + c{h}], w[kb + n4 + c{h}], w[kb + 2u * n4 + c{h}], w[kb + 3u * n4 + c{h}]);"
         ));
     }
+    if shared_x {
+        for j in 0..loads {
+            w(format!("        let l{j} = x[xr{j} + kq];"));
+        }
+    }
     for i in 0..rows {
-        w(format!("        let x{i} = x[xr{i} + kq];"));
+        if shared_x {
+            // Row i was loaded by invocation i % 8, as its load i / 8.
+            w(format!(
+                "        let x{i} = subgroupBroadcast(l{}, {}u);",
+                i / WG,
+                i % WG
+            ));
+        } else {
+            w(format!("        let x{i} = x[xr{i} + kq];"));
+        }
         for h in 0..quads {
             w(format!("        a{i}_{h} = a{i}_{h} + w{h} * x{i};"));
         }
@@ -106,7 +173,7 @@ fn write_wgsl(rows: u32, quads: u32, wg: u32) -> String {
     w("    }".into());
     for h in 0..quads {
         w("    {".into());
-        w(format!("        let q = q0 + {}u;", h * wg));
+        w(format!("        let q = q0 + {}u;", h * WG));
         w("        let c = min(q, n4 - 1u) * 4u;".into());
         w("        let b = vec4<f32>(bias[c], bias[c + 1u], bias[c + 2u], bias[c + 3u]);".into());
         for i in 0..rows {
@@ -124,28 +191,79 @@ fn write_wgsl(rows: u32, quads: u32, wg: u32) -> String {
 mod tests {
     use super::*;
 
+    const PLAIN: RegTile = RegTile {
+        rows: 32,
+        quads: 8,
+        shared_x: false,
+    };
+    const SHARED: RegTile = RegTile {
+        rows: 64,
+        quads: 2,
+        shared_x: true,
+    };
+
+    fn validate(source: &str) {
+        use wgpu::naga::valid::{
+            Capabilities, ShaderStages, SubgroupOperationSet, ValidationFlags,
+        };
+        let module = wgpu::naga::front::wgsl::parse_str(source)
+            .unwrap_or_else(|e| panic!("{}", e.emit_to_string(source)));
+        wgpu::naga::valid::Validator::new(ValidationFlags::all(), Capabilities::SUBGROUP)
+            .subgroup_stages(ShaderStages::COMPUTE)
+            .subgroup_operations(SubgroupOperationSet::BASIC | SubgroupOperationSet::BALLOT)
+            .validate(&module)
+            .unwrap_or_else(|e| panic!("{}", e.emit_to_string(source)));
+    }
+
     #[test]
-    fn the_source_parses_and_validates() {
-        let module = wgpu::naga::front::wgsl::parse_str(wgsl()).expect("the generated WGSL parses");
-        wgpu::naga::valid::Validator::new(
+    fn the_sources_parse_and_validate() {
+        validate(&PLAIN.wgsl());
+        validate(&SHARED.wgsl());
+        // Without subgroup capabilities only the plain one validates.
+        let module = wgpu::naga::front::wgsl::parse_str(&SHARED.wgsl()).expect("parses");
+        let plain_caps = wgpu::naga::valid::Validator::new(
             wgpu::naga::valid::ValidationFlags::all(),
             wgpu::naga::valid::Capabilities::empty(),
         )
-        .validate(&module)
-        .expect("the generated WGSL validates");
+        .validate(&module);
+        assert!(plain_caps.is_err());
     }
 
     #[test]
     fn every_accumulator_is_stored_once() {
-        let small = write_wgsl(2, 3, 4);
+        let small = write_wgsl(RegTile {
+            rows: 2,
+            quads: 3,
+            shared_x: false,
+        });
         for i in 0..2 {
             for h in 0..3 {
                 let store = format!("var v = a{i}_{h} + b;");
                 assert_eq!(small.matches(&store).count(), 1, "a{i}_{h}");
             }
         }
-        assert!(small.contains("@workgroup_size(4, 1, 1)"));
-        // Quads are WG apart: the third starts 8 quads after the first.
-        assert!(small.contains("let c2 = min(q0 + 8u, n4 - 1u);"));
+        assert!(small.contains("@workgroup_size(8, 1, 1)"));
+        // Quads are WG apart: the third starts 16 quads after the first.
+        assert!(small.contains("let c2 = min(q0 + 16u, n4 - 1u);"));
+        assert!(!small.contains("subgroup"));
+    }
+
+    #[test]
+    fn with_shared_x_each_row_is_loaded_once_and_broadcast_from_its_loader() {
+        let t = RegTile {
+            rows: 20,
+            quads: 1,
+            shared_x: true,
+        };
+        let src = write_wgsl(t);
+        // 20 rows, 8 invocations: three loads each (rows sid, sid + 8, sid + 16).
+        assert_eq!(src.matches("= x[").count(), 3);
+        assert!(src.contains("let xr2 = min(row0 + sid + 16u, p.m - 1u) * k4;"));
+        // Row 13 is invocation 5's second load, row 19 invocation 3's third.
+        assert!(src.contains("let x13 = subgroupBroadcast(l1, 5u);"));
+        assert!(src.contains("let x19 = subgroupBroadcast(l2, 3u);"));
+        assert_eq!(src.matches("subgroupBroadcast(").count(), 20);
+        assert_eq!(t.cols(), 32);
+        assert_eq!(SHARED.accumulators(), 128);
     }
 }

@@ -301,7 +301,7 @@ fn builtins(
         ("built-in naive", Config::Naive),
         ("built-in tiled", Config::TILED64),
     ] {
-        let pipeline = match run::pipeline(ctx, Shader::Builtin(config.wgsl())) {
+        let pipeline = match run::pipeline(ctx, Shader::Builtin(&config.wgsl())) {
             Ok(p) => p,
             Err(PipelineError::Rejected(m)) => {
                 return Err(EngineError::Internal(format!(
