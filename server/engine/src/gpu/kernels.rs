@@ -372,7 +372,7 @@ const SMALL_BATCH_LADDER: [Config; 3] = [Config::TILED64, Config::TILED_32X64, C
 /// at 2.5–4× the 64×64 tiles at medium b = 64, 8× the GEMV at b = 1; its
 /// 32 × 32 block per invocation 3.4× the first 8 × 8 on an AVX2-only CPU;
 /// BENCHMARKS.md): where subgroups are the 8 lanes, the one that shares x
-/// by broadcast (64 rows, or 8 for b ≤ 8: 1.46× and 2.3× the 32-row tile at
+/// by broadcast (64 rows, or 8 for b ≤ 8: 1.47× and 2.4× the 32-row tile at
 /// b = 64 and 8), else the 32-row one. The
 /// rest get the GEMV (b ≤ 8), 32×16 tiles when N ≤ 16, else 64×64 tiles: a
 /// 2-core "GPU" needs no more workgroups than cores, and a bigger tile loads

@@ -27,7 +27,7 @@
 //!   8 vec4s of x and 8 of W feed 2,048 FMAs: 32 per component loaded, with
 //!   half the accumulators; batches of up to 8 rows get 8 rows × 8 quads.
 //!   Only where a subgroup is exactly the 8-invocation workgroup
-//!   (`Config::validate`); medium b = 64 on lavapipe ran 1.46× faster than
+//!   (`Config::validate`); medium b = 64 on lavapipe ran 1.47× faster than
 //!   the 32 × 8 tile (BENCHMARKS.md).
 //!
 //! Why the source is written by a function: the accumulators must be named
