@@ -266,6 +266,8 @@ fn the_test_shapes_reach_every_configuration() {
         && ctx.limits.max_subgroup_size == 8;
     assert_eq!(tiled.configs().contains(&Config::SUBGROUP_64X64), eights);
     assert_eq!(tiled.configs().contains(&Config::SUBGROUP_8X256), eights);
+    // The plain register tile is compiled only where they are not.
+    assert_eq!(tiled.configs().contains(&Config::REGISTER_32X256), !eights);
     if tiled.software {
         // A software adapter (lavapipe): a register tile wherever K and N
         // are multiples of 4, the 64×64 tiles elsewhere.

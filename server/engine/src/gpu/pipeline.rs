@@ -135,7 +135,15 @@ impl Pipelines {
         }
         let start = Instant::now();
         let mut pipelines = Vec::new();
+        // Where the subgroup tiles run, the 32 × 256 register tile is the
+        // slower at every batch size measured (BENCHMARKS.md) and the rule
+        // never picks it: not compiled (112 ms of a first run on lavapipe).
+        let subgroup_tiles = Config::SUBGROUP_64X64.validate(limits).is_ok()
+            && ctx_device.features().contains(wgpu::Features::SUBGROUP);
         for &config in Config::of(kernel) {
+            if subgroup_tiles && config == Config::REGISTER_32X256 {
+                continue;
+            }
             match self.compile(ctx_device, limits, config) {
                 Ok(p) => pipelines.push((config, p)),
                 // 64×64 tiles and the 32-column GEMV serve every shape; the
