@@ -67,6 +67,20 @@ impl KernelSet {
     }
 }
 
+/// Whether `config` can run on this device: its values and the adapter's
+/// limits (`Config::validate`), and for the subgroup tiles the device's
+/// subgroup feature; why not, if it cannot.
+fn runs_here(device: &wgpu::Device, limits: &wgpu::Limits, config: Config) -> Result<(), String> {
+    config.validate(limits)?;
+    if config.needs_subgroups() && !device.features().contains(wgpu::Features::SUBGROUP) {
+        return Err(format!(
+            "{}: needs subgroup operations, which this device lacks",
+            config.name()
+        ));
+    }
+    Ok(())
+}
+
 fn storage(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
     wgpu::BindGroupLayoutEntry {
         binding,
@@ -138,8 +152,7 @@ impl Pipelines {
         // Where the subgroup tiles run, the 32 × 256 register tile is the
         // slower at every batch size measured (BENCHMARKS.md) and the rule
         // never picks it: not compiled (112 ms of a first run on lavapipe).
-        let subgroup_tiles = Config::SUBGROUP_64X64.validate(limits).is_ok()
-            && ctx_device.features().contains(wgpu::Features::SUBGROUP);
+        let subgroup_tiles = runs_here(ctx_device, limits, Config::SUBGROUP_64X64).is_ok();
         for &config in Config::of(kernel) {
             if subgroup_tiles && config == Config::REGISTER_32X256 {
                 continue;
@@ -209,16 +222,9 @@ impl Pipelines {
         limits: &wgpu::Limits,
         config: Config,
     ) -> Result<wgpu::ComputePipeline, EngineError> {
-        config
-            .validate(limits)
+        runs_here(device, limits, config)
             .map_err(|message| EngineError::invalid("kernel configuration", message))?;
         let name = config.name();
-        if config.needs_subgroups() && !device.features().contains(wgpu::Features::SUBGROUP) {
-            return Err(EngineError::invalid(
-                "kernel configuration",
-                format!("{name}: needs subgroup operations, which this device lacks"),
-            ));
-        }
         device.push_error_scope(wgpu::ErrorFilter::Validation);
         // Shader translation (WGSL → SPIR-V) and the driver's compile (LLVM
         // on lavapipe) both happen here: this is the "cold start" cost.
