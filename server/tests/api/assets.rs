@@ -71,13 +71,7 @@ async fn hashed_files_are_immutable_and_pages_are_revalidated() {
         ),
         ("/pkg/inference-lab.css".to_string(), "no-cache"),
     ] {
-        let res = app
-            .client
-            .get(app.url(&path))
-            .header("accept-encoding", "gzip")
-            .send()
-            .await
-            .unwrap();
+        let res = app.get_gzip(&path).await;
         assert_eq!(res.status(), 200, "{path}");
         assert_eq!(res.headers()["cache-control"], cache, "{path}");
         // The `.gz` written at build time is what is sent.

@@ -93,6 +93,16 @@ impl TestApp {
             .await
             .expect("request failed")
     }
+
+    /// `get` as a browser sends it, accepting a gzipped answer.
+    pub async fn get_gzip(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .header("accept-encoding", "gzip")
+            .send()
+            .await
+            .expect("request failed")
+    }
 }
 
 pub fn workspace_path(rel: &str) -> PathBuf {

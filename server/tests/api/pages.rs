@@ -64,13 +64,7 @@ async fn lesson_pages_are_whole_gzipped_or_not_and_on_every_request() {
         );
         assert!(plain.contains("</html>"), "{slug}: the whole page");
         for _ in 0..2 {
-            let res = app
-                .client
-                .get(app.url(&path))
-                .header("accept-encoding", "gzip")
-                .send()
-                .await
-                .unwrap();
+            let res = app.get_gzip(&path).await;
             assert_eq!(res.headers()["content-encoding"], "gzip", "{slug}");
             assert!(res.headers()["vary"]
                 .to_str()
